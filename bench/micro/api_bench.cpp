@@ -1,0 +1,78 @@
+// Per-request costs outside the socket: routing, handler, error bodies, access-log formatting.
+#include <benchmark/benchmark.h>
+
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/router.h"
+#include "obs/log.h"
+
+namespace tandem {
+namespace {
+
+class NullSink final : public obs::LineSink {
+ public:
+  void write_line(obs::Level, std::string_view line) override {
+    benchmark::DoNotOptimize(line.data());
+  }
+};
+
+void BM_DispatchHealth(benchmark::State& state) {
+  core::SystemClock clock;
+  api::ServiceInfo info{.version = "0.1.0", .clock = &clock, .started_at = clock.steady_now()};
+  obs::Metrics metrics;
+  api::Router router;
+  api::add_system_routes(router, info, metrics);
+  router.add(api::Method::kGet, "/v1/collections/{c}/records/{id}",
+             [](api::Request&) { return api::Response{}; });
+  for (auto _ : state) {
+    api::Request req;
+    req.path = "/health";
+    int route = -1;
+    benchmark::DoNotOptimize(api::dispatch(router, req, &route));
+  }
+}
+BENCHMARK(BM_DispatchHealth);
+
+void BM_DispatchWithCaptures(benchmark::State& state) {
+  api::Router router;
+  router.add(api::Method::kGet, "/health", [](api::Request&) { return api::Response{}; });
+  router.add(api::Method::kGet, "/v1/collections/{c}/records/{id}",
+             [](api::Request&) { return api::Response{}; });
+  for (auto _ : state) {
+    api::Request req;
+    req.path = "/v1/collections/products/records/abc-123";
+    int route = -1;
+    benchmark::DoNotOptimize(api::dispatch(router, req, &route));
+  }
+}
+BENCHMARK(BM_DispatchWithCaptures);
+
+void BM_ErrorResponse(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(api::error_response(404, "not_found", "no route for /nope"));
+  }
+}
+BENCHMARK(BM_ErrorResponse);
+
+void BM_AccessLogLine(benchmark::State& state) {
+  obs::Logger log(obs::Level::kInfo, obs::Format::kJson, std::make_shared<NullSink>());
+  std::string id = "5b0e2f8a-8f7e-4c59-9d0e-2b1f0c7d9a11";
+  for (auto _ : state) {
+    TANDEM_LOG(log, obs::Level::kInfo, "request", {"request_id", id}, {"method", "GET"},
+               {"path", "/health"}, {"status", 200}, {"bytes", std::size_t{72}},
+               {"duration_ms", 0.0123}, {"remote", "127.0.0.1"});
+  }
+}
+BENCHMARK(BM_AccessLogLine);
+
+void BM_DisabledDebugLine(benchmark::State& state) {
+  obs::Logger log(obs::Level::kInfo, obs::Format::kJson, std::make_shared<NullSink>());
+  std::string id = "5b0e2f8a";
+  for (auto _ : state) {
+    TANDEM_LOG(log, obs::Level::kDebug, "request", {"request_id", id}, {"status", 200});
+  }
+}
+BENCHMARK(BM_DisabledDebugLine);
+
+}  // namespace
+}  // namespace tandem

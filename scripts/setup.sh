@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tandem needs, and nothing when they are all present.
+#   scripts/setup.sh build   # compilers, libraries, CMake (enough to build and serve)
+#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server later)
+#   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, wrk)
+# Every dependency has a decision record in docs/decisions/.
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake ninja-build ccache pkgconf
+  libboost1.81-dev          # Asio + Beast (1.81; plain libboost-dev is 1.74 and conflicts)
+  libssl-dev                # TLS
+  libspdlog-dev libfmt-dev  # log sinks
+  libcli11-dev              # command line
+  libtomlplusplus-dev       # tandem.toml
+  libexpected-dev           # Result<T>
+  prometheus-cpp-dev        # metrics registry and text format
+  libgtest-dev libgmock-dev # tests (configured with the build)
+  libbenchmark-dev          # micro-benchmarks (configured with the build)
+)
+test_packages=(curl python3 procps)
+bench_packages=(nginx-light wrk)
+
+want=("${build_packages[@]}")
+case "${1:-build}" in
+  build) ;;
+  test) want+=("${test_packages[@]}") ;;
+  bench) want+=("${test_packages[@]}" "${bench_packages[@]}") ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,33 @@
+// /health and /metrics. Depends on core, json, obs.
+#include "api/handlers.h"
+
+#include "json/writer.h"
+
+namespace tandem::api {
+
+Response get_health(const Request&, const ServiceInfo& info) {
+  std::chrono::duration<double> uptime = info.clock->steady_now() - info.started_at;
+  json::Writer w;
+  w.begin_object()
+      .field("status", "ok")
+      .field("version", info.version)
+      .field("uptime_s", uptime.count())
+      .key("components")
+      .begin_object()
+      .end_object()
+      .end_object();
+  return Response{.body = w.take()};
+}
+
+Response get_metrics(const Request&, const obs::Metrics& metrics) {
+  return Response{.content_type = "text/plain; version=0.0.4; charset=utf-8",
+                  .body = metrics.serialize()};
+}
+
+void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metrics& metrics) {
+  router.add(Method::kGet, "/health", [&info](Request& req) { return get_health(req, info); });
+  router.add(Method::kGet, "/metrics",
+             [&metrics](Request& req) { return get_metrics(req, metrics); });
+}
+
+}  // namespace tandem::api

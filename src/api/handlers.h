@@ -1,0 +1,31 @@
+// System handlers: GET /health and GET /metrics. Plain functions over our own types.
+// Depends on core, json, obs.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "api/http.h"
+#include "api/router.h"
+#include "core/clock.h"
+#include "obs/metrics.h"
+
+namespace tandem::api {
+
+// What /health reports about the process itself.
+struct ServiceInfo {
+  std::string version;                               // "0.1.0"
+  const core::Clock* clock = nullptr;                // for uptime
+  std::chrono::steady_clock::time_point started_at;  // process start, on clock->steady_now()
+};
+
+// 200 {"status":"ok","version":"0.1.0","uptime_s":12.5,"components":{}}
+Response get_health(const Request& req, const ServiceInfo& info);
+
+// 200 with every metric in the Prometheus text format.
+Response get_metrics(const Request& req, const obs::Metrics& metrics);
+
+// Registers /health and /metrics. `info` and `metrics` must outlive the router.
+void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metrics& metrics);
+
+}  // namespace tandem::api

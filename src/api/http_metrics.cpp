@@ -1,0 +1,58 @@
+// HTTP metric families and the per-thread recorder. Depends on prometheus-cpp core.
+#include "api/http_metrics.h"
+
+#include <string>
+
+namespace tandem::api {
+namespace {
+
+prometheus::Histogram::BucketBoundaries latency_buckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,   10.0};
+}
+
+}  // namespace
+
+HttpMetrics::HttpMetrics(prometheus::Registry& registry)
+    : requests(prometheus::BuildCounter()
+                   .Name("tandem_http_requests_total")
+                   .Help("HTTP requests answered, by route pattern, method and status")
+                   .Register(registry)),
+      durations(prometheus::BuildHistogram()
+                    .Name("tandem_http_request_duration_seconds")
+                    .Help("Time from a complete request to its response, by route, method, status")
+                    .Register(registry)),
+      open_connections(prometheus::BuildGauge()
+                           .Name("tandem_http_open_connections")
+                           .Help("Open client connections")
+                           .Register(registry)
+                           .Add({})),
+      rejected_connections(prometheus::BuildCounter()
+                               .Name("tandem_http_rejected_connections_total")
+                               .Help("Connections closed at once because of server.max_connections")
+                               .Register(registry)
+                               .Add({})),
+      protocol_errors(prometheus::BuildCounter()
+                          .Name("tandem_http_protocol_errors_total")
+                          .Help("Malformed, oversize or timed-out requests")
+                          .Register(registry)
+                          .Add({})) {}
+
+void HttpMetrics::Recorder::record(int route_index, std::string_view route, Method method,
+                                   int status, double seconds) {
+  std::uint64_t key = (static_cast<std::uint64_t>(route_index + 1) << 32) |
+                      (static_cast<std::uint64_t>(method) << 16) |
+                      static_cast<std::uint64_t>(status);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    prometheus::Labels labels{{"route", route.empty() ? "unmatched" : std::string(route)},
+                              {"method", std::string(method_name(method))},
+                              {"status", std::to_string(status)}};
+    Slot slot{&metrics_.requests.Add(labels), &metrics_.durations.Add(labels, latency_buckets())};
+    it = cache_.emplace(key, slot).first;
+  }
+  it->second.count->Increment();
+  it->second.duration->Observe(seconds);
+}
+
+}  // namespace tandem::api

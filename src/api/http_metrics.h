@@ -1,0 +1,47 @@
+// HTTP metrics: the families this module declares, and a per-thread recorder whose cache keeps
+// the registry's lock off the request path. Depends on obs (prometheus-cpp core).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+
+#include "api/http.h"
+
+namespace tandem::api {
+
+class HttpMetrics {
+ public:
+  explicit HttpMetrics(prometheus::Registry& registry);
+
+  prometheus::Family<prometheus::Counter>& requests;       // by route, method, status
+  prometheus::Family<prometheus::Histogram>& durations;    // seconds, by route, method, status
+  prometheus::Gauge& open_connections;                     // currently open
+  prometheus::Counter& rejected_connections;               // over server.max_connections
+  prometheus::Counter& protocol_errors;                    // malformed or oversize requests
+
+  // Records requests for one thread. Not thread-safe: one per server thread.
+  class Recorder {
+   public:
+    explicit Recorder(HttpMetrics& metrics) : metrics_(metrics) {}
+    // `route` is the route pattern ("" when no route matched; labelled "unmatched").
+    void record(int route_index, std::string_view route, Method method, int status,
+                double seconds);
+
+   private:
+    struct Slot {
+      prometheus::Counter* count;
+      prometheus::Histogram* duration;
+    };
+    HttpMetrics& metrics_;
+    std::unordered_map<std::uint64_t, Slot> cache_;  // key: route index, method, status
+  };
+};
+
+}  // namespace tandem::api

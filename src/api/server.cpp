@@ -1,0 +1,360 @@
+// The Beast/Asio HTTP server. The only translation unit that includes Beast: keep it that way,
+// each such unit costs about half a minute to compile here.
+//
+// Threading: worker 0's io_context also runs the acceptor, which hands each new socket to the
+// next worker in turn. A connection lives on one worker for its whole life, so the per-worker
+// state below (connection set, metrics recorder, date cache) is touched by one thread only.
+#include "api/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include "api/errors.h"
+#include "core/uuid.h"
+
+namespace tandem::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using beast::error_code;
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// An X-Request-Id we accept from a client: 1-128 characters of a conservative alphabet, so it
+// can be logged and echoed without escaping surprises.
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '+' || c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The IMF-fixdate for the Date header, recomputed at most once a second per worker.
+class DateCache {
+ public:
+  std::string_view now() {
+    std::time_t t = std::time(nullptr);
+    if (t != last_) {
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      len_ = std::strftime(buf_, sizeof buf_, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+      last_ = t;
+    }
+    return {buf_, len_};
+  }
+
+ private:
+  std::time_t last_ = 0;  // second the buffer was formatted for
+  char buf_[40] = {};     // formatted date
+  std::size_t len_ = 0;   // its length
+};
+
+// Status and wire code for a request that could not be read. nullopt: close silently, because
+// the peer went away or was too slow (Beast's stream closes the socket when a read times out, so
+// there is no 408 to send; nginx, too, closes without answering).
+struct ReadFailure {
+  int status;
+  std::string_view code;
+};
+
+std::optional<ReadFailure> classify_read_error(const error_code& ec) {
+  if (ec == http::error::header_limit) return ReadFailure{431, "header_too_large"};
+  if (ec == http::error::body_limit) return ReadFailure{413, "payload_too_large"};
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted || ec == asio::error::broken_pipe) {
+    return std::nullopt;
+  }
+  return ReadFailure{400, "bad_request"};
+}
+
+}  // namespace
+
+struct Server::Impl {
+  // One open connection, registered with its worker for the whole of its life.
+  struct Connection {
+    explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    bool idle = true;  // waiting for the first byte of a request (safe to close on shutdown)
+  };
+
+  // One thread with its own io_context.
+  struct Worker {
+    explicit Worker(HttpMetrics& m) : recorder(m) {}
+    asio::io_context ioc{1};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::optional<asio::steady_timer> grace_timer;  // armed while draining
+    std::unordered_set<Connection*> connections;    // open on this worker
+    bool draining = false;                          // shutdown began: finish and close
+    HttpMetrics::Recorder recorder;
+    DateCache date;
+    std::thread thread;
+  };
+
+  Impl(ServerOptions o, const Router& r, const obs::Logger& l, HttpMetrics& m)
+      : options(std::move(o)), router(r), log(l), metrics(m) {}
+
+  core::Result<std::uint16_t> start();
+  void shutdown();
+  void drain(Worker& w);
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  asio::awaitable<bool> serve_one(Worker& w, Connection& c, beast::flat_buffer& buffer,
+                                  const std::string& remote);
+  Request to_request(http::request<http::string_body>& msg);
+  asio::awaitable<void> write(Worker& w, Connection& c, const Request& req, Response& res,
+                              unsigned version, bool keep_alive);
+  asio::awaitable<void> reject(Worker& w, Connection& c, const ReadFailure& failure,
+                               const error_code& ec);
+
+  ServerOptions options;
+  const Router& router;
+  const obs::Logger& log;
+  HttpMetrics& metrics;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;  // lives on workers[0]
+  std::atomic<std::size_t> open{0};       // connections open across all workers
+  std::size_t next_worker = 0;            // round-robin cursor, acceptor thread only
+  std::mutex lifecycle;                   // serialises start() and shutdown()
+  bool running = false;                   // guarded by `lifecycle`
+  std::atomic<bool> stopping{false};      // shutdown() began: answer with "Connection: close"
+};
+
+core::Result<std::uint16_t> Server::Impl::start() {
+  std::lock_guard lock(lifecycle);
+  unsigned n = options.threads == 0 ? 1 : options.threads;
+  for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(metrics));
+
+  error_code ec;
+  tcp::resolver resolver(workers[0]->ioc);
+  auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) {
+    return core::fail(core::invalid_argument("server.host '" + options.host +
+                                             "' does not resolve: " + ec.message()));
+  }
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  acceptor.emplace(workers[0]->ioc);
+  std::string where = options.host + ":" + std::to_string(options.port);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor.reset();
+    workers.clear();
+    return core::fail(core::unavailable("cannot listen on " + where + ": " + ec.message()));
+  }
+  std::uint16_t port = acceptor->local_endpoint().port();
+
+  asio::co_spawn(workers[0]->ioc, accept_loop(), asio::detached);
+  for (auto& w : workers) {
+    w->guard.emplace(w->ioc.get_executor());
+    w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
+  }
+  running = true;
+  stopping = false;
+  return port;
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    Worker& w = *workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    auto [ec, socket] = co_await acceptor->async_accept(w.ioc, kTuple);
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+    if (ec) continue;  // a connection failed before we took it (ECONNABORTED, EMFILE...)
+    if (open.load(std::memory_order_relaxed) >= options.max_connections) {
+      metrics.rejected_connections.Increment();
+      socket.close(ec);
+      continue;
+    }
+    open.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(w.ioc, session(w, std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto peer = socket.remote_endpoint(ec);
+  std::string remote = ec ? std::string("unknown") : peer.address().to_string();
+
+  Connection conn(std::move(socket));
+  w.connections.insert(&conn);
+  metrics.open_connections.Increment();
+  beast::flat_buffer buffer;
+  while (co_await serve_one(w, conn, buffer, remote)) {
+  }
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn.stream.close();
+  w.connections.erase(&conn);
+  metrics.open_connections.Decrement();
+  open.fetch_sub(1, std::memory_order_relaxed);
+  if (w.draining && w.connections.empty() && w.grace_timer) w.grace_timer->cancel();
+}
+
+// Reads one request, answers it, and says whether the connection should serve another.
+asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::flat_buffer& buffer,
+                                              const std::string& remote) {
+  if (buffer.size() == 0) {  // keep-alive wait: no request under way, may be closed at will
+    c.idle = true;
+    if (w.draining) co_return false;
+    c.stream.expires_after(options.idle_timeout);
+    auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(4096), kTuple);
+    if (ec) co_return false;
+    buffer.commit(n);
+  }
+  c.idle = false;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  parser.body_limit(options.max_body_bytes);
+  c.stream.expires_after(options.read_timeout);
+  auto [ec, n] = co_await http::async_read(c.stream, buffer, parser, kTuple);
+  if (ec) {
+    if (auto failure = classify_read_error(ec)) {
+      co_await reject(w, c, *failure, ec);
+    } else if (ec == beast::error::timeout) {
+      metrics.protocol_errors.Increment();
+      TANDEM_LOG(log, obs::Level::kDebug, "request read timed out");
+    }
+    co_return false;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto& msg = parser.get();
+  Request req = to_request(msg);
+  int route = -1;
+  Response res;
+  // RFC 9112 §6.1: a request with a transfer coding other than chunked cannot be framed.
+  bool unframed = msg.count(http::field::transfer_encoding) != 0 && !msg.chunked();
+  if (unframed) {
+    res = error_response(400, "bad_request", "only the chunked transfer coding is accepted");
+  } else {
+    res = dispatch(router, req, &route);
+  }
+  bool keep_alive = msg.keep_alive() && !stopping.load(std::memory_order_relaxed) && !unframed;
+  co_await write(w, c, req, res, msg.version(), keep_alive);
+
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  std::string_view pattern = route < 0 ? std::string_view() : router.routes()[route].pattern;
+  w.recorder.record(route, pattern, req.method, res.status, took.count());
+  if (options.access_log) {
+    TANDEM_LOG(log, obs::Level::kInfo, "request", {"request_id", req.request_id},
+               {"method", method_name(req.method)}, {"path", req.path},
+               {"status", res.status}, {"bytes", res.body.size()},
+               {"duration_ms", took.count() * 1000.0}, {"remote", remote});
+  }
+  co_return keep_alive;
+}
+
+Request Server::Impl::to_request(http::request<http::string_body>& msg) {
+  Request req;
+  req.method = parse_method(std::string_view(msg.method_string()));
+  req.target = std::string_view(msg.target());
+  std::tie(req.path, req.query) = split_target(req.target);
+  req.headers.reserve(8);
+  for (const auto& f : msg) {
+    req.headers.emplace_back(std::string_view(f.name_string()), std::string_view(f.value()));
+  }
+  auto id = req.header("X-Request-Id");
+  req.request_id = id && acceptable_request_id(*id) ? std::string(*id) : core::uuid_v4();
+  req.body = std::move(msg.body());
+  return req;
+}
+
+asio::awaitable<void> Server::Impl::write(Worker& w, Connection& c, const Request& req,
+                                          Response& res, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+  out.set(http::field::server, "tandem");
+  out.set(http::field::date, w.date.now());
+  out.set(http::field::content_type, res.content_type);
+  out.set("X-Request-Id", req.request_id);
+  for (auto& [name, value] : res.headers) out.set(name, value);
+  out.keep_alive(keep_alive);
+  if (req.method == Method::kHead) {
+    out.content_length(res.body.size());  // what GET would send, without the body
+  } else {
+    out.body() = std::move(res.body);
+    out.prepare_payload();
+  }
+  c.stream.expires_after(options.write_timeout);
+  co_await http::async_write(c.stream, out, kTuple);
+  if (req.method != Method::kHead) res.body = std::move(out.body());  // for the access log size
+}
+
+asio::awaitable<void> Server::Impl::reject(Worker& w, Connection& c, const ReadFailure& failure,
+                                           const error_code& ec) {
+  metrics.protocol_errors.Increment();
+  Request req;
+  req.request_id = core::uuid_v4();
+  Response res = error_response(failure.status, failure.code,
+                                failure.status == 400 ? "malformed HTTP request: " + ec.message()
+                                                      : ec.message());
+  co_await write(w, c, req, res, 11, false);
+  TANDEM_LOG(log, obs::Level::kWarn, "rejected request", {"request_id", req.request_id},
+             {"status", failure.status}, {"reason", ec.message()});
+}
+
+// Runs on the worker's own thread: no new requests on idle connections, a deadline for the rest.
+void Server::Impl::drain(Worker& w) {
+  w.draining = true;
+  for (Connection* c : w.connections) {
+    if (c->idle) c->stream.cancel();
+  }
+  w.guard.reset();
+  if (w.connections.empty()) return;
+  w.grace_timer.emplace(w.ioc, options.shutdown_grace);
+  w.grace_timer->async_wait([&w](const error_code& ec) {
+    if (!ec) w.ioc.stop();  // deadline passed with requests still in flight
+  });
+}
+
+void Server::Impl::shutdown() {
+  std::lock_guard lock(lifecycle);
+  if (!running) return;
+  running = false;
+  stopping = true;
+  asio::post(workers[0]->ioc, [this] {
+    error_code ec;
+    acceptor->close(ec);
+  });
+  for (auto& w : workers) asio::post(w->ioc, [this, worker = w.get()] { drain(*worker); });
+  for (auto& w : workers) w->thread.join();
+  acceptor.reset();
+  workers.clear();
+}
+
+Server::Server(ServerOptions options, const Router& router, const obs::Logger& logger,
+               HttpMetrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, logger, metrics)) {}
+
+Server::~Server() { shutdown(); }
+
+core::Result<std::uint16_t> Server::start() { return impl_->start(); }
+
+void Server::shutdown() { impl_->shutdown(); }
+
+}  // namespace tandem::api

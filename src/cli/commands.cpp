@@ -1,0 +1,96 @@
+// Subcommands: serve, config defaults, config dump. Flags for settings come from the settings
+// table, so a setting with a `flag` is available on every command that loads the config.
+#include "cli/commands.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+#include "app/serve.h"
+#include "app/version.h"
+#include "config/load.h"
+#include "config/render.h"
+#include "config/settings.h"
+
+namespace tandem::cli {
+namespace {
+
+// The config-related options of one subcommand, filled by CLI11.
+struct ConfigFlags {
+  std::string file;                              // --config
+  std::map<std::string, std::string> by_flag;    // setting key -> value, from --port etc.
+  std::vector<std::string> sets;                 // --set key=value
+  std::map<std::string, CLI::Option*> options;   // setting key -> its option
+};
+
+void add_config_flags(CLI::App& cmd, ConfigFlags& flags) {
+  cmd.add_option("--config", flags.file, "TOML configuration file");
+  for (const auto& s : config::settings_table()) {
+    if (s.flag.empty()) continue;
+    std::string key(s.key);
+    flags.options[key] = cmd.add_option(std::string(s.flag), flags.by_flag[key],
+                                        std::string(s.help) + " (" + key + ")");
+  }
+  cmd.add_option("--set", flags.sets, "Any setting, as key=value (repeatable): --set log.level=debug");
+}
+
+core::Result<config::Config> load_config(const ConfigFlags& flags) {
+  config::Sources sources{.file = flags.file, .env = config::process_environment()};
+  for (const auto& [key, option] : flags.options) {
+    if (option->count() > 0) {
+      sources.flags.push_back({key, flags.by_flag.at(key), option->get_name()});
+    }
+  }
+  for (const auto& s : flags.sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      return core::fail(core::invalid_argument("--set " + s + ": expected key=value"));
+    }
+    sources.flags.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s.substr(0, eq)});
+  }
+  return config::load(sources);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"tandem: JSON records, searchable and fetchable by id, fed by a scheduled pipeline"};
+  app.set_version_flag("--version", std::string("tandem ") + app::kVersion);
+  app.require_subcommand(1);
+
+  ConfigFlags serve_flags, dump_flags;
+  auto* serve = app.add_subcommand("serve", "Run the HTTP service until SIGTERM or SIGINT");
+  add_config_flags(*serve, serve_flags);
+
+  auto* config_cmd = app.add_subcommand("config", "Show configuration");
+  config_cmd->require_subcommand(1);
+  auto* defaults = config_cmd->add_subcommand("defaults", "Print a commented tandem.toml of defaults");
+  auto* dump = config_cmd->add_subcommand("dump", "Print the effective configuration, secrets redacted");
+  add_config_flags(*dump, dump_flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (defaults->parsed()) {
+    std::cout << config::render_toml(config::Config{});
+    return kExitOk;
+  }
+  const ConfigFlags& flags = serve->parsed() ? serve_flags : dump_flags;
+  auto config = load_config(flags);
+  if (!config) {
+    std::cerr << "tandem: configuration error: " << config.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (dump->parsed()) {
+    std::cout << config::render_toml(*config);
+    return kExitOk;
+  }
+  return app::serve(*config);
+}
+
+}  // namespace tandem::cli

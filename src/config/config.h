@@ -1,0 +1,49 @@
+// Config: every setting of tandem as a typed struct, filled from the settings table (settings.h).
+// Depends on core only. Defaults live here, in the member initialisers, and nowhere else.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace tandem::config {
+
+// A size in bytes; written "16KiB", "8MiB" or a plain number in files, env and flags.
+struct Bytes {
+  std::uint64_t value = 0;
+  friend bool operator==(Bytes, Bytes) = default;
+};
+
+using Duration = std::chrono::milliseconds;  // written "250ms", "10s", "5m", "1h"
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";                  // listen address
+  std::int64_t port = 8080;                        // 0 = any free port
+  std::int64_t threads = 0;                        // 0 = one per CPU core
+  std::int64_t max_connections = 10000;            // further connections are closed at once
+  Bytes max_header_bytes{16 * 1024};               // request line + headers; over it: 431
+  Bytes max_body_bytes{16 * 1024 * 1024};          // request body; over it: 413
+  Duration idle_timeout = std::chrono::seconds(60);  // keep-alive wait for the next request
+  Duration read_timeout = std::chrono::seconds(10);  // whole request once its first byte came
+  Duration write_timeout = std::chrono::seconds(10);  // whole response
+  Duration shutdown_grace = std::chrono::seconds(10);  // in-flight requests finish within it
+};
+
+struct DataConfig {
+  std::string dir = "./data";  // where the store and indexes live
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace|debug|info|warn|error|off
+  std::string format = "json";  // json|text
+  std::string file;             // empty = standard output
+  bool access = true;           // one line per HTTP request
+};
+
+struct Config {
+  ServerConfig server;
+  DataConfig data;
+  LogConfig log;
+};
+
+}  // namespace tandem::config

@@ -1,0 +1,113 @@
+// The settings table. Depends on core and config only. Adding a setting: add the member with its
+// default in config.h and one row here; parsing, env, flags, help and dumps follow.
+#include "config/settings.h"
+
+namespace tandem::config {
+namespace {
+
+constexpr std::int64_t kSecond = 1000;
+constexpr std::int64_t kMinute = 60 * kSecond;
+constexpr std::int64_t kKiB = 1024;
+constexpr std::int64_t kMiB = 1024 * kKiB;
+
+const std::vector<Setting>& build_table() {
+  static const std::vector<Setting> table = {
+      {.key = "server.host",
+       .help = "Address to listen on: an IPv4 or IPv6 literal (0.0.0.0 or :: for every interface).",
+       .bind = +[](Config& c) -> std::string& { return c.server.host; },
+       .flag = "--host"},
+      {.key = "server.port",
+       .help = "TCP port to listen on; 0 picks a free port and logs it.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.server.port; },
+       .min = 0,
+       .max = 65535,
+       .flag = "--port"},
+      {.key = "server.threads",
+       .help = "Server threads, each with its own event loop; 0 means one per CPU core.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.server.threads; },
+       .min = 0,
+       .max = 256},
+      {.key = "server.max_connections",
+       .help = "Open connections at most; further ones are closed as soon as they are accepted.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.server.max_connections; },
+       .min = 1,
+       .max = 1000000},
+      {.key = "server.max_header_bytes",
+       .help = "Largest request line plus headers; larger requests get 431.",
+       .bind = +[](Config& c) -> Bytes& { return c.server.max_header_bytes; },
+       .min = kKiB,
+       .max = 1 * kMiB},
+      {.key = "server.max_body_bytes",
+       .help = "Largest request body; larger bodies get 413.",
+       .bind = +[](Config& c) -> Bytes& { return c.server.max_body_bytes; },
+       .min = kKiB,
+       .max = 1024 * kMiB},
+      {.key = "server.idle_timeout",
+       .help = "How long a keep-alive connection may wait for its next request.",
+       .bind = +[](Config& c) -> Duration& { return c.server.idle_timeout; },
+       .min = 100,
+       .max = 60 * kMinute},
+      {.key = "server.read_timeout",
+       .help = "Time to receive a whole request once its first byte arrived (stops slowloris).",
+       .bind = +[](Config& c) -> Duration& { return c.server.read_timeout; },
+       .min = 100,
+       .max = 10 * kMinute},
+      {.key = "server.write_timeout",
+       .help = "Time to send a whole response to a slow reader before the connection is closed.",
+       .bind = +[](Config& c) -> Duration& { return c.server.write_timeout; },
+       .min = 100,
+       .max = 10 * kMinute},
+      {.key = "server.shutdown_grace",
+       .help = "On SIGTERM/SIGINT, how long in-flight requests may take before the process exits.",
+       .bind = +[](Config& c) -> Duration& { return c.server.shutdown_grace; },
+       .min = 0,
+       .max = 10 * kMinute},
+      {.key = "data.dir",
+       .help = "Directory for the store and the indexes; created when missing.",
+       .bind = +[](Config& c) -> std::string& { return c.data.dir; },
+       .flag = "--data-dir"},
+      {.key = "log.level",
+       .help = "Least severe level that is logged.",
+       .bind = +[](Config& c) -> std::string& { return c.log.level; },
+       .choices = {"trace", "debug", "info", "warn", "error", "off"}},
+      {.key = "log.format",
+       .help = "json: one JSON object per line; text: human-readable lines.",
+       .bind = +[](Config& c) -> std::string& { return c.log.format; },
+       .choices = {"json", "text"}},
+      {.key = "log.file",
+       .help = "File to append log lines to; empty means standard output.",
+       .bind = +[](Config& c) -> std::string& { return c.log.file; }},
+      {.key = "log.access",
+       .help = "Write one access-log line per HTTP request.",
+       .bind = +[](Config& c) -> bool& { return c.log.access; }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::span<const Setting> settings_table() { return build_table(); }
+
+const Setting* find_setting(std::span<const Setting> table, std::string_view key) {
+  for (const auto& s : table) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+std::string env_name(std::string_view key) {
+  std::string out = "TANDEM_";
+  for (char c : key) {
+    out.push_back(c == '.' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c));
+  }
+  return out;
+}
+
+std::string_view section_of(std::string_view key) { return key.substr(0, key.find('.')); }
+
+std::string_view name_of(std::string_view key) {
+  auto dot = key.find('.');
+  return dot == std::string_view::npos ? key : key.substr(dot + 1);
+}
+
+}  // namespace tandem::config

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# End-to-end: the built binary on a free port with a temporary data dir, driven with curl,
+# stopped with SIGTERM by its PID. Prints "N passed, N failed" and exits non-zero on failure.
+#   tests/e2e/serve_test.sh path/to/tandem
+set -uo pipefail
+tandem=${1:?usage: serve_test.sh path/to/tandem}
+work=$(mktemp -d)
+pid=
+passed=0 failed=0
+cleanup() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() {  # check "description" command...
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
+}
+
+# Starts tandem with the given arguments, logging to $work/log; sets $pid and $port.
+start() {
+  : > "$work/log"
+  "$tandem" serve --data-dir "$work/data" --port 0 "$@" > "$work/log" 2>&1 &
+  pid=$!
+  port=
+  for _ in $(seq 200); do
+    port=$(grep -oE 'listening.*"?port"?[:=][0-9]+' "$work/log" | grep -oE '[0-9]+$')
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "tandem did not start:" >&2; cat "$work/log" >&2
+  return 1
+}
+
+# Sends SIGTERM and waits; sets $status to the exit code.
+stop() {
+  kill -TERM "$pid"
+  wait "$pid"
+  status=$?
+  pid=
+}
+
+start || exit 1
+base="http://127.0.0.1:$port"
+
+code=$(curl -s -o "$work/body" -w '%{http_code}' "$base/health")
+check "GET /health is 200" [ "$code" = 200 ]
+check "health body is JSON with status ok" grep -q '^{"status":"ok","version":"' "$work/body"
+check "data dir was created" [ -d "$work/data" ]
+
+code=$(curl -s -o "$work/body" -w '%{http_code}' "$base/nope")
+check "unknown route is 404" [ "$code" = 404 ]
+check "404 body is a JSON error" grep -q '"code":"not_found"' "$work/body"
+
+code=$(curl -s -o /dev/null -D "$work/headers" -w '%{http_code}' -X DELETE "$base/health")
+check "wrong method is 405" [ "$code" = 405 ]
+check "405 carries Allow" grep -qi '^allow: GET, HEAD' "$work/headers"
+
+curl -s -D "$work/headers" -o /dev/null -H 'X-Request-Id: e2e-1' "$base/health"
+check "request id is echoed" grep -qi '^x-request-id: e2e-1' "$work/headers"
+check "access log names the request id" grep -q '"request_id":"e2e-1"' "$work/log"
+
+curl -s "$base/metrics" > "$work/metrics"
+check "metrics count /health requests" \
+  grep -q 'tandem_http_requests_total{method="GET",route="/health",status="200"} 2' "$work/metrics"
+
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" "$base/health")
+check "oversize headers are 431" [ "$code" = 431 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/health")
+check "still serving after a bad request" [ "$code" = 200 ]
+
+# Many concurrent keep-alive clients.
+seq 50 | xargs -P 10 -I{} curl -s -o /dev/null -o /dev/null -w '%{http_code}\n' "$base/health" "$base/health" > "$work/codes"
+check "100 concurrent requests all 200" [ "$(grep -c '^200$' "$work/codes")" = 100 ]
+
+stop
+check "SIGTERM exits 0" [ "$status" = 0 ]
+check "shutdown is logged" grep -q '"msg":"stopped"' "$work/log"
+
+# The port is taken: exit code 1 and a clear message.
+python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)' > "$work/port" &
+holder=$!
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+"$tandem" serve --data-dir "$work/data" --port "$(cat "$work/port")" > "$work/log" 2>&1
+check "port in use exits 1" [ $? = 1 ]
+check "port in use is explained" grep -q 'cannot listen on 127.0.0.1:' "$work/log"
+kill "$holder"; wait "$holder" 2>/dev/null
+
+# Configuration errors: exit 2 and a message naming the setting.
+"$tandem" serve --port 70000 > "$work/out" 2>&1
+check "out-of-range flag exits 2" [ $? = 2 ]
+check "message names the setting" grep -q 'server.port (from --port): 70000 is out of range' "$work/out"
+TANDEM_LOG_LEVEL=loud "$tandem" serve > "$work/out" 2>&1
+check "bad env value exits 2" [ $? = 2 ]
+check "message names the variable" grep -q 'log.level (from TANDEM_LOG_LEVEL)' "$work/out"
+printf '[server]\nprot = 1\n' > "$work/bad.toml"
+"$tandem" serve --config "$work/bad.toml" > "$work/out" 2>&1
+check "unknown file key exits 2" [ $? = 2 ]
+check "message names the key" grep -q "unknown setting 'server.prot'" "$work/out"
+
+# config defaults is a valid file; env and flags show in the dump.
+"$tandem" config defaults > "$work/defaults.toml"
+TANDEM_SERVER_PORT=9999 "$tandem" config dump --config "$work/defaults.toml" --host ::1 > "$work/dump"
+check "defaults load back and env/flags apply" grep -q '^port = 9999$' "$work/dump"
+check "flag applies" grep -q '^host = "::1"$' "$work/dump"
+
+"$tandem" --version | grep -q '^tandem [0-9]'
+check "--version prints the version" [ $? = 0 ]
+"$tandem" bogus > /dev/null 2>&1
+check "unknown command exits 2" [ $? = 2 ]
+
+# Settings given with --set reach serve.
+start --set log.format=text || exit 1
+check "text log format" grep -q ' info listening ' "$work/log"
+stop
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,281 @@
+// The whole service in-process on port 0, spoken to over real sockets.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "app/serve.h"
+#include "core/uuid.h"
+#include "support/http_client.h"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpConnection;
+using testing::http_get;
+
+class CollectingSink final : public obs::LineSink {
+ public:
+  void write_line(obs::Level, std::string_view line) override {
+    std::lock_guard lock(mutex_);
+    lines_.emplace_back(line);
+  }
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() {
+    config_.server.port = 0;
+    config_.server.threads = 2;
+    config_.server.max_header_bytes.value = 4096;
+    config_.server.max_body_bytes.value = 64 * 1024;
+    config_.server.read_timeout = 500ms;
+    config_.server.shutdown_grace = 2s;
+  }
+
+  // Builds and starts the service; `extra` may add test-only routes before it listens.
+  void start(const std::function<void(api::Router&)>& extra = {}) {
+    service_ = std::make_unique<app::Service>(config_, logger_, clock_);
+    if (extra) extra(service_->router());
+    auto port = service_->start();
+    ASSERT_TRUE(port) << port.error().to_string();
+    port_ = *port;
+  }
+
+  void TearDown() override {
+    if (service_) service_->shutdown();
+  }
+
+  config::Config config_;
+  std::shared_ptr<CollectingSink> sink_ = std::make_shared<CollectingSink>();
+  obs::Logger logger_{obs::Level::kInfo, obs::Format::kJson, sink_};
+  core::SystemClock clock_;
+  std::unique_ptr<app::Service> service_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, HealthIsJsonWithRequestId) {
+  start();
+  auto res = http_get(port_, "/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->header("content-type"), "application/json");
+  EXPECT_TRUE(res->body.starts_with(R"({"status":"ok","version":")")) << res->body;
+  EXPECT_TRUE(core::is_uuid(res->header("x-request-id"))) << res->header("x-request-id");
+  EXPECT_FALSE(res->header("date").empty());
+}
+
+TEST_F(ServerTest, ClientRequestIdIsEchoedAndLogged) {
+  start();
+  auto res = http_get(port_, "/health", "X-Request-Id: trace-42\r\n");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->header("x-request-id"), "trace-42");
+  auto bad = http_get(port_, "/health", "X-Request-Id: has spaces and \"quotes\"\r\n");
+  ASSERT_TRUE(bad);
+  EXPECT_TRUE(core::is_uuid(bad->header("x-request-id")));  // replaced, not echoed
+  service_->shutdown();
+  bool logged = false;
+  for (const auto& line : sink_->lines()) {
+    logged = logged || (line.find(R"("msg":"request","request_id":"trace-42","method":"GET",)"
+                                  R"("path":"/health","status":200)") != std::string::npos);
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  start();
+  HttpConnection conn(port_);
+  for (int i = 0; i < 20; ++i) {
+    auto res = conn.request("GET", "/health");
+    ASSERT_TRUE(res) << i;
+    EXPECT_EQ(res->status, 200);
+  }
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  HttpConnection conn(port_);
+  std::string req = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(conn.send(req + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n" + req));
+  EXPECT_EQ(conn.read_response()->status, 200);
+  EXPECT_EQ(conn.read_response()->status, 404);
+  EXPECT_EQ(conn.read_response()->status, 200);
+}
+
+TEST_F(ServerTest, UnknownRouteAndWrongMethodAreJsonErrors) {
+  start();
+  auto missing = http_get(port_, "/v1/nothing");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->body, R"({"error":{"code":"not_found","message":"no route for /v1/nothing"}})");
+  HttpConnection conn(port_);
+  auto post = conn.request("POST", "/health", "", "{}");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->header("allow"), "GET, HEAD");
+  EXPECT_EQ(conn.request("GET", "/health")->status, 200);  // the connection stays usable
+}
+
+TEST_F(ServerTest, HeadSendsHeadersOnly) {
+  start();
+  HttpConnection conn(port_);
+  auto head = conn.request("HEAD", "/health");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_GT(std::stoul(head->header("content-length")), 0u);
+  auto get = conn.request("GET", "/health");  // the next response parses: no stray body bytes
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->status, 200);
+}
+
+TEST_F(ServerTest, MalformedRequestIs400AndClosedWhileOthersAreServed) {
+  start();
+  HttpConnection bad(port_);
+  ASSERT_TRUE(bad.send("THIS IS NOT HTTP\r\n\r\n"));
+  auto res = bad.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(res->body.find(R"("code":"bad_request")"), std::string::npos);
+  EXPECT_TRUE(bad.closed_by_peer());
+  EXPECT_EQ(http_get(port_, "/health")->status, 200);
+}
+
+TEST_F(ServerTest, OversizeHeadersAre431) {
+  start();
+  HttpConnection conn(port_);
+  std::string big(8000, 'a');
+  auto res = conn.request("GET", "/health", "X-Big: " + big + "\r\n");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 431);
+  EXPECT_TRUE(conn.closed_by_peer());
+  EXPECT_EQ(http_get(port_, "/health")->status, 200);
+}
+
+TEST_F(ServerTest, OversizeBodyIs413) {
+  start();
+  HttpConnection conn(port_);
+  auto res = conn.request("POST", "/health", "", std::string(100 * 1024, 'x'));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  EXPECT_NE(res->body.find(R"("code":"payload_too_large")"), std::string::npos);
+}
+
+TEST_F(ServerTest, ConflictingFramingIsRefused) {
+  start();
+  HttpConnection both(port_);
+  ASSERT_TRUE(both.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  auto res = both.read_response();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_TRUE(both.closed_by_peer());
+
+  HttpConnection twice(port_);
+  ASSERT_TRUE(twice.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                         "Content-Length: 5\r\n\r\nabcde"));
+  EXPECT_EQ(twice.read_response()->status, 400);
+
+  HttpConnection gzip(port_);
+  ASSERT_TRUE(gzip.send("POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"));
+  EXPECT_EQ(gzip.read_response()->status, 400);
+  EXPECT_TRUE(gzip.closed_by_peer());
+}
+
+TEST_F(ServerTest, SlowRequestIsCutAtTheReadTimeout) {
+  start();  // read_timeout is 500ms; the client waits up to 5s
+  HttpConnection conn(port_);
+  ASSERT_TRUE(conn.send("GET /health HTTP/1.1\r\nHost: x\r\n"));  // headers never finish
+  EXPECT_TRUE(conn.closed_by_peer());
+  EXPECT_EQ(http_get(port_, "/health")->status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsOverTheLimitAreClosed) {
+  config_.server.max_connections = 2;
+  start();
+  HttpConnection a(port_), b(port_);
+  ASSERT_EQ(a.request("GET", "/health")->status, 200);
+  ASSERT_EQ(b.request("GET", "/health")->status, 200);
+  HttpConnection c(port_);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(a.request("GET", "/health")->status, 200);
+}
+
+TEST_F(ServerTest, MetricsCountRequestsPerRouteAndStatus) {
+  start();
+  for (int i = 0; i < 3; ++i) http_get(port_, "/health");
+  http_get(port_, "/missing");
+  auto res = http_get(port_, "/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find(R"(tandem_http_requests_total{method="GET",route="/health",status="200"} 3)"),
+            std::string::npos)
+      << res->body;
+  EXPECT_NE(res->body.find(R"(route="unmatched",status="404"} 1)"), std::string::npos);
+  EXPECT_NE(res->body.find("tandem_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST_F(ServerTest, ShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
+  std::promise<void> entered;
+  start([&](api::Router& r) {
+    r.add(api::Method::kGet, "/slow", [&](api::Request&) {
+      entered.set_value();
+      std::this_thread::sleep_for(300ms);
+      return api::Response{.body = R"({"slow":true})"};
+    });
+  });
+  HttpConnection idle(port_);
+  ASSERT_EQ(idle.request("GET", "/health")->status, 200);
+
+  auto in_flight = std::async(std::launch::async, [&] {
+    HttpConnection conn(port_);
+    return conn.request("GET", "/slow");
+  });
+  entered.get_future().wait();
+  service_->shutdown();
+
+  auto res = in_flight.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, R"({"slow":true})");
+  EXPECT_EQ(res->header("connection"), "close");
+  EXPECT_TRUE(idle.closed_by_peer());
+  EXPECT_THROW(HttpConnection{port_}, std::runtime_error);  // no longer accepting
+}
+
+TEST_F(ServerTest, ShutdownIsBoundedByTheGracePeriod) {
+  config_.server.read_timeout = 30s;
+  config_.server.shutdown_grace = 300ms;
+  start();
+  HttpConnection stalled(port_);
+  ASSERT_TRUE(stalled.send("GET /health HTTP/1.1\r\n"));  // a request under way, never finished
+  std::this_thread::sleep_for(100ms);
+  auto begin = std::chrono::steady_clock::now();
+  service_->shutdown();
+  auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);
+}
+
+TEST_F(ServerTest, PortInUseIsAClearError) {
+  start();
+  config_.server.port = port_;
+  app::Service second(config_, logger_, clock_);
+  auto port = second.start();
+  ASSERT_FALSE(port);
+  EXPECT_EQ(port.error().code(), core::StatusCode::kUnavailable);
+  EXPECT_NE(port.error().message().find("cannot listen on 127.0.0.1:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem

@@ -1,0 +1,67 @@
+#include "api/errors.h"
+#include "api/http.h"
+
+#include <gtest/gtest.h>
+
+namespace tandem::api {
+namespace {
+
+TEST(PercentDecode, DecodesEscapesAndOptionallyPlus) {
+  EXPECT_EQ(percent_decode("usb%20cable", false), "usb cable");
+  EXPECT_EQ(percent_decode("a+b", true), "a b");
+  EXPECT_EQ(percent_decode("a+b", false), "a+b");
+  EXPECT_EQ(percent_decode("%E2%82%AC", false), "\xe2\x82\xac");
+  EXPECT_EQ(percent_decode("100%", false), "100%");    // dangling
+  EXPECT_EQ(percent_decode("%zz%4", false), "%zz%4");  // invalid escapes kept
+}
+
+TEST(Request, QueryParametersAreDecoded) {
+  Request req;
+  std::tie(req.path, req.query) = split_target("/search?q=usb+cable&page=2&empty&x=%26");
+  EXPECT_EQ(req.path, "/search");
+  EXPECT_EQ(req.query_param("q"), "usb cable");
+  EXPECT_EQ(req.query_param("page"), "2");
+  EXPECT_EQ(req.query_param("empty"), "");
+  EXPECT_EQ(req.query_param("x"), "&");
+  EXPECT_EQ(req.query_param("missing"), std::nullopt);
+}
+
+TEST(Request, HeadersAreCaseInsensitive) {
+  Request req;
+  req.headers = {{"X-Request-Id", "abc"}, {"content-type", "application/json"}};
+  EXPECT_EQ(req.header("x-request-id"), "abc");
+  EXPECT_EQ(req.header("Content-Type"), "application/json");
+  EXPECT_EQ(req.header("Accept"), std::nullopt);
+}
+
+TEST(Methods, RoundTrip) {
+  for (auto m : {Method::kGet, Method::kHead, Method::kPost, Method::kPut, Method::kPatch,
+                 Method::kDelete, Method::kOptions}) {
+    EXPECT_EQ(parse_method(method_name(m)), m);
+  }
+  EXPECT_EQ(parse_method("BREW"), Method::kOther);
+  EXPECT_EQ(parse_method("get"), Method::kOther);  // methods are case-sensitive
+}
+
+TEST(Errors, StatusCodesMapOnce) {
+  using core::StatusCode;
+  EXPECT_EQ(http_status(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(http_status(StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(http_status(StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(http_status(StatusCode::kNotFound), 404);
+  EXPECT_EQ(http_status(StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(http_status(StatusCode::kPayloadTooLarge), 413);
+  EXPECT_EQ(http_status(StatusCode::kResourceExhausted), 429);
+  EXPECT_EQ(http_status(StatusCode::kInternal), 500);
+  EXPECT_EQ(http_status(StatusCode::kUnavailable), 503);
+}
+
+TEST(Errors, BodyCarriesCodeAndMessage) {
+  Response res = error_response(core::invalid_argument("bad \"q\""));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.content_type, "application/json");
+  EXPECT_EQ(res.body, R"({"error":{"code":"invalid_argument","message":"bad \"q\""}})");
+}
+
+}  // namespace
+}  // namespace tandem::api

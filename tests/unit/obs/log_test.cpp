@@ -1,0 +1,96 @@
+#include "obs/log.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <vector>
+
+namespace tandem::obs {
+namespace {
+
+// Keeps every line written, for assertions.
+class CollectingSink final : public LineSink {
+ public:
+  void write_line(Level, std::string_view line) override {
+    std::lock_guard lock(mutex_);
+    lines_.emplace_back(line);
+  }
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+TEST(Logger, WritesOneJsonObjectPerLine) {
+  auto sink = std::make_shared<CollectingSink>();
+  Logger log(Level::kInfo, Format::kJson, sink);
+  TANDEM_LOG(log, Level::kInfo, "listening", {"host", "127.0.0.1"}, {"port", 8080},
+             {"ratio", 0.5}, {"tls", false}, {"bytes", std::size_t{12}});
+  auto lines = sink->lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const std::string& line = lines[0];
+  EXPECT_TRUE(line.starts_with("{\"ts\":\"")) << line;
+  EXPECT_NE(line.find(R"("level":"info","msg":"listening","host":"127.0.0.1","port":8080,)"
+                      R"("ratio":0.5,"tls":false,"bytes":12})"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(Logger, EscapesHostileValues) {
+  auto sink = std::make_shared<CollectingSink>();
+  Logger log(Level::kInfo, Format::kJson, sink);
+  TANDEM_LOG(log, Level::kWarn, "bad \"path\"", {"path", "/a\nb\x01"});
+  EXPECT_NE(sink->lines()[0].find(R"("msg":"bad \"path\"","path":"/a\nb\u0001")"),
+            std::string::npos)
+      << sink->lines()[0];
+}
+
+TEST(Logger, LevelIsCheckedBeforeFieldsAreBuilt) {
+  auto sink = std::make_shared<CollectingSink>();
+  Logger log(Level::kWarn, Format::kJson, sink);
+  int evaluated = 0;
+  auto expensive = [&] {
+    ++evaluated;
+    return std::string("value");
+  };
+  TANDEM_LOG(log, Level::kDebug, "skipped", {"field", expensive()});
+  TANDEM_LOG(log, Level::kInfo, "skipped", {"field", expensive()});
+  EXPECT_EQ(evaluated, 0);
+  EXPECT_TRUE(sink->lines().empty());
+  TANDEM_LOG(log, Level::kError, "kept", {"field", expensive()});
+  EXPECT_EQ(evaluated, 1);
+  EXPECT_EQ(sink->lines().size(), 1u);
+}
+
+TEST(Logger, OffWritesNothing) {
+  auto sink = std::make_shared<CollectingSink>();
+  Logger log(Level::kOff, Format::kJson, sink);
+  TANDEM_LOG(log, Level::kError, "nothing");
+  EXPECT_TRUE(sink->lines().empty());
+}
+
+TEST(Logger, TextFormatIsReadable) {
+  auto sink = std::make_shared<CollectingSink>();
+  Logger log(Level::kTrace, Format::kText, sink);
+  TANDEM_LOG(log, Level::kInfo, "request", {"path", "/health"}, {"status", 200},
+             {"agent", "curl 8"});
+  std::string line = sink->lines()[0];
+  EXPECT_NE(line.find(" info request path=/health status=200 agent=\"curl 8\""), std::string::npos)
+      << line;
+}
+
+TEST(Logger, LevelNamesRoundTrip) {
+  for (auto l : {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError,
+                 Level::kOff}) {
+    EXPECT_EQ(*parse_level(level_name(l)), l);
+  }
+  EXPECT_FALSE(parse_level("verbose"));
+}
+
+}  // namespace
+}  // namespace tandem::obs
