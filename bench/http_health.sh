@@ -56,12 +56,16 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/health" >/dev/null && 
 nbody=$(curl -sf "http://127.0.0.1:$nport/health")
 echo "body bytes: tandem ${#body}, nginx ${#nbody}"
 
-rps() { wrk -t1 -c32 -d"${secs}s" --latency "$1" | tee -a "$work/wrk.txt" | awk '/Requests\/sec/ {print $2}'; }
+# Prints "req/s p50 p99" for one wrk run.
+rps() {
+  wrk -t1 -c32 -d"${secs}s" --latency "$1" |
+    awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
+}
 t_total=0 n_total=0
 for r in $(seq "$rounds"); do
-  t=$(rps "http://127.0.0.1:$port/health")
-  n=$(rps "http://127.0.0.1:$nport/health")
-  echo "round $r: tandem $t req/s, nginx $n req/s"
+  read -r t tp50 tp99 < <(rps "http://127.0.0.1:$port/health")
+  read -r n np50 np99 < <(rps "http://127.0.0.1:$nport/health")
+  echo "round $r: tandem $t req/s (p50 $tp50, p99 $tp99), nginx $n req/s (p50 $np50, p99 $np99)"
   t_total=$(python3 -c "print($t_total + $t)")
   n_total=$(python3 -c "print($n_total + $n)")
 done
