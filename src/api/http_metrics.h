@@ -20,19 +20,18 @@ class HttpMetrics {
  public:
   explicit HttpMetrics(prometheus::Registry& registry);
 
-  prometheus::Family<prometheus::Counter>& requests;       // by route, method, status
-  prometheus::Family<prometheus::Histogram>& durations;    // seconds, by route, method, status
-  prometheus::Gauge& open_connections;                     // currently open
-  prometheus::Counter& rejected_connections;               // over server.max_connections
-  prometheus::Counter& protocol_errors;                    // malformed or oversize requests
+  prometheus::Family<prometheus::Counter>& requests;     // by route, method, status
+  prometheus::Family<prometheus::Histogram>& durations;  // seconds, by route, method, status
+  prometheus::Gauge& open_connections;                   // currently open
+  prometheus::Counter& rejected_connections;             // over server.max_connections
+  prometheus::Counter& protocol_errors;                  // malformed or oversize requests
 
   // Records requests for one thread. Not thread-safe: one per server thread.
   class Recorder {
    public:
     explicit Recorder(HttpMetrics& metrics) : metrics_(metrics) {}
     // `route` is the route pattern ("" when no route matched; labelled "unmatched").
-    void record(int route_index, std::string_view route, Method method, int status,
-                double seconds);
+    void record(int route_index, std::string_view route, Method method, int status, double seconds);
 
    private:
     struct Slot {

@@ -50,7 +50,8 @@ void append_allow(std::string& allow, Method m) {
 
 void Router::add(Method method, std::string pattern, Handler handler) {
   std::vector<std::string> segments;
-  for (auto s : split_path(pattern)) segments.emplace_back(s);
+  for (auto s : split_path(pattern))
+    segments.emplace_back(s);
   routes_.push_back(Route{.method = method,
                           .pattern = std::move(pattern),
                           .handler = std::move(handler),
@@ -64,7 +65,8 @@ Router::Match Router::match(Request& req) const {
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     const Route& r = routes_[i];
     if (!matches(r, parts, params)) continue;
-    bool method_ok = r.method == req.method || (req.method == Method::kHead && r.method == Method::kGet);
+    bool method_ok =
+        r.method == req.method || (req.method == Method::kHead && r.method == Method::kGet);
     if (method_ok && m.route < 0) {
       m.route = static_cast<int>(i);
       req.params = std::move(params);

@@ -6,6 +6,7 @@
 // state below (connection set, metrics recorder, date cache) is touched by one thread only.
 #include "api/server.h"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,8 +19,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <ctime>
 #include <mutex>
 #include <optional>
@@ -146,7 +145,8 @@ struct Server::Impl {
 core::Result<std::uint16_t> Server::Impl::start() {
   std::lock_guard lock(lifecycle);
   unsigned n = options.threads == 0 ? 1 : options.threads;
-  for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>(metrics));
+  for (unsigned i = 0; i < n; ++i)
+    workers.push_back(std::make_unique<Worker>(metrics));
 
   error_code ec;
   tcp::resolver resolver(workers[0]->ioc);
@@ -263,9 +263,9 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   w.recorder.record(route, pattern, req.method, res.status, took.count());
   if (options.access_log) {
     TANDEM_LOG(log, obs::Level::kInfo, "request", {"request_id", req.request_id},
-               {"method", method_name(req.method)}, {"path", req.path},
-               {"status", res.status}, {"bytes", res.body.size()},
-               {"duration_ms", took.count() * 1000.0}, {"remote", remote});
+               {"method", method_name(req.method)}, {"path", req.path}, {"status", res.status},
+               {"bytes", res.body.size()}, {"duration_ms", took.count() * 1000.0},
+               {"remote", remote});
   }
   co_return keep_alive;
 }
@@ -292,7 +292,8 @@ asio::awaitable<void> Server::Impl::write(Worker& w, Connection& c, const Reques
   out.set(http::field::date, w.date.now());
   out.set(http::field::content_type, res.content_type);
   out.set("X-Request-Id", req.request_id);
-  for (auto& [name, value] : res.headers) out.set(name, value);
+  for (auto& [name, value] : res.headers)
+    out.set(name, value);
   out.keep_alive(keep_alive);
   if (req.method == Method::kHead) {
     out.content_length(res.body.size());  // what GET would send, without the body
@@ -310,9 +311,9 @@ asio::awaitable<void> Server::Impl::reject(Worker& w, Connection& c, const ReadF
   metrics.protocol_errors.Increment();
   Request req;
   req.request_id = core::uuid_v4();
-  Response res = error_response(failure.status, failure.code,
-                                failure.status == 400 ? "malformed HTTP request: " + ec.message()
-                                                      : ec.message());
+  Response res = error_response(
+      failure.status, failure.code,
+      failure.status == 400 ? "malformed HTTP request: " + ec.message() : ec.message());
   co_await write(w, c, req, res, 11, false);
   TANDEM_LOG(log, obs::Level::kWarn, "rejected request", {"request_id", req.request_id},
              {"status", failure.status}, {"reason", ec.message()});
@@ -341,8 +342,10 @@ void Server::Impl::shutdown() {
     error_code ec;
     acceptor->close(ec);
   });
-  for (auto& w : workers) asio::post(w->ioc, [this, worker = w.get()] { drain(*worker); });
-  for (auto& w : workers) w->thread.join();
+  for (auto& w : workers)
+    asio::post(w->ioc, [this, worker = w.get()] { drain(*worker); });
+  for (auto& w : workers)
+    w->thread.join();
   acceptor.reset();
   workers.clear();
 }
@@ -351,10 +354,16 @@ Server::Server(ServerOptions options, const Router& router, const obs::Logger& l
                HttpMetrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), router, logger, metrics)) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+}
 
-core::Result<std::uint16_t> Server::start() { return impl_->start(); }
+core::Result<std::uint16_t> Server::start() {
+  return impl_->start();
+}
 
-void Server::shutdown() { impl_->shutdown(); }
+void Server::shutdown() {
+  impl_->shutdown();
+}
 
 }  // namespace tandem::api

@@ -17,17 +17,17 @@
 namespace tandem::api {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";             // IP literal or a name that resolves locally
-  std::uint16_t port = 0;                     // 0: any free port (see Server::start)
-  unsigned threads = 1;                       // io_contexts, one thread each
-  std::size_t max_connections = 10000;        // more are closed at once
-  std::size_t max_header_bytes = 16 * 1024;   // over it: 431 and close
-  std::size_t max_body_bytes = 16 << 20;      // over it: 413 and close
+  std::string host = "127.0.0.1";                   // IP literal or a name that resolves locally
+  std::uint16_t port = 0;                           // 0: any free port (see Server::start)
+  unsigned threads = 1;                             // io_contexts, one thread each
+  std::size_t max_connections = 10000;              // more are closed at once
+  std::size_t max_header_bytes = 16 * 1024;         // over it: 431 and close
+  std::size_t max_body_bytes = 16 << 20;            // over it: 413 and close
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
   std::chrono::milliseconds read_timeout{10000};    // a whole request, from its first byte
   std::chrono::milliseconds write_timeout{10000};   // a whole response
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests may finish within it
-  bool access_log = true;                     // one info line per request
+  bool access_log = true;                           // one info line per request
 };
 
 // Serves `router`. The router, logger and metrics must outlive the server. Thread-safe: start()

@@ -41,8 +41,7 @@ api::ServerOptions server_options(const config::Config& config) {
                             .access_log = config.log.access};
 }
 
-Service::Service(const config::Config& config, const obs::Logger& logger,
-                 const core::Clock& clock)
+Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock)
     : config_(config),
       logger_(logger),
       http_metrics_(metrics_.registry()),
@@ -61,7 +60,9 @@ core::Result<std::uint16_t> Service::start() {
   return port;
 }
 
-void Service::shutdown() { server_.shutdown(); }
+void Service::shutdown() {
+  server_.shutdown();
+}
 
 int serve(const config::Config& config) {
   // Block the stop signals before any thread exists, so that every thread inherits the mask and

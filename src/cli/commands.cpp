@@ -3,7 +3,6 @@
 #include "cli/commands.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <map>
 
@@ -18,10 +17,10 @@ namespace {
 
 // The config-related options of one subcommand, filled by CLI11.
 struct ConfigFlags {
-  std::string file;                              // --config
-  std::map<std::string, std::string> by_flag;    // setting key -> value, from --port etc.
-  std::vector<std::string> sets;                 // --set key=value
-  std::map<std::string, CLI::Option*> options;   // setting key -> its option
+  std::string file;                             // --config
+  std::map<std::string, std::string> by_flag;   // setting key -> value, from --port etc.
+  std::vector<std::string> sets;                // --set key=value
+  std::map<std::string, CLI::Option*> options;  // setting key -> its option
 };
 
 void add_config_flags(CLI::App& cmd, ConfigFlags& flags) {
@@ -32,7 +31,8 @@ void add_config_flags(CLI::App& cmd, ConfigFlags& flags) {
     flags.options[key] = cmd.add_option(std::string(s.flag), flags.by_flag[key],
                                         std::string(s.help) + " (" + key + ")");
   }
-  cmd.add_option("--set", flags.sets, "Any setting, as key=value (repeatable): --set log.level=debug");
+  cmd.add_option("--set", flags.sets,
+                 "Any setting, as key=value (repeatable): --set log.level=debug");
 }
 
 core::Result<config::Config> load_config(const ConfigFlags& flags) {
@@ -65,8 +65,10 @@ int run(int argc, char** argv) {
 
   auto* config_cmd = app.add_subcommand("config", "Show configuration");
   config_cmd->require_subcommand(1);
-  auto* defaults = config_cmd->add_subcommand("defaults", "Print a commented tandem.toml of defaults");
-  auto* dump = config_cmd->add_subcommand("dump", "Print the effective configuration, secrets redacted");
+  auto* defaults =
+      config_cmd->add_subcommand("defaults", "Print a commented tandem.toml of defaults");
+  auto* dump =
+      config_cmd->add_subcommand("dump", "Print the effective configuration, secrets redacted");
   add_config_flags(*dump, dump_flags);
 
   try {

@@ -1,5 +1,6 @@
 // Command-line parsing and dispatch (CLI11). Exit codes, documented in docs/OPERATIONS.md:
-//   0 success, 1 runtime failure (cannot bind, cannot open the log), 2 usage or configuration error.
+//   0 success, 1 runtime failure (cannot bind, cannot open the log), 2 usage or configuration
+//   error.
 #pragma once
 
 namespace tandem::cli {

@@ -17,15 +17,15 @@ struct Bytes {
 using Duration = std::chrono::milliseconds;  // written "250ms", "10s", "5m", "1h"
 
 struct ServerConfig {
-  std::string host = "127.0.0.1";                  // listen address
-  std::int64_t port = 8080;                        // 0 = any free port
-  std::int64_t threads = 0;                        // 0 = one per CPU core
-  std::int64_t max_connections = 10000;            // further connections are closed at once
-  Bytes max_header_bytes{16 * 1024};               // request line + headers; over it: 431
-  Bytes max_body_bytes{16 * 1024 * 1024};          // request body; over it: 413
-  Duration idle_timeout = std::chrono::seconds(60);  // keep-alive wait for the next request
-  Duration read_timeout = std::chrono::seconds(10);  // whole request once its first byte came
-  Duration write_timeout = std::chrono::seconds(10);  // whole response
+  std::string host = "127.0.0.1";                      // listen address
+  std::int64_t port = 8080;                            // 0 = any free port
+  std::int64_t threads = 0;                            // 0 = one per CPU core
+  std::int64_t max_connections = 10000;                // further connections are closed at once
+  Bytes max_header_bytes{16 * 1024};                   // request line + headers; over it: 431
+  Bytes max_body_bytes{16 * 1024 * 1024};              // request body; over it: 413
+  Duration idle_timeout = std::chrono::seconds(60);    // keep-alive wait for the next request
+  Duration read_timeout = std::chrono::seconds(10);    // whole request once its first byte came
+  Duration write_timeout = std::chrono::seconds(10);   // whole response
   Duration shutdown_grace = std::chrono::seconds(10);  // in-flight requests finish within it
 };
 
@@ -34,7 +34,7 @@ struct DataConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace|debug|info|warn|error|off
+  std::string level = "info";   // trace|debug|info|warn|error|off
   std::string format = "json";  // json|text
   std::string file;             // empty = standard output
   bool access = true;           // one line per HTTP request

@@ -36,8 +36,8 @@ core::Result<RawValue> raw_from_node(const toml::node& node, std::string origin)
   } else if (auto b = node.as_boolean()) {
     raw.value = b->get();
   } else {
-    return fail(invalid_argument(raw.origin + "): got " + kind_of(node) +
-                                 ", which no setting accepts"));
+    return fail(
+        invalid_argument(raw.origin + "): got " + kind_of(node) + ", which no setting accepts"));
   }
   return raw;
 }

@@ -21,9 +21,9 @@ struct FlagValue {
 };
 
 struct Sources {
-  std::string file;                                         // TOML file; empty: none
-  std::vector<std::pair<std::string, std::string>> env;     // the process environment
-  std::vector<FlagValue> flags;                             // later ones win
+  std::string file;                                      // TOML file; empty: none
+  std::vector<std::pair<std::string, std::string>> env;  // the process environment
+  std::vector<FlagValue> flags;                          // later ones win
 };
 
 // Builds the Config. Fails with kInvalidArgument on the first unreadable file, unknown setting

@@ -9,7 +9,8 @@ std::string render_toml(const Config& config, std::span<const Setting> table) {
   Config copy = config;  // bindings take a mutable Config; the caller's stays untouched
   std::string out =
       "# tandem configuration: every setting with its value.\n"
-      "# Precedence: defaults < this file (--config) < environment (TANDEM_<SECTION>_<KEY>) < flags.\n";
+      "# Precedence: defaults < this file (--config) < environment (TANDEM_<SECTION>_<KEY>) < "
+      "flags.\n";
   std::string_view section;
   for (const auto& s : table) {
     if (section_of(s.key) != section) {

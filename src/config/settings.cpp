@@ -86,7 +86,9 @@ const std::vector<Setting>& build_table() {
 
 }  // namespace
 
-std::span<const Setting> settings_table() { return build_table(); }
+std::span<const Setting> settings_table() {
+  return build_table();
+}
 
 const Setting* find_setting(std::span<const Setting> table, std::string_view key) {
   for (const auto& s : table) {
@@ -103,7 +105,9 @@ std::string env_name(std::string_view key) {
   return out;
 }
 
-std::string_view section_of(std::string_view key) { return key.substr(0, key.find('.')); }
+std::string_view section_of(std::string_view key) {
+  return key.substr(0, key.find('.'));
+}
 
 std::string_view name_of(std::string_view key) {
   auto dot = key.find('.');

@@ -25,7 +25,8 @@ Result<std::pair<std::int64_t, std::string_view>> split_number(std::string_view 
     return fail(invalid_argument("'" + std::string(text) + "' does not start with a whole number"));
   }
   if (n < 0) return fail(invalid_argument("'" + std::string(text) + "' is negative"));
-  return std::pair{n, std::string_view(end, static_cast<std::size_t>(text.data() + text.size() - end))};
+  return std::pair{
+      n, std::string_view(end, static_cast<std::size_t>(text.data() + text.size() - end))};
 }
 
 Result<std::int64_t> parse_int(std::string_view text) {
@@ -44,10 +45,10 @@ Result<bool> parse_bool(std::string_view text) {
 }
 
 const char* type_name(const RawValue& raw) {
-  return std::visit(Overloaded{[](const std::string&) { return "a string"; },
-                               [](std::int64_t) { return "an integer"; },
-                               [](bool) { return "a boolean"; }},
-                    raw.value);
+  return std::visit(
+      Overloaded{[](const std::string&) { return "a string"; },
+                 [](std::int64_t) { return "an integer"; }, [](bool) { return "a boolean"; }},
+      raw.value);
 }
 
 // The raw value as a number for integer, byte and duration settings (ms for durations).
@@ -87,7 +88,8 @@ Status assign_string(const Setting& s, const RawValue& raw, std::string& out) {
   if (text == nullptr) return invalid_argument(std::string("got ") + type_name(raw));
   if (!s.choices.empty()) {
     bool known = false;
-    for (auto c : s.choices) known = known || c == *text;
+    for (auto c : s.choices)
+      known = known || c == *text;
     if (!known) return invalid_argument("'" + *text + "' is not one of the choices");
   }
   out = *text;
@@ -113,11 +115,11 @@ Status assign_number(const Setting& s, const RawValue& raw, Config& config) {
   auto n = numeric(s, raw);
   if (!n) return n.error();
   if (auto st = check_bounds(s, *n); !st.is_ok()) return st;
-  std::visit(Overloaded{[&](std::int64_t& (*f)(Config&)) { f(config) = *n; },
-                        [&](Bytes& (*f)(Config&)) { f(config).value = static_cast<std::uint64_t>(*n); },
-                        [&](Duration& (*f)(Config&)) { f(config) = Duration(*n); },
-                        [](auto) {}},
-             s.bind);
+  std::visit(
+      Overloaded{[&](std::int64_t& (*f)(Config&)) { f(config) = *n; },
+                 [&](Bytes& (*f)(Config&)) { f(config).value = static_cast<std::uint64_t>(*n); },
+                 [&](Duration& (*f)(Config&)) { f(config) = Duration(*n); }, [](auto) {}},
+      s.bind);
   return {};
 }
 
@@ -140,28 +142,27 @@ std::string describe_accepted(const Setting& s) {
     return " from " + fmt(s.min) + " to " + fmt(s.max);
   };
   return std::visit(
-      Overloaded{
-          [&](std::string& (*)(Config&)) {
-            if (s.choices.empty()) return std::string("a string");
-            std::string out = "one of";
-            for (std::size_t i = 0; i < s.choices.size(); ++i) {
-              out += (i == 0 ? " " : ", ") + std::string(s.choices[i]);
-            }
-            return out;
-          },
-          [&](std::int64_t& (*)(Config&)) {
-            return "an integer" + range([](std::int64_t v) { return std::to_string(v); });
-          },
-          [&](bool& (*)(Config&)) { return std::string("true or false"); },
-          [&](Bytes& (*)(Config&)) {
-            return "a size such as \"16KiB\"" + range([](std::int64_t v) {
-                     return format_bytes(static_cast<std::uint64_t>(v));
-                   });
-          },
-          [&](Duration& (*)(Config&)) {
-            return "a duration such as \"10s\"" +
-                   range([](std::int64_t v) { return format_duration(Duration(v)); });
-          }},
+      Overloaded{[&](std::string& (*)(Config&)) {
+                   if (s.choices.empty()) return std::string("a string");
+                   std::string out = "one of";
+                   for (std::size_t i = 0; i < s.choices.size(); ++i) {
+                     out += (i == 0 ? " " : ", ") + std::string(s.choices[i]);
+                   }
+                   return out;
+                 },
+                 [&](std::int64_t& (*)(Config&)) {
+                   return "an integer" + range([](std::int64_t v) { return std::to_string(v); });
+                 },
+                 [&](bool& (*)(Config&)) { return std::string("true or false"); },
+                 [&](Bytes& (*)(Config&)) {
+                   return "a size such as \"16KiB\"" + range([](std::int64_t v) {
+                            return format_bytes(static_cast<std::uint64_t>(v));
+                          });
+                 },
+                 [&](Duration& (*)(Config&)) {
+                   return "a duration such as \"10s\"" +
+                          range([](std::int64_t v) { return format_duration(Duration(v)); });
+                 }},
       s.bind);
 }
 
@@ -187,12 +188,16 @@ Result<Duration> parse_duration(std::string_view text) {
   auto parts = split_number(text);
   if (!parts) return fail(parts.error());
   auto [n, unit] = *parts;
-  std::int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
-                     : unit == "h"  ? 3600000 : 0;
+  std::int64_t scale = unit == "ms"  ? 1
+                       : unit == "s" ? 1000
+                       : unit == "m" ? 60000
+                       : unit == "h" ? 3600000
+                                     : 0;
   if (scale == 0) {
     return fail(invalid_argument("'" + std::string(text) + "' needs a unit: ms, s, m or h"));
   }
-  if (n > INT64_MAX / scale) return fail(invalid_argument("'" + std::string(text) + "' is too long"));
+  if (n > INT64_MAX / scale)
+    return fail(invalid_argument("'" + std::string(text) + "' is too long"));
   return Duration(n * scale);
 }
 
@@ -200,12 +205,17 @@ Result<std::uint64_t> parse_bytes(std::string_view text) {
   auto parts = split_number(text);
   if (!parts) return fail(parts.error());
   auto [n, unit] = *parts;
-  std::int64_t scale = unit.empty() || unit == "B" ? 1 : unit == "KiB" ? 1024
-                     : unit == "MiB" ? 1024 * 1024 : unit == "GiB" ? 1024 * 1024 * 1024 : 0;
+  std::int64_t scale = unit.empty() || unit == "B" ? 1
+                       : unit == "KiB"             ? 1024
+                       : unit == "MiB"             ? 1024 * 1024
+                       : unit == "GiB"             ? 1024 * 1024 * 1024
+                                                   : 0;
   if (scale == 0) {
-    return fail(invalid_argument("'" + std::string(text) + "' has an unknown unit; use B, KiB, MiB or GiB"));
+    return fail(invalid_argument("'" + std::string(text) +
+                                 "' has an unknown unit; use B, KiB, MiB or GiB"));
   }
-  if (n > INT64_MAX / scale) return fail(invalid_argument("'" + std::string(text) + "' is too large"));
+  if (n > INT64_MAX / scale)
+    return fail(invalid_argument("'" + std::string(text) + "' is too large"));
   return static_cast<std::uint64_t>(n * scale);
 }
 

@@ -35,7 +35,7 @@ class FakeClock final : public Clock {
 
  private:
   std::chrono::system_clock::time_point start_;  // wall time at construction
-  std::atomic<std::int64_t> elapsed_ns_{0};     // total advance() so far
+  std::atomic<std::int64_t> elapsed_ns_{0};      // total advance() so far
 };
 
 // "2026-11-26T22:26:44.123Z": RFC 3339 in UTC with milliseconds.

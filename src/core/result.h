@@ -13,6 +13,8 @@ using Result = tl::expected<T, Status>;
 
 // Wraps a failed Status for returning from a function that yields Result<T>:
 //   return fail(invalid_argument("..."));
-inline tl::unexpected<Status> fail(Status status) { return tl::unexpected<Status>(std::move(status)); }
+inline tl::unexpected<Status> fail(Status status) {
+  return tl::unexpected<Status>(std::move(status));
+}
 
 }  // namespace tandem::core

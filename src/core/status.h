@@ -54,7 +54,9 @@ class Status {
 inline Status invalid_argument(std::string message) {
   return {StatusCode::kInvalidArgument, std::move(message)};
 }
-inline Status not_found(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+inline Status not_found(std::string message) {
+  return {StatusCode::kNotFound, std::move(message)};
+}
 inline Status internal_error(std::string message) {
   return {StatusCode::kInternal, std::move(message)};
 }

@@ -28,7 +28,8 @@ std::string uuid_v4() {
   std::array<std::uint8_t, 16> bytes{};
   for (int half = 0; half < 2; ++half) {
     std::uint64_t v = gen();
-    for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(half * 8 + i)] = (v >> (8 * i)) & 0xff;
+    for (int i = 0; i < 8; ++i)
+      bytes[static_cast<std::size_t>(half * 8 + i)] = (v >> (8 * i)) & 0xff;
   }
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant

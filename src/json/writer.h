@@ -52,9 +52,9 @@ class Writer {
   void open(char c);
   void close(char c);
 
-  std::string out_;               // the text so far
+  std::string out_;              // the text so far
   std::vector<bool> has_items_;  // per open container: whether an element was written
-  bool after_key_ = false;        // the next value completes a key/value pair
+  bool after_key_ = false;       // the next value completes a key/value pair
 };
 
 }  // namespace tandem::json

@@ -57,8 +57,8 @@ void append_text_value(std::string& out, const Field::Value& v) {
 }  // namespace
 
 core::Result<Level> parse_level(std::string_view name) {
-  for (Level l : {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError,
-                  Level::kOff}) {
+  for (Level l :
+       {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError, Level::kOff}) {
     if (level_name(l) == name) return l;
   }
   return core::fail(core::invalid_argument("unknown log level '" + std::string(name) + "'"));
@@ -66,12 +66,18 @@ core::Result<Level> parse_level(std::string_view name) {
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::kTrace: return "trace";
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
-    case Level::kOff: return "off";
+    case Level::kTrace:
+      return "trace";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kOff:
+      return "off";
   }
   return "off";
 }
@@ -83,8 +89,8 @@ core::Result<std::unique_ptr<Logger>> Logger::open(const LogOptions& options) {
   std::shared_ptr<spdlog::logger> logger;
   try {
     if (options.file.empty()) {
-      logger = std::make_shared<spdlog::logger>(
-          "tandem", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+      logger = std::make_shared<spdlog::logger>("tandem",
+                                                std::make_shared<spdlog::sinks::stdout_sink_mt>());
     } else {
       logger = std::make_shared<spdlog::logger>(
           "tandem", std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));

@@ -33,11 +33,12 @@ struct Field {
   Field(std::string_view k, bool v) : key(k), value(v) {}
   Field(std::string_view k, double v) : key(k), value(v) {}
   template <class T>
-    requires std::is_integral_v<T> && std::is_signed_v<T>
-  Field(std::string_view k, T v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  requires std::is_integral_v<T> && std::is_signed_v<T> Field(std::string_view k, T v)
+      : key(k), value(static_cast<std::int64_t>(v)) {}
   template <class T>
-    requires std::is_integral_v<T> && std::is_unsigned_v<T> && (!std::is_same_v<T, bool>)
-  Field(std::string_view k, T v) : key(k), value(static_cast<std::uint64_t>(v)) {}
+  requires std::is_integral_v<T> && std::is_unsigned_v<T> &&
+      (!std::is_same_v<T, bool>)Field(std::string_view k, T v)
+      : key(k), value(static_cast<std::uint64_t>(v)) {}
 
   std::string_view key;
   Value value;
@@ -76,14 +77,14 @@ class Logger {
                      std::initializer_list<Field> fields) const;
 
  private:
-  Level level_;                      // least severe level written
-  Format format_;                    // json or text
+  Level level_;                     // least severe level written
+  Format format_;                   // json or text
   std::shared_ptr<LineSink> sink_;  // thread-safe destination
 };
 
 }  // namespace tandem::obs
 
-#define TANDEM_LOG(logger, lvl, message, ...)                               \
-  do {                                                                       \
+#define TANDEM_LOG(logger, lvl, message, ...)                                   \
+  do {                                                                          \
     if ((logger).enabled(lvl)) (logger).write((lvl), (message), {__VA_ARGS__}); \
   } while (0)

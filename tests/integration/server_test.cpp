@@ -14,8 +14,8 @@ namespace tandem {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::HttpConnection;
 using testing::http_get;
+using testing::HttpConnection;
 
 class CollectingSink final : public obs::LineSink {
  public:
@@ -118,7 +118,8 @@ TEST_F(ServerTest, UnknownRouteAndWrongMethodAreJsonErrors) {
   auto missing = http_get(port_, "/v1/nothing");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
-  EXPECT_EQ(missing->body, R"({"error":{"code":"not_found","message":"no route for /v1/nothing"}})");
+  EXPECT_EQ(missing->body,
+            R"({"error":{"code":"not_found","message":"no route for /v1/nothing"}})");
   HttpConnection conn(port_);
   auto post = conn.request("POST", "/health", "", "{}");
   ASSERT_TRUE(post);
@@ -174,16 +175,18 @@ TEST_F(ServerTest, OversizeBodyIs413) {
 TEST_F(ServerTest, ConflictingFramingIsRefused) {
   start();
   HttpConnection both(port_);
-  ASSERT_TRUE(both.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      both.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
   auto res = both.read_response();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   EXPECT_TRUE(both.closed_by_peer());
 
   HttpConnection twice(port_);
-  ASSERT_TRUE(twice.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-                         "Content-Length: 5\r\n\r\nabcde"));
+  ASSERT_TRUE(
+      twice.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                 "Content-Length: 5\r\n\r\nabcde"));
   EXPECT_EQ(twice.read_response()->status, 400);
 
   HttpConnection gzip(port_);
@@ -213,13 +216,15 @@ TEST_F(ServerTest, ConnectionsOverTheLimitAreClosed) {
 
 TEST_F(ServerTest, MetricsCountRequestsPerRouteAndStatus) {
   start();
-  for (int i = 0; i < 3; ++i) http_get(port_, "/health");
+  for (int i = 0; i < 3; ++i)
+    http_get(port_, "/health");
   http_get(port_, "/missing");
   auto res = http_get(port_, "/metrics");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  EXPECT_NE(res->body.find(R"(tandem_http_requests_total{method="GET",route="/health",status="200"} 3)"),
-            std::string::npos)
+  EXPECT_NE(
+      res->body.find(R"(tandem_http_requests_total{method="GET",route="/health",status="200"} 3)"),
+      std::string::npos)
       << res->body;
   EXPECT_NE(res->body.find(R"(route="unmatched",status="404"} 1)"), std::string::npos);
   EXPECT_NE(res->body.find("tandem_http_request_duration_seconds_bucket"), std::string::npos);

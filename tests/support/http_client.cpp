@@ -83,17 +83,19 @@ std::optional<HttpResponse> HttpConnection::read_response(bool head) {
     auto colon = line.find(':');
     if (colon != std::string::npos) {
       std::string name = line.substr(0, colon);
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      while (!value.empty() && value.front() == ' ')
+        value.erase(0, 1);
       res.headers[name] = value;
     }
     pos = next + 2;
   }
   buffer_.erase(0, end + 4);
-  std::size_t length = head ? 0 : std::stoul(res.header("content-length").empty()
-                                                 ? "0"
-                                                 : res.header("content-length"));
+  std::size_t length =
+      head ? 0
+           : std::stoul(res.header("content-length").empty() ? "0" : res.header("content-length"));
   while (buffer_.size() < length) {
     if (!fill()) return std::nullopt;
   }

@@ -29,13 +29,13 @@ TEST(Metrics, ServesPrometheusTextWithRecordedRequests) {
   Response res = get_metrics(Request{}, metrics);
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.content_type, "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(res.body.find(
-                R"(tandem_http_requests_total{method="GET",route="/health",status="200"} 2)"),
-            std::string::npos)
+  EXPECT_NE(
+      res.body.find(R"(tandem_http_requests_total{method="GET",route="/health",status="200"} 2)"),
+      std::string::npos)
       << res.body;
-  EXPECT_NE(res.body.find(
-                R"(tandem_http_requests_total{method="GET",route="unmatched",status="404"} 1)"),
-            std::string::npos);
+  EXPECT_NE(
+      res.body.find(R"(tandem_http_requests_total{method="GET",route="unmatched",status="404"} 1)"),
+      std::string::npos);
   EXPECT_NE(res.body.find(R"(tandem_http_request_duration_seconds_bucket{method="GET",)"
                           R"(route="/health",status="200",le="0.00025"} 1)"),
             std::string::npos)

@@ -1,7 +1,8 @@
-#include "api/errors.h"
 #include "api/http.h"
 
 #include <gtest/gtest.h>
+
+#include "api/errors.h"
 
 namespace tandem::api {
 namespace {

@@ -15,7 +15,9 @@ Request make(Method m, std::string_view target) {
   return req;
 }
 
-Response text(std::string body) { return Response{.content_type = "text/plain", .body = body}; }
+Response text(std::string body) {
+  return Response{.content_type = "text/plain", .body = body};
+}
 
 class RouterTest : public ::testing::Test {
  protected:
@@ -26,9 +28,8 @@ class RouterTest : public ::testing::Test {
     });
     router_.add(Method::kDelete, "/v1/collections/{c}/records/{id}",
                 [](Request&) { return text("deleted"); });
-    router_.add(Method::kPost, "/boom", [](Request&) -> Response {
-      throw std::runtime_error("secret internal detail");
-    });
+    router_.add(Method::kPost, "/boom",
+                [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
   }
   Router router_;
 };

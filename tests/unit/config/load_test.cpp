@@ -1,12 +1,11 @@
 #include "config/load.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
-
-#include <unistd.h>
 
 #include "config/render.h"
 
@@ -48,10 +47,10 @@ TEST_F(LoadTest, PrecedenceIsDefaultsFileEnvFlags) {
             .flags = {{"server.port", "3000", "--port"}}};
   auto c = load(s);
   ASSERT_TRUE(c) << c.error().to_string();
-  EXPECT_EQ(c->server.port, 3000);     // flag beats env and file
-  EXPECT_EQ(c->server.threads, 4);     // env beats file
-  EXPECT_EQ(c->server.host, "::1");    // file beats default
-  EXPECT_EQ(c->data.dir, "./data");    // default
+  EXPECT_EQ(c->server.port, 3000);   // flag beats env and file
+  EXPECT_EQ(c->server.threads, 4);   // env beats file
+  EXPECT_EQ(c->server.host, "::1");  // file beats default
+  EXPECT_EQ(c->data.dir, "./data");  // default
 }
 
 TEST_F(LoadTest, UnknownFileKeyIsNamedWithItsPosition) {
@@ -112,8 +111,10 @@ TEST_F(LoadTest, RenderedDefaultsParseBackToDefaults) {
 }
 
 TEST_F(LoadTest, RenderedConfigRoundTripsChangedValues) {
-  Sources s{.flags = {{"server.port", "9", "t"}, {"log.access", "false", "t"},
-                      {"server.idle_timeout", "90s", "t"}, {"data.dir", "/var/lib/\"q\"", "t"}}};
+  Sources s{.flags = {{"server.port", "9", "t"},
+                      {"log.access", "false", "t"},
+                      {"server.idle_timeout", "90s", "t"},
+                      {"data.dir", "/var/lib/\"q\"", "t"}}};
   auto c = load(s);
   ASSERT_TRUE(c) << c.error().to_string();
   auto back = load({.file = write(render_toml(*c))});

@@ -36,7 +36,8 @@ TEST(ParseBytes, AcceptsBinaryUnits) {
 }
 
 TEST(FormatValues, RoundTripThroughTheParsers) {
-  for (auto d : {Duration(250), Duration(10000), Duration(300000), Duration(3600000), Duration(0)}) {
+  for (auto d :
+       {Duration(250), Duration(10000), Duration(300000), Duration(3600000), Duration(0)}) {
     EXPECT_EQ(*parse_duration(format_duration(d)), d) << format_duration(d);
   }
   for (std::uint64_t b : {0ull, 1ull, 1000ull, 1024ull, 16ull << 20, 3ull << 30}) {
@@ -46,7 +47,9 @@ TEST(FormatValues, RoundTripThroughTheParsers) {
   EXPECT_EQ(format_bytes(16 * 1024), "16KiB");
 }
 
-const Setting& setting(std::string_view key) { return *find_setting(settings_table(), key); }
+const Setting& setting(std::string_view key) {
+  return *find_setting(settings_table(), key);
+}
 
 RawValue text(std::string v) {
   return RawValue{.value = std::move(v), .is_text_source = true, .origin = "TEST_ORIGIN"};

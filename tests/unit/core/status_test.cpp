@@ -1,9 +1,10 @@
-#include "core/result.h"
 #include "core/status.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
+
+#include "core/result.h"
 
 namespace tandem::core {
 namespace {

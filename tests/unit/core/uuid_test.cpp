@@ -11,14 +11,15 @@ TEST(Uuid, IsCanonicalVersion4) {
   for (int i = 0; i < 100; ++i) {
     std::string id = uuid_v4();
     ASSERT_TRUE(is_uuid(id)) << id;
-    EXPECT_EQ(id[14], '4') << id;                                 // version
+    EXPECT_EQ(id[14], '4') << id;                                          // version
     EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;  // variant
   }
 }
 
 TEST(Uuid, DoesNotRepeat) {
   std::set<std::string> seen;
-  for (int i = 0; i < 10000; ++i) seen.insert(uuid_v4());
+  for (int i = 0; i < 10000; ++i)
+    seen.insert(uuid_v4());
   EXPECT_EQ(seen.size(), 10000u);
 }
 

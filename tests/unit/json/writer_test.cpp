@@ -42,11 +42,12 @@ TEST(JsonWriter, EscapesQuotesBackslashesAndControls) {
 }
 
 TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
-  EXPECT_EQ(escaped("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(escaped("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
   EXPECT_EQ(escaped("\xff"), R"("\ufffd")");
-  EXPECT_EQ(escaped("\xc3"), R"("\ufffd")");                // truncated sequence
-  EXPECT_EQ(escaped("\xc0\xaf"), R"("\ufffd\ufffd")");      // overlong '/'
-  EXPECT_EQ(escaped("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate U+D800
+  EXPECT_EQ(escaped("\xc3"), R"("\ufffd")");                                // truncated sequence
+  EXPECT_EQ(escaped("\xc0\xaf"), R"("\ufffd\ufffd")");                      // overlong '/'
+  EXPECT_EQ(escaped("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");            // surrogate U+D800
   EXPECT_EQ(escaped("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // above U+10FFFF
 }
 

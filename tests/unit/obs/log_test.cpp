@@ -28,8 +28,8 @@ class CollectingSink final : public LineSink {
 TEST(Logger, WritesOneJsonObjectPerLine) {
   auto sink = std::make_shared<CollectingSink>();
   Logger log(Level::kInfo, Format::kJson, sink);
-  TANDEM_LOG(log, Level::kInfo, "listening", {"host", "127.0.0.1"}, {"port", 8080},
-             {"ratio", 0.5}, {"tls", false}, {"bytes", std::size_t{12}});
+  TANDEM_LOG(log, Level::kInfo, "listening", {"host", "127.0.0.1"}, {"port", 8080}, {"ratio", 0.5},
+             {"tls", false}, {"bytes", std::size_t{12}});
   auto lines = sink->lines();
   ASSERT_EQ(lines.size(), 1u);
   const std::string& line = lines[0];
@@ -85,8 +85,8 @@ TEST(Logger, TextFormatIsReadable) {
 }
 
 TEST(Logger, LevelNamesRoundTrip) {
-  for (auto l : {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError,
-                 Level::kOff}) {
+  for (auto l :
+       {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError, Level::kOff}) {
     EXPECT_EQ(*parse_level(level_name(l)), l);
   }
   EXPECT_FALSE(parse_level("verbose"));
