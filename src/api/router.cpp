@@ -3,6 +3,8 @@
 
 #include "api/errors.h"
 
+#include <future>
+
 namespace tandem::api {
 namespace {
 
@@ -78,9 +80,7 @@ Router::Match Router::match(Request& req) const {
   return m;
 }
 
-Response dispatch(const Router& router, Request& req, int* route_index) {
-  Router::Match m = router.match(req);
-  *route_index = m.route;
+Response respond(const Router& router, Request& req, const Router::Match& m) {
   if (m.route < 0) {
     if (m.allow.empty()) {
       return error_response(404, "not_found", "no route for " + std::string(req.path));
@@ -94,8 +94,25 @@ Response dispatch(const Router& router, Request& req, int* route_index) {
   try {
     return router.routes()[static_cast<std::size_t>(m.route)].handler(req);
   } catch (const std::exception&) {
-    return error_response(500, "internal", "the request failed unexpectedly; see the server log");
+    return internal_error_response();
   }
+}
+
+Response dispatch(const Router& router, Request& req, int* route_index) {
+  Router::Match m = router.match(req);
+  *route_index = m.route;
+  const auto* route = m.route < 0 ? nullptr : &router.routes()[static_cast<std::size_t>(m.route)];
+  if (route != nullptr && route->async_handler) {
+    auto promise = std::make_shared<std::promise<Response>>();
+    auto future = promise->get_future();
+    try {
+      route->async_handler(req, [promise](Response r) { promise->set_value(std::move(r)); });
+    } catch (const std::exception&) {
+      return internal_error_response();
+    }
+    return future.get();
+  }
+  return respond(router, req, m);
 }
 
 }  // namespace tandem::api

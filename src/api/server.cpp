@@ -7,6 +7,7 @@
 #include "api/server.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -124,6 +125,7 @@ struct Server::Impl {
   asio::awaitable<bool> serve_one(Worker& w, Connection& c, beast::flat_buffer& buffer,
                                   const std::string& remote);
   Request to_request(http::request<http::string_body>& msg);
+  asio::awaitable<Response> run_async(const AsyncHandler& handler, Request& req);
   asio::awaitable<void> write(Worker& w, Connection& c, const Request& req, Response& res,
                               unsigned version, bool keep_alive);
   asio::awaitable<void> reject(Worker& w, Connection& c, const ReadFailure& failure,
@@ -140,6 +142,9 @@ struct Server::Impl {
   std::mutex lifecycle;                   // serialises start() and shutdown()
   bool running = false;                   // guarded by `lifecycle`
   std::atomic<bool> stopping{false};      // shutdown() began: answer with "Connection: close"
+  std::mutex async_mutex;                 // guards async_pending (with async_done)
+  std::condition_variable async_done;     // signalled when async_pending drops to zero
+  std::size_t async_pending = 0;          // asynchronous handlers that have not responded yet
 };
 
 core::Result<std::uint16_t> Server::Impl::start() {
@@ -253,7 +258,14 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   if (unframed) {
     res = error_response(400, "bad_request", "only the chunked transfer coding is accepted");
   } else {
-    res = dispatch(router, req, &route);
+    Router::Match m = router.match(req);
+    route = m.route;
+    const Route* r = route < 0 ? nullptr : &router.routes()[static_cast<std::size_t>(route)];
+    if (r != nullptr && r->async_handler) {
+      res = co_await run_async(r->async_handler, req);
+    } else {
+      res = respond(router, req, m);
+    }
   }
   bool keep_alive = msg.keep_alive() && !stopping.load(std::memory_order_relaxed) && !unframed;
   co_await write(w, c, req, res, msg.version(), keep_alive);
@@ -268,6 +280,36 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
                {"remote", remote});
   }
   co_return keep_alive;
+}
+
+// Runs an asynchronous handler and resumes this coroutine on its own worker when the handler
+// responds, from whichever thread. The count of pending handlers lets shutdown() wait for late
+// responders before the io_contexts they post to are destroyed.
+asio::awaitable<Response> Server::Impl::run_async(const AsyncHandler& handler, Request& req) {
+  {
+    std::lock_guard lock(async_mutex);
+    ++async_pending;
+  }
+  auto initiate = [this, &handler, &req](auto completion) {
+    using Completion = decltype(completion);
+    auto shared = std::make_shared<Completion>(std::move(completion));
+    auto executor = asio::get_associated_executor(*shared);
+    auto work = std::make_shared<asio::executor_work_guard<decltype(executor)>>(executor);
+    Responder respond = [this, shared, work](Response r) {
+      asio::post(work->get_executor(),
+                 [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+      work->reset();
+      std::lock_guard lock(async_mutex);
+      if (--async_pending == 0) async_done.notify_all();
+    };
+    try {
+      handler(req, respond);
+    } catch (const std::exception&) {
+      respond(internal_error_response());
+    }
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      initiate, asio::use_awaitable);
 }
 
 Request Server::Impl::to_request(http::request<http::string_body>& msg) {

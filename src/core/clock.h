@@ -4,6 +4,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace tandem::core {
 
@@ -40,5 +44,9 @@ class FakeClock final : public Clock {
 
 // "2026-11-26T22:26:44.123Z": RFC 3339 in UTC with milliseconds.
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
+
+// Parses an RFC 3339 date-time ("2026-11-26T22:26:44Z", "...44.5+01:00") to milliseconds since
+// the epoch (UTC). nullopt when the text is not a valid date-time (bad field, Feb 30, no zone).
+std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
 
 }  // namespace tandem::core

@@ -5,28 +5,18 @@ namespace tandem::core {
 
 std::string_view code_name(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk:
-      return "ok";
-    case StatusCode::kInvalidArgument:
-      return "invalid_argument";
-    case StatusCode::kNotFound:
-      return "not_found";
-    case StatusCode::kAlreadyExists:
-      return "already_exists";
-    case StatusCode::kFailedPrecondition:
-      return "failed_precondition";
-    case StatusCode::kPayloadTooLarge:
-      return "payload_too_large";
-    case StatusCode::kResourceExhausted:
-      return "resource_exhausted";
-    case StatusCode::kUnauthenticated:
-      return "unauthenticated";
-    case StatusCode::kPermissionDenied:
-      return "permission_denied";
-    case StatusCode::kUnavailable:
-      return "unavailable";
-    case StatusCode::kInternal:
-      return "internal";
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid_argument";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kAlreadyExists: return "already_exists";
+    case StatusCode::kFailedPrecondition: return "failed_precondition";
+    case StatusCode::kPayloadTooLarge: return "payload_too_large";
+    case StatusCode::kResourceExhausted: return "resource_exhausted";
+    case StatusCode::kInsufficientStorage: return "insufficient_storage";
+    case StatusCode::kUnauthenticated: return "unauthenticated";
+    case StatusCode::kPermissionDenied: return "permission_denied";
+    case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kInternal: return "internal";
   }
   return "internal";
 }

@@ -16,7 +16,8 @@ enum class StatusCode {
   kAlreadyExists,       // create of something that exists
   kFailedPrecondition,  // valid request, wrong state
   kPayloadTooLarge,     // input over a configured size limit
-  kResourceExhausted,   // rate limit, quota or disk full
+  kResourceExhausted,   // rate limit or quota
+  kInsufficientStorage, // the disk is full; retrying after space is freed will work
   kUnauthenticated,     // no or bad credentials
   kPermissionDenied,    // credentials lack the scope
   kUnavailable,         // a dependency is down; retrying later may help

@@ -1,0 +1,91 @@
+// The store's value types: write actions, change-log entries, documents, dead letters, job runs.
+// Depends on core and schema.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "schema/collection.h"
+
+namespace tandem::store {
+
+// What a client asks for, per record.
+enum class Action {
+  kUpsert,  // insert or replace
+  kCreate,  // insert; already_exists when the id exists
+  kUpdate,  // merge a patch into the existing record; not_found when missing
+  kDelete,  // remove; not_found when missing
+};
+
+std::string_view action_name(Action a);
+// "upsert" | "create" | "update" | "delete"; kInvalidArgument otherwise.
+core::Result<Action> parse_action(std::string_view name);
+
+// What the change log records: the resulting state change, which is what sinks apply.
+enum class ChangeOp {
+  kUpsert = 1,  // body is the full new record
+  kDelete = 2,  // body is empty
+  kDrop = 3,    // the whole collection was deleted; id is empty
+};
+
+std::string_view change_op_name(ChangeOp op);
+
+struct Change {
+  std::uint64_t seq = 0;   // change-log sequence number, also the record's version
+  std::string collection;  // collection name
+  std::string id;          // record id (empty for kDrop)
+  ChangeOp op = ChangeOp::kUpsert;
+  std::string body;        // full record for kUpsert
+  std::int64_t at_ms = 0;  // commit time, ms since the epoch
+};
+
+// One record operation of a write batch.
+struct WriteOp {
+  Action action = Action::kUpsert;
+  std::string id;    // validated id
+  std::string body;  // validated record (upsert, create), patch (update), empty (delete)
+};
+
+// A batch of operations on one collection, committed in one transaction (possibly shared with
+// other batches: group commit). `collection` carries the schema for merging updates.
+struct WriteBatch {
+  std::shared_ptr<const schema::Collection> collection;
+  std::vector<WriteOp> ops;
+};
+
+// The outcome of one WriteOp: its sequence number, or the per-record error (already_exists,
+// not_found, invalid_argument from a merge).
+struct OpResult {
+  std::string id;
+  core::Result<std::uint64_t> seq;
+};
+
+struct Document {
+  std::string id;
+  std::uint64_t seq = 0;           // version
+  std::string body;                // as accepted
+  std::int64_t updated_at_ms = 0;  // commit time
+};
+
+// A change a sink could not apply permanently, with the reason.
+struct DeadLetter {
+  std::int64_t id = 0;     // assigned by the store
+  std::string sink;        // which sink rejected it
+  Change change;           // what it was
+  std::string reason;      // the sink's error message
+  std::int64_t at_ms = 0;  // when it was dead-lettered
+};
+
+struct JobRun {
+  std::string job;                 // job name
+  std::int64_t started_at_ms = 0;  // wall clock
+  double duration_ms = 0;          // how long it ran
+  std::string outcome;             // "ok" | "failed" | "skipped"
+  std::string message;             // a summary ("10 records") or the error
+};
+
+}  // namespace tandem::store
