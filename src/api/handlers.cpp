@@ -13,9 +13,9 @@ Response get_health(const Request&, const ServiceInfo& info) {
       .field("version", info.version)
       .field("uptime_s", uptime.count())
       .key("components")
-      .begin_object()
-      .end_object()
-      .end_object();
+      .begin_object();
+  if (info.components) info.components(w);
+  w.end_object().end_object();
   return Response{.body = w.take()};
 }
 

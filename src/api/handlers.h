@@ -3,10 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "api/http.h"
 #include "api/router.h"
+#include "json/writer.h"
 #include "core/clock.h"
 #include "obs/metrics.h"
 
@@ -17,9 +19,10 @@ struct ServiceInfo {
   std::string version;                               // "0.1.0"
   const core::Clock* clock = nullptr;                // for uptime
   std::chrono::steady_clock::time_point started_at;  // process start, on clock->steady_now()
+  std::function<void(json::Writer&)> components;     // writes {"store":{...},...}; may be empty
 };
 
-// 200 {"status":"ok","version":"0.1.0","uptime_s":12.5,"components":{}}
+// 200 {"status":"ok","version":"0.1.0","uptime_s":12.5,"components":{...}}
 Response get_health(const Request& req, const ServiceInfo& info);
 
 // 200 with every metric in the Prometheus text format.

@@ -60,6 +60,11 @@ void Router::add(Method method, std::string pattern, Handler handler) {
                           .segments = std::move(segments)});
 }
 
+void Router::add_async(Method method, std::string pattern, AsyncHandler handler) {
+  add(method, std::move(pattern), nullptr);
+  routes_.back().async_handler = std::move(handler);
+}
+
 Router::Match Router::match(Request& req) const {
   auto parts = split_path(req.path);
   Match m;

@@ -5,9 +5,11 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include "app/version.h"
+#include "generator/generator.h"
 
 namespace tandem::app {
 namespace {
@@ -22,6 +24,23 @@ obs::LogOptions log_options(const config::Config& config) {
 unsigned thread_count(const config::Config& config) {
   if (config.server.threads > 0) return static_cast<unsigned>(config.server.threads);
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// One run of the generator job: `count` fresh records into `collection`, as one batch.
+core::Result<std::string> generate_batch(pipeline::Ingest& ingest, const core::Clock& clock,
+                                         const config::GenerateJobConfig& job) {
+  generator::Generator gen(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^ std::random_device{}(),
+                           clock.now());
+  std::string body;
+  for (std::int64_t i = 0; i < job.batch_size; ++i) body += gen.next() + "\n";
+  auto result = ingest.write(pipeline::IngestRequest{
+      .collection = job.collection, .format = pipeline::BodyFormat::kNdjson, .body = std::move(body)});
+  if (!result) return core::fail(result.error());
+  if (result->rejected != 0) {
+    return core::fail(core::internal_error(std::to_string(result->rejected) + " of " +
+                                           std::to_string(job.batch_size) + " records rejected"));
+  }
+  return std::to_string(result->accepted) + " records into " + job.collection;
 }
 
 }  // namespace
@@ -41,27 +60,103 @@ api::ServerOptions server_options(const config::Config& config) {
                             .access_log = config.log.access};
 }
 
-Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock)
+core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& config,
+                                                       const core::Clock& clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data.dir, ec);
+  if (ec) {
+    return core::fail(core::unavailable("cannot create data.dir " + config.data.dir + ": " + ec.message()));
+  }
+  std::string sync = config.store.synchronous;
+  for (auto& c : sync) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return store::Store::open(store::StoreOptions{
+      .path = (std::filesystem::path(config.data.dir) / "tandem.db").string(),
+      .synchronous = sync,
+      .max_record_bytes = config.ingest.max_record_bytes.value,
+      .clock = &clock});
+}
+
+core::Result<std::unique_ptr<Service>> Service::create(const config::Config& config,
+                                                       const obs::Logger& logger,
+                                                       const core::Clock& clock) {
+  auto store = open_store(config, clock);
+  if (!store) return core::fail(store.error());
+  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(*store)));
+  if (auto st = service->catalog_.load({schema::products_collection()}); !st.is_ok()) {
+    return core::fail(st);
+  }
+  if (auto st = service->add_jobs(); !st.is_ok()) return core::fail(st);
+  return service;
+}
+
+Service::Service(const config::Config& config, const obs::Logger& logger,
+                 const core::Clock& clock, std::unique_ptr<store::Store> store)
     : config_(config),
       logger_(logger),
+      clock_(clock),
       http_metrics_(metrics_.registry()),
-      info_{.version = kVersion, .clock = &clock, .started_at = clock.steady_now()},
+      store_(std::move(store)),
+      catalog_(*store_),
+      ingest_(*store_, catalog_, config.ingest.max_record_bytes.value),
+      jobs_(*store_, clock, logger),
+      pipeline_(*store_, clock, logger, pipeline::PipelineOptions{.retention = config.store.retention}),
+      record_context_{.ingest = ingest_, .catalog = catalog_, .store = *store_},
+      job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
+      info_{.version = kVersion,
+            .clock = &clock,
+            .started_at = clock.steady_now(),
+            .components = [this](json::Writer& w) { describe_components(w); }},
       server_(server_options(config), router_, logger, http_metrics_) {
   api::add_system_routes(router_, info_, metrics_);
+  api::add_record_routes(router_, record_context_);
+  api::add_job_routes(router_, job_context_);
+}
+
+Service::~Service() { shutdown(); }
+
+core::Status Service::add_jobs() {
+  const auto& job = config_.jobs.generate;
+  if (!job.enabled) return {};
+  auto schedule = scheduler::Schedule::parse(job.schedule);
+  if (!schedule) {
+    return core::invalid_argument("job 'generate' (jobs.generate.schedule): " + schedule.error().message());
+  }
+  jobs_.add(scheduler::JobSpec{
+      .name = "generate",
+      .schedule = std::move(*schedule),
+      .run_at_first_start = job.run_at_first_start,
+      .run = [this, job] { return generate_batch(ingest_, clock_, job); }});
+  return {};
+}
+
+void Service::describe_components(json::Writer& w) {
+  w.key("store").begin_object().field("status", "ok").field("head_seq", store_->head_seq()).end_object();
+  w.key("sinks").begin_array();
+  for (const auto& s : pipeline_.status()) {
+    w.begin_object().field("name", s.sink).field("applied_seq", s.applied_seq);
+    w.field("lag", store_->head_seq() - std::min(store_->head_seq(), s.applied_seq));
+    w.field("breaker", pipeline::breaker_name(s.breaker)).field("last_error", s.last_error);
+    w.end_object();
+  }
+  w.end_array();
 }
 
 core::Result<std::uint16_t> Service::start() {
+  pipeline_.start();
+  jobs_.start();
   auto port = server_.start();
   if (port) {
     TANDEM_LOG(logger_, obs::Level::kInfo, "listening", {"host", config_.server.host},
                {"port", *port}, {"threads", server_options(config_).threads},
-               {"version", kVersion});
+               {"data_dir", config_.data.dir}, {"version", kVersion});
   }
   return port;
 }
 
 void Service::shutdown() {
   server_.shutdown();
+  jobs_.stop();
+  pipeline_.stop();
 }
 
 int serve(const config::Config& config) {
@@ -80,17 +175,13 @@ int serve(const config::Config& config) {
     return 1;
   }
   const obs::Logger& log = **logger;
-  std::error_code ec;
-  std::filesystem::create_directories(config.data.dir, ec);
-  if (ec) {
-    TANDEM_LOG(log, obs::Level::kError, "cannot create data.dir", {"dir", config.data.dir},
-               {"error", ec.message()});
-    return 1;
-  }
-
   core::SystemClock clock;
-  Service service(config, log, clock);
-  auto port = service.start();
+  auto service = Service::create(config, log, clock);
+  if (!service) {
+    TANDEM_LOG(log, obs::Level::kError, "cannot start", {"error", service.error().message()});
+    return service.error().code() == core::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  auto port = (*service)->start();
   if (!port) {
     TANDEM_LOG(log, obs::Level::kError, "cannot start", {"error", port.error().message()});
     return 1;
@@ -98,7 +189,8 @@ int serve(const config::Config& config) {
   int signal = 0;
   sigwait(&stop_signals, &signal);
   TANDEM_LOG(log, obs::Level::kInfo, "shutting down", {"signal", strsignal(signal)});
-  service.shutdown();
+  (*service)->shutdown();
+  service->reset();
   TANDEM_LOG(log, obs::Level::kInfo, "stopped");
   return 0;
 }

@@ -6,7 +6,11 @@
 #include <iostream>
 #include <map>
 
+#include <unistd.h>
+
 #include "app/serve.h"
+#include "app/tools.h"
+#include "core/clock.h"
 #include "app/version.h"
 #include "config/load.h"
 #include "config/render.h"
@@ -63,6 +67,24 @@ int run(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run the HTTP service until SIGTERM or SIGINT");
   add_config_flags(*serve, serve_flags);
 
+  std::uint64_t gen_count = 10, gen_seed = 1;
+  std::string gen_now;
+  auto* generate = app.add_subcommand("generate", "Write generated product records as NDJSON to stdout");
+  generate->add_option("--count", gen_count, "Number of records")->capture_default_str();
+  generate->add_option("--seed", gen_seed, "Seed; the same seed and --now give the same records")
+      ->capture_default_str();
+  generate->add_option("--now", gen_now, "Anchor for created_at (RFC 3339); default: the current time");
+
+  ConfigFlags import_flags;
+  app::ImportOptions import_options;
+  auto* import = app.add_subcommand("import", "Load NDJSON records straight into the store");
+  import->add_option("FILE", import_options.file, "NDJSON file, or - for standard input")->required();
+  import->add_option("--collection", import_options.collection, "Target collection")->capture_default_str();
+  import->add_option("--batch-size", import_options.batch_size, "Records per transaction")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  add_config_flags(*import, import_flags);
+
   auto* config_cmd = app.add_subcommand("config", "Show configuration");
   config_cmd->require_subcommand(1);
   auto* defaults =
@@ -82,7 +104,22 @@ int run(int argc, char** argv) {
     std::cout << config::render_toml(config::Config{});
     return kExitOk;
   }
-  const ConfigFlags& flags = serve->parsed() ? serve_flags : dump_flags;
+  if (generate->parsed()) {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    if (!gen_now.empty()) {
+      auto parsed = core::parse_rfc3339_ms(gen_now);
+      if (!parsed) {
+        std::cerr << "tandem: --now: '" << gen_now << "' is not an RFC 3339 date-time\n";
+        return kExitUsage;
+      }
+      now = *parsed;
+    }
+    app::generate(std::cout, gen_count, gen_seed, now);
+    return kExitOk;
+  }
+  const ConfigFlags& flags = serve->parsed() ? serve_flags : import->parsed() ? import_flags : dump_flags;
   auto config = load_config(flags);
   if (!config) {
     std::cerr << "tandem: configuration error: " << config.error().message() << "\n";
@@ -91,6 +128,10 @@ int run(int argc, char** argv) {
   if (dump->parsed()) {
     std::cout << config::render_toml(*config);
     return kExitOk;
+  }
+  if (import->parsed()) {
+    import_options.progress = isatty(STDERR_FILENO) != 0;
+    return app::import_file(*config, import_options);
   }
   return app::serve(*config);
 }

@@ -33,6 +33,27 @@ struct DataConfig {
   std::string dir = "./data";  // where the store and indexes live
 };
 
+struct StoreConfig {
+  std::string synchronous = "full";                       // full|normal|off
+  Duration retention = std::chrono::hours(24);            // change-log pruning age
+};
+
+struct IngestConfig {
+  Bytes max_record_bytes{1024 * 1024};  // per record
+};
+
+struct GenerateJobConfig {
+  bool enabled = true;                        // schedule the job at all
+  std::string schedule = "rate(5 minutes)";   // EventBridge expression
+  std::int64_t batch_size = 10;               // records per run
+  std::string collection = "products";        // target collection
+  bool run_at_first_start = true;             // one run when the data dir is new
+};
+
+struct JobsConfig {
+  GenerateJobConfig generate;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace|debug|info|warn|error|off
   std::string format = "json";  // json|text
@@ -43,6 +64,9 @@ struct LogConfig {
 struct Config {
   ServerConfig server;
   DataConfig data;
+  StoreConfig store;
+  IngestConfig ingest;
+  JobsConfig jobs;
   LogConfig log;
 };
 

@@ -42,6 +42,32 @@ core::Result<RawValue> raw_from_node(const toml::node& node, std::string origin)
   return raw;
 }
 
+// Walks one table of the file: nested tables are sections ([jobs.generate]), values are
+// settings named by their dotted path.
+Status apply_table(const toml::table& table, const std::string& prefix, const std::string& file,
+                   std::span<const Setting> table_rows, Config& config) {
+  for (auto&& [name, node] : table) {
+    std::string key = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
+    if (const auto* nested = node.as_table()) {
+      if (auto st = apply_table(*nested, key, file, table_rows, config); !st.is_ok()) return st;
+      continue;
+    }
+    if (prefix.empty()) {
+      return invalid_argument(where(file, node.source()) + ": '" + key +
+                              "' must be in a section such as [server]");
+    }
+    const Setting* setting = find_setting(table_rows, key);
+    if (setting == nullptr) {
+      return invalid_argument(where(file, node.source()) + ": unknown setting '" + key +
+                              "' (`tandem config defaults` lists every setting)");
+    }
+    auto raw = raw_from_node(node, where(file, node.source()));
+    if (!raw) return invalid_argument(key + " (from " + raw.error().message());
+    if (auto st = assign(*setting, *raw, config); !st.is_ok()) return st;
+  }
+  return {};
+}
+
 Status apply_file(const std::string& file, std::span<const Setting> table, Config& config) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
@@ -53,25 +79,7 @@ Status apply_file(const std::string& file, std::span<const Setting> table, Confi
   } catch (const toml::parse_error& e) {
     return invalid_argument(where(file, e.source()) + ": " + std::string(e.description()));
   }
-  for (auto&& [section, node] : root) {
-    const auto* entries = node.as_table();
-    if (entries == nullptr) {
-      return invalid_argument(where(file, node.source()) + ": '" + std::string(section.str()) +
-                              "' must be a section such as [server]");
-    }
-    for (auto&& [name, value] : *entries) {
-      std::string key = std::string(section.str()) + "." + std::string(name.str());
-      const Setting* setting = find_setting(table, key);
-      if (setting == nullptr) {
-        return invalid_argument(where(file, value.source()) + ": unknown setting '" + key +
-                                "' (`tandem config defaults` lists every setting)");
-      }
-      auto raw = raw_from_node(value, where(file, value.source()));
-      if (!raw) return invalid_argument(key + " (from " + raw.error().message());
-      if (auto st = assign(*setting, *raw, config); !st.is_ok()) return st;
-    }
-  }
-  return {};
+  return apply_table(root, "", file, table, config);
 }
 
 Status apply_env(const std::vector<std::pair<std::string, std::string>>& env,

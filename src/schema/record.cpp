@@ -1,6 +1,7 @@
 // Record validation and merging. Depends on core, json, simdjson.
 #include "schema/record.h"
 
+#include <optional>
 #include <set>
 
 #include "core/clock.h"
@@ -130,26 +131,56 @@ core::Result<simdjson::dom::object> RecordParser::parse_object(std::string_view 
   return obj;
 }
 
-core::Status RecordParser::check_patch(std::string_view text) {
-  auto obj = parse_object(text);
-  return obj ? core::Status{} : obj.error();
+// The object's id member: nullopt when absent or null, an error when it is not a valid string.
+static core::Result<std::optional<std::string_view>> id_of(simdjson::dom::object obj) {
+  element value;
+  if (obj.at_key("id").get(value) || value.is_null()) return std::optional<std::string_view>();
+  std::string_view id;
+  if (value.get_string().get(id)) {
+    return fail(invalid_argument("id: expected string, got " + std::string(kind_of(value))));
+  }
+  if (auto st = RecordParser::check_id(id); !st.is_ok()) return fail(st);
+  return std::optional<std::string_view>(id);
 }
 
-core::Result<Record> RecordParser::validate(const Collection& c, std::string_view text) {
+static core::Status id_matches(std::optional<std::string_view> id, std::string_view expected) {
+  if (id && !expected.empty() && *id != expected) {
+    return invalid_argument("id: '" + std::string(*id) + "' in the body differs from '" +
+                            std::string(expected) + "' in the URL");
+  }
+  return {};
+}
+
+core::Status RecordParser::check_patch(std::string_view text, std::string_view expected_id) {
+  auto obj = parse_object(text);
+  if (!obj) return obj.error();
+  auto id = id_of(*obj);
+  if (!id) return id.error();
+  return id_matches(*id, expected_id);
+}
+
+core::Result<std::string> RecordParser::read_id(std::string_view text) {
   auto obj = parse_object(text);
   if (!obj) return fail(obj.error());
+  auto id = id_of(*obj);
+  if (!id) return fail(id.error());
+  return std::string(id->value_or(""));
+}
+
+core::Result<Record> RecordParser::validate(const Collection& c, std::string_view text,
+                                            std::string_view expected_id) {
+  auto obj = parse_object(text);
+  if (!obj) return fail(obj.error());
+  auto id = id_of(*obj);
+  if (!id) return fail(id.error());
+  if (auto st = id_matches(*id, expected_id); !st.is_ok()) return fail(st);
   if (auto st = check_fields(c, *obj); !st.is_ok()) return fail(st);
-  element id_value;
-  if (obj->at_key("id").get(id_value) || id_value.is_null()) {
-    std::string id = core::uuid_v4();
-    return Record{.id = id, .body = with_id(text, id)};
+  if (*id) return Record{.id = std::string(**id), .body = std::string(json::trim(text))};
+  if (!expected_id.empty()) {
+    if (auto st = check_id(expected_id); !st.is_ok()) return fail(st);
   }
-  std::string_view id;
-  if (id_value.get_string().get(id)) {
-    return fail(invalid_argument("id: expected string, got " + std::string(kind_of(id_value))));
-  }
-  if (auto st = check_id(id); !st.is_ok()) return fail(st);
-  return Record{.id = std::string(id), .body = std::string(json::trim(text))};
+  std::string new_id = expected_id.empty() ? core::uuid_v4() : std::string(expected_id);
+  return Record{.id = new_id, .body = with_id(text, new_id)};
 }
 
 core::Result<Record> RecordParser::merge(const Collection& c, std::string_view base,

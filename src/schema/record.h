@@ -30,10 +30,17 @@ class RecordParser {
   //   kPayloadTooLarge  over max_record_bytes;
   //   kInvalidArgument  "invalid JSON: ...", "expected a JSON object", "duplicate key 'x'",
   //                     "id: ...", "price: expected number, got string", "name: required".
-  core::Result<Record> validate(const Collection& collection, std::string_view text);
+  // With `expected_id` (the id from a URL), the record's own id must be absent (it is inserted)
+  // or equal to it.
+  core::Result<Record> validate(const Collection& collection, std::string_view text,
+                                std::string_view expected_id = {});
 
-  // Validates only that `text` is a JSON object with acceptable keys (for a patch): same errors.
-  core::Status check_patch(std::string_view text);
+  // Checks that `text` is a JSON object without duplicate keys whose id, if any, is valid and
+  // equals `expected_id` when that is given (for patches and deletes). Same errors.
+  core::Status check_patch(std::string_view text, std::string_view expected_id = {});
+
+  // The record's id, or "" when it has none. Same errors as check_patch.
+  core::Result<std::string> read_id(std::string_view text);
 
   // Applies a patch to a stored body: top-level keys of `patch` replace those of `base`, a null
   // removes the key, new keys are appended; untouched values keep their bytes. The id cannot

@@ -62,8 +62,10 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   auto db = Db::open(options.path, false);
   if (!db) return core::fail(db.error());
   impl->writer_db = std::move(*db);
-  std::string pragmas = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = ") +
-                        (options.synchronous_full ? "FULL" : "OFF") + ";";
+  if (options.synchronous != "FULL" && options.synchronous != "NORMAL" && options.synchronous != "OFF") {
+    return core::fail(core::invalid_argument("unknown synchronous mode " + options.synchronous));
+  }
+  std::string pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = " + options.synchronous + ";";
   if (auto st = impl->writer_db->exec(pragmas); !st.is_ok()) return core::fail(st);
   if (auto st = migrate(*impl->writer_db); !st.is_ok()) return core::fail(st);
   auto head = impl->writer_db->prepare(kHead);

@@ -26,7 +26,7 @@ namespace tandem::store {
 
 struct StoreOptions {
   std::string path;                      // database file; its directory must exist
-  bool synchronous_full = true;          // fsync on every commit (off: only for benchmarks)
+  std::string synchronous = "FULL";      // PRAGMA synchronous: FULL fsyncs every commit
   std::size_t max_record_bytes = 1 << 20;  // for merged updates
   std::size_t max_group_ops = 20000;     // operations per group-commit transaction at most
   const core::Clock* clock = nullptr;    // commit timestamps

@@ -64,6 +64,13 @@ struct OpResult {
   core::Result<std::uint64_t> seq;
 };
 
+// A change a projection (search index, cache) refused permanently, with the reason. It goes to
+// the dead letters; the projection's cursor moves past it.
+struct Rejection {
+  std::uint64_t seq = 0;
+  std::string reason;
+};
+
 struct Document {
   std::string id;
   std::uint64_t seq = 0;           // version

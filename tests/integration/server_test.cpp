@@ -9,6 +9,7 @@
 #include "app/serve.h"
 #include "core/uuid.h"
 #include "support/http_client.h"
+#include "support/temp_dir.h"
 
 namespace tandem {
 namespace {
@@ -42,11 +43,15 @@ class ServerTest : public ::testing::Test {
     config_.server.max_body_bytes.value = 64 * 1024;
     config_.server.read_timeout = 500ms;
     config_.server.shutdown_grace = 2s;
+    config_.data.dir = data_.path().string();
+    config_.jobs.generate.enabled = false;
   }
 
   // Builds and starts the service; `extra` may add test-only routes before it listens.
   void start(const std::function<void(api::Router&)>& extra = {}) {
-    service_ = std::make_unique<app::Service>(config_, logger_, clock_);
+    auto service = app::Service::create(config_, logger_, clock_);
+    ASSERT_TRUE(service) << service.error().to_string();
+    service_ = std::move(*service);
     if (extra) extra(service_->router());
     auto port = service_->start();
     ASSERT_TRUE(port) << port.error().to_string();
@@ -57,6 +62,7 @@ class ServerTest : public ::testing::Test {
     if (service_) service_->shutdown();
   }
 
+  testing::TempDir data_;
   config::Config config_;
   std::shared_ptr<CollectingSink> sink_ = std::make_shared<CollectingSink>();
   obs::Logger logger_{obs::Level::kInfo, obs::Format::kJson, sink_};
@@ -275,8 +281,11 @@ TEST_F(ServerTest, ShutdownIsBoundedByTheGracePeriod) {
 TEST_F(ServerTest, PortInUseIsAClearError) {
   start();
   config_.server.port = port_;
-  app::Service second(config_, logger_, clock_);
-  auto port = second.start();
+  testing::TempDir other;
+  config_.data.dir = other.path().string();
+  auto second = app::Service::create(config_, logger_, clock_);
+  ASSERT_TRUE(second);
+  auto port = (*second)->start();
   ASSERT_FALSE(port);
   EXPECT_EQ(port.error().code(), core::StatusCode::kUnavailable);
   EXPECT_NE(port.error().message().find("cannot listen on 127.0.0.1:"), std::string::npos);

@@ -64,7 +64,7 @@ TEST_F(LoadTest, UnknownSectionAndTopLevelValuesAreRejected) {
   EXPECT_FALSE(load({.file = write("[sever]\nport = 80\n")}));
   auto c = load({.file = write("port = 80\n")});
   ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message().find("must be a section"), std::string::npos);
+  EXPECT_NE(c.error().message().find("must be in a section"), std::string::npos);
 }
 
 TEST_F(LoadTest, WrongTypeInFileIsRejected) {

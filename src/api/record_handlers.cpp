@@ -1,0 +1,184 @@
+// Collection and record handlers. Depends on core, json, schema, store, pipeline.
+#include "api/record_handlers.h"
+
+#include "api/errors.h"
+#include "json/writer.h"
+
+namespace tandem::api {
+namespace {
+
+// 507 and 503 tell clients when to come back.
+Response failure_response(const core::Status& st) {
+  Response res = error_response(st);
+  if (st.code() == core::StatusCode::kInsufficientStorage ||
+      st.code() == core::StatusCode::kUnavailable) {
+    res.headers.emplace_back("Retry-After", "5");
+  }
+  return res;
+}
+
+void write_error(json::Writer& w, const core::Status& st) {
+  w.key("error").begin_object();
+  w.field("code", core::code_name(st.code())).field("message", st.message());
+  w.end_object();
+}
+
+Response single_response(const pipeline::RecordOutcome& r) {
+  if (!r.seq) return failure_response(r.seq.error());
+  json::Writer w;
+  w.begin_object().field("id", r.id).field("seq", *r.seq).end_object();
+  return Response{.body = w.take()};
+}
+
+core::Result<pipeline::BodyFormat> body_format(const Request& req) {
+  auto type = req.header("Content-Type").value_or("application/json");
+  std::string_view base = type.substr(0, type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  if (base == "application/json") return pipeline::BodyFormat::kJson;
+  if (base == "application/x-ndjson" || base == "application/jsonl") {
+    return pipeline::BodyFormat::kNdjson;
+  }
+  return core::fail(core::invalid_argument(
+      "unsupported Content-Type '" + std::string(type) +
+      "'; use application/json or application/x-ndjson"));
+}
+
+void write_collection(json::Writer& w, const schema::Collection& c, store::Store& store) {
+  w.begin_object().field("name", c.name);
+  if (auto n = store.count(c.name)) w.field("documents", *n);
+  w.key("schema").raw(schema::collection_to_json(c)).end_object();
+}
+
+std::string collection_param(const Request& req) { return std::string(req.param("c").value_or("")); }
+
+}  // namespace
+
+Response ingest_response(const core::Result<pipeline::IngestResult>& result) {
+  if (!result) return failure_response(result.error());
+  if (result->single && result->records.size() == 1) return single_response(result->records[0]);
+  json::Writer w;
+  w.begin_object().field("accepted", result->accepted).field("rejected", result->rejected);
+  w.key("results").begin_array();
+  for (const auto& r : result->records) {
+    w.begin_object().field("position", r.position);
+    if (!r.id.empty()) w.field("id", r.id);
+    if (r.seq) {
+      w.field("seq", *r.seq);
+    } else {
+      write_error(w, r.seq.error());
+    }
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return Response{.status = result->rejected == 0 ? 200 : 207, .body = w.take()};
+}
+
+void post_records(Request& req, Responder respond, RecordContext& ctx) {
+  auto format = body_format(req);
+  if (!format) {
+    respond(error_response(415, "unsupported_media_type", format.error().message()));
+    return;
+  }
+  auto action = store::parse_action(req.query_param("action").value_or("upsert"));
+  if (!action) {
+    respond(error_response(action.error()));
+    return;
+  }
+  pipeline::IngestRequest ingest{.collection = collection_param(req),
+                                 .action = *action,
+                                 .format = *format,
+                                 .body = std::move(req.body)};
+  ctx.ingest.submit(std::move(ingest),
+                    [respond = std::move(respond)](auto result) { respond(ingest_response(result)); });
+}
+
+void write_record(Request& req, Responder respond, RecordContext& ctx, store::Action action) {
+  if (action != store::Action::kDelete) {
+    auto format = body_format(req);
+    if (!format || *format != pipeline::BodyFormat::kJson) {
+      respond(error_response(415, "unsupported_media_type", "use Content-Type: application/json"));
+      return;
+    }
+  }
+  pipeline::IngestRequest ingest{.collection = collection_param(req),
+                                 .action = action,
+                                 .body = std::move(req.body),
+                                 .id = std::string(req.param("id").value_or(""))};
+  if (auto st = schema::RecordParser::check_id(ingest.id); !st.is_ok()) {
+    respond(error_response(st));
+    return;
+  }
+  ctx.ingest.submit(std::move(ingest),
+                    [respond = std::move(respond)](auto result) { respond(ingest_response(result)); });
+}
+
+Response get_record(Request& req, RecordContext& ctx) {
+  std::string c = collection_param(req);
+  if (!ctx.catalog.find(c)) return error_response(core::not_found("no collection named '" + c + "'"));
+  std::string_view id = req.param("id").value_or("");
+  auto doc = ctx.store.get(c, id);
+  if (!doc) return failure_response(doc.error());
+  if (!*doc) return error_response(core::not_found("no record with id '" + std::string(id) + "'"));
+  Response res{.body = std::move((*doc)->body)};
+  res.headers.emplace_back("ETag", "\"" + std::to_string((*doc)->seq) + "\"");
+  return res;
+}
+
+Response list_collections(Request&, RecordContext& ctx) {
+  json::Writer w;
+  w.begin_object().key("collections").begin_array();
+  for (const auto& c : ctx.catalog.list()) write_collection(w, *c, ctx.store);
+  w.end_array().end_object();
+  return Response{.body = w.take()};
+}
+
+Response create_collection(Request& req, RecordContext& ctx) {
+  auto collection = schema::collection_from_json(req.body);
+  if (!collection) return error_response(collection.error());
+  if (auto st = ctx.catalog.create(*collection); !st.is_ok()) return failure_response(st);
+  json::Writer w;
+  write_collection(w, *collection, ctx.store);
+  return Response{.status = 201, .body = w.take()};
+}
+
+Response get_collection(Request& req, RecordContext& ctx) {
+  std::string name = collection_param(req);
+  auto c = ctx.catalog.find(name);
+  if (!c) return error_response(core::not_found("no collection named '" + name + "'"));
+  json::Writer w;
+  write_collection(w, *c, ctx.store);
+  return Response{.body = w.take()};
+}
+
+Response delete_collection(Request& req, RecordContext& ctx) {
+  std::string name = collection_param(req);
+  auto seq = ctx.catalog.drop(name);
+  if (!seq) return failure_response(seq.error());
+  json::Writer w;
+  w.begin_object().field("name", name).field("seq", *seq).end_object();
+  return Response{.body = w.take()};
+}
+
+void add_record_routes(Router& router, RecordContext& ctx) {
+  const std::string records = "/v1/collections/{c}/records";
+  const std::string record = records + "/{id}";
+  router.add(Method::kGet, "/v1/collections", [&ctx](Request& r) { return list_collections(r, ctx); });
+  router.add(Method::kPost, "/v1/collections", [&ctx](Request& r) { return create_collection(r, ctx); });
+  router.add(Method::kGet, "/v1/collections/{c}", [&ctx](Request& r) { return get_collection(r, ctx); });
+  router.add(Method::kDelete, "/v1/collections/{c}",
+             [&ctx](Request& r) { return delete_collection(r, ctx); });
+  router.add_async(Method::kPost, records,
+                   [&ctx](Request& r, Responder d) { post_records(r, std::move(d), ctx); });
+  router.add(Method::kGet, record, [&ctx](Request& r) { return get_record(r, ctx); });
+  router.add_async(Method::kPut, record, [&ctx](Request& r, Responder d) {
+    write_record(r, std::move(d), ctx, store::Action::kUpsert);
+  });
+  router.add_async(Method::kPatch, record, [&ctx](Request& r, Responder d) {
+    write_record(r, std::move(d), ctx, store::Action::kUpdate);
+  });
+  router.add_async(Method::kDelete, record, [&ctx](Request& r, Responder d) {
+    write_record(r, std::move(d), ctx, store::Action::kDelete);
+  });
+}
+
+}  // namespace tandem::api

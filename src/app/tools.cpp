@@ -1,0 +1,121 @@
+// generate and import. Depends on config, generator, pipeline, store.
+#include "app/tools.h"
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <mutex>
+
+#include "app/serve.h"
+#include "generator/generator.h"
+#include "pipeline/catalog.h"
+#include "pipeline/ingest.h"
+
+namespace tandem::app {
+namespace {
+
+// Counts outcomes of batches that complete on the store's writer thread.
+struct Tally {
+  std::mutex mutex;
+  std::size_t accepted = 0;
+  std::size_t rejected = 0;
+  bool failed = false;
+};
+
+void record_batch(Tally& tally, std::size_t first_line, const core::Result<pipeline::IngestResult>& r) {
+  std::lock_guard lock(tally.mutex);
+  if (!r) {
+    std::cerr << "\nimport: lines from " << first_line << ": " << r.error().message() << "\n";
+    tally.failed = true;
+    return;
+  }
+  tally.accepted += r->accepted;
+  tally.rejected += r->rejected;
+  for (const auto& rec : r->records) {
+    if (!rec.seq) {
+      std::cerr << "\nimport: line " << first_line + rec.position - 1 << ": "
+                << rec.seq.error().message() << "\n";
+    }
+  }
+}
+
+void draw_progress(Tally& tally, std::chrono::steady_clock::time_point start) {
+  std::lock_guard lock(tally.mutex);
+  std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
+  std::size_t done = tally.accepted + tally.rejected;
+  std::cerr << "\r  " << done << " records, " << static_cast<long long>(done / std::max(secs.count(), 1e-9))
+            << " records/s   " << std::flush;
+}
+
+}  // namespace
+
+void generate(std::ostream& out, std::uint64_t count, std::uint64_t seed, std::int64_t now_ms) {
+  generator::Generator gen(seed, std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
+  for (std::uint64_t i = 0; i < count; ++i) out << gen.next() << '\n';
+}
+
+int import_file(const config::Config& config, const ImportOptions& options) {
+  std::ifstream file;
+  if (options.file != "-") {
+    file.open(options.file);
+    if (!file) {
+      std::cerr << "import: cannot open " << options.file << "\n";
+      return 1;
+    }
+  }
+  std::istream& in = options.file == "-" ? std::cin : file;
+  core::SystemClock clock;
+  auto store = open_store(config, clock);
+  if (!store) {
+    std::cerr << "import: " << store.error().message() << "\n";
+    return 1;
+  }
+  pipeline::Catalog catalog(**store);
+  if (auto st = catalog.load({schema::products_collection()}); !st.is_ok()) {
+    std::cerr << "import: " << st.message() << "\n";
+    return 1;
+  }
+  pipeline::Ingest ingest(**store, catalog, config.ingest.max_record_bytes.value);
+  Tally tally;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::future<void>> in_flight;  // a few batches queued at once share commits
+  std::string line, body;
+  std::size_t line_no = 0, first_line = 1, lines_in_body = 0;
+  auto flush = [&] {
+    if (lines_in_body == 0) return;
+    auto done = std::make_shared<std::promise<void>>();
+    in_flight.push_back(done->get_future());
+    ingest.submit(pipeline::IngestRequest{.collection = options.collection,
+                                          .format = pipeline::BodyFormat::kNdjson,
+                                          .body = std::move(body)},
+                  [&tally, first_line, done](auto r) {
+                    record_batch(tally, first_line, r);
+                    done->set_value();
+                  });
+    body.clear();
+    lines_in_body = 0;
+    first_line = line_no + 1;
+    if (in_flight.size() >= 4) {
+      in_flight.front().wait();
+      in_flight.erase(in_flight.begin());
+      if (options.progress) draw_progress(tally, start);
+    }
+  };
+  while (std::getline(in, line)) {
+    ++line_no;
+    body += line;
+    body += '\n';
+    if (++lines_in_body >= options.batch_size) flush();
+  }
+  flush();
+  for (auto& f : in_flight) f.wait();
+  std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
+  std::size_t total = tally.accepted + tally.rejected;
+  std::cerr << (options.progress ? "\n" : "") << "import: " << tally.accepted << " accepted, "
+            << tally.rejected << " rejected, " << static_cast<long long>(total / std::max(secs.count(), 1e-9))
+            << " records/s\n";
+  return tally.failed || tally.rejected != 0 ? 1 : 0;
+}
+
+}  // namespace tandem::app

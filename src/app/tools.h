@@ -1,0 +1,27 @@
+// `tandem generate` and `tandem import`: command-line tools over the same modules as the service.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "config/config.h"
+
+namespace tandem::app {
+
+// Writes `count` generated product records as NDJSON to `out`. Same seed and `now_ms`, same bytes.
+void generate(std::ostream& out, std::uint64_t count, std::uint64_t seed, std::int64_t now_ms);
+
+struct ImportOptions {
+  std::string file;                 // NDJSON path, or "-" for standard input
+  std::string collection = "products";
+  std::size_t batch_size = 1000;    // records per store batch
+  bool progress = false;            // redraw a progress line on stderr
+};
+
+// Streams NDJSON records straight into the store of config.data.dir. Prints rejected lines (with
+// their line numbers) and a summary (accepted, rejected, records/s) to stderr. Returns the exit
+// code: 0 when every record was accepted, 1 when some were rejected or the store failed.
+int import_file(const config::Config& config, const ImportOptions& options);
+
+}  // namespace tandem::app

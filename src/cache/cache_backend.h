@@ -1,0 +1,51 @@
+// CacheBackend: the role of a by-id cache (in-process LRU, Redis). Values are versioned by the
+// record's seq so that an older write never replaces a newer one. Depends on core only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace tandem::cache {
+
+struct CacheEntry {
+  std::string value;          // the cached bytes (a record body, a search result)
+  std::uint64_t version = 0;  // the record's seq
+};
+
+struct CacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t evictions = 0;
+  std::uint64_t bytes = 0;    // held now
+  std::uint64_t entries = 0;  // held now
+};
+
+class CacheBackend {
+ public:
+  virtual ~CacheBackend() = default;
+
+  // "memory", "redis".
+  virtual std::string_view name() const = 0;
+
+  // nullopt on a miss. kUnavailable when the backend cannot be reached.
+  virtual core::Result<std::optional<CacheEntry>> get(std::string_view key) = 0;
+  // One answer per key, in order.
+  virtual core::Result<std::vector<std::optional<CacheEntry>>> get_many(
+      std::span<const std::string> keys) = 0;
+  // Stores the value unless a newer version is held. A zero ttl means the backend's default.
+  virtual core::Status set(std::string_view key, std::string_view value, std::uint64_t version,
+                           std::chrono::milliseconds ttl) = 0;
+  // Removes the key unless a newer version is held.
+  virtual core::Status remove(std::string_view key, std::uint64_t version) = 0;
+
+  virtual CacheStats stats() const = 0;
+};
+
+}  // namespace tandem::cache

@@ -1,0 +1,177 @@
+// The applier loop. Depends on core, obs, store.
+#include "pipeline/applier.h"
+
+#include <random>
+
+namespace tandem::pipeline {
+namespace {
+
+std::uint64_t splitmix(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::string_view breaker_name(BreakerState s) {
+  switch (s) {
+    case BreakerState::kClosed: return "closed";
+    case BreakerState::kOpen: return "open";
+    case BreakerState::kHalfOpen: return "half_open";
+  }
+  return "closed";
+}
+
+Applier::Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log)
+    : sink_(sink),
+      store_(store),
+      options_(options),
+      log_(log),
+      jitter_state_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
+  status_.sink = std::string(sink.name());
+  if (auto cursor = store_.cursor(sink.name())) status_.applied_seq = *cursor;
+}
+
+Applier::~Applier() { stop(); }
+
+void Applier::start() {
+  thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
+}
+
+void Applier::stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Applier::loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    std::uint64_t cursor;
+    {
+      std::lock_guard lock(mutex_);
+      cursor = status_.applied_seq;
+    }
+    if (store_.wait_for_head(cursor, std::chrono::milliseconds(200)) <= cursor) continue;
+    if (options_.linger.count() > 0) std::this_thread::sleep_for(options_.linger);
+    if (step()) continue;
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, stop, delay_, [] { return false; });  // back off
+  }
+}
+
+bool Applier::step() {
+  std::uint64_t cursor;
+  {
+    std::lock_guard lock(mutex_);
+    if (status_.breaker == BreakerState::kOpen) {
+      if (std::chrono::steady_clock::now() - opened_at_ < options_.breaker_cooldown) return false;
+      status_.breaker = BreakerState::kHalfOpen;  // one trial batch
+    }
+    cursor = status_.applied_seq;
+  }
+  auto batch = store_.changes_after(cursor, options_.batch_size);
+  if (!batch) {
+    on_failure(batch.error());
+    return false;
+  }
+  if (batch->empty()) return false;
+  auto rejected = sink_.apply(*batch);
+  if (!rejected) {
+    on_failure(rejected.error());
+    return false;
+  }
+  if (auto st = dead_letter(*batch, *rejected); !st.is_ok()) {
+    on_failure(st);
+    return false;
+  }
+  std::uint64_t last = batch->back().seq;
+  if (auto st = store_.set_cursor(sink_.name(), last); !st.is_ok()) {
+    on_failure(st);  // applied but not recorded: the batch is applied again, idempotently
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    status_.applied_seq = last;
+    status_.dead_lettered += rejected->size();
+    status_.consecutive_failures = 0;
+    status_.last_error.clear();
+    status_.breaker = BreakerState::kClosed;
+    delay_ = std::chrono::milliseconds(0);
+  }
+  cv_.notify_all();
+  return true;
+}
+
+core::Status Applier::dead_letter(std::span<const store::Change> batch,
+                                  const std::vector<store::Rejection>& rejected) {
+  if (rejected.empty()) return {};
+  std::vector<store::DeadLetter> letters;
+  for (const auto& r : rejected) {
+    for (const auto& c : batch) {
+      if (c.seq != r.seq) continue;
+      letters.push_back(store::DeadLetter{.sink = std::string(sink_.name()), .change = c, .reason = r.reason});
+      TANDEM_LOG(log_, obs::Level::kWarn, "change dead-lettered", {"sink", sink_.name()},
+                 {"seq", c.seq}, {"id", c.id}, {"reason", r.reason});
+    }
+  }
+  return store_.add_dead_letters(letters);
+}
+
+// Records a failed attempt: the delay doubles up to backoff_max, with full jitter, and the
+// breaker opens after breaker_threshold failures in a row (or at once when a trial fails).
+void Applier::on_failure(const core::Status& st) {
+  std::lock_guard lock(mutex_);
+  ++status_.retries;
+  ++status_.consecutive_failures;
+  status_.last_error = st.message();
+  bool trial_failed = status_.breaker == BreakerState::kHalfOpen;
+  if (trial_failed || status_.consecutive_failures >= options_.breaker_threshold) {
+    if (status_.breaker != BreakerState::kOpen) {
+      TANDEM_LOG(log_, obs::Level::kError, "circuit breaker open", {"sink", sink_.name()},
+                 {"failures", status_.consecutive_failures}, {"error", st.message()});
+    }
+    status_.breaker = BreakerState::kOpen;
+    opened_at_ = std::chrono::steady_clock::now();
+  }
+  delay_ = next_delay();
+  TANDEM_LOG(log_, obs::Level::kWarn, "sink apply failed", {"sink", sink_.name()},
+             {"error", st.message()}, {"retry_in_ms", delay_.count()});
+}
+
+std::chrono::milliseconds Applier::next_delay() {
+  auto ceiling = options_.backoff_initial.count();
+  for (int i = 1; i < status_.consecutive_failures && ceiling < options_.backoff_max.count(); ++i) {
+    ceiling *= 2;
+  }
+  ceiling = std::min<std::int64_t>(ceiling, options_.backoff_max.count());
+  // Half fixed, half random: spreads retries of many appliers without ever retrying at once.
+  auto half = ceiling / 2;
+  return std::chrono::milliseconds(half + static_cast<std::int64_t>(splitmix(jitter_state_) %
+                                                                    static_cast<std::uint64_t>(half + 1)));
+}
+
+std::uint64_t Applier::wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  cv_.wait_for(lock, timeout, [&] { return status_.applied_seq >= seq; });
+  return status_.applied_seq;
+}
+
+ApplierStatus Applier::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+core::Status Applier::retry_dead_letter(const store::DeadLetter& letter) {
+  std::vector<store::Change> one{letter.change};
+  auto rejected = sink_.apply(one);
+  if (!rejected) return rejected.error();
+  if (!rejected->empty()) {
+    return {core::StatusCode::kFailedPrecondition, "still refused: " + rejected->front().reason};
+  }
+  return store_.remove_dead_letter(letter.id);
+}
+
+}  // namespace tandem::pipeline

@@ -1,0 +1,94 @@
+// Applier: feeds one projection (a search index, a cache) from the change log. It reads from its
+// own cursor, in order and in batches, applies idempotently (seq = version), retries failures
+// with exponential backoff and jitter, opens a circuit breaker after repeated failures, sends
+// permanent per-record refusals to the dead letters, and moves the cursor only after success.
+// A projection that is down only lags. Depends on core, obs, store.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "obs/log.h"
+#include "store/store.h"
+
+namespace tandem::pipeline {
+
+// What an applier feeds. SearchBackend and CacheBackend are adapted to this.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual std::string_view name() const = 0;
+  // See search::SearchBackend::apply: an error retries the batch, rejections are permanent.
+  virtual core::Result<std::vector<store::Rejection>> apply(std::span<const store::Change> changes) = 0;
+};
+
+struct ApplierOptions {
+  std::size_t batch_size = 1000;                          // changes per apply() at most
+  std::chrono::milliseconds linger{5};                    // wait this long to fill a batch
+  std::chrono::milliseconds backoff_initial{100};         // first retry delay
+  std::chrono::milliseconds backoff_max{30000};           // cap of the doubling delay
+  int breaker_threshold = 5;                              // failures in a row that open it
+  std::chrono::milliseconds breaker_cooldown{30000};      // open this long, then one trial
+  std::uint64_t jitter_seed = 0;                          // 0: random; tests fix it
+};
+
+enum class BreakerState { kClosed, kOpen, kHalfOpen };
+std::string_view breaker_name(BreakerState s);
+
+struct ApplierStatus {
+  std::string sink;
+  std::uint64_t applied_seq = 0;    // cursor: the last change applied (or dead-lettered)
+  BreakerState breaker = BreakerState::kClosed;
+  int consecutive_failures = 0;
+  std::string last_error;           // empty when the last attempt succeeded
+  std::uint64_t retries = 0;        // failed attempts since start
+  std::uint64_t dead_lettered = 0;  // changes sent to dead letters since start
+};
+
+class Applier {
+ public:
+  Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log);
+  ~Applier();  // stop()
+
+  void start();
+  void stop();
+
+  // Runs one step without the thread: read a batch after the cursor and apply it, or back off.
+  // Returns true when it applied something. Tests drive the applier with it.
+  bool step();
+
+  // Blocks until the cursor reaches `seq` or the timeout passes; returns the cursor.
+  std::uint64_t wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout);
+  ApplierStatus status() const;
+
+  // Applies one dead-lettered change again; on success removes the dead letter.
+  core::Status retry_dead_letter(const store::DeadLetter& letter);
+
+ private:
+  void loop(std::stop_token stop);
+  void on_failure(const core::Status& st);
+  std::chrono::milliseconds next_delay();
+  core::Status dead_letter(std::span<const store::Change> batch,
+                           const std::vector<store::Rejection>& rejected);
+
+  Sink& sink_;
+  store::Store& store_;
+  const ApplierOptions options_;
+  const obs::Logger& log_;
+  mutable std::mutex mutex_;            // guards status_, delay_, opened_at_
+  std::condition_variable_any cv_;      // cursor moves, stop
+  ApplierStatus status_;
+  std::chrono::milliseconds delay_{0};  // current backoff
+  std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
+  std::uint64_t jitter_state_;          // SplitMix64 state for jitter
+  std::jthread thread_;
+};
+
+}  // namespace tandem::pipeline

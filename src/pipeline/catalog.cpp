@@ -1,0 +1,60 @@
+// Collections catalog. Depends on core, schema, store.
+#include "pipeline/catalog.h"
+
+#include <mutex>
+
+namespace tandem::pipeline {
+
+core::Status Catalog::load(const std::vector<schema::Collection>& defaults) {
+  auto stored = store_.collections();
+  if (!stored) return stored.error();
+  std::unique_lock lock(mutex_);
+  for (auto& c : *stored) {
+    auto name = c.name;
+    collections_[name] = std::make_shared<const schema::Collection>(std::move(c));
+  }
+  for (const auto& c : defaults) {
+    if (collections_.count(c.name) != 0) continue;
+    if (auto st = store_.create_collection(c); !st.is_ok()) return st;
+    collections_[c.name] = std::make_shared<const schema::Collection>(c);
+  }
+  return {};
+}
+
+std::shared_ptr<const schema::Collection> Catalog::find(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  auto it = collections_.find(name);
+  return it == collections_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const schema::Collection>> Catalog::list() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<const schema::Collection>> out;
+  for (const auto& [name, c] : collections_) out.push_back(c);
+  return out;
+}
+
+core::Status Catalog::create(schema::Collection collection) {
+  if (auto st = schema::check_collection(collection); !st.is_ok()) return st;
+  std::unique_lock lock(mutex_);
+  if (collections_.count(collection.name) != 0) {
+    return {core::StatusCode::kAlreadyExists, "collection '" + collection.name + "' already exists"};
+  }
+  if (auto st = store_.create_collection(collection); !st.is_ok()) return st;
+  auto name = collection.name;
+  collections_[name] = std::make_shared<const schema::Collection>(std::move(collection));
+  return {};
+}
+
+core::Result<std::uint64_t> Catalog::drop(const std::string& name) {
+  std::unique_lock lock(mutex_);
+  if (collections_.count(name) == 0) {
+    return core::fail(core::not_found("no collection named '" + name + "'"));
+  }
+  auto seq = store_.drop_collection(name);
+  if (!seq) return seq;
+  collections_.erase(name);
+  return seq;
+}
+
+}  // namespace tandem::pipeline

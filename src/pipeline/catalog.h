@@ -1,0 +1,37 @@
+// Catalog: the collections known to the service, cached in memory over the store. Lookups take
+// a shared lock; create and drop go to the store first. Depends on core, schema, store.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <vector>
+
+#include "schema/collection.h"
+#include "store/store.h"
+
+namespace tandem::pipeline {
+
+class Catalog {
+ public:
+  explicit Catalog(store::Store& store) : store_(store) {}
+
+  // Loads the stored collections and creates `defaults` that are missing (the products schema).
+  core::Status load(const std::vector<schema::Collection>& defaults);
+
+  // nullptr when there is no such collection.
+  std::shared_ptr<const schema::Collection> find(std::string_view name) const;
+  std::vector<std::shared_ptr<const schema::Collection>> list() const;
+
+  // kInvalidArgument for a bad schema, kAlreadyExists when the name is taken.
+  core::Status create(schema::Collection collection);
+  // Deletes the collection and its records; kNotFound when missing. Returns the change's seq.
+  core::Result<std::uint64_t> drop(const std::string& name);
+
+ private:
+  store::Store& store_;
+  mutable std::shared_mutex mutex_;  // guards collections_
+  std::map<std::string, std::shared_ptr<const schema::Collection>, std::less<>> collections_;
+};
+
+}  // namespace tandem::pipeline

@@ -1,0 +1,67 @@
+// Pipeline: appliers and change-log pruning. Depends on core, obs, store.
+#include "pipeline/pipeline.h"
+
+#include <condition_variable>
+
+namespace tandem::pipeline {
+
+Pipeline::Pipeline(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+                   PipelineOptions options)
+    : store_(store), clock_(clock), log_(log), options_(options) {}
+
+Pipeline::~Pipeline() { stop(); }
+
+void Pipeline::add_sink(Sink& sink, ApplierOptions options) {
+  appliers_.push_back(std::make_unique<Applier>(sink, store_, options, log_));
+}
+
+void Pipeline::start() {
+  for (auto& a : appliers_) a->start();
+  pruner_ = std::jthread([this](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    while (!stop.stop_requested()) {
+      std::unique_lock lock(m);
+      if (cv.wait_for(lock, stop, options_.prune_interval, [] { return false; })) break;
+      if (stop.stop_requested()) break;
+      auto pruned = prune_once();
+      if (!pruned) {
+        TANDEM_LOG(log_, obs::Level::kWarn, "change-log pruning failed",
+                   {"error", pruned.error().message()});
+      } else if (*pruned > 0) {
+        TANDEM_LOG(log_, obs::Level::kDebug, "change log pruned", {"entries", *pruned});
+      }
+    }
+  });
+}
+
+void Pipeline::stop() {
+  if (pruner_.joinable()) {
+    pruner_.request_stop();
+    pruner_.join();
+  }
+  for (auto& a : appliers_) a->stop();
+}
+
+Applier* Pipeline::applier(std::string_view sink) {
+  for (auto& a : appliers_) {
+    if (a->status().sink == sink) return a.get();
+  }
+  return nullptr;
+}
+
+std::vector<ApplierStatus> Pipeline::status() const {
+  std::vector<ApplierStatus> out;
+  for (const auto& a : appliers_) out.push_back(a->status());
+  return out;
+}
+
+core::Result<std::size_t> Pipeline::prune_once() {
+  std::uint64_t up_to = store_.head_seq();
+  for (const auto& a : appliers_) up_to = std::min(up_to, a->status().applied_seq);
+  auto cutoff = clock_.now() - options_.retention;
+  auto cutoff_ms = std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch());
+  return store_.prune(up_to, cutoff_ms.count());
+}
+
+}  // namespace tandem::pipeline

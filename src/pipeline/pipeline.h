@@ -1,0 +1,47 @@
+// Pipeline: owns one Applier per configured sink and prunes the change log once every sink has
+// applied an entry and it is older than the retention. Depends on core, obs, store.
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "pipeline/applier.h"
+
+namespace tandem::pipeline {
+
+struct PipelineOptions {
+  std::chrono::milliseconds retention{24 * 3600 * 1000};  // store.retention
+  std::chrono::milliseconds prune_interval{60000};        // how often to prune
+};
+
+class Pipeline {
+ public:
+  Pipeline(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+           PipelineOptions options);
+  ~Pipeline();  // stop()
+
+  // Before start(). The sink must outlive the pipeline.
+  void add_sink(Sink& sink, ApplierOptions options);
+
+  void start();
+  void stop();
+
+  // nullptr when no sink has that name.
+  Applier* applier(std::string_view sink);
+  std::vector<ApplierStatus> status() const;
+
+  // Deletes change-log entries applied by every sink (all entries when there are none) and older
+  // than the retention. Returns how many.
+  core::Result<std::size_t> prune_once();
+
+ private:
+  store::Store& store_;
+  const core::Clock& clock_;
+  const obs::Logger& log_;
+  const PipelineOptions options_;
+  std::vector<std::unique_ptr<Applier>> appliers_;
+  std::jthread pruner_;
+};
+
+}  // namespace tandem::pipeline

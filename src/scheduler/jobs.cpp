@@ -1,0 +1,149 @@
+// The job runner. Depends on core, obs, store, scheduler/schedule.
+#include "scheduler/jobs.h"
+
+namespace tandem::scheduler {
+namespace {
+
+std::int64_t to_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+JobRunner::JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log)
+    : store_(store), clock_(clock), log_(log) {}
+
+JobRunner::~JobRunner() { stop(); }
+
+void JobRunner::add(JobSpec spec) {
+  std::lock_guard lock(mutex_);
+  auto name = spec.name;
+  jobs_[name] = std::make_unique<Job>(Job{.spec = std::move(spec)});
+}
+
+void JobRunner::start() {
+  std::lock_guard lock(mutex_);
+  auto now = clock_.now();
+  for (auto& [name, job] : jobs_) {
+    job->next = job->spec.schedule.next_after(now);
+    if (!job->spec.run_at_first_start) continue;
+    auto runs = store_.job_runs(name, 1);
+    if (runs && runs->empty()) launch(*job, "first start");
+  }
+  timer_ = std::jthread([this](std::stop_token stop) { timer_loop(stop); });
+}
+
+void JobRunner::stop() {
+  if (timer_.joinable()) {
+    timer_.request_stop();
+    wake_.notify_all();
+    timer_.join();
+  }
+  std::lock_guard lock(mutex_);
+  for (auto& [name, job] : jobs_) {
+    if (job->worker.joinable()) job->worker.join();
+  }
+}
+
+core::Status JobRunner::run_now(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(name);
+  if (it == jobs_.end()) return core::not_found("no job named '" + std::string(name) + "'");
+  if (!launch(*it->second, "manual")) {
+    return {core::StatusCode::kFailedPrecondition,
+            "job '" + std::string(name) + "' is already running"};
+  }
+  return {};
+}
+
+void JobRunner::tick() {
+  std::lock_guard lock(mutex_);
+  auto now = clock_.now();
+  for (auto& [name, job] : jobs_) {
+    if (!job->next || *job->next > now) continue;
+    launch(*job, "schedule");
+    // A rate counts from its previous fire time, so runs do not drift; a late timer catches up
+    // to the next time in the future instead of firing a burst.
+    auto next = job->spec.schedule.next_after(*job->next);
+    while (next && *next <= now) next = job->spec.schedule.next_after(*next);
+    job->next = next;
+  }
+}
+
+bool JobRunner::launch(Job& job, std::string_view trigger) {
+  if (job.running) {
+    auto now = clock_.now();
+    (void)store_.add_job_run(store::JobRun{.job = job.spec.name,
+                                           .started_at_ms = to_ms(now),
+                                           .outcome = "skipped",
+                                           .message = "the previous run was still going"});
+    TANDEM_LOG(log_, obs::Level::kWarn, "job run skipped", {"job", job.spec.name},
+               {"trigger", trigger});
+    return false;
+  }
+  if (job.worker.joinable()) job.worker.join();  // the last run has finished
+  job.running = true;
+  job.worker = std::thread([this, &job, t = std::string(trigger)] { execute(job, t); });
+  return true;
+}
+
+void JobRunner::execute(Job& job, std::string trigger) {
+  auto started = clock_.now();
+  auto steady = std::chrono::steady_clock::now();
+  core::Result<std::string> outcome = core::fail(core::internal_error("job threw an exception"));
+  try {
+    outcome = job.spec.run();
+  } catch (const std::exception&) {
+  }
+  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - steady;
+  store::JobRun run{.job = job.spec.name,
+                    .started_at_ms = to_ms(started),
+                    .duration_ms = took.count(),
+                    .outcome = outcome ? "ok" : "failed",
+                    .message = outcome ? *outcome : outcome.error().message()};
+  if (auto st = store_.add_job_run(run); !st.is_ok()) {
+    TANDEM_LOG(log_, obs::Level::kError, "cannot record job run", {"job", job.spec.name},
+               {"error", st.message()});
+  }
+  TANDEM_LOG(log_, outcome ? obs::Level::kInfo : obs::Level::kError, "job run",
+             {"job", job.spec.name}, {"trigger", trigger}, {"outcome", run.outcome},
+             {"duration_ms", run.duration_ms}, {"message", run.message});
+  std::lock_guard lock(mutex_);
+  job.running = false;
+}
+
+void JobRunner::timer_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    tick();
+    std::unique_lock lock(mutex_);
+    auto earliest = std::chrono::system_clock::time_point::max();
+    for (auto& [name, job] : jobs_) {
+      if (job->next && *job->next < earliest) earliest = *job->next;
+    }
+    // Sleep until the earliest fire time by the service clock, re-checking at least every
+    // second so that a clock that jumps is noticed.
+    std::chrono::system_clock::duration wait = std::chrono::seconds(1);
+    auto now = clock_.now();
+    if (earliest != std::chrono::system_clock::time_point::max() && earliest - now < wait) {
+      wait = earliest - now;
+    }
+    wake_.wait_for(lock, stop, std::max(wait, std::chrono::system_clock::duration::zero()),
+                   [] { return false; });
+  }
+}
+
+std::vector<JobStatus> JobRunner::status(std::size_t recent_runs) {
+  std::vector<JobStatus> out;
+  std::lock_guard lock(mutex_);
+  for (auto& [name, job] : jobs_) {
+    JobStatus s{.name = name,
+                .schedule = job->spec.schedule.expression(),
+                .running = job->running,
+                .next_run = job->next};
+    if (auto runs = store_.job_runs(name, recent_runs)) s.recent = std::move(*runs);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace tandem::scheduler

@@ -1,0 +1,86 @@
+// JobRunner: runs named jobs on EventBridge schedules, one run at a time per job (a run that
+// would overlap is skipped and recorded as such), and keeps every run's start, duration and
+// outcome in the store. Depends on core, obs, store, scheduler/schedule.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "obs/log.h"
+#include "scheduler/schedule.h"
+#include "store/store.h"
+
+namespace tandem::scheduler {
+
+// A job's work: returns a one-line summary ("10 records") or the error.
+using JobFunction = std::function<core::Result<std::string>()>;
+
+struct JobSpec {
+  std::string name;                 // unique, used in URLs: /v1/jobs/{name}/run
+  Schedule schedule;                // when it fires
+  bool run_at_first_start = false;  // run at start() when the store has no run of it yet
+  JobFunction run;                  // the work
+};
+
+struct JobStatus {
+  std::string name;
+  std::string schedule;                                            // the expression
+  bool running = false;                                            // a run is under way
+  std::optional<std::chrono::system_clock::time_point> next_run;   // nullopt: never again
+  std::vector<store::JobRun> recent;                               // newest first
+};
+
+class JobRunner {
+ public:
+  JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log);
+  ~JobRunner();  // stop()
+
+  void add(JobSpec spec);  // before start()
+
+  // Computes the first fire times, starts first-start runs and the timer thread.
+  void start();
+  // Stops the timer and waits for runs under way to finish.
+  void stop();
+
+  // Starts a run now on its own thread. kNotFound for an unknown job; kFailedPrecondition
+  // when a run is already under way (overlaps are never stacked).
+  core::Status run_now(std::string_view name);
+
+  // Fires every job whose next run is due at clock.now(). The timer thread calls it; tests with a
+  // FakeClock call it directly.
+  void tick();
+
+  std::vector<JobStatus> status(std::size_t recent_runs);
+
+ private:
+  struct Job {
+    JobSpec spec;
+    std::optional<std::chrono::system_clock::time_point> next;  // next fire time
+    bool running = false;                                        // guarded by mutex_
+    std::thread worker;                                          // the current or last run
+  };
+
+  // Starts a run of `job` unless one is under way (then records a skipped run). Caller holds
+  // mutex_.
+  bool launch(Job& job, std::string_view trigger);
+  void execute(Job& job, std::string trigger);
+  void timer_loop(std::stop_token stop);
+
+  store::Store& store_;
+  const core::Clock& clock_;
+  const obs::Logger& log_;
+  std::mutex mutex_;                               // guards jobs_ state
+  std::condition_variable_any wake_;               // timer wake-ups
+  std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_;
+  std::jthread timer_;                             // runs timer_loop
+};
+
+}  // namespace tandem::scheduler

@@ -1,0 +1,1 @@
+// Filled in by the tests for this module.
