@@ -88,6 +88,9 @@ core::Result<Prepared> prepare(const IngestRequest& r, const schema::Collection&
     } else {
       outcome.seq = fail(op.error());
       ++p.result.rejected;
+      if (outcome.id.empty()) {  // name the refused record when its id is readable
+        if (auto id = parser.read_id(piece.text)) outcome.id = *id;
+      }
     }
     p.result.records.push_back(std::move(outcome));
   }

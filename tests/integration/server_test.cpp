@@ -6,10 +6,8 @@
 #include <mutex>
 #include <thread>
 
-#include "app/serve.h"
 #include "core/uuid.h"
-#include "support/http_client.h"
-#include "support/temp_dir.h"
+#include "integration/service_fixture.h"
 
 namespace tandem {
 namespace {
@@ -17,59 +15,6 @@ namespace {
 using namespace std::chrono_literals;
 using testing::http_get;
 using testing::HttpConnection;
-
-class CollectingSink final : public obs::LineSink {
- public:
-  void write_line(obs::Level, std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
-
-class ServerTest : public ::testing::Test {
- protected:
-  ServerTest() {
-    config_.server.port = 0;
-    config_.server.threads = 2;
-    config_.server.max_header_bytes.value = 4096;
-    config_.server.max_body_bytes.value = 64 * 1024;
-    config_.server.read_timeout = 500ms;
-    config_.server.shutdown_grace = 2s;
-    config_.data.dir = data_.path().string();
-    config_.jobs.generate.enabled = false;
-  }
-
-  // Builds and starts the service; `extra` may add test-only routes before it listens.
-  void start(const std::function<void(api::Router&)>& extra = {}) {
-    auto service = app::Service::create(config_, logger_, clock_);
-    ASSERT_TRUE(service) << service.error().to_string();
-    service_ = std::move(*service);
-    if (extra) extra(service_->router());
-    auto port = service_->start();
-    ASSERT_TRUE(port) << port.error().to_string();
-    port_ = *port;
-  }
-
-  void TearDown() override {
-    if (service_) service_->shutdown();
-  }
-
-  testing::TempDir data_;
-  config::Config config_;
-  std::shared_ptr<CollectingSink> sink_ = std::make_shared<CollectingSink>();
-  obs::Logger logger_{obs::Level::kInfo, obs::Format::kJson, sink_};
-  core::SystemClock clock_;
-  std::unique_ptr<app::Service> service_;
-  std::uint16_t port_ = 0;
-};
 
 TEST_F(ServerTest, HealthIsJsonWithRequestId) {
   start();

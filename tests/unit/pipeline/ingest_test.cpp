@@ -1,1 +1,106 @@
-// Filled in by the tests for this module.
+#include "pipeline/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+
+namespace tandem::pipeline {
+namespace {
+
+const std::string kRest = R"("name":"n","category":"c","brand":"b","price":1)";
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::open({.path = dir_.file("t.db"), .clock = &clock_});
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+    catalog_ = std::make_unique<Catalog>(*store_);
+    ASSERT_TRUE(catalog_->load({schema::products_collection()}).is_ok());
+    ingest_ = std::make_unique<Ingest>(*store_, *catalog_, 4096);
+  }
+
+  core::Result<IngestResult> write(std::string body, BodyFormat format = BodyFormat::kJson,
+                                   store::Action action = store::Action::kUpsert) {
+    return ingest_->write({.collection = "products", .action = action, .format = format, .body = std::move(body)});
+  }
+
+  testing::TempDir dir_;
+  core::SystemClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<Ingest> ingest_;
+};
+
+TEST_F(IngestTest, OneObjectIsASingleResult) {
+  auto r = write(R"({"id":"a",)" + kRest + "}");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->single);
+  ASSERT_EQ(r->records.size(), 1u);
+  EXPECT_EQ(r->records[0].id, "a");
+  EXPECT_TRUE(r->records[0].seq);
+  EXPECT_EQ(store_->get("products", "a")->value().body, R"({"id":"a",)" + kRest + "}");
+}
+
+TEST_F(IngestTest, ArrayReportsEveryRecordAndStoresTheGoodOnes) {
+  auto r = write(R"([{"id":"a",)" + kRest + R"(}, {"id":"b","price":"x"}, 5, {"id":"c",)" + kRest + "}]");
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(r->single);
+  EXPECT_EQ(r->accepted, 2u);
+  EXPECT_EQ(r->rejected, 2u);
+  ASSERT_EQ(r->records.size(), 4u);
+  EXPECT_EQ(r->records[1].position, 1u);
+  EXPECT_FALSE(r->records[1].seq);
+  EXPECT_FALSE(r->records[2].seq);
+  EXPECT_TRUE(store_->get("products", "c")->has_value());
+  EXPECT_FALSE(store_->get("products", "b")->has_value());
+}
+
+TEST_F(IngestTest, NdjsonPositionsAreLineNumbers) {
+  auto r = write("{\"id\":\"a\"," + kRest + "}\n\n{broken\n{\"id\":\"b\"," + kRest + "}\n", BodyFormat::kNdjson);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->records.size(), 3u);
+  EXPECT_EQ(r->records[0].position, 1u);
+  EXPECT_EQ(r->records[1].position, 3u);
+  EXPECT_FALSE(r->records[1].seq);
+  EXPECT_EQ(r->records[2].position, 4u);
+  EXPECT_EQ(r->accepted, 2u);
+}
+
+TEST_F(IngestTest, WholeRequestErrorsStoreNothing) {
+  EXPECT_EQ(write("[{\"id\":\"a\"," + kRest + "}").error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(write("").error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(write("[]").error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(write("\n\n", BodyFormat::kNdjson).error().code(), core::StatusCode::kInvalidArgument);
+  auto unknown = ingest_->write({.collection = "nope", .body = "{}"});
+  EXPECT_EQ(unknown.error().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store_->head_seq(), 0u);
+}
+
+TEST_F(IngestTest, UpdateAndDeleteNeedAnId) {
+  ASSERT_TRUE(write(R"({"id":"a",)" + kRest + "}"));
+  auto upd = write(R"([{"id":"a","price":2},{"price":3}])", BodyFormat::kJson, store::Action::kUpdate);
+  ASSERT_TRUE(upd);
+  EXPECT_TRUE(upd->records[0].seq);
+  ASSERT_FALSE(upd->records[1].seq);
+  EXPECT_NE(upd->records[1].seq.error().message().find("id: required"), std::string::npos);
+  EXPECT_NE(store_->get("products", "a")->value().body.find("\"price\":2"), std::string::npos);
+  auto del = write(R"({"id":"a"})", BodyFormat::kJson, store::Action::kDelete);
+  ASSERT_TRUE(del);
+  EXPECT_TRUE(del->records[0].seq);
+  EXPECT_FALSE(store_->get("products", "a")->has_value());
+}
+
+TEST_F(IngestTest, UrlIdAppliesToTheOneRecord) {
+  auto r = ingest_->write({.collection = "products", .body = "{" + kRest + "}", .id = "from-url"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->records[0].id, "from-url");
+  auto many = ingest_->write({.collection = "products", .body = "[{},{}]", .id = "x"});
+  EXPECT_FALSE(many);
+  auto del = ingest_->write({.collection = "products", .action = store::Action::kDelete, .id = "from-url"});
+  ASSERT_TRUE(del) << del.error().message();
+  EXPECT_TRUE(del->records[0].seq);
+}
+
+}  // namespace
+}  // namespace tandem::pipeline
