@@ -8,6 +8,11 @@ if(TANDEM_WERROR)
   list(APPEND TANDEM_WARNINGS -Werror)
 endif()
 
+if(TANDEM_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 if(TANDEM_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)

@@ -18,7 +18,7 @@ build_packages=(
   libgtest-dev libgmock-dev # tests (configured with the build)
   libbenchmark-dev          # micro-benchmarks (configured with the build)
 )
-test_packages=(curl python3 procps)
+test_packages=(curl python3 procps clang libclang-rt-14-dev)  # clang: libFuzzer targets
 bench_packages=(nginx-light wrk)
 
 want=("${build_packages[@]}")
@@ -29,15 +29,30 @@ case "${1:-build}" in
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
+# Node.js runs the cron cross-check (npm aws-cron-parser); Debian's packages when none is present.
+if [ "${1:-build}" != build ] && ! command -v node >/dev/null; then
+  want+=(nodejs npm)
+fi
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "setup: installing ${missing[*]}" >&2
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# npm packages the tests use, pinned by package-lock.json.
+if [ "${1:-build}" != build ]; then
+  here=$(cd "$(dirname "$0")/.." && pwd)
+  lock="$here/tests/crosscheck/package-lock.json"
+  stamp="$here/tests/crosscheck/node_modules/.installed-lock"
+  if ! cmp -s "$lock" "$stamp" 2>/dev/null; then
+    (cd "$here/tests/crosscheck" && npm ci --no-audit --no-fund --silent) && cp "$lock" "$stamp"
+  fi
+fi

@@ -131,10 +131,11 @@ core::Result<simdjson::dom::object> RecordParser::parse_object(std::string_view 
   return obj;
 }
 
-// The object's id member: nullopt when absent or null, an error when it is not a valid string.
+// The object's id member: nullopt when absent, an error when it is not a valid string (null
+// included: inserting a generated id next to it would duplicate the key).
 static core::Result<std::optional<std::string_view>> id_of(simdjson::dom::object obj) {
   element value;
-  if (obj.at_key("id").get(value) || value.is_null()) return std::optional<std::string_view>();
+  if (obj.at_key("id").get(value)) return std::optional<std::string_view>();
   std::string_view id;
   if (value.get_string().get(id)) {
     return fail(invalid_argument("id: expected string, got " + std::string(kind_of(value))));
