@@ -19,7 +19,7 @@ build_packages=(
   libbenchmark-dev          # micro-benchmarks (configured with the build)
 )
 test_packages=(curl python3 procps clang libclang-rt-14-dev)  # clang: libFuzzer targets
-bench_packages=(nginx-light wrk)
+bench_packages=(nginx-light wrk postgresql)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in

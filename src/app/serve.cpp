@@ -4,12 +4,14 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
 
 #include "app/version.h"
 #include "generator/generator.h"
+#include "json/split.h"
 
 namespace tandem::app {
 namespace {
@@ -76,15 +78,35 @@ core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& con
       .clock = &clock});
 }
 
+core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& config) {
+  if (auto st = catalog.load(); !st.is_ok()) return st;
+  if (auto st = catalog.declare(schema::products_collection(), false); !st.is_ok()) return st;
+  if (config.collections.file.empty()) return {};
+  std::ifstream in(config.collections.file);
+  if (!in) return core::invalid_argument("collections.file: cannot read " + config.collections.file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto pieces = json::split_array(text);
+  if (!pieces) return core::invalid_argument("collections.file: expected a JSON array: " + pieces.error().message());
+  for (const auto& piece : *pieces) {
+    auto c = schema::collection_from_json(piece.text);
+    if (!c) {
+      return core::invalid_argument("collections.file: collection " + std::to_string(piece.position) +
+                                    ": " + c.error().message());
+    }
+    if (auto st = catalog.declare(*c, true); !st.is_ok()) {
+      return {st.code(), "collections.file: " + st.message()};
+    }
+  }
+  return {};
+}
+
 core::Result<std::unique_ptr<Service>> Service::create(const config::Config& config,
                                                        const obs::Logger& logger,
                                                        const core::Clock& clock) {
   auto store = open_store(config, clock);
   if (!store) return core::fail(store.error());
   std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(*store)));
-  if (auto st = service->catalog_.load({schema::products_collection()}); !st.is_ok()) {
-    return core::fail(st);
-  }
+  if (auto st = load_catalog(service->catalog_, config); !st.is_ok()) return core::fail(st);
   if (auto st = service->add_jobs(); !st.is_ok()) return core::fail(st);
   return service;
 }
@@ -179,7 +201,8 @@ int serve(const config::Config& config) {
   auto service = Service::create(config, log, clock);
   if (!service) {
     TANDEM_LOG(log, obs::Level::kError, "cannot start", {"error", service.error().message()});
-    return service.error().code() == core::StatusCode::kInvalidArgument ? 2 : 1;
+    auto code = service.error().code();
+    return code == core::StatusCode::kInvalidArgument || code == core::StatusCode::kFailedPrecondition ? 2 : 1;
   }
   auto port = (*service)->start();
   if (!port) {

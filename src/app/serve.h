@@ -75,8 +75,14 @@ api::ServerOptions server_options(const config::Config& config);
 core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& config,
                                                        const core::Clock& clock);
 
+// Loads the stored collections, then declares the built-in products collection and those of
+// collections.file. kInvalidArgument for an unreadable or invalid file, kFailedPrecondition when
+// a declared collection is stored with another schema.
+core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& config);
+
 // `tandem serve`: opens the log, serves until SIGTERM or SIGINT, then shuts down gracefully.
-// Returns the exit code: 0 after a clean stop, 1 when it cannot start, 2 for a bad job schedule.
+// Returns the exit code: 0 after a clean stop, 1 when it cannot start, 2 for a bad job schedule
+// or collections.file.
 int serve(const config::Config& config);
 
 }  // namespace tandem::app

@@ -72,7 +72,7 @@ int import_file(const config::Config& config, const ImportOptions& options) {
     return 1;
   }
   pipeline::Catalog catalog(**store);
-  if (auto st = catalog.load({schema::products_collection()}); !st.is_ok()) {
+  if (auto st = load_catalog(catalog, config); !st.is_ok()) {
     std::cerr << "import: " << st.message() << "\n";
     return 1;
   }

@@ -38,6 +38,10 @@ struct StoreConfig {
   Duration retention = std::chrono::hours(24);            // change-log pruning age
 };
 
+struct CollectionsConfig {
+  std::string file;  // JSON array of collection schemas created at startup; empty: none
+};
+
 struct IngestConfig {
   Bytes max_record_bytes{1024 * 1024};  // per record
 };
@@ -65,6 +69,7 @@ struct Config {
   ServerConfig server;
   DataConfig data;
   StoreConfig store;
+  CollectionsConfig collections;
   IngestConfig ingest;
   JobsConfig jobs;
   LogConfig log;

@@ -5,7 +5,7 @@
 
 namespace tandem::pipeline {
 
-core::Status Catalog::load(const std::vector<schema::Collection>& defaults) {
+core::Status Catalog::load() {
   auto stored = store_.collections();
   if (!stored) return stored.error();
   std::unique_lock lock(mutex_);
@@ -13,11 +13,22 @@ core::Status Catalog::load(const std::vector<schema::Collection>& defaults) {
     auto name = c.name;
     collections_[name] = std::make_shared<const schema::Collection>(std::move(c));
   }
-  for (const auto& c : defaults) {
-    if (collections_.count(c.name) != 0) continue;
-    if (auto st = store_.create_collection(c); !st.is_ok()) return st;
-    collections_[c.name] = std::make_shared<const schema::Collection>(c);
+  return {};
+}
+
+core::Status Catalog::declare(const schema::Collection& c, bool must_match) {
+  std::unique_lock lock(mutex_);
+  if (auto it = collections_.find(c.name); it != collections_.end()) {
+    if (!must_match || schema::collection_to_json(*it->second) == schema::collection_to_json(c)) {
+      return {};
+    }
+    return {core::StatusCode::kFailedPrecondition,
+            "collection '" + c.name + "' is stored with a different schema than declared; delete "
+            "it (DELETE /v1/collections/" + c.name + ") or declare its stored schema"};
   }
+  if (auto st = schema::check_collection(c); !st.is_ok()) return st;
+  if (auto st = store_.create_collection(c); !st.is_ok()) return st;
+  collections_[c.name] = std::make_shared<const schema::Collection>(c);
   return {};
 }
 

@@ -16,8 +16,12 @@ class Catalog {
  public:
   explicit Catalog(store::Store& store) : store_(store) {}
 
-  // Loads the stored collections and creates `defaults` that are missing (the products schema).
-  core::Status load(const std::vector<schema::Collection>& defaults);
+  // Loads the stored collections.
+  core::Status load();
+  // Creates a collection declared by configuration when it is missing. With `must_match`, a
+  // stored collection of that name with another schema is kFailedPrecondition (schemas do not
+  // change in place); without it (the built-in products) the stored one is kept.
+  core::Status declare(const schema::Collection& collection, bool must_match);
 
   // nullptr when there is no such collection.
   std::shared_ptr<const schema::Collection> find(std::string_view name) const;

@@ -139,6 +139,19 @@ done
 check "first start generates 10 products ($count)" [ "$count" = '"documents":10' ]
 stop
 
+# Collections declared in collections.file are created at startup; a bad file stops it (exit 2).
+printf '[{"name":"books","fields":[{"name":"title","type":"text"},{"name":"year","type":"int","sort":true}]}]' > "$work/collections.json"
+start --set collections.file="$work/collections.json" || exit 1
+check "declared collection exists" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/collections/books")" = 200 ]
+stop
+printf '[{"name":"books","fields":[{"name":"title","type":"blob"}]}]' > "$work/bad-collections.json"
+"$tandem" serve --data-dir "$work/data" --port 0 --set collections.file="$work/bad-collections.json" > "$work/out" 2>&1
+check "an invalid collections.file exits 2" [ $? = 2 ]
+check "the message names the file and the problem" grep -q "collections.file: collection 0: fields\[0\]: unknown type 'blob'" "$work/out"
+TANDEM_JOBS_GENERATE_SCHEDULE='cron(0 24 * * ? *)' "$tandem" serve --data-dir "$work/data" --port 0 > "$work/out" 2>&1
+check "an invalid schedule exits 2" [ $? = 2 ]
+check "the message names the job and the field" grep -q "job 'generate' (jobs.generate.schedule): cron(0 24 \* \* ? \*): field 2 (hours)" "$work/out"
+
 # Settings given with --set reach serve.
 start --set log.format=text || exit 1
 check "text log format" grep -q ' info listening ' "$work/log"

@@ -16,7 +16,8 @@ class IngestTest : public ::testing::Test {
     ASSERT_TRUE(s) << s.error().message();
     store_ = std::move(*s);
     catalog_ = std::make_unique<Catalog>(*store_);
-    ASSERT_TRUE(catalog_->load({schema::products_collection()}).is_ok());
+    ASSERT_TRUE(catalog_->load().is_ok());
+    ASSERT_TRUE(catalog_->declare(schema::products_collection(), false).is_ok());
     ingest_ = std::make_unique<Ingest>(*store_, *catalog_, 4096);
   }
 
@@ -100,6 +101,25 @@ TEST_F(IngestTest, UrlIdAppliesToTheOneRecord) {
   auto del = ingest_->write({.collection = "products", .action = store::Action::kDelete, .id = "from-url"});
   ASSERT_TRUE(del) << del.error().message();
   EXPECT_TRUE(del->records[0].seq);
+}
+
+TEST_F(IngestTest, DeclaredCollectionsAreCreatedOnceAndKeepTheirSchema) {
+  auto books = schema::collection_from_json(R"({"name":"books","fields":[{"name":"title","type":"text"}]})");
+  ASSERT_TRUE(books);
+  ASSERT_TRUE(catalog_->declare(*books, true).is_ok());
+  ASSERT_TRUE(catalog_->declare(*books, true).is_ok());  // idempotent
+  Catalog reloaded(*store_);
+  ASSERT_TRUE(reloaded.load().is_ok());
+  ASSERT_NE(reloaded.find("books"), nullptr);
+  auto changed = *books;
+  changed.fields[0].weight = 2;
+  auto st = reloaded.declare(changed, true);
+  EXPECT_EQ(st.code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_NE(st.message().find("different schema"), std::string::npos);
+  EXPECT_TRUE(reloaded.declare(changed, false).is_ok());  // the built-in way: keep what is stored
+  auto bad = *books;
+  bad.name = "Bad Name";
+  EXPECT_EQ(reloaded.declare(bad, true).code(), core::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
