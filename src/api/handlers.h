@@ -8,8 +8,8 @@
 
 #include "api/http.h"
 #include "api/router.h"
-#include "json/writer.h"
 #include "core/clock.h"
+#include "json/writer.h"
 #include "obs/metrics.h"
 
 namespace tandem::api {

@@ -11,7 +11,8 @@ namespace tandem::api {
 namespace {
 
 std::string rfc3339(std::int64_t ms) {
-  return core::format_rfc3339_ms(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  return core::format_rfc3339_ms(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
 void write_run(json::Writer& w, const store::JobRun& run) {
@@ -52,7 +53,8 @@ Response list_jobs(Request&, JobContext& ctx) {
       write_run(w, job.recent.front());
     }
     w.key("runs").begin_array();
-    for (const auto& run : job.recent) write_run(w, run);
+    for (const auto& run : job.recent)
+      write_run(w, run);
     w.end_array().end_object();
   }
   w.end_array().end_object();
@@ -89,7 +91,8 @@ Response retry_dead_letter(Request& req, JobContext& ctx) {
   if (!id) return error_response(id.error());
   auto letter = ctx.store.dead_letter(*id);
   if (!letter) return error_response(letter.error());
-  if (!*letter) return error_response(core::not_found("no dead letter with id " + std::to_string(*id)));
+  if (!*letter)
+    return error_response(core::not_found("no dead letter with id " + std::to_string(*id)));
   auto* applier = ctx.pipeline.applier((*letter)->sink);
   if (applier == nullptr) {
     return error_response({core::StatusCode::kFailedPrecondition,

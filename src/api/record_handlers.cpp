@@ -33,14 +33,14 @@ Response single_response(const pipeline::RecordOutcome& r) {
 core::Result<pipeline::BodyFormat> body_format(const Request& req) {
   auto type = req.header("Content-Type").value_or("application/json");
   std::string_view base = type.substr(0, type.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  while (!base.empty() && base.back() == ' ')
+    base.remove_suffix(1);
   if (base == "application/json") return pipeline::BodyFormat::kJson;
   if (base == "application/x-ndjson" || base == "application/jsonl") {
     return pipeline::BodyFormat::kNdjson;
   }
-  return core::fail(core::invalid_argument(
-      "unsupported Content-Type '" + std::string(type) +
-      "'; use application/json or application/x-ndjson"));
+  return core::fail(core::invalid_argument("unsupported Content-Type '" + std::string(type) +
+                                           "'; use application/json or application/x-ndjson"));
 }
 
 void write_collection(json::Writer& w, const schema::Collection& c, store::Store& store) {
@@ -49,7 +49,9 @@ void write_collection(json::Writer& w, const schema::Collection& c, store::Store
   w.key("schema").raw(schema::collection_to_json(c)).end_object();
 }
 
-std::string collection_param(const Request& req) { return std::string(req.param("c").value_or("")); }
+std::string collection_param(const Request& req) {
+  return std::string(req.param("c").value_or(""));
+}
 
 }  // namespace
 
@@ -88,8 +90,9 @@ void post_records(Request& req, Responder respond, RecordContext& ctx) {
                                  .action = *action,
                                  .format = *format,
                                  .body = std::move(req.body)};
-  ctx.ingest.submit(std::move(ingest),
-                    [respond = std::move(respond)](auto result) { respond(ingest_response(result)); });
+  ctx.ingest.submit(std::move(ingest), [respond = std::move(respond)](auto result) {
+    respond(ingest_response(result));
+  });
 }
 
 void write_record(Request& req, Responder respond, RecordContext& ctx, store::Action action) {
@@ -108,13 +111,15 @@ void write_record(Request& req, Responder respond, RecordContext& ctx, store::Ac
     respond(error_response(st));
     return;
   }
-  ctx.ingest.submit(std::move(ingest),
-                    [respond = std::move(respond)](auto result) { respond(ingest_response(result)); });
+  ctx.ingest.submit(std::move(ingest), [respond = std::move(respond)](auto result) {
+    respond(ingest_response(result));
+  });
 }
 
 Response get_record(Request& req, RecordContext& ctx) {
   std::string c = collection_param(req);
-  if (!ctx.catalog.find(c)) return error_response(core::not_found("no collection named '" + c + "'"));
+  if (!ctx.catalog.find(c))
+    return error_response(core::not_found("no collection named '" + c + "'"));
   std::string_view id = req.param("id").value_or("");
   auto doc = ctx.store.get(c, id);
   if (!doc) return failure_response(doc.error());
@@ -127,7 +132,8 @@ Response get_record(Request& req, RecordContext& ctx) {
 Response list_collections(Request&, RecordContext& ctx) {
   json::Writer w;
   w.begin_object().key("collections").begin_array();
-  for (const auto& c : ctx.catalog.list()) write_collection(w, *c, ctx.store);
+  for (const auto& c : ctx.catalog.list())
+    write_collection(w, *c, ctx.store);
   w.end_array().end_object();
   return Response{.body = w.take()};
 }
@@ -162,9 +168,12 @@ Response delete_collection(Request& req, RecordContext& ctx) {
 void add_record_routes(Router& router, RecordContext& ctx) {
   const std::string records = "/v1/collections/{c}/records";
   const std::string record = records + "/{id}";
-  router.add(Method::kGet, "/v1/collections", [&ctx](Request& r) { return list_collections(r, ctx); });
-  router.add(Method::kPost, "/v1/collections", [&ctx](Request& r) { return create_collection(r, ctx); });
-  router.add(Method::kGet, "/v1/collections/{c}", [&ctx](Request& r) { return get_collection(r, ctx); });
+  router.add(Method::kGet, "/v1/collections",
+             [&ctx](Request& r) { return list_collections(r, ctx); });
+  router.add(Method::kPost, "/v1/collections",
+             [&ctx](Request& r) { return create_collection(r, ctx); });
+  router.add(Method::kGet, "/v1/collections/{c}",
+             [&ctx](Request& r) { return get_collection(r, ctx); });
   router.add(Method::kDelete, "/v1/collections/{c}",
              [&ctx](Request& r) { return delete_collection(r, ctx); });
   router.add_async(Method::kPost, records,

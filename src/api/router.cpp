@@ -1,9 +1,9 @@
 // Route matching and dispatch. Depends on core and json.
 #include "api/router.h"
 
-#include "api/errors.h"
-
 #include <future>
+
+#include "api/errors.h"
 
 namespace tandem::api {
 namespace {

@@ -51,9 +51,9 @@ class Router {
 Response respond(const Router& router, Request& req, const Router::Match& match);
 
 // Routes and runs the request; for an asynchronous route it waits for the response (tests,
-// tools). The server runs asynchronous routes without blocking. Unknown path: 404; known path with another method: 405 with an
-// Allow header; a handler that throws: 500 (logged by the caller via the status). Sets
-// *route_index to the matched route or -1.
+// tools). The server runs asynchronous routes without blocking. Unknown path: 404; known path with
+// another method: 405 with an Allow header; a handler that throws: 500 (logged by the caller via
+// the status). Sets *route_index to the matched route or -1.
 Response dispatch(const Router& router, Request& req, int* route_index);
 
 }  // namespace tandem::api

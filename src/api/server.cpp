@@ -7,7 +7,6 @@
 #include "api/server.h"
 
 #include <atomic>
-#include <condition_variable>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,6 +19,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <optional>

@@ -34,9 +34,11 @@ core::Result<std::string> generate_batch(pipeline::Ingest& ingest, const core::C
   generator::Generator gen(std::random_device{}() * 0x9e3779b97f4a7c15ULL ^ std::random_device{}(),
                            clock.now());
   std::string body;
-  for (std::int64_t i = 0; i < job.batch_size; ++i) body += gen.next() + "\n";
-  auto result = ingest.write(pipeline::IngestRequest{
-      .collection = job.collection, .format = pipeline::BodyFormat::kNdjson, .body = std::move(body)});
+  for (std::int64_t i = 0; i < job.batch_size; ++i)
+    body += gen.next() + "\n";
+  auto result = ingest.write(pipeline::IngestRequest{.collection = job.collection,
+                                                     .format = pipeline::BodyFormat::kNdjson,
+                                                     .body = std::move(body)});
   if (!result) return core::fail(result.error());
   if (result->rejected != 0) {
     return core::fail(core::internal_error(std::to_string(result->rejected) + " of " +
@@ -67,15 +69,17 @@ core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& con
   std::error_code ec;
   std::filesystem::create_directories(config.data.dir, ec);
   if (ec) {
-    return core::fail(core::unavailable("cannot create data.dir " + config.data.dir + ": " + ec.message()));
+    return core::fail(
+        core::unavailable("cannot create data.dir " + config.data.dir + ": " + ec.message()));
   }
   std::string sync = config.store.synchronous;
-  for (auto& c : sync) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return store::Store::open(store::StoreOptions{
-      .path = (std::filesystem::path(config.data.dir) / "tandem.db").string(),
-      .synchronous = sync,
-      .max_record_bytes = config.ingest.max_record_bytes.value,
-      .clock = &clock});
+  for (auto& c : sync)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return store::Store::open(
+      store::StoreOptions{.path = (std::filesystem::path(config.data.dir) / "tandem.db").string(),
+                          .synchronous = sync,
+                          .max_record_bytes = config.ingest.max_record_bytes.value,
+                          .clock = &clock});
 }
 
 core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& config) {
@@ -83,15 +87,18 @@ core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& conf
   if (auto st = catalog.declare(schema::products_collection(), false); !st.is_ok()) return st;
   if (config.collections.file.empty()) return {};
   std::ifstream in(config.collections.file);
-  if (!in) return core::invalid_argument("collections.file: cannot read " + config.collections.file);
+  if (!in)
+    return core::invalid_argument("collections.file: cannot read " + config.collections.file);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto pieces = json::split_array(text);
-  if (!pieces) return core::invalid_argument("collections.file: expected a JSON array: " + pieces.error().message());
+  if (!pieces)
+    return core::invalid_argument("collections.file: expected a JSON array: " +
+                                  pieces.error().message());
   for (const auto& piece : *pieces) {
     auto c = schema::collection_from_json(piece.text);
     if (!c) {
-      return core::invalid_argument("collections.file: collection " + std::to_string(piece.position) +
-                                    ": " + c.error().message());
+      return core::invalid_argument("collections.file: collection " +
+                                    std::to_string(piece.position) + ": " + c.error().message());
     }
     if (auto st = catalog.declare(*c, true); !st.is_ok()) {
       return {st.code(), "collections.file: " + st.message()};
@@ -111,17 +118,19 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
   return service;
 }
 
-Service::Service(const config::Config& config, const obs::Logger& logger,
-                 const core::Clock& clock, std::unique_ptr<store::Store> store)
+Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
+                 std::unique_ptr<store::Store> store)
     : config_(config),
       logger_(logger),
       clock_(clock),
       http_metrics_(metrics_.registry()),
       store_(std::move(store)),
+      pipeline_metrics_(metrics_.registry()),
       catalog_(*store_),
-      ingest_(*store_, catalog_, config.ingest.max_record_bytes.value),
-      jobs_(*store_, clock, logger),
-      pipeline_(*store_, clock, logger, pipeline::PipelineOptions{.retention = config.store.retention}),
+      ingest_(*store_, catalog_, config.ingest.max_record_bytes.value, &pipeline_metrics_),
+      jobs_(*store_, clock, logger, &metrics_.registry()),
+      pipeline_(*store_, clock, logger,
+                pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
       record_context_{.ingest = ingest_, .catalog = catalog_, .store = *store_},
       job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
       info_{.version = kVersion,
@@ -134,25 +143,32 @@ Service::Service(const config::Config& config, const obs::Logger& logger,
   api::add_job_routes(router_, job_context_);
 }
 
-Service::~Service() { shutdown(); }
+Service::~Service() {
+  shutdown();
+}
 
 core::Status Service::add_jobs() {
   const auto& job = config_.jobs.generate;
   if (!job.enabled) return {};
   auto schedule = scheduler::Schedule::parse(job.schedule);
   if (!schedule) {
-    return core::invalid_argument("job 'generate' (jobs.generate.schedule): " + schedule.error().message());
+    return core::invalid_argument("job 'generate' (jobs.generate.schedule): " +
+                                  schedule.error().message());
   }
-  jobs_.add(scheduler::JobSpec{
-      .name = "generate",
-      .schedule = std::move(*schedule),
-      .run_at_first_start = job.run_at_first_start,
-      .run = [this, job] { return generate_batch(ingest_, clock_, job); }});
+  jobs_.add(
+      scheduler::JobSpec{.name = "generate",
+                         .schedule = std::move(*schedule),
+                         .run_at_first_start = job.run_at_first_start,
+                         .run = [this, job] { return generate_batch(ingest_, clock_, job); }});
   return {};
 }
 
 void Service::describe_components(json::Writer& w) {
-  w.key("store").begin_object().field("status", "ok").field("head_seq", store_->head_seq()).end_object();
+  w.key("store")
+      .begin_object()
+      .field("status", "ok")
+      .field("head_seq", store_->head_seq())
+      .end_object();
   w.key("sinks").begin_array();
   for (const auto& s : pipeline_.status()) {
     w.begin_object().field("name", s.sink).field("applied_seq", s.applied_seq);
@@ -164,6 +180,7 @@ void Service::describe_components(json::Writer& w) {
 }
 
 core::Result<std::uint16_t> Service::start() {
+  pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
   pipeline_.start();
   jobs_.start();
   auto port = server_.start();
@@ -202,7 +219,10 @@ int serve(const config::Config& config) {
   if (!service) {
     TANDEM_LOG(log, obs::Level::kError, "cannot start", {"error", service.error().message()});
     auto code = service.error().code();
-    return code == core::StatusCode::kInvalidArgument || code == core::StatusCode::kFailedPrecondition ? 2 : 1;
+    return code == core::StatusCode::kInvalidArgument ||
+                   code == core::StatusCode::kFailedPrecondition
+               ? 2
+               : 1;
   }
   auto port = (*service)->start();
   if (!port) {

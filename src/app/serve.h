@@ -57,6 +57,7 @@ class Service {
   obs::Metrics metrics_;
   api::HttpMetrics http_metrics_;
   std::unique_ptr<store::Store> store_;
+  pipeline::PipelineMetrics pipeline_metrics_;
   pipeline::Catalog catalog_;
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;

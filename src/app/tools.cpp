@@ -23,7 +23,8 @@ struct Tally {
   bool failed = false;
 };
 
-void record_batch(Tally& tally, std::size_t first_line, const core::Result<pipeline::IngestResult>& r) {
+void record_batch(Tally& tally, std::size_t first_line,
+                  const core::Result<pipeline::IngestResult>& r) {
   std::lock_guard lock(tally.mutex);
   if (!r) {
     std::cerr << "\nimport: lines from " << first_line << ": " << r.error().message() << "\n";
@@ -44,15 +45,18 @@ void draw_progress(Tally& tally, std::chrono::steady_clock::time_point start) {
   std::lock_guard lock(tally.mutex);
   std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
   std::size_t done = tally.accepted + tally.rejected;
-  std::cerr << "\r  " << done << " records, " << static_cast<long long>(done / std::max(secs.count(), 1e-9))
-            << " records/s   " << std::flush;
+  std::cerr << "\r  " << done << " records, "
+            << static_cast<long long>(done / std::max(secs.count(), 1e-9)) << " records/s   "
+            << std::flush;
 }
 
 }  // namespace
 
 void generate(std::ostream& out, std::uint64_t count, std::uint64_t seed, std::int64_t now_ms) {
-  generator::Generator gen(seed, std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
-  for (std::uint64_t i = 0; i < count; ++i) out << gen.next() << '\n';
+  generator::Generator gen(
+      seed, std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
+  for (std::uint64_t i = 0; i < count; ++i)
+    out << gen.next() << '\n';
 }
 
 int import_file(const config::Config& config, const ImportOptions& options) {
@@ -109,12 +113,13 @@ int import_file(const config::Config& config, const ImportOptions& options) {
     if (++lines_in_body >= options.batch_size) flush();
   }
   flush();
-  for (auto& f : in_flight) f.wait();
+  for (auto& f : in_flight)
+    f.wait();
   std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
   std::size_t total = tally.accepted + tally.rejected;
   std::cerr << (options.progress ? "\n" : "") << "import: " << tally.accepted << " accepted, "
-            << tally.rejected << " rejected, " << static_cast<long long>(total / std::max(secs.count(), 1e-9))
-            << " records/s\n";
+            << tally.rejected << " rejected, "
+            << static_cast<long long>(total / std::max(secs.count(), 1e-9)) << " records/s\n";
   return tally.failed || tally.rejected != 0 ? 1 : 0;
 }
 

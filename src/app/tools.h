@@ -13,10 +13,10 @@ namespace tandem::app {
 void generate(std::ostream& out, std::uint64_t count, std::uint64_t seed, std::int64_t now_ms);
 
 struct ImportOptions {
-  std::string file;                 // NDJSON path, or "-" for standard input
+  std::string file;  // NDJSON path, or "-" for standard input
   std::string collection = "products";
-  std::size_t batch_size = 1000;    // records per store batch
-  bool progress = false;            // redraw a progress line on stderr
+  std::size_t batch_size = 1000;  // records per store batch
+  bool progress = false;          // redraw a progress line on stderr
 };
 
 // Streams NDJSON records straight into the store of config.data.dir. Prints rejected lines (with

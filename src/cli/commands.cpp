@@ -2,19 +2,19 @@
 // table, so a setting with a `flag` is available on every command that loads the config.
 #include "cli/commands.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
 
-#include <unistd.h>
-
 #include "app/serve.h"
 #include "app/tools.h"
-#include "core/clock.h"
 #include "app/version.h"
 #include "config/load.h"
 #include "config/render.h"
 #include "config/settings.h"
+#include "core/clock.h"
 
 namespace tandem::cli {
 namespace {
@@ -69,17 +69,21 @@ int run(int argc, char** argv) {
 
   std::uint64_t gen_count = 10, gen_seed = 1;
   std::string gen_now;
-  auto* generate = app.add_subcommand("generate", "Write generated product records as NDJSON to stdout");
+  auto* generate =
+      app.add_subcommand("generate", "Write generated product records as NDJSON to stdout");
   generate->add_option("--count", gen_count, "Number of records")->capture_default_str();
   generate->add_option("--seed", gen_seed, "Seed; the same seed and --now give the same records")
       ->capture_default_str();
-  generate->add_option("--now", gen_now, "Anchor for created_at (RFC 3339); default: the current time");
+  generate->add_option("--now", gen_now,
+                       "Anchor for created_at (RFC 3339); default: the current time");
 
   ConfigFlags import_flags;
   app::ImportOptions import_options;
   auto* import = app.add_subcommand("import", "Load NDJSON records straight into the store");
-  import->add_option("FILE", import_options.file, "NDJSON file, or - for standard input")->required();
-  import->add_option("--collection", import_options.collection, "Target collection")->capture_default_str();
+  import->add_option("FILE", import_options.file, "NDJSON file, or - for standard input")
+      ->required();
+  import->add_option("--collection", import_options.collection, "Target collection")
+      ->capture_default_str();
   import->add_option("--batch-size", import_options.batch_size, "Records per transaction")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
@@ -119,7 +123,9 @@ int run(int argc, char** argv) {
     app::generate(std::cout, gen_count, gen_seed, now);
     return kExitOk;
   }
-  const ConfigFlags& flags = serve->parsed() ? serve_flags : import->parsed() ? import_flags : dump_flags;
+  const ConfigFlags& flags = serve->parsed()    ? serve_flags
+                             : import->parsed() ? import_flags
+                                                : dump_flags;
   auto config = load_config(flags);
   if (!config) {
     std::cerr << "tandem: configuration error: " << config.error().message() << "\n";

@@ -34,8 +34,8 @@ struct DataConfig {
 };
 
 struct StoreConfig {
-  std::string synchronous = "full";                       // full|normal|off
-  Duration retention = std::chrono::hours(24);            // change-log pruning age
+  std::string synchronous = "full";             // full|normal|off
+  Duration retention = std::chrono::hours(24);  // change-log pruning age
 };
 
 struct CollectionsConfig {
@@ -47,11 +47,11 @@ struct IngestConfig {
 };
 
 struct GenerateJobConfig {
-  bool enabled = true;                        // schedule the job at all
-  std::string schedule = "rate(5 minutes)";   // EventBridge expression
-  std::int64_t batch_size = 10;               // records per run
-  std::string collection = "products";        // target collection
-  bool run_at_first_start = true;             // one run when the data dir is new
+  bool enabled = true;                       // schedule the job at all
+  std::string schedule = "rate(5 minutes)";  // EventBridge expression
+  std::int64_t batch_size = 10;              // records per run
+  std::string collection = "products";       // target collection
+  bool run_at_first_start = true;            // one run when the data dir is new
 };
 
 struct JobsConfig {

@@ -47,7 +47,8 @@ core::Result<RawValue> raw_from_node(const toml::node& node, std::string origin)
 Status apply_table(const toml::table& table, const std::string& prefix, const std::string& file,
                    std::span<const Setting> table_rows, Config& config) {
   for (auto&& [name, node] : table) {
-    std::string key = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
+    std::string key =
+        prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
     if (const auto* nested = node.as_table()) {
       if (auto st = apply_table(*nested, key, file, table_rows, config); !st.is_ok()) return st;
       continue;

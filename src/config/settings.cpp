@@ -73,8 +73,9 @@ const std::vector<Setting>& build_table() {
        .min = kMinute,
        .max = 3650 * 24 * 60 * kMinute},
       {.key = "collections.file",
-       .help = "JSON file with an array of collection schemas (as POST /v1/collections takes) "
-               "created at startup when missing; a stored collection with another schema is an error.",
+       .help =
+           "JSON file with an array of collection schemas (as POST /v1/collections takes) "
+           "created at startup when missing; a stored collection with another schema is an error.",
        .bind = +[](Config& c) -> std::string& { return c.collections.file; }},
       {.key = "ingest.max_record_bytes",
        .help = "Largest single record; larger ones are rejected with payload_too_large.",

@@ -69,7 +69,9 @@ int digits(std::string_view text, std::size_t pos, std::size_t n) {
   return v;
 }
 
-bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int days_in_month(int y, int m) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -105,7 +107,8 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view t) {
       ++pos;
     }
     if (pos == start) return std::nullopt;
-    for (std::size_t k = pos - start; k < 3; ++k) ms *= 10;
+    for (std::size_t k = pos - start; k < 3; ++k)
+      ms *= 10;
   }
   if (pos >= t.size()) return std::nullopt;
   int offset_min = 0;

@@ -11,17 +11,17 @@ namespace tandem::core {
 // api/errors.cpp and a stable wire name (see code_name()).
 enum class StatusCode {
   kOk,
-  kInvalidArgument,     // the caller sent something malformed or out of range
-  kNotFound,            // the named thing does not exist
-  kAlreadyExists,       // create of something that exists
-  kFailedPrecondition,  // valid request, wrong state
-  kPayloadTooLarge,     // input over a configured size limit
-  kResourceExhausted,   // rate limit or quota
-  kInsufficientStorage, // the disk is full; retrying after space is freed will work
-  kUnauthenticated,     // no or bad credentials
-  kPermissionDenied,    // credentials lack the scope
-  kUnavailable,         // a dependency is down; retrying later may help
-  kInternal,            // a bug or an unexpected library failure
+  kInvalidArgument,      // the caller sent something malformed or out of range
+  kNotFound,             // the named thing does not exist
+  kAlreadyExists,        // create of something that exists
+  kFailedPrecondition,   // valid request, wrong state
+  kPayloadTooLarge,      // input over a configured size limit
+  kResourceExhausted,    // rate limit or quota
+  kInsufficientStorage,  // the disk is full; retrying after space is freed will work
+  kUnauthenticated,      // no or bad credentials
+  kPermissionDenied,     // credentials lack the scope
+  kUnavailable,          // a dependency is down; retrying later may help
+  kInternal,             // a bug or an unexpected library failure
 };
 
 // Stable snake_case name of a code, used in logs and in error bodies ("invalid_argument").

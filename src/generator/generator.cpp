@@ -34,7 +34,8 @@ std::string description(Rng& rng, const Category& c, std::string_view brand, std
                         std::string_view adjective) {
   std::string_view f1 = pick(rng, c.features);
   std::string_view f2 = pick(rng, c.features);
-  while (f2 == f1) f2 = pick(rng, c.features);
+  while (f2 == f1)
+    f2 = pick(rng, c.features);
   std::string out = "The ";
   out.append(adjective).append(" ").append(noun).append(" from ").append(brand);
   out.append(" comes with ").append(f1).append(" and ").append(f2).append(". Made ");
@@ -48,11 +49,13 @@ void write_tags(json::Writer& w, Rng& rng, const Category& c) {
   while (chosen.size() < want) {
     std::string_view t = pick(rng, c.tags);
     bool seen = false;
-    for (auto x : chosen) seen = seen || x == t;
+    for (auto x : chosen)
+      seen = seen || x == t;
     if (!seen) chosen.push_back(t);
   }
   w.key("tags").begin_array();
-  for (auto t : chosen) w.value(t);
+  for (auto t : chosen)
+    w.value(t);
   w.end_array();
 }
 
@@ -76,7 +79,9 @@ std::int64_t Rng::between(std::int64_t lo, std::int64_t hi) {
   return lo + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(hi - lo) + 1));
 }
 
-bool Rng::chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
+bool Rng::chance(double p) {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53 < p;
+}
 
 Generator::Generator(std::uint64_t seed, std::chrono::system_clock::time_point now)
     : seed_(seed), rng_(mix(seed ^ 0x5eed)), now_(now) {}

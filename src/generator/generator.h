@@ -34,9 +34,9 @@ class Generator {
   std::string next();
 
  private:
-  std::uint64_t seed_;                          // for ids
-  std::uint64_t count_ = 0;                     // records made so far
-  Rng rng_;                                     // everything else
+  std::uint64_t seed_;                         // for ids
+  std::uint64_t count_ = 0;                    // records made so far
+  Rng rng_;                                    // everything else
   std::chrono::system_clock::time_point now_;  // created_at anchor
 };
 

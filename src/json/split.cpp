@@ -6,7 +6,9 @@
 namespace tandem::json {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 core::Status error_at(std::size_t offset, std::string what) {
   return core::invalid_argument(what + " at byte " + std::to_string(offset));
@@ -15,8 +17,10 @@ core::Status error_at(std::size_t offset, std::string what) {
 }  // namespace
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -57,7 +61,8 @@ core::Result<std::vector<Piece>> split_array(std::string_view body) {
     } else if (c == '[' || c == '{') {
       ++depth;
     } else if (c == ']' || c == '}') {
-      if (--depth < 0) return core::fail(error_at(base + i, "unbalanced '" + std::string(1, c) + "'"));
+      if (--depth < 0)
+        return core::fail(error_at(base + i, "unbalanced '" + std::string(1, c) + "'"));
       if (depth == 0) {
         if (i + 1 != text.size()) return core::fail(error_at(base + i + 1, "text after the array"));
         std::string_view last = trim(text.substr(start, i - start));
@@ -77,7 +82,8 @@ std::vector<MemberText> split_object(std::string_view text) {
   std::vector<MemberText> out;
   std::size_t i = 1;  // after '{'
   auto skip_space = [&] {
-    while (i < text.size() && is_space(text[i])) ++i;
+    while (i < text.size() && is_space(text[i]))
+      ++i;
   };
   auto skip_string = [&] {  // text[i] == '"'
     for (++i; i < text.size() && text[i] != '"'; ++i) {

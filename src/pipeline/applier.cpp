@@ -24,7 +24,8 @@ std::string_view breaker_name(BreakerState s) {
   return "closed";
 }
 
-Applier::Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log)
+Applier::Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log,
+                 PipelineMetrics* metrics)
     : sink_(sink),
       store_(store),
       options_(options),
@@ -32,9 +33,19 @@ Applier::Applier(Sink& sink, store::Store& store, ApplierOptions options, const 
       jitter_state_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
   status_.sink = std::string(sink.name());
   if (auto cursor = store_.cursor(sink.name())) status_.applied_seq = *cursor;
+  if (metrics != nullptr) {
+    prometheus::Labels labels{{"sink", status_.sink}};
+    applied_gauge_ = &metrics->applied_seq.Add(labels);
+    breaker_gauge_ = &metrics->breaker_open.Add(labels);
+    retries_counter_ = &metrics->retries.Add(labels);
+    dead_letter_counter_ = &metrics->dead_letters.Add(labels);
+    applied_gauge_->Set(static_cast<double>(status_.applied_seq));
+  }
 }
 
-Applier::~Applier() { stop(); }
+Applier::~Applier() {
+  stop();
+}
 
 void Applier::start() {
   thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
@@ -54,11 +65,14 @@ void Applier::loop(std::stop_token stop) {
       std::lock_guard lock(mutex_);
       cursor = status_.applied_seq;
     }
-    if (store_.wait_for_head(cursor, std::chrono::milliseconds(200)) <= cursor) continue;
+    if (store_.wait_for_head(cursor, std::chrono::milliseconds(100)) <= cursor) continue;
     if (options_.linger.count() > 0) std::this_thread::sleep_for(options_.linger);
     if (step()) continue;
+    // Back off after a failure; otherwise the changes after the cursor were pruned before this
+    // sink saw them (it needs a rebuild), so poll slowly.
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, stop, delay_, [] { return false; });  // back off
+    auto wait = status_.consecutive_failures > 0 ? delay_ : std::chrono::milliseconds(1000);
+    cv_.wait_for(lock, stop, wait, [] { return false; });
   }
 }
 
@@ -101,6 +115,11 @@ bool Applier::step() {
     status_.breaker = BreakerState::kClosed;
     delay_ = std::chrono::milliseconds(0);
   }
+  if (applied_gauge_ != nullptr) {
+    applied_gauge_->Set(static_cast<double>(last));
+    breaker_gauge_->Set(0);
+    dead_letter_counter_->Increment(static_cast<double>(rejected->size()));
+  }
   cv_.notify_all();
   return true;
 }
@@ -112,7 +131,8 @@ core::Status Applier::dead_letter(std::span<const store::Change> batch,
   for (const auto& r : rejected) {
     for (const auto& c : batch) {
       if (c.seq != r.seq) continue;
-      letters.push_back(store::DeadLetter{.sink = std::string(sink_.name()), .change = c, .reason = r.reason});
+      letters.push_back(
+          store::DeadLetter{.sink = std::string(sink_.name()), .change = c, .reason = r.reason});
       TANDEM_LOG(log_, obs::Level::kWarn, "change dead-lettered", {"sink", sink_.name()},
                  {"seq", c.seq}, {"id", c.id}, {"reason", r.reason});
     }
@@ -137,6 +157,10 @@ void Applier::on_failure(const core::Status& st) {
     opened_at_ = std::chrono::steady_clock::now();
   }
   delay_ = next_delay();
+  if (retries_counter_ != nullptr) {
+    retries_counter_->Increment();
+    breaker_gauge_->Set(status_.breaker == BreakerState::kOpen ? 1 : 0);
+  }
   TANDEM_LOG(log_, obs::Level::kWarn, "sink apply failed", {"sink", sink_.name()},
              {"error", st.message()}, {"retry_in_ms", delay_.count()});
 }
@@ -149,8 +173,9 @@ std::chrono::milliseconds Applier::next_delay() {
   ceiling = std::min<std::int64_t>(ceiling, options_.backoff_max.count());
   // Half fixed, half random: spreads retries of many appliers without ever retrying at once.
   auto half = ceiling / 2;
-  return std::chrono::milliseconds(half + static_cast<std::int64_t>(splitmix(jitter_state_) %
-                                                                    static_cast<std::uint64_t>(half + 1)));
+  return std::chrono::milliseconds(
+      half +
+      static_cast<std::int64_t>(splitmix(jitter_state_) % static_cast<std::uint64_t>(half + 1)));
 }
 
 std::uint64_t Applier::wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout) {

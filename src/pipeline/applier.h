@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "obs/log.h"
+#include "pipeline/metrics.h"
 #include "store/store.h"
 
 namespace tandem::pipeline {
@@ -26,17 +27,18 @@ class Sink {
   virtual ~Sink() = default;
   virtual std::string_view name() const = 0;
   // See search::SearchBackend::apply: an error retries the batch, rejections are permanent.
-  virtual core::Result<std::vector<store::Rejection>> apply(std::span<const store::Change> changes) = 0;
+  virtual core::Result<std::vector<store::Rejection>> apply(
+      std::span<const store::Change> changes) = 0;
 };
 
 struct ApplierOptions {
-  std::size_t batch_size = 1000;                          // changes per apply() at most
-  std::chrono::milliseconds linger{5};                    // wait this long to fill a batch
-  std::chrono::milliseconds backoff_initial{100};         // first retry delay
-  std::chrono::milliseconds backoff_max{30000};           // cap of the doubling delay
-  int breaker_threshold = 5;                              // failures in a row that open it
-  std::chrono::milliseconds breaker_cooldown{30000};      // open this long, then one trial
-  std::uint64_t jitter_seed = 0;                          // 0: random; tests fix it
+  std::size_t batch_size = 1000;                      // changes per apply() at most
+  std::chrono::milliseconds linger{5};                // wait this long to fill a batch
+  std::chrono::milliseconds backoff_initial{100};     // first retry delay
+  std::chrono::milliseconds backoff_max{30000};       // cap of the doubling delay
+  int breaker_threshold = 5;                          // failures in a row that open it
+  std::chrono::milliseconds breaker_cooldown{30000};  // open this long, then one trial
+  std::uint64_t jitter_seed = 0;                      // 0: random; tests fix it
 };
 
 enum class BreakerState { kClosed, kOpen, kHalfOpen };
@@ -44,7 +46,7 @@ std::string_view breaker_name(BreakerState s);
 
 struct ApplierStatus {
   std::string sink;
-  std::uint64_t applied_seq = 0;    // cursor: the last change applied (or dead-lettered)
+  std::uint64_t applied_seq = 0;  // cursor: the last change applied (or dead-lettered)
   BreakerState breaker = BreakerState::kClosed;
   int consecutive_failures = 0;
   std::string last_error;           // empty when the last attempt succeeded
@@ -54,7 +56,9 @@ struct ApplierStatus {
 
 class Applier {
  public:
-  Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log);
+  // `metrics` may be null.
+  Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log,
+          PipelineMetrics* metrics = nullptr);
   ~Applier();  // stop()
 
   void start();
@@ -82,12 +86,16 @@ class Applier {
   store::Store& store_;
   const ApplierOptions options_;
   const obs::Logger& log_;
-  mutable std::mutex mutex_;            // guards status_, delay_, opened_at_
-  std::condition_variable_any cv_;      // cursor moves, stop
+  prometheus::Gauge* applied_gauge_ = nullptr;  // metrics, when given
+  prometheus::Gauge* breaker_gauge_ = nullptr;
+  prometheus::Counter* retries_counter_ = nullptr;
+  prometheus::Counter* dead_letter_counter_ = nullptr;
+  mutable std::mutex mutex_;        // guards status_, delay_, opened_at_
+  std::condition_variable_any cv_;  // cursor moves, stop
   ApplierStatus status_;
-  std::chrono::milliseconds delay_{0};  // current backoff
+  std::chrono::milliseconds delay_{0};               // current backoff
   std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
-  std::uint64_t jitter_state_;          // SplitMix64 state for jitter
+  std::uint64_t jitter_state_;                       // SplitMix64 state for jitter
   std::jthread thread_;
 };
 

@@ -23,8 +23,10 @@ core::Status Catalog::declare(const schema::Collection& c, bool must_match) {
       return {};
     }
     return {core::StatusCode::kFailedPrecondition,
-            "collection '" + c.name + "' is stored with a different schema than declared; delete "
-            "it (DELETE /v1/collections/" + c.name + ") or declare its stored schema"};
+            "collection '" + c.name +
+                "' is stored with a different schema than declared; delete "
+                "it (DELETE /v1/collections/" +
+                c.name + ") or declare its stored schema"};
   }
   if (auto st = schema::check_collection(c); !st.is_ok()) return st;
   if (auto st = store_.create_collection(c); !st.is_ok()) return st;
@@ -41,7 +43,8 @@ std::shared_ptr<const schema::Collection> Catalog::find(std::string_view name) c
 std::vector<std::shared_ptr<const schema::Collection>> Catalog::list() const {
   std::shared_lock lock(mutex_);
   std::vector<std::shared_ptr<const schema::Collection>> out;
-  for (const auto& [name, c] : collections_) out.push_back(c);
+  for (const auto& [name, c] : collections_)
+    out.push_back(c);
   return out;
 }
 
@@ -49,7 +52,8 @@ core::Status Catalog::create(schema::Collection collection) {
   if (auto st = schema::check_collection(collection); !st.is_ok()) return st;
   std::unique_lock lock(mutex_);
   if (collections_.count(collection.name) != 0) {
-    return {core::StatusCode::kAlreadyExists, "collection '" + collection.name + "' already exists"};
+    return {core::StatusCode::kAlreadyExists,
+            "collection '" + collection.name + "' already exists"};
   }
   if (auto st = store_.create_collection(collection); !st.is_ok()) return st;
   auto name = collection.name;

@@ -62,8 +62,8 @@ core::Result<std::vector<json::Piece>> split_body(const IngestRequest& r, bool* 
   }
   auto pieces = json::split_array(body);
   if (!pieces) {
-    return fail(invalid_argument("the body is not a JSON object or array: " +
-                                 pieces.error().message()));
+    return fail(
+        invalid_argument("the body is not a JSON object or array: " + pieces.error().message()));
   }
   return pieces;
 }
@@ -111,12 +111,13 @@ void Ingest::submit(IngestRequest request, IngestCallback done) {
     return;
   }
   if (prepared->batch.ops.empty()) {
+    count(request.collection, prepared->result);
     done(std::move(prepared->result));
     return;
   }
   prepared->batch.collection = collection;
   auto state = std::make_shared<Prepared>(std::move(*prepared));
-  store_.submit(std::move(state->batch), [state, done = std::move(done)](auto written) {
+  store_.submit(std::move(state->batch), [this, state, name = collection->name, done = std::move(done)](auto written) {
     if (!written) {
       done(fail(written.error()));
       return;
@@ -131,8 +132,18 @@ void Ingest::submit(IngestRequest request, IngestCallback done) {
         ++result.rejected;
       }
     }
+    count(name, result);
     done(std::move(result));
   });
+}
+
+void Ingest::count(const std::string& collection, const IngestResult& result) {
+  if (metrics_ == nullptr) return;
+  metrics_->accepted.Add({{"collection", collection}})
+      .Increment(static_cast<double>(result.accepted));
+  metrics_->rejected.Add({{"collection", collection}})
+      .Increment(static_cast<double>(result.rejected));
+  metrics_->head_seq.Set(static_cast<double>(store_.head_seq()));
 }
 
 core::Result<IngestResult> Ingest::write(IngestRequest request) {

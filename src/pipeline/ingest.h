@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/catalog.h"
+#include "pipeline/metrics.h"
 #include "schema/record.h"
 #include "store/store.h"
 
@@ -45,8 +46,10 @@ using IngestCallback = std::function<void(core::Result<IngestResult>)>;
 
 class Ingest {
  public:
-  Ingest(store::Store& store, const Catalog& catalog, std::size_t max_record_bytes)
-      : store_(store), catalog_(catalog), max_record_bytes_(max_record_bytes) {}
+  // `metrics` may be null (tools and tests).
+  Ingest(store::Store& store, const Catalog& catalog, std::size_t max_record_bytes,
+         PipelineMetrics* metrics = nullptr)
+      : store_(store), catalog_(catalog), max_record_bytes_(max_record_bytes), metrics_(metrics) {}
 
   // Validates on the calling thread, then queues the batch; `done` runs on the store's writer
   // thread after the commit. Whole-request errors, reported through `done` before anything is
@@ -57,9 +60,12 @@ class Ingest {
   core::Result<IngestResult> write(IngestRequest request);
 
  private:
+  void count(const std::string& collection, const IngestResult& result);
+
   store::Store& store_;
   const Catalog& catalog_;
   std::size_t max_record_bytes_;  // per record
+  PipelineMetrics* metrics_;      // optional
 };
 
 }  // namespace tandem::pipeline

@@ -6,17 +6,20 @@
 namespace tandem::pipeline {
 
 Pipeline::Pipeline(store::Store& store, const core::Clock& clock, const obs::Logger& log,
-                   PipelineOptions options)
-    : store_(store), clock_(clock), log_(log), options_(options) {}
+                   PipelineOptions options, PipelineMetrics* metrics)
+    : store_(store), clock_(clock), log_(log), options_(options), metrics_(metrics) {}
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+  stop();
+}
 
 void Pipeline::add_sink(Sink& sink, ApplierOptions options) {
-  appliers_.push_back(std::make_unique<Applier>(sink, store_, options, log_));
+  appliers_.push_back(std::make_unique<Applier>(sink, store_, options, log_, metrics_));
 }
 
 void Pipeline::start() {
-  for (auto& a : appliers_) a->start();
+  for (auto& a : appliers_)
+    a->start();
   pruner_ = std::jthread([this](std::stop_token stop) {
     std::mutex m;
     std::condition_variable_any cv;
@@ -40,7 +43,8 @@ void Pipeline::stop() {
     pruner_.request_stop();
     pruner_.join();
   }
-  for (auto& a : appliers_) a->stop();
+  for (auto& a : appliers_)
+    a->stop();
 }
 
 Applier* Pipeline::applier(std::string_view sink) {
@@ -52,13 +56,15 @@ Applier* Pipeline::applier(std::string_view sink) {
 
 std::vector<ApplierStatus> Pipeline::status() const {
   std::vector<ApplierStatus> out;
-  for (const auto& a : appliers_) out.push_back(a->status());
+  for (const auto& a : appliers_)
+    out.push_back(a->status());
   return out;
 }
 
 core::Result<std::size_t> Pipeline::prune_once() {
   std::uint64_t up_to = store_.head_seq();
-  for (const auto& a : appliers_) up_to = std::min(up_to, a->status().applied_seq);
+  for (const auto& a : appliers_)
+    up_to = std::min(up_to, a->status().applied_seq);
   auto cutoff = clock_.now() - options_.retention;
   auto cutoff_ms = std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch());
   return store_.prune(up_to, cutoff_ms.count());

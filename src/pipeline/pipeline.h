@@ -17,8 +17,9 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
+  // `metrics` may be null.
   Pipeline(store::Store& store, const core::Clock& clock, const obs::Logger& log,
-           PipelineOptions options);
+           PipelineOptions options, PipelineMetrics* metrics = nullptr);
   ~Pipeline();  // stop()
 
   // Before start(). The sink must outlive the pipeline.
@@ -40,6 +41,7 @@ class Pipeline {
   const core::Clock& clock_;
   const obs::Logger& log_;
   const PipelineOptions options_;
+  PipelineMetrics* metrics_;  // optional
   std::vector<std::unique_ptr<Applier>> appliers_;
   std::jthread pruner_;
 };

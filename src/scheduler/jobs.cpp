@@ -10,10 +10,23 @@ std::int64_t to_ms(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-JobRunner::JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log)
-    : store_(store), clock_(clock), log_(log) {}
+JobRunner::JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+                     prometheus::Registry* registry)
+    : store_(store), clock_(clock), log_(log) {
+  if (registry == nullptr) return;
+  runs_ = &prometheus::BuildCounter()
+               .Name("tandem_job_runs_total")
+               .Help("Job runs by job and outcome (ok, failed, skipped)")
+               .Register(*registry);
+  durations_ = &prometheus::BuildHistogram()
+                    .Name("tandem_job_duration_seconds")
+                    .Help("How long job runs took, by job")
+                    .Register(*registry);
+}
 
-JobRunner::~JobRunner() { stop(); }
+JobRunner::~JobRunner() {
+  stop();
+}
 
 void JobRunner::add(JobSpec spec) {
   std::lock_guard lock(mutex_);
@@ -28,7 +41,7 @@ void JobRunner::start() {
     job->next = job->spec.schedule.next_after(now);
     if (!job->spec.run_at_first_start) continue;
     auto runs = store_.job_runs(name, 1);
-    if (runs && runs->empty()) launch(*job, "first start");
+    if (runs && runs->empty()) launch(*job, "first start", false);
   }
   timer_ = std::jthread([this](std::stop_token stop) { timer_loop(stop); });
 }
@@ -39,17 +52,25 @@ void JobRunner::stop() {
     wake_.notify_all();
     timer_.join();
   }
-  std::lock_guard lock(mutex_);
-  for (auto& [name, job] : jobs_) {
-    if (job->worker.joinable()) job->worker.join();
+  // Join outside the lock: a finishing run takes mutex_ to clear its running flag.
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [name, job] : jobs_) {
+      if (job->worker.joinable()) workers.push_back(std::move(job->worker));
+    }
   }
+  for (auto& w : workers)
+    w.join();
 }
 
 core::Status JobRunner::run_now(std::string_view name) {
   std::lock_guard lock(mutex_);
   auto it = jobs_.find(name);
   if (it == jobs_.end()) return core::not_found("no job named '" + std::string(name) + "'");
-  if (!launch(*it->second, "manual")) {
+  if (stopping_) return core::unavailable("the job runner is stopping");
+  if (!launch(*it->second, "manual", false)) {
     return {core::StatusCode::kFailedPrecondition,
             "job '" + std::string(name) + "' is already running"};
   }
@@ -61,18 +82,22 @@ void JobRunner::tick() {
   auto now = clock_.now();
   for (auto& [name, job] : jobs_) {
     if (!job->next || *job->next > now) continue;
-    launch(*job, "schedule");
+    launch(*job, "schedule", true);
     // A rate counts from its previous fire time, so runs do not drift; a late timer catches up
     // to the next time in the future instead of firing a burst.
     auto next = job->spec.schedule.next_after(*job->next);
-    while (next && *next <= now) next = job->spec.schedule.next_after(*next);
+    while (next && *next <= now)
+      next = job->spec.schedule.next_after(*next);
     job->next = next;
   }
 }
 
-bool JobRunner::launch(Job& job, std::string_view trigger) {
+bool JobRunner::launch(Job& job, std::string_view trigger, bool record_skip) {
+  if (stopping_) return false;
   if (job.running) {
+    if (!record_skip) return false;
     auto now = clock_.now();
+    if (runs_ != nullptr) runs_->Add({{"job", job.spec.name}, {"outcome", "skipped"}}).Increment();
     (void)store_.add_job_run(store::JobRun{.job = job.spec.name,
                                            .started_at_ms = to_ms(now),
                                            .outcome = "skipped",
@@ -101,6 +126,13 @@ void JobRunner::execute(Job& job, std::string trigger) {
                     .duration_ms = took.count(),
                     .outcome = outcome ? "ok" : "failed",
                     .message = outcome ? *outcome : outcome.error().message()};
+  if (runs_ != nullptr) {
+    runs_->Add({{"job", run.job}, {"outcome", run.outcome}}).Increment();
+    durations_
+        ->Add({{"job", run.job}}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05,
+                                                                          0.1, 0.5, 1, 5, 30, 300})
+        .Observe(run.duration_ms / 1000.0);
+  }
   if (auto st = store_.add_job_run(run); !st.is_ok()) {
     TANDEM_LOG(log_, obs::Level::kError, "cannot record job run", {"job", job.spec.name},
                {"error", st.message()});

@@ -3,6 +3,11 @@
 // outcome in the store. Depends on core, obs, store, scheduler/schedule.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -32,15 +37,17 @@ struct JobSpec {
 
 struct JobStatus {
   std::string name;
-  std::string schedule;                                            // the expression
-  bool running = false;                                            // a run is under way
-  std::optional<std::chrono::system_clock::time_point> next_run;   // nullopt: never again
-  std::vector<store::JobRun> recent;                               // newest first
+  std::string schedule;                                           // the expression
+  bool running = false;                                           // a run is under way
+  std::optional<std::chrono::system_clock::time_point> next_run;  // nullopt: never again
+  std::vector<store::JobRun> recent;                              // newest first
 };
 
 class JobRunner {
  public:
-  JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log);
+  // `registry` may be null; with it, runs are counted by job and outcome, with their durations.
+  JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+            prometheus::Registry* registry = nullptr);
   ~JobRunner();  // stop()
 
   void add(JobSpec spec);  // before start()
@@ -64,23 +71,26 @@ class JobRunner {
   struct Job {
     JobSpec spec;
     std::optional<std::chrono::system_clock::time_point> next;  // next fire time
-    bool running = false;                                        // guarded by mutex_
-    std::thread worker;                                          // the current or last run
+    bool running = false;                                       // guarded by mutex_
+    std::thread worker;                                         // the current or last run
   };
 
-  // Starts a run of `job` unless one is under way (then records a skipped run). Caller holds
-  // mutex_.
-  bool launch(Job& job, std::string_view trigger);
+  // Starts a run of `job` unless one is under way or the runner is stopping; a refused scheduled
+  // fire is recorded as a skipped run. Caller holds mutex_.
+  bool launch(Job& job, std::string_view trigger, bool record_skip);
   void execute(Job& job, std::string trigger);
   void timer_loop(std::stop_token stop);
 
   store::Store& store_;
   const core::Clock& clock_;
   const obs::Logger& log_;
-  std::mutex mutex_;                               // guards jobs_ state
-  std::condition_variable_any wake_;               // timer wake-ups
+  std::mutex mutex_;                  // guards jobs_ state
+  std::condition_variable_any wake_;  // timer wake-ups
   std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_;
-  std::jthread timer_;                             // runs timer_loop
+  prometheus::Family<prometheus::Counter>* runs_ = nullptr;         // tandem_job_runs_total
+  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;  // tandem_job_duration_seconds
+  bool stopping_ = false;  // stop() began: no new runs (mutex_)
+  std::jthread timer_;     // runs timer_loop
 };
 
 }  // namespace tandem::scheduler

@@ -1,4 +1,5 @@
-// Collection schemas: the products schema, checks, JSON round trip. Depends on core, json, simdjson.
+// Collection schemas: the products schema, checks, JSON round trip. Depends on core, json,
+// simdjson.
 #include "schema/collection.h"
 
 #include <simdjson.h>
@@ -44,15 +45,19 @@ core::Status check_field(const FieldSpec& f) {
   }
   if (f.name == "id") return invalid_argument(where + "id is implicit and cannot be declared");
   if (f.facet && (f.type == FieldType::kText || f.type == FieldType::kFloat)) {
-    return invalid_argument(where + "facet needs a keyword, keyword[], int, bool or timestamp field");
+    return invalid_argument(where +
+                            "facet needs a keyword, keyword[], int, bool or timestamp field");
   }
-  if (f.sort && !is_numeric_or_time(f.type) && f.type != FieldType::kKeyword && f.type != FieldType::kBool) {
+  if (f.sort && !is_numeric_or_time(f.type) && f.type != FieldType::kKeyword &&
+      f.type != FieldType::kBool) {
     return invalid_argument(where + "sort needs an int, float, timestamp, keyword or bool field");
   }
   if (f.searchable && f.type != FieldType::kKeyword && f.type != FieldType::kKeywordArray) {
-    return invalid_argument(where + "searchable applies to keyword fields (text is always searchable)");
+    return invalid_argument(where +
+                            "searchable applies to keyword fields (text is always searchable)");
   }
-  if (!(f.weight > 0 && f.weight <= 100)) return invalid_argument(where + "weight must be in (0, 100]");
+  if (!(f.weight > 0 && f.weight <= 100))
+    return invalid_argument(where + "weight must be in (0, 100]");
   return {};
 }
 
@@ -82,9 +87,13 @@ core::Result<FieldSpec> field_from_json(simdjson::dom::element e, std::size_t in
     } else if (key == "weight" && !value.get_double().get(f.weight)) {
     } else if ((key == "facet" || key == "sort" || key == "searchable" || key == "optional") &&
                !value.get_bool().get(b)) {
-      (key == "facet" ? f.facet : key == "sort" ? f.sort : key == "searchable" ? f.searchable : f.optional) = b;
+      (key == "facet"        ? f.facet
+       : key == "sort"       ? f.sort
+       : key == "searchable" ? f.searchable
+                             : f.optional) = b;
     } else {
-      return fail(invalid_argument(where + "unknown or mistyped property '" + std::string(key) + "'"));
+      return fail(
+          invalid_argument(where + "unknown or mistyped property '" + std::string(key) + "'"));
     }
   }
   if (!has_name || !has_type) return fail(invalid_argument(where + "name and type are required"));
@@ -109,21 +118,24 @@ const FieldSpec* Collection::field(std::string_view field_name) const {
 
 Collection products_collection() {
   using enum FieldType;
-  return Collection{
-      .name = "products",
-      .fields = {
-          {.name = "name", .type = kText, .weight = 3.0},
-          {.name = "description", .type = kText, .optional = true},
-          {.name = "category", .type = kKeyword, .facet = true, .searchable = true},
-          {.name = "brand", .type = kKeyword, .facet = true, .searchable = true},
-          {.name = "price", .type = kFloat, .sort = true},
-          {.name = "currency", .type = kKeyword, .optional = true},
-          {.name = "rating", .type = kFloat, .sort = true, .optional = true},
-          {.name = "stock", .type = kInt, .sort = true, .optional = true},
-          {.name = "in_stock", .type = kBool, .facet = true, .optional = true},
-          {.name = "tags", .type = kKeywordArray, .facet = true, .searchable = true, .optional = true},
-          {.name = "created_at", .type = kTimestamp, .sort = true, .optional = true},
-      }};
+  return Collection{.name = "products",
+                    .fields = {
+                        {.name = "name", .type = kText, .weight = 3.0},
+                        {.name = "description", .type = kText, .optional = true},
+                        {.name = "category", .type = kKeyword, .facet = true, .searchable = true},
+                        {.name = "brand", .type = kKeyword, .facet = true, .searchable = true},
+                        {.name = "price", .type = kFloat, .sort = true},
+                        {.name = "currency", .type = kKeyword, .optional = true},
+                        {.name = "rating", .type = kFloat, .sort = true, .optional = true},
+                        {.name = "stock", .type = kInt, .sort = true, .optional = true},
+                        {.name = "in_stock", .type = kBool, .facet = true, .optional = true},
+                        {.name = "tags",
+                         .type = kKeywordArray,
+                         .facet = true,
+                         .searchable = true,
+                         .optional = true},
+                        {.name = "created_at", .type = kTimestamp, .sort = true, .optional = true},
+                    }};
 }
 
 core::Status check_collection(const Collection& c) {
@@ -134,7 +146,8 @@ core::Status check_collection(const Collection& c) {
   std::set<std::string_view> seen;
   for (const auto& f : c.fields) {
     if (auto st = check_field(f); !st.is_ok()) return st;
-    if (!seen.insert(f.name).second) return invalid_argument("field '" + f.name + "' is declared twice");
+    if (!seen.insert(f.name).second)
+      return invalid_argument("field '" + f.name + "' is declared twice");
   }
   return {};
 }

@@ -112,9 +112,9 @@ core::Status RecordParser::check_id(std::string_view id) {
 
 core::Result<simdjson::dom::object> RecordParser::parse_object(std::string_view text) {
   if (text.size() > max_bytes_) {
-    return fail({core::StatusCode::kPayloadTooLarge,
-                 "record of " + std::to_string(text.size()) + " bytes is over the limit of " +
-                     std::to_string(max_bytes_)});
+    return fail({core::StatusCode::kPayloadTooLarge, "record of " + std::to_string(text.size()) +
+                                                         " bytes is over the limit of " +
+                                                         std::to_string(max_bytes_)});
   }
   element root;
   if (auto err = parser_.parse(text.data(), text.size()).get(root)) {
@@ -126,7 +126,8 @@ core::Result<simdjson::dom::object> RecordParser::parse_object(std::string_view 
   }
   std::set<std::string_view> keys;
   for (auto [key, value] : obj) {
-    if (!keys.insert(key).second) return fail(invalid_argument("duplicate key '" + std::string(key) + "'"));
+    if (!keys.insert(key).second)
+      return fail(invalid_argument("duplicate key '" + std::string(key) + "'"));
   }
   return obj;
 }

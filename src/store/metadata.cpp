@@ -17,13 +17,15 @@ DeadLetter dead_letter_from_row(const Stmt& s) {
                                      .collection = std::string(s.column_text(3)),
                                      .id = std::string(s.column_text(4)),
                                      .op = static_cast<ChangeOp>(s.column_int(5)),
-                                     .body = std::string(s.column_text(6))},
-                    .reason = std::string(s.column_text(7)),
-                    .at_ms = s.column_int(8)};
+                                     .body = std::string(s.column_text(6)),
+                                     .at_ms = s.column_int(7)},
+                    .reason = std::string(s.column_text(8)),
+                    .at_ms = s.column_int(9)};
 }
 
 constexpr const char* kDeadLetterColumns =
-    "SELECT id, sink, seq, collection, record_id, op, body, reason, at FROM dead_letters ";
+    "SELECT id, sink, seq, collection, record_id, op, body, change_at, reason, at "
+    "FROM dead_letters ";
 
 }  // namespace
 
@@ -38,7 +40,9 @@ core::Result<std::vector<schema::Collection>> Store::collections() {
     if (!row) return failed<std::vector<schema::Collection>>(row.error());
     if (!*row) break;
     auto c = schema::collection_from_json((*stmt)->column_text(0));
-    if (!c) return failed<std::vector<schema::Collection>>(core::internal_error("stored schema: " + c.error().message()));
+    if (!c)
+      return failed<std::vector<schema::Collection>>(
+          core::internal_error("stored schema: " + c.error().message()));
     out.push_back(std::move(*c));
   }
   return out;
@@ -46,13 +50,17 @@ core::Result<std::vector<schema::Collection>> Store::collections() {
 
 core::Status Store::create_collection(const schema::Collection& collection) {
   std::lock_guard lock(impl_->write_mutex);
-  auto stmt = impl_->writer_db->cached(
-      "INSERT INTO collections(name, schema, created_at) VALUES(?, ?, ?)");
+  auto stmt =
+      impl_->writer_db->cached("INSERT INTO collections(name, schema, created_at) VALUES(?, ?, ?)");
   if (!stmt) return stmt.error();
-  (*stmt)->bind(1, collection.name).bind(2, schema::collection_to_json(collection)).bind(3, impl_->now_ms());
+  (*stmt)
+      ->bind(1, collection.name)
+      .bind(2, schema::collection_to_json(collection))
+      .bind(3, impl_->now_ms());
   core::Status st = (*stmt)->run();
   if (st.code() == core::StatusCode::kAlreadyExists) {
-    return {core::StatusCode::kAlreadyExists, "collection '" + collection.name + "' already exists"};
+    return {core::StatusCode::kAlreadyExists,
+            "collection '" + collection.name + "' already exists"};
   }
   return st;
 }
@@ -86,13 +94,20 @@ core::Status Store::add_dead_letters(const std::vector<DeadLetter>& letters) {
   if (auto st = db.exec("BEGIN IMMEDIATE"); !st.is_ok()) return st;
   for (const auto& l : letters) {
     auto stmt = db.cached(
-        "INSERT INTO dead_letters(sink, seq, collection, record_id, op, body, reason, at) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO dead_letters(sink, seq, collection, record_id, op, body, change_at, reason, "
+        "at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     core::Status st = stmt ? core::Status{} : stmt.error();
     if (st.is_ok()) {
-      (*stmt)->bind(1, l.sink).bind(2, static_cast<std::int64_t>(l.change.seq)).bind(3, l.change.collection);
-      (*stmt)->bind(4, l.change.id).bind(5, static_cast<std::int64_t>(l.change.op)).bind(6, l.change.body);
-      (*stmt)->bind(7, l.reason).bind(8, l.at_ms != 0 ? l.at_ms : impl_->now_ms());
+      (*stmt)
+          ->bind(1, l.sink)
+          .bind(2, static_cast<std::int64_t>(l.change.seq))
+          .bind(3, l.change.collection);
+      (*stmt)
+          ->bind(4, l.change.id)
+          .bind(5, static_cast<std::int64_t>(l.change.op))
+          .bind(6, l.change.body);
+      (*stmt)->bind(7, l.change.at_ms).bind(8, l.reason);
+      (*stmt)->bind(9, l.at_ms != 0 ? l.at_ms : impl_->now_ms());
       st = (*stmt)->run();
     }
     if (!st.is_ok()) {

@@ -40,6 +40,7 @@ constexpr std::array<const char*, 1> kMigrations = {
       record_id TEXT NOT NULL,
       op INTEGER NOT NULL,
       body TEXT NOT NULL,
+      change_at INTEGER NOT NULL,
       reason TEXT NOT NULL,
       at INTEGER NOT NULL);
     CREATE TABLE job_runs(

@@ -4,8 +4,8 @@
 namespace tandem::store {
 
 core::Status sqlite_status(int rc, sqlite3* db, std::string_view what) {
-  std::string message = std::string(what) + ": " +
-                        (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string message =
+      std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_FULL: return {core::StatusCode::kInsufficientStorage, message};
     case SQLITE_BUSY:
@@ -27,7 +27,9 @@ Stmt& Stmt::operator=(Stmt&& o) noexcept {
   return *this;
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+  sqlite3_finalize(stmt_);
+}
 
 Stmt& Stmt::reset() {
   sqlite3_reset(stmt_);
@@ -70,14 +72,20 @@ core::Status Stmt::run() {
   }
 }
 
-std::int64_t Stmt::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Stmt::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 
-double Stmt::column_double(int index) const { return sqlite3_column_double(stmt_, index); }
+double Stmt::column_double(int index) const {
+  return sqlite3_column_double(stmt_, index);
+}
 
 std::string_view Stmt::column_text(int index) const {
   const auto* p = sqlite3_column_text(stmt_, index);
   int n = sqlite3_column_bytes(stmt_, index);
-  return p == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  return p == nullptr
+             ? std::string_view()
+             : std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 bool Stmt::column_is_null(int index) const {

@@ -69,7 +69,7 @@ class Db {
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
-  sqlite3* db_;                                      // owned
+  sqlite3* db_;                                       // owned
   std::unordered_map<const char*, Stmt> statements_;  // cached(): by SQL literal address
 };
 

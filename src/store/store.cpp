@@ -52,8 +52,9 @@ core::Result<Store::Impl::Lease> Store::Impl::lease() {
 }
 
 std::int64_t Store::Impl::now_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             options.clock->now().time_since_epoch())
+  static const core::SystemClock system_clock;
+  const core::Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
       .count();
 }
 
@@ -62,10 +63,12 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   auto db = Db::open(options.path, false);
   if (!db) return core::fail(db.error());
   impl->writer_db = std::move(*db);
-  if (options.synchronous != "FULL" && options.synchronous != "NORMAL" && options.synchronous != "OFF") {
+  if (options.synchronous != "FULL" && options.synchronous != "NORMAL" &&
+      options.synchronous != "OFF") {
     return core::fail(core::invalid_argument("unknown synchronous mode " + options.synchronous));
   }
-  std::string pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = " + options.synchronous + ";";
+  std::string pragmas =
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = " + options.synchronous + ";";
   if (auto st = impl->writer_db->exec(pragmas); !st.is_ok()) return core::fail(st);
   if (auto st = migrate(*impl->writer_db); !st.is_ok()) return core::fail(st);
   auto head = impl->writer_db->prepare(kHead);
@@ -90,7 +93,9 @@ Store::~Store() {
   if (impl_->writer.joinable()) impl_->writer.join();
 }
 
-std::uint64_t Store::head_seq() const { return impl_->head.load(); }
+std::uint64_t Store::head_seq() const {
+  return impl_->head.load();
+}
 
 std::uint64_t Store::wait_for_head(std::uint64_t after, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->head_mutex);

@@ -25,11 +25,11 @@
 namespace tandem::store {
 
 struct StoreOptions {
-  std::string path;                      // database file; its directory must exist
-  std::string synchronous = "FULL";      // PRAGMA synchronous: FULL fsyncs every commit
+  std::string path;                        // database file; its directory must exist
+  std::string synchronous = "FULL";        // PRAGMA synchronous: FULL fsyncs every commit
   std::size_t max_record_bytes = 1 << 20;  // for merged updates
-  std::size_t max_group_ops = 20000;     // operations per group-commit transaction at most
-  const core::Clock* clock = nullptr;    // commit timestamps
+  std::size_t max_group_ops = 20000;       // operations per group-commit transaction at most
+  const core::Clock* clock = nullptr;      // commit timestamps; null: the system clock
 };
 
 using WriteCallback = std::function<void(core::Result<std::vector<OpResult>>)>;

@@ -16,9 +16,9 @@ namespace tandem::store {
 struct Store::Impl {
   // One queued write: a batch of record operations, or the drop of a collection.
   struct Pending {
-    WriteBatch batch;       // record operations (empty for a drop)
-    std::string drop;       // collection to drop, or empty
-    WriteCallback done;     // called on the writer thread
+    WriteBatch batch;               // record operations (empty for a drop)
+    std::string drop;               // collection to drop, or empty
+    WriteCallback done;             // called on the writer thread
     std::vector<OpResult> results;  // filled while applying
   };
 
@@ -62,12 +62,12 @@ struct Store::Impl {
   bool stopping = false;             // no more submits; drain and exit
   std::thread writer;                // runs writer_loop()
 
-  std::atomic<std::uint64_t> head{0};        // newest committed seq
-  mutable std::mutex head_mutex;             // for head_cv
-  mutable std::condition_variable head_cv;   // signalled after each commit
+  std::atomic<std::uint64_t> head{0};       // newest committed seq
+  mutable std::mutex head_mutex;            // for head_cv
+  mutable std::condition_variable head_cv;  // signalled after each commit
 
-  std::mutex pool_mutex;                   // guards pool
-  std::vector<std::unique_ptr<Db>> pool;   // idle read-only connections
+  std::mutex pool_mutex;                  // guards pool
+  std::vector<std::unique_ptr<Db>> pool;  // idle read-only connections
 };
 
 }  // namespace tandem::store

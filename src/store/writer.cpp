@@ -45,7 +45,8 @@ std::vector<Store::Impl::Pending> Store::Impl::take_group() {
   queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
   std::vector<Pending> group;
   std::size_t ops = 0;
-  while (!queue.empty() && (group.empty() || ops + queue.front().batch.ops.size() <= options.max_group_ops)) {
+  while (!queue.empty() &&
+         (group.empty() || ops + queue.front().batch.ops.size() <= options.max_group_ops)) {
     ops += queue.front().batch.ops.size();
     group.push_back(std::move(queue.front()));
     queue.pop_front();
@@ -97,7 +98,12 @@ core::Result<std::uint64_t> Store::Impl::append_change(std::string_view collecti
                                                        std::string_view body, std::int64_t at) {
   auto stmt = writer_db->cached(kInsertChange);
   if (!stmt) return core::fail(stmt.error());
-  (*stmt)->bind(1, collection).bind(2, id).bind(3, static_cast<std::int64_t>(op)).bind(4, body).bind(5, at);
+  (*stmt)
+      ->bind(1, collection)
+      .bind(2, id)
+      .bind(3, static_cast<std::int64_t>(op))
+      .bind(4, body)
+      .bind(5, at);
   if (auto st = (*stmt)->run(); !st.is_ok()) return core::fail(st);
   group_head = static_cast<std::uint64_t>(writer_db->last_insert_rowid());
   return group_head;
@@ -118,7 +124,8 @@ core::Result<OpResult> Store::Impl::apply_op(const WriteBatch& batch, const Writ
     if (*row) existing = std::string((*select)->column_text(0));
   }
   if (op.action == Action::kCreate && existing) {
-    return record_error(op.id, {core::StatusCode::kAlreadyExists, "id '" + op.id + "' already exists"});
+    return record_error(op.id,
+                        {core::StatusCode::kAlreadyExists, "id '" + op.id + "' already exists"});
   }
   if ((op.action == Action::kUpdate || op.action == Action::kDelete) && !existing) {
     return record_error(op.id, core::not_found("no record with id '" + op.id + "'"));
@@ -143,7 +150,12 @@ core::Result<OpResult> Store::Impl::apply_op(const WriteBatch& batch, const Writ
   if (!seq) return core::fail(seq.error());
   auto upsert = writer_db->cached(kUpsertDocument);
   if (!upsert) return core::fail(upsert.error());
-  (*upsert)->bind(1, coll).bind(2, op.id).bind(3, static_cast<std::int64_t>(*seq)).bind(4, body).bind(5, at);
+  (*upsert)
+      ->bind(1, coll)
+      .bind(2, op.id)
+      .bind(3, static_cast<std::int64_t>(*seq))
+      .bind(4, body)
+      .bind(5, at);
   if (auto st = (*upsert)->run(); !st.is_ok()) return core::fail(st);
   return OpResult{.id = op.id, .seq = *seq};
 }

@@ -31,9 +31,11 @@ void check_record(tandem::schema::RecordParser& parser, std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   tandem::schema::RecordParser parser(64 * 1024);
-  for (const auto& piece : tandem::json::split_lines(input)) check_record(parser, piece.text);
+  for (const auto& piece : tandem::json::split_lines(input))
+    check_record(parser, piece.text);
   if (auto pieces = tandem::json::split_array(input)) {
-    for (const auto& piece : *pieces) check_record(parser, piece.text);
+    for (const auto& piece : *pieces)
+      check_record(parser, piece.text);
   }
   (void)tandem::schema::RecordParser::check_id(input);
   if (auto id = parser.read_id(input)) (void)parser.check_patch(input, *id);

@@ -15,8 +15,8 @@ const std::string kNdjson = "Content-Type: application/x-ndjson\r\n";
 const std::string kRecords = "/v1/collections/products/records";
 
 std::string product(const std::string& id, const std::string& price = "19.99") {
-  return R"({"id":")" + id + R"(","name":"USB cable","category":"electronics","brand":"Acme","price":)" +
-         price + "}";
+  return R"({"id":")" + id +
+         R"(","name":"USB cable","category":"electronics","brand":"Acme","price":)" + price + "}";
 }
 
 class RecordsTest : public ServerTest {
@@ -47,10 +47,9 @@ TEST_F(RecordsTest, BatchWithBadRecordsIs207AndStoresTheRest) {
   auto res = call("POST", kRecords, "[" + product("a") + "," + product("b", "\"cheap\"") + "]");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 207);
-  EXPECT_EQ(res->body,
-            R"({"accepted":1,"rejected":1,"results":[{"position":0,"id":"a","seq":1},)"
-            R"({"position":1,"id":"b","error":{"code":"invalid_argument",)"
-            R"("message":"price: expected number, got string"}}]})");
+  EXPECT_EQ(res->body, R"({"accepted":1,"rejected":1,"results":[{"position":0,"id":"a","seq":1},)"
+                       R"({"position":1,"id":"b","error":{"code":"invalid_argument",)"
+                       R"("message":"price: expected number, got string"}}]})");
   EXPECT_EQ(call("GET", kRecords + "/a")->status, 200);
   EXPECT_EQ(call("GET", kRecords + "/b")->status, 404);
 }
@@ -86,7 +85,8 @@ TEST_F(RecordsTest, BadRequestsAreRefusedAndChangeNothing) {
   for (const auto& c : cases) {
     auto res = call(c.method, c.path, c.body, c.headers);
     ASSERT_TRUE(res) << c.path;
-    EXPECT_EQ(res->status, c.status) << c.method << " " << c.path << " " << c.body.substr(0, 40) << " -> " << res->body;
+    EXPECT_EQ(res->status, c.status)
+        << c.method << " " << c.path << " " << c.body.substr(0, 40) << " -> " << res->body;
     EXPECT_NE(res->body.find("\"code\":\"" + c.code + "\""), std::string::npos) << res->body;
   }
   EXPECT_EQ(service_->store().head_seq(), 0u);
@@ -95,7 +95,8 @@ TEST_F(RecordsTest, BadRequestsAreRefusedAndChangeNothing) {
 TEST_F(RecordsTest, OversizeRecordIs413) {
   config_.ingest.max_record_bytes.value = 1024;
   start();
-  std::string big = R"({"id":"big","name":")" + std::string(2000, 'x') + R"(","category":"c","brand":"b","price":1})";
+  std::string big = R"({"id":"big","name":")" + std::string(2000, 'x') +
+                    R"(","category":"c","brand":"b","price":1})";
   auto res = call("POST", kRecords, big);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 413);
@@ -109,8 +110,9 @@ TEST_F(RecordsTest, CreateUpdateDeleteLifecycle) {
   EXPECT_NE(again->body.find("already_exists"), std::string::npos);
   auto patch = call("PATCH", kRecords + "/p", R"({"price":17.5,"stock":3})");
   EXPECT_EQ(patch->status, 200);
-  EXPECT_EQ(call("GET", kRecords + "/p")->body,
-            R"({"id":"p","name":"USB cable","category":"electronics","brand":"Acme","price":17.5,"stock":3})");
+  EXPECT_EQ(
+      call("GET", kRecords + "/p")->body,
+      R"({"id":"p","name":"USB cable","category":"electronics","brand":"Acme","price":17.5,"stock":3})");
   EXPECT_EQ(call("PATCH", kRecords + "/missing", R"({"price":1})")->status, 404);
   EXPECT_EQ(call("DELETE", kRecords + "/p", "", "")->status, 200);
   EXPECT_EQ(call("GET", kRecords + "/p")->status, 404);
@@ -119,7 +121,8 @@ TEST_F(RecordsTest, CreateUpdateDeleteLifecycle) {
 
 TEST_F(RecordsTest, PutUsesTheUrlId) {
   start();
-  auto res = call("PUT", kRecords + "/from%20url", R"({"name":"n","category":"c","brand":"b","price":1})");
+  auto res =
+      call("PUT", kRecords + "/from%20url", R"({"name":"n","category":"c","brand":"b","price":1})");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   auto get = call("GET", kRecords + "/from%20url");
@@ -134,7 +137,8 @@ TEST_F(RecordsTest, ConcurrentWritersAllGetDistinctSequenceNumbers) {
       std::string seqs;
       HttpConnection conn(port_);
       for (int i = 0; i < 25; ++i) {
-        auto res = conn.request("POST", kRecords, kJson, product("w" + std::to_string(t) + "-" + std::to_string(i)));
+        auto res = conn.request("POST", kRecords, kJson,
+                                product("w" + std::to_string(t) + "-" + std::to_string(i)));
         if (!res || res->status != 200) return std::string("fail");
         seqs += res->body.substr(res->body.find("\"seq\":") + 6) + ",";
       }
@@ -145,7 +149,8 @@ TEST_F(RecordsTest, ConcurrentWritersAllGetDistinctSequenceNumbers) {
   for (auto& w : writers) {
     std::string s = w.get();
     ASSERT_NE(s, "fail");
-    for (std::size_t pos = 0, next; (next = s.find(',', pos)) != std::string::npos; pos = next + 1) {
+    for (std::size_t pos = 0, next; (next = s.find(',', pos)) != std::string::npos;
+         pos = next + 1) {
       seqs.insert(s.substr(pos, next - pos));
     }
   }
@@ -162,7 +167,8 @@ TEST_F(RecordsTest, CollectionsCanBeCreatedListedAndDropped) {
   EXPECT_EQ(created->status, 201);
   EXPECT_EQ(call("POST", "/v1/collections", R"({"name":"books","fields":[]})")->status, 409);
   EXPECT_EQ(call("POST", "/v1/collections", R"({"name":"bad name","fields":[]})")->status, 400);
-  EXPECT_EQ(call("POST", "/v1/collections/books/records", R"({"id":"b1","title":"Dune"})")->status, 200);
+  EXPECT_EQ(call("POST", "/v1/collections/books/records", R"({"id":"b1","title":"Dune"})")->status,
+            200);
   auto list = call("GET", "/v1/collections");
   EXPECT_NE(list->body.find(R"("name":"books","documents":1)"), std::string::npos) << list->body;
   EXPECT_NE(list->body.find(R"("name":"products")"), std::string::npos);
@@ -179,7 +185,8 @@ TEST_F(RecordsTest, GeneratorJobRunsOnDemandAndIsListed) {
   ASSERT_TRUE(run);
   EXPECT_EQ(run->status, 202);
   EXPECT_EQ(call("POST", "/v1/jobs/nope/run", "", "")->status, 404);
-  for (int i = 0; i < 200 && *service_->store().count("products") < 10; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && *service_->store().count("products") < 10; ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(*service_->store().count("products"), 10);
   std::string jobs;
   for (int i = 0; i < 200; ++i) {  // the run is recorded just after its records are committed
@@ -187,7 +194,9 @@ TEST_F(RecordsTest, GeneratorJobRunsOnDemandAndIsListed) {
     if (jobs.find(R"("outcome":"ok")") != std::string::npos) break;
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_NE(jobs.find(R"x("name":"generate","schedule":"rate(5 minutes)","running":false)x"), std::string::npos) << jobs;
+  EXPECT_NE(jobs.find(R"x("name":"generate","schedule":"rate(5 minutes)","running":false)x"),
+            std::string::npos)
+      << jobs;
   EXPECT_NE(jobs.find(R"("message":"10 records into products")"), std::string::npos) << jobs;
 }
 
@@ -195,7 +204,25 @@ TEST_F(RecordsTest, HealthShowsTheStore) {
   start();
   call("POST", kRecords, product("a"));
   auto health = call("GET", "/health");
-  EXPECT_NE(health->body.find(R"("store":{"status":"ok","head_seq":1})"), std::string::npos) << health->body;
+  EXPECT_NE(health->body.find(R"("store":{"status":"ok","head_seq":1})"), std::string::npos)
+      << health->body;
+}
+
+TEST_F(RecordsTest, MetricsCountRecordsAndJobRuns) {
+  config_.jobs.generate.enabled = true;  // runs once at this first start
+  start();
+  call("POST", kRecords, "[" + product("a") + "," + product("b", "\"x\"") + "]");
+  std::string metrics;
+  for (int i = 0; i < 200; ++i) {
+    metrics = call("GET", "/metrics")->body;
+    if (metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(metrics.find(R"(tandem_records_rejected_total{collection="products"} 1)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(tandem_records_accepted_total{collection="products"})"), std::string::npos);
+  EXPECT_NE(metrics.find("tandem_changelog_head_seq "), std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_job_duration_seconds_count{job="generate"})"), std::string::npos);
 }
 
 }  // namespace

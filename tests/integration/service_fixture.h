@@ -14,8 +14,8 @@
 namespace tandem {
 
 using namespace std::chrono_literals;
-using testing::HttpConnection;
 using testing::http_get;
+using testing::HttpConnection;
 
 class CollectingSink final : public obs::LineSink {
  public:

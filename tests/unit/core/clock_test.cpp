@@ -53,17 +53,19 @@ TEST(ParseRfc3339, AcceptsZonesAndFractions) {
 }
 
 TEST(ParseRfc3339, RejectsInvalidDates) {
-  for (const char* bad : {"", "2026-11-26", "2026-11-26T22:26:44", "2026-13-01T00:00:00Z",
-                          "2025-02-29T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T22:60:00Z",
-                          "2026-11-26 22:26:44Z", "2026-11-26T22:26:44.Z", "2026-11-26T22:26:44+0100",
-                          "2026-11-26T22:26:44Zjunk", "20x6-11-26T22:26:44Z"}) {
+  for (const char* bad :
+       {"", "2026-11-26", "2026-11-26T22:26:44", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2026-11-26T24:00:00Z", "2026-11-26T22:60:00Z", "2026-11-26 22:26:44Z",
+        "2026-11-26T22:26:44.Z", "2026-11-26T22:26:44+0100", "2026-11-26T22:26:44Zjunk",
+        "20x6-11-26T22:26:44Z"}) {
     EXPECT_FALSE(parse_rfc3339_ms(bad).has_value()) << bad;
   }
 }
 
 TEST(ParseRfc3339, RoundTripsWithTheFormatter) {
   for (std::int64_t ms : {0LL, 1795732004123LL, 951782400000LL, 4102444799999LL}) {
-    auto text = format_rfc3339_ms(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+    auto text =
+        format_rfc3339_ms(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
     EXPECT_EQ(parse_rfc3339_ms(text), ms) << text;
   }
 }

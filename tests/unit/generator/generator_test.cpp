@@ -67,7 +67,8 @@ TEST(Generator, ValuesAreBelievable) {
     EXPECT_EQ(num.size() - num.find('.'), 3u) << num;
   }
   EXPECT_EQ(categories.size(), 4u);
-  for (const auto& [name, n] : categories) EXPECT_GT(n, 300) << name;
+  for (const auto& [name, n] : categories)
+    EXPECT_GT(n, 300) << name;
   EXPECT_GT(out_of_stock, 100);
   EXPECT_LT(out_of_stock, 350);
 }

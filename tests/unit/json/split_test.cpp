@@ -39,7 +39,8 @@ TEST(SplitArray, ReportsBrokenStructureWithOffsets) {
   EXPECT_NE(open.error().message().find("unterminated array"), std::string::npos);
   auto extra = split_array("[1] [2]");
   ASSERT_FALSE(extra);
-  EXPECT_NE(extra.error().message().find("at byte 3"), std::string::npos) << extra.error().message();
+  EXPECT_NE(extra.error().message().find("at byte 3"), std::string::npos)
+      << extra.error().message();
   EXPECT_FALSE(split_array("[1]]"));
   EXPECT_FALSE(split_array("[\"unterminated]"));
 }

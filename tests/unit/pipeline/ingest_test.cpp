@@ -23,7 +23,8 @@ class IngestTest : public ::testing::Test {
 
   core::Result<IngestResult> write(std::string body, BodyFormat format = BodyFormat::kJson,
                                    store::Action action = store::Action::kUpsert) {
-    return ingest_->write({.collection = "products", .action = action, .format = format, .body = std::move(body)});
+    return ingest_->write(
+        {.collection = "products", .action = action, .format = format, .body = std::move(body)});
   }
 
   testing::TempDir dir_;
@@ -44,7 +45,8 @@ TEST_F(IngestTest, OneObjectIsASingleResult) {
 }
 
 TEST_F(IngestTest, ArrayReportsEveryRecordAndStoresTheGoodOnes) {
-  auto r = write(R"([{"id":"a",)" + kRest + R"(}, {"id":"b","price":"x"}, 5, {"id":"c",)" + kRest + "}]");
+  auto r = write(R"([{"id":"a",)" + kRest + R"(}, {"id":"b","price":"x"}, 5, {"id":"c",)" + kRest +
+                 "}]");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_FALSE(r->single);
   EXPECT_EQ(r->accepted, 2u);
@@ -58,7 +60,8 @@ TEST_F(IngestTest, ArrayReportsEveryRecordAndStoresTheGoodOnes) {
 }
 
 TEST_F(IngestTest, NdjsonPositionsAreLineNumbers) {
-  auto r = write("{\"id\":\"a\"," + kRest + "}\n\n{broken\n{\"id\":\"b\"," + kRest + "}\n", BodyFormat::kNdjson);
+  auto r = write("{\"id\":\"a\"," + kRest + "}\n\n{broken\n{\"id\":\"b\"," + kRest + "}\n",
+                 BodyFormat::kNdjson);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->records.size(), 3u);
   EXPECT_EQ(r->records[0].position, 1u);
@@ -69,7 +72,8 @@ TEST_F(IngestTest, NdjsonPositionsAreLineNumbers) {
 }
 
 TEST_F(IngestTest, WholeRequestErrorsStoreNothing) {
-  EXPECT_EQ(write("[{\"id\":\"a\"," + kRest + "}").error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(write("[{\"id\":\"a\"," + kRest + "}").error().code(),
+            core::StatusCode::kInvalidArgument);
   EXPECT_EQ(write("").error().code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(write("[]").error().code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(write("\n\n", BodyFormat::kNdjson).error().code(), core::StatusCode::kInvalidArgument);
@@ -80,7 +84,8 @@ TEST_F(IngestTest, WholeRequestErrorsStoreNothing) {
 
 TEST_F(IngestTest, UpdateAndDeleteNeedAnId) {
   ASSERT_TRUE(write(R"({"id":"a",)" + kRest + "}"));
-  auto upd = write(R"([{"id":"a","price":2},{"price":3}])", BodyFormat::kJson, store::Action::kUpdate);
+  auto upd =
+      write(R"([{"id":"a","price":2},{"price":3}])", BodyFormat::kJson, store::Action::kUpdate);
   ASSERT_TRUE(upd);
   EXPECT_TRUE(upd->records[0].seq);
   ASSERT_FALSE(upd->records[1].seq);
@@ -98,13 +103,15 @@ TEST_F(IngestTest, UrlIdAppliesToTheOneRecord) {
   EXPECT_EQ(r->records[0].id, "from-url");
   auto many = ingest_->write({.collection = "products", .body = "[{},{}]", .id = "x"});
   EXPECT_FALSE(many);
-  auto del = ingest_->write({.collection = "products", .action = store::Action::kDelete, .id = "from-url"});
+  auto del = ingest_->write(
+      {.collection = "products", .action = store::Action::kDelete, .id = "from-url"});
   ASSERT_TRUE(del) << del.error().message();
   EXPECT_TRUE(del->records[0].seq);
 }
 
 TEST_F(IngestTest, DeclaredCollectionsAreCreatedOnceAndKeepTheirSchema) {
-  auto books = schema::collection_from_json(R"({"name":"books","fields":[{"name":"title","type":"text"}]})");
+  auto books =
+      schema::collection_from_json(R"({"name":"books","fields":[{"name":"title","type":"text"}]})");
   ASSERT_TRUE(books);
   ASSERT_TRUE(catalog_->declare(*books, true).is_ok());
   ASSERT_TRUE(catalog_->declare(*books, true).is_ok());  // idempotent

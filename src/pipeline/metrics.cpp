@@ -1,0 +1,37 @@
+// Pipeline metric families.
+#include "pipeline/metrics.h"
+
+namespace tandem::pipeline {
+
+PipelineMetrics::PipelineMetrics(prometheus::Registry& r)
+    : accepted(prometheus::BuildCounter()
+                   .Name("tandem_records_accepted_total")
+                   .Help("Records stored, by collection")
+                   .Register(r)),
+      rejected(prometheus::BuildCounter()
+                   .Name("tandem_records_rejected_total")
+                   .Help("Records refused (validation, conflicts), by collection")
+                   .Register(r)),
+      head_seq(prometheus::BuildGauge()
+                   .Name("tandem_changelog_head_seq")
+                   .Help("Sequence number of the newest committed change")
+                   .Register(r)
+                   .Add({})),
+      applied_seq(prometheus::BuildGauge()
+                      .Name("tandem_sink_applied_seq")
+                      .Help("Newest change applied by each sink; lag = head - applied")
+                      .Register(r)),
+      breaker_open(prometheus::BuildGauge()
+                       .Name("tandem_sink_breaker_open")
+                       .Help("1 while a sink's circuit breaker is open")
+                       .Register(r)),
+      retries(prometheus::BuildCounter()
+                  .Name("tandem_sink_retries_total")
+                  .Help("Failed apply attempts, by sink")
+                  .Register(r)),
+      dead_letters(prometheus::BuildCounter()
+                       .Name("tandem_sink_dead_letters_total")
+                       .Help("Changes sent to the dead letters, by sink")
+                       .Register(r)) {}
+
+}  // namespace tandem::pipeline

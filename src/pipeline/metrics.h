@@ -1,0 +1,24 @@
+// The pipeline's metric families: records accepted and refused, the change-log head, and per
+// sink applied seq, retries, dead letters and breaker state. Depends on prometheus-cpp core.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+namespace tandem::pipeline {
+
+struct PipelineMetrics {
+  explicit PipelineMetrics(prometheus::Registry& registry);
+
+  prometheus::Family<prometheus::Counter>& accepted;      // records stored, by collection
+  prometheus::Family<prometheus::Counter>& rejected;      // records refused, by collection
+  prometheus::Gauge& head_seq;                            // newest committed change
+  prometheus::Family<prometheus::Gauge>& applied_seq;     // per sink: its cursor
+  prometheus::Family<prometheus::Gauge>& breaker_open;    // per sink: 1 while open
+  prometheus::Family<prometheus::Counter>& retries;       // per sink: failed attempts
+  prometheus::Family<prometheus::Counter>& dead_letters;  // per sink: changes dead-lettered
+};
+
+}  // namespace tandem::pipeline
