@@ -8,6 +8,7 @@
 #include "api/http_metrics.h"
 #include "api/job_handlers.h"
 #include "api/record_handlers.h"
+#include "api/search_handlers.h"
 #include "api/router.h"
 #include "api/server.h"
 #include "config/config.h"
@@ -17,6 +18,7 @@
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/search_sink.h"
 #include "scheduler/jobs.h"
 #include "store/store.h"
 
@@ -44,10 +46,11 @@ class Service {
   pipeline::Ingest& ingest() { return ingest_; }
   scheduler::JobRunner& jobs() { return jobs_; }
   pipeline::Pipeline& pipeline() { return pipeline_; }
+  search::SearchBackend& search() { return *search_; }
 
  private:
   Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-          std::unique_ptr<store::Store> store);
+          std::unique_ptr<store::Store> store, std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
   void describe_components(json::Writer& w);
 
@@ -61,9 +64,12 @@ class Service {
   pipeline::Catalog catalog_;
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;
+  std::unique_ptr<search::SearchBackend> search_;
+  pipeline::SearchSink search_sink_;
   pipeline::Pipeline pipeline_;
   api::RecordContext record_context_;
   api::JobContext job_context_;
+  api::SearchContext search_context_;
   api::ServiceInfo info_;
   api::Router router_;
   api::Server server_;

@@ -38,6 +38,13 @@ struct StoreConfig {
   Duration retention = std::chrono::hours(24);  // change-log pruning age
 };
 
+struct SearchConfig {
+  std::string backend = "xapian";                          // xapian (opensearch: later)
+  std::int64_t shards = 0;                                 // 0 = one per CPU core
+  std::string language = "english";                        // stemmer
+  Duration refresh_interval = std::chrono::milliseconds(250);  // longest wait before a commit
+};
+
 struct CollectionsConfig {
   std::string file;  // JSON array of collection schemas created at startup; empty: none
 };
@@ -69,6 +76,7 @@ struct Config {
   ServerConfig server;
   DataConfig data;
   StoreConfig store;
+  SearchConfig search;
   CollectionsConfig collections;
   IngestConfig ingest;
   JobsConfig jobs;

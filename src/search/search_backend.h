@@ -1,17 +1,57 @@
 // SearchBackend: the role of a full-text index that projects the store (embedded Xapian,
-// OpenSearch). This header declares the write side the pipeline feeds; the query side is added
-// with the query language (src/query). Depends on core and store types only.
+// OpenSearch): the write side the pipeline feeds, and searches compiled from the query language's
+// trees (src/query). Depends on core, schema, query and store types.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "query/ast.h"
+#include "schema/collection.h"
 #include "store/types.h"
 
 namespace tandem::search {
+
+struct SearchRequest {
+  std::shared_ptr<const schema::Collection> collection;
+  query::TextQuery text;                   // q
+  std::vector<std::string> query_by;       // text/keyword fields to search; empty: all
+  std::optional<query::Filter> filter;     // filter
+  std::vector<query::SortKey> sort;        // empty: relevance
+  std::vector<std::string> facets;         // facet fields
+  std::size_t max_facet_values = 10;       // per facet, most frequent first
+  std::size_t page = 1;                    // 1-based
+  std::size_t per_page = 10;               // at most 250
+  std::vector<std::string> highlight;      // text fields to return <mark> snippets of
+  int typos = -1;                          // -1 auto (1 from 5 letters, 2 from 9), or 0, 1, 2
+};
+
+struct Hit {
+  std::string id;
+  double score = 0;                                            // relevance
+  std::string document;                                        // the stored record
+  std::vector<std::pair<std::string, std::string>> highlights; // field -> snippet
+};
+
+struct FacetValue {
+  std::string value;
+  std::uint64_t count = 0;
+};
+
+struct SearchResult {
+  std::uint64_t found = 0;        // matches: exact up to 10,000 at least
+  bool found_is_estimate = false; // true above that
+  std::vector<Hit> hits;
+  std::vector<std::pair<std::string, std::vector<FacetValue>>> facets;  // in requested order
+  std::vector<std::string> dropped_words;  // words left out by the no-results fallback
+};
 
 class SearchBackend {
  public:
@@ -28,6 +68,11 @@ class SearchBackend {
 
   // The seq of the newest applied change that searches can see (after refresh).
   virtual std::uint64_t visible_seq() const = 0;
+
+  // Runs a search. kInvalidArgument for fields that are unknown or do not allow the operation
+  // (message names the field and the position in the parameter), kUnavailable when the index
+  // cannot be read.
+  virtual core::Result<SearchResult> search(const SearchRequest& request) = 0;
 };
 
 }  // namespace tandem::search

@@ -1,0 +1,146 @@
+// Query compilation. Depends on query, schema, Xapian.
+#include "search/xapian/compile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/clock.h"
+#include "search/xapian/layout.h"
+
+namespace tandem::search::xapian_backend {
+namespace {
+
+using core::fail;
+using core::invalid_argument;
+
+constexpr Xapian::termcount kMaxPrefixExpansion = 100;  // completions of the prefix word
+constexpr std::size_t kMaxTypoCandidates = 10;          // spellings kept per word
+constexpr std::size_t kMaxTermsScanned = 50000;         // vocabulary read per word
+
+// Optimal string alignment distance (Damerau-Levenshtein without repeated edits), capped.
+int edit_distance(std::string_view a, std::string_view b, int cap) {
+  if (std::abs(static_cast<int>(a.size()) - static_cast<int>(b.size())) > cap) return cap + 1;
+  std::vector<std::vector<int>> d(a.size() + 1, std::vector<int>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<int>(i);
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<int>(j);
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    int row_min = cap + 1;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+      row_min = std::min(row_min, d[i][j]);
+    }
+    if (row_min > cap) return cap + 1;
+  }
+  return d[a.size()][b.size()];
+}
+
+int typo_budget(std::string_view word, int typos) {
+  if (typos >= 0) return typos;
+  return word.size() >= 9 ? 2 : word.size() >= 5 ? 1 : 0;
+}
+
+// Known spellings of `term` within the budget, most frequent first.
+std::vector<std::string> spellings(const Xapian::Database& db, const std::string& prefix,
+                                   const std::string& term, int budget) {
+  std::vector<std::pair<Xapian::doccount, std::string>> found;
+  std::string start = prefix + term.substr(0, 1);
+  std::size_t scanned = 0;
+  for (auto it = db.allterms_begin(start); it != db.allterms_end(start) && scanned < kMaxTermsScanned;
+       ++it, ++scanned) {
+    std::string candidate = (*it).substr(prefix.size());
+    if (edit_distance(term, candidate, budget) <= budget) found.emplace_back(it.get_termfreq(), *it);
+  }
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < found.size() && i < kMaxTypoCandidates; ++i) out.push_back(found[i].second);
+  return out;
+}
+
+Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Database& db,
+                         const Xapian::Stem& stem, const TextOptions& o) {
+  std::vector<Xapian::Query> alternatives;
+  bool known = false;
+  for (const auto& p : o.prefixes) {
+    std::string exact = p + term, stemmed = "Z" + p + stem(term);
+    known = known || db.term_exists(exact) || db.term_exists(stemmed);
+    alternatives.emplace_back(exact);
+    alternatives.emplace_back(stemmed);
+    if (prefix) {
+      alternatives.emplace_back(Xapian::Query::OP_WILDCARD, exact, kMaxPrefixExpansion,
+                                Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    }
+  }
+  int budget = typo_budget(term, o.typos);
+  if (!known && !prefix && budget > 0) {
+    for (const auto& p : o.prefixes) {
+      for (const auto& t : spellings(db, p, term, budget)) {
+        alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), 0.5);
+      }
+    }
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+}
+
+Xapian::Query phrase_query(const std::vector<std::string>& words, const TextOptions& o) {
+  std::vector<Xapian::Query> per_prefix;
+  for (const auto& p : o.prefixes) {
+    std::vector<Xapian::Query> terms;
+    for (const auto& w : words) {
+      for (const auto& t : tokenize(w)) terms.emplace_back(p + t);
+    }
+    if (terms.size() == 1) {
+      per_prefix.push_back(terms[0]);
+    } else if (!terms.empty()) {
+      per_prefix.emplace_back(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
+    }
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, per_prefix.begin(), per_prefix.end());
+}
+
+}  // namespace
+
+std::vector<std::string> tokenize(std::string_view word) {
+  std::vector<std::string> out;
+  std::string current;
+  for (Xapian::Utf8Iterator it(word.data(), word.size()); it != Xapian::Utf8Iterator(); ++it) {
+    unsigned ch = *it;
+    if (Xapian::Unicode::is_wordchar(ch)) {
+      Xapian::Unicode::append_utf8(current, Xapian::Unicode::tolower(ch));
+    } else if (!current.empty()) {
+      out.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!current.empty()) out.push_back(std::move(current));
+  return out;
+}
+
+Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
+                           const Xapian::Stem& stem, const TextOptions& o) {
+  if (q.match_all) return Xapian::Query::MatchAll;
+  std::vector<Xapian::Query> required;
+  for (std::size_t i = 0; i < q.words.size() && i < o.keep_words; ++i) {
+    auto tokens = tokenize(q.words[i].text);
+    if (tokens.size() == 1) {
+      required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o));
+    } else if (tokens.size() > 1) {
+      required.push_back(phrase_query({q.words[i].text}, o));  // "usb-c" is the phrase usb c
+    }
+  }
+  for (const auto& p : q.phrases) required.push_back(phrase_query(p.words, o));
+  Xapian::Query all = required.empty() ? Xapian::Query::MatchAll
+                                       : Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
+  std::vector<Xapian::Query> excluded;
+  for (const auto& w : q.excluded) excluded.push_back(phrase_query({w}, o));
+  for (const auto& p : q.excluded_phrases) excluded.push_back(phrase_query(p.words, o));
+  if (excluded.empty()) return all;
+  return Xapian::Query(Xapian::Query::OP_AND_NOT, all,
+                       Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end()));
+}
+
+}  // namespace tandem::search::xapian_backend

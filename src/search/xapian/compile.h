@@ -1,0 +1,36 @@
+// Compiling the query language's trees into Xapian queries for one collection's index.
+// Private to the Xapian backend. Depends on query, schema, Xapian.
+#pragma once
+
+#include <xapian.h>
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "query/ast.h"
+#include "schema/collection.h"
+
+namespace tandem::search::xapian_backend {
+
+struct TextOptions {
+  std::vector<std::string> prefixes;  // term prefixes searched ("" = every field)
+  int typos = -1;                     // -1 auto: 1 typo from 5 letters, 2 from 9
+  std::size_t keep_words = SIZE_MAX;  // fallback: search only the first N words
+};
+
+// q -> query. Each word matches its exact or stemmed form (exact ranks higher); the prefix word
+// also matches completions; a word the index has never seen matches its nearest spellings within
+// the typo budget (ranked below exact matches). `highlight_terms` receives the plain terms for
+// snippets.
+Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
+                           const Xapian::Stem& stem, const TextOptions& options);
+
+// filter -> query on keyword terms and value ranges. kInvalidArgument naming the field, the
+// problem and the position: unknown field, text fields, wrong value types, '<' on keyword lists.
+core::Result<Xapian::Query> compile_filter(const query::Filter& f, const schema::Collection& c);
+
+// The words of a query word as the indexer tokenises them (lower-cased word characters).
+std::vector<std::string> tokenize(std::string_view word);
+
+}  // namespace tandem::search::xapian_backend

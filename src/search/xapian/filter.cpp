@@ -1,0 +1,164 @@
+// Filter compilation: keyword and bool equality as boolean terms, numbers and timestamps as
+// value ranges. Depends on query, schema, Xapian.
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "core/clock.h"
+#include "search/xapian/compile.h"
+#include "search/xapian/layout.h"
+
+namespace tandem::search::xapian_backend {
+namespace {
+
+using core::fail;
+using core::invalid_argument;
+using query::CompareOp;
+using schema::FieldType;
+
+std::string at(std::size_t position) { return " at position " + std::to_string(position); }
+
+struct Field {
+  const schema::FieldSpec* spec;
+  std::size_t index;
+};
+
+core::Result<Field> lookup(const schema::Collection& c, const std::string& name, std::size_t pos) {
+  int i = field_index(c, name);
+  if (i < 0) return fail(invalid_argument("unknown field '" + name + "'" + at(pos)));
+  const auto& f = c.fields[static_cast<std::size_t>(i)];
+  if (f.type == FieldType::kText) {
+    return fail(invalid_argument("field '" + name + "' is text and cannot be filtered; filter on "
+                                 "keyword, number, bool or timestamp fields" + at(pos)));
+  }
+  return Field{&f, static_cast<std::size_t>(i)};
+}
+
+bool is_ordered(FieldType t) {
+  return t == FieldType::kInt || t == FieldType::kFloat || t == FieldType::kTimestamp;
+}
+
+// The literal as the slot stores it: sortable numbers for numbers, bools and timestamps.
+core::Result<double> number(const Field& f, const query::Literal& v) {
+  if (f.spec->type == FieldType::kTimestamp) {
+    if (auto ms = core::parse_rfc3339_ms(v.text)) return static_cast<double>(*ms);
+    return fail(invalid_argument(f.spec->name + ": '" + v.text + "' is not an RFC 3339 timestamp" + at(v.position)));
+  }
+  double d = 0;
+  auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
+  if (ec != std::errc() || end != v.text.data() + v.text.size() || !std::isfinite(d)) {
+    return fail(invalid_argument(f.spec->name + ": '" + v.text + "' is not a number" + at(v.position)));
+  }
+  return d;
+}
+
+core::Result<Xapian::Query> equals(const Field& f, const query::Literal& v) {
+  std::string prefix = keyword_prefix(f.index);
+  switch (f.spec->type) {
+    case FieldType::kKeyword:
+    case FieldType::kKeywordArray: return Xapian::Query(keyword_term(prefix, v.text));
+    case FieldType::kBool:
+      if (v.text != "true" && v.text != "false") {
+        return fail(invalid_argument(f.spec->name + ": expected true or false, got '" + v.text + "'" + at(v.position)));
+      }
+      return Xapian::Query(prefix + v.text);
+    default: {
+      auto n = number(f, v);
+      if (!n) return fail(n.error());
+      std::string s = Xapian::sortable_serialise(*n);
+      return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot_of(f.index), s, s);
+    }
+  }
+}
+
+// The serialised bound of a literal for ordered comparisons on numbers or keywords.
+core::Result<std::string> bound(const Field& f, const query::Literal& v, std::size_t op_pos) {
+  if (f.spec->type == FieldType::kKeyword) return v.text;
+  if (!is_ordered(f.spec->type)) {
+    return fail(invalid_argument("field '" + f.spec->name + "' (" + std::string(schema::type_name(f.spec->type)) +
+                                 ") has no order; use = or IN" + at(op_pos)));
+  }
+  auto n = number(f, v);
+  if (!n) return fail(n.error());
+  return Xapian::sortable_serialise(*n);
+}
+
+Xapian::Query negate(Xapian::Query q) {
+  return Xapian::Query(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll, q);
+}
+
+core::Result<Xapian::Query> comparison(const query::Comparison& c, const schema::Collection& coll) {
+  auto f = lookup(coll, c.field, c.position);
+  if (!f) return fail(f.error());
+  if (c.op == CompareOp::kEq || c.op == CompareOp::kNe) {
+    auto q = equals(*f, c.value);
+    if (!q) return q;
+    return c.op == CompareOp::kEq ? *q : negate(*q);
+  }
+  auto b = bound(*f, c.value, c.position);
+  if (!b) return fail(b.error());
+  Xapian::valueno slot = slot_of(f->index);
+  std::string edge = *b;
+  if (c.op == CompareOp::kLt || c.op == CompareOp::kGt) {  // strict: exclude the bound itself
+    Xapian::Query at_bound(Xapian::Query::OP_VALUE_RANGE, slot, edge, edge);
+    Xapian::Query side = c.op == CompareOp::kLt ? Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, edge)
+                                                : Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, edge);
+    return Xapian::Query(Xapian::Query::OP_AND_NOT, side, at_bound);
+  }
+  return c.op == CompareOp::kLe ? Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, edge)
+                                : Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, edge);
+}
+
+core::Result<Xapian::Query> in_list(const query::InList& l, const schema::Collection& coll) {
+  auto f = lookup(coll, l.field, l.position);
+  if (!f) return fail(f.error());
+  std::vector<Xapian::Query> any;
+  for (const auto& v : l.values) {
+    auto q = equals(*f, v);
+    if (!q) return q;
+    any.push_back(*q);
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
+}
+
+core::Result<Xapian::Query> range(const query::Range& r, const schema::Collection& coll) {
+  auto f = lookup(coll, r.field, r.position);
+  if (!f) return fail(f.error());
+  auto lo = bound(*f, r.low, r.position);
+  if (!lo) return fail(lo.error());
+  auto hi = bound(*f, r.high, r.position);
+  if (!hi) return fail(hi.error());
+  return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot_of(f->index), *lo, *hi);
+}
+
+}  // namespace
+
+core::Result<Xapian::Query> compile_filter(const query::Filter& filter, const schema::Collection& c) {
+  return std::visit(
+      [&](const auto& node) -> core::Result<Xapian::Query> {
+        using T = std::decay_t<decltype(node)>;
+        if constexpr (std::is_same_v<T, query::Comparison>) {
+          return comparison(node, c);
+        } else if constexpr (std::is_same_v<T, query::InList>) {
+          return in_list(node, c);
+        } else if constexpr (std::is_same_v<T, query::Range>) {
+          return range(node, c);
+        } else if constexpr (std::is_same_v<T, query::Not>) {
+          auto inner = compile_filter(*node.operand, c);
+          if (!inner) return inner;
+          return negate(*inner);
+        } else {
+          std::vector<Xapian::Query> parts;
+          for (const auto& operand : node.operands) {
+            auto q = compile_filter(operand, c);
+            if (!q) return q;
+            parts.push_back(*q);
+          }
+          auto op = std::is_same_v<T, query::And> ? Xapian::Query::OP_AND : Xapian::Query::OP_OR;
+          return Xapian::Query(op, parts.begin(), parts.end());
+        }
+      },
+      filter.node);
+}
+
+}  // namespace tandem::search::xapian_backend

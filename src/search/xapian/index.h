@@ -1,0 +1,42 @@
+// One collection's index inside XapianSearch: shard writers and a pool of readers over all
+// shards. Private to the Xapian backend (shared by xapian_search.cpp and searcher.cpp).
+#pragma once
+
+#include <xapian.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "search/xapian/xapian_search.h"
+
+namespace tandem::search {
+
+// One collection's index: shard writers and a pool of readers over all shards.
+struct XapianSearch::Index {
+  struct Shard {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator generator;
+  };
+  struct Reader {
+    Xapian::Database db;
+    Xapian::Stem stem;             // stemmers hold state: one per reader, never shared
+    std::uint64_t generation = 0;  // of the index when last reopened
+  };
+
+  std::string dir;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::atomic<std::uint64_t> generation{0};  // bumped after every commit
+  std::mutex readers_mutex;                  // guards idle
+  std::vector<std::unique_ptr<Reader>> idle;
+  std::string language;                      // for each shard's and reader's own stemmer
+
+  std::unique_ptr<Reader> acquire();
+  void release(std::unique_ptr<Reader> r);
+  std::vector<store::Rejection> apply_shard(Shard& shard, const schema::Collection& c,
+                                            const std::vector<const store::Change*>& changes);
+};
+
+}  // namespace tandem::search

@@ -1,0 +1,137 @@
+// Record -> Xapian document. Depends on schema, simdjson, Xapian.
+#include "search/xapian/layout.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/clock.h"
+
+namespace tandem::search::xapian_backend {
+namespace {
+
+constexpr std::size_t kMaxTermBytes = 240;  // Xapian refuses terms over 245 bytes
+
+using simdjson::dom::element;
+
+// The value a field stores in its slot, or "" when it has none.
+std::string slot_value(const schema::FieldSpec& f, element value) {
+  using schema::FieldType;
+  switch (f.type) {
+    case FieldType::kInt: return Xapian::sortable_serialise(static_cast<double>(value.get_int64().value_unsafe()));
+    case FieldType::kFloat: return Xapian::sortable_serialise(value.get_double().value_unsafe());
+    case FieldType::kBool: return Xapian::sortable_serialise(value.get_bool().value_unsafe() ? 1 : 0);
+    case FieldType::kTimestamp: {
+      auto ms = core::parse_rfc3339_ms(value.get_string().value_unsafe());
+      return ms ? Xapian::sortable_serialise(static_cast<double>(*ms)) : std::string();
+    }
+    case FieldType::kKeyword: return std::string(value.get_string().value_unsafe());
+    case FieldType::kKeywordArray: {
+      std::string joined;
+      simdjson::dom::array list;
+      if (value.get_array().get(list)) return joined;
+      for (element e : list) {
+        if (!joined.empty()) joined.push_back(kListSeparator);
+        joined.append(e.get_string().value_unsafe());
+      }
+      return joined;
+    }
+    case FieldType::kText: return {};
+  }
+  return {};
+}
+
+void index_text(Xapian::TermGenerator& g, std::string_view text, const std::string& prefix, double weight) {
+  auto wdf = static_cast<Xapian::termcount>(std::max(1.0, std::round(weight)));
+  std::string t(text);
+  g.index_text(t, wdf, prefix);
+  g.increase_termpos(10);  // no phrase across fields
+  g.index_text(t, wdf);    // the unprefixed terms every query without query_by uses
+  g.increase_termpos(10);
+}
+
+void index_field(Xapian::Document& doc, Xapian::TermGenerator& g, const schema::FieldSpec& f,
+                 std::size_t index, element value) {
+  using schema::FieldType;
+  if (f.type == FieldType::kText) {
+    index_text(g, value.get_string().value_unsafe(), text_prefix(index), f.weight);
+    return;
+  }
+  std::string kprefix = keyword_prefix(index);
+  if (f.type == FieldType::kKeyword || f.type == FieldType::kKeywordArray) {
+    auto add = [&](std::string_view v) {
+      doc.add_boolean_term(keyword_term(kprefix, v));
+      if (f.searchable) index_text(g, v, text_prefix(index), f.weight);
+    };
+    simdjson::dom::array list;
+    if (f.type == FieldType::kKeyword) {
+      add(value.get_string().value_unsafe());
+    } else if (!value.get_array().get(list)) {
+      for (element e : list) add(e.get_string().value_unsafe());
+    }
+  } else if (f.type == FieldType::kBool) {
+    doc.add_boolean_term(kprefix + (value.get_bool().value_unsafe() ? "true" : "false"));
+  }
+  if (f.sort || f.facet || f.type != FieldType::kText) {
+    std::string v = slot_value(f, value);
+    if (!v.empty()) doc.add_value(slot_of(index), v);
+  }
+}
+
+}  // namespace
+
+std::string id_term(std::string_view id) {
+  std::string term = std::string(kIdPrefix);
+  if (id.size() + term.size() <= kMaxTermBytes) return term.append(id);
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : id) h = (h ^ ch) * 1099511628211ULL;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return term.append(id.substr(0, 200)).append("#").append(hex);
+}
+
+std::string text_prefix(std::size_t i) { return "XT" + std::to_string(i) + ":"; }
+std::string keyword_prefix(std::size_t i) { return "XK" + std::to_string(i) + ":"; }
+Xapian::valueno slot_of(std::size_t i) { return static_cast<Xapian::valueno>(i + 1); }
+
+int field_index(const schema::Collection& c, std::string_view name) {
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (c.fields[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string keyword_term(std::string_view prefix, std::string_view value) {
+  std::string term(prefix);
+  for (char ch : value) {
+    term.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
+  }
+  if (term.size() > kMaxTermBytes) term.resize(kMaxTermBytes);
+  return term;
+}
+
+core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,
+                                              std::string_view body, std::uint64_t seq,
+                                              Xapian::TermGenerator& generator) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(body.data(), body.size()).get(root)) {
+    return core::fail(core::invalid_argument(std::string("stored record does not parse: ") +
+                                             simdjson::error_message(err)));
+  }
+  Xapian::Document doc;
+  doc.set_data(std::string(body));
+  doc.add_boolean_term(id_term(id));
+  doc.add_value(kSeqSlot, Xapian::sortable_serialise(static_cast<double>(seq)));
+  doc.add_value(kIdSlot, std::string(id));
+  generator.set_document(doc);
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    element value;
+    if (root.at_key(c.fields[i].name).get(value) || value.is_null()) continue;
+    index_field(doc, generator, c.fields[i], i, value);
+  }
+  return doc;
+}
+
+}  // namespace tandem::search::xapian_backend

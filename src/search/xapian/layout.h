@@ -1,0 +1,45 @@
+// How a collection's schema maps onto a Xapian index: term prefixes and value slots per field,
+// and building the Xapian document of a record. Private to the Xapian backend.
+// Depends on schema, simdjson and Xapian.
+#pragma once
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "schema/collection.h"
+
+namespace tandem::search::xapian_backend {
+
+inline constexpr Xapian::valueno kSeqSlot = 0;     // the record's version (sortable seq)
+inline constexpr Xapian::valueno kIdSlot = 0xfffffff0;  // the record id, for hits
+inline constexpr std::string_view kIdPrefix = "Q";  // unique id term: "Q" + id
+inline constexpr char kListSeparator = '\x1f';      // between keyword[] values in one slot
+
+// The unique term of a record id: "Q" + id, or for ids too long for a Xapian term, "Q" + their
+// first 200 bytes + "#" + a 64-bit FNV-1a hash of the whole id.
+std::string id_term(std::string_view id);
+
+// Term prefix of a field's text terms ("XT3:") and exact terms ("XK3:"), by field index.
+std::string text_prefix(std::size_t field_index);
+std::string keyword_prefix(std::size_t field_index);
+// Value slot of a field (sort, facet, numeric filters).
+Xapian::valueno slot_of(std::size_t field_index);
+// Index of a field in the collection, or -1.
+int field_index(const schema::Collection& c, std::string_view name);
+
+// Keyword values are matched case-insensitively: lower-cased ASCII, kept within Xapian's term
+// length limit.
+std::string keyword_term(std::string_view prefix, std::string_view value);
+
+// Builds the document of a record (already validated against `c`): data = the record body, id
+// term, text terms with positions (prefixed per field and unprefixed, weighted), keyword terms,
+// value slots. kInvalidArgument when the body does not parse.
+core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,
+                                              std::string_view body, std::uint64_t seq,
+                                              Xapian::TermGenerator& generator);
+
+}  // namespace tandem::search::xapian_backend

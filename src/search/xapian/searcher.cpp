@@ -1,0 +1,230 @@
+// XapianSearch::search: validation of fields, compilation, ranking, sorting, facets, highlights,
+// and the fallback that drops words from the end when nothing matches.
+#include <simdjson.h>
+#include <xapian.h>
+
+#include <charconv>
+#include <unordered_map>
+
+#include "json/writer.h"
+#include "search/xapian/compile.h"
+#include "search/xapian/index.h"
+#include "search/xapian/layout.h"
+#include "search/xapian/xapian_search.h"
+
+namespace tandem::search {
+
+using namespace xapian_backend;
+
+namespace {
+
+using core::fail;
+using core::invalid_argument;
+using schema::FieldType;
+
+constexpr Xapian::doccount kExactUpTo = 10000;  // `found` is exact at least this far
+
+// Counts the values of one facet field over every match the matcher looks at.
+class FacetSpy final : public Xapian::MatchSpy {
+ public:
+  FacetSpy(Xapian::valueno slot, FieldType type) : slot_(slot), type_(type) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    std::string v = doc.get_value(slot_);
+    if (v.empty()) return;
+    if (type_ != FieldType::kKeywordArray) {
+      ++counts_[v];
+      return;
+    }
+    std::size_t start = 0;
+    for (std::size_t sep; (sep = v.find(kListSeparator, start)) != std::string::npos; start = sep + 1) {
+      ++counts_[v.substr(start, sep - start)];
+    }
+    ++counts_[v.substr(start)];
+  }
+
+  std::vector<FacetValue> top(std::size_t n) const {
+    std::vector<FacetValue> out;
+    for (const auto& [value, count] : counts_) out.push_back({display(value), count});
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.count != b.count ? a.count > b.count : a.value < b.value;
+    });
+    if (out.size() > n) out.resize(n);
+    return out;
+  }
+
+ private:
+  std::string display(const std::string& stored) const {
+    if (type_ == FieldType::kKeyword || type_ == FieldType::kKeywordArray) return stored;
+    double d = Xapian::sortable_unserialise(stored);
+    if (type_ == FieldType::kBool) return d != 0 ? "true" : "false";
+    std::string out;
+    json::append_number(out, d);
+    return out;
+  }
+
+  Xapian::valueno slot_;
+  FieldType type_;
+  std::unordered_map<std::string, Xapian::doccount> counts_;
+};
+
+core::Result<std::vector<std::string>> prefixes_for(const SearchRequest& r) {
+  if (r.query_by.empty()) return std::vector<std::string>{""};
+  std::vector<std::string> out;
+  for (const auto& name : r.query_by) {
+    int i = field_index(*r.collection, name);
+    const auto* f = i < 0 ? nullptr : &r.collection->fields[static_cast<std::size_t>(i)];
+    if (f == nullptr) return fail(invalid_argument("query_by: unknown field '" + name + "'"));
+    if (f->type != FieldType::kText && !f->searchable) {
+      return fail(invalid_argument("query_by: field '" + name + "' is not searchable text"));
+    }
+    out.push_back(text_prefix(static_cast<std::size_t>(i)));
+  }
+  return out;
+}
+
+// Sorting: fields with `sort`, "_score" for relevance; documents without the value come last.
+core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys,
+                      const SearchRequest& r) {
+  bool relevance_first = false, any_key = false;
+  for (std::size_t k = 0; k < r.sort.size(); ++k) {
+    const auto& key = r.sort[k];
+    if (key.field == "_score") {
+      if (k == 0) relevance_first = true;
+      break;  // keys after relevance would never decide anything
+    }
+    int i = field_index(*r.collection, key.field);
+    if (i < 0) return invalid_argument("sort: unknown field '" + key.field + "' at position " + std::to_string(key.position));
+    if (!r.collection->fields[static_cast<std::size_t>(i)].sort) {
+      return invalid_argument("sort: field '" + key.field + "' is not sortable (declare it with \"sort\": true) at position " +
+                              std::to_string(key.position));
+    }
+    keys.add_value(slot_of(static_cast<std::size_t>(i)), key.descending,
+                   key.descending ? std::string() : std::string(8, '\xff'));
+    any_key = true;
+  }
+  if (relevance_first) {
+    for (std::size_t k = 1; k < r.sort.size(); ++k) {
+      const auto& key = r.sort[k];
+      int i = field_index(*r.collection, key.field);
+      if (i < 0 || !r.collection->fields[static_cast<std::size_t>(i)].sort) {
+        return invalid_argument("sort: field '" + key.field + "' is not sortable at position " + std::to_string(key.position));
+      }
+      keys.add_value(slot_of(static_cast<std::size_t>(i)), key.descending,
+                     key.descending ? std::string() : std::string(8, '\xff'));
+      any_key = true;
+    }
+    if (any_key) enquire.set_sort_by_relevance_then_key(&keys, false);
+  } else if (any_key) {
+    enquire.set_sort_by_key_then_relevance(&keys, false);
+  }
+  return {};
+}
+
+core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire& enquire,
+                                                                 const SearchRequest& r) {
+  std::vector<std::unique_ptr<FacetSpy>> spies;
+  for (const auto& name : r.facets) {
+    int i = field_index(*r.collection, name);
+    if (i < 0) return fail(invalid_argument("facets: unknown field '" + name + "'"));
+    const auto& f = r.collection->fields[static_cast<std::size_t>(i)];
+    if (!f.facet) return fail(invalid_argument("facets: field '" + name + "' is not a facet (declare it with \"facet\": true)"));
+    spies.push_back(std::make_unique<FacetSpy>(slot_of(static_cast<std::size_t>(i)), f.type));
+    enquire.add_matchspy(spies.back().get());
+  }
+  return spies;
+}
+
+core::Status check_highlights(const SearchRequest& r) {
+  for (const auto& name : r.highlight) {
+    const auto* f = r.collection->field(name);
+    if (f == nullptr || (f->type != FieldType::kText && !f->searchable)) {
+      return invalid_argument("highlight: field '" + name + "' is not a searchable text field");
+    }
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> highlights(const Xapian::MSet& mset,
+                                                            const std::string& body,
+                                                            const SearchRequest& r,
+                                                            const Xapian::Stem& stem) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (r.highlight.empty()) return out;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body.data(), body.size()).get(doc)) return out;
+  for (const auto& name : r.highlight) {
+    std::string_view text;
+    if (doc[name].get_string().get(text)) continue;
+    std::string snippet = mset.snippet(std::string(text), 200, stem,
+                                       Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>", "</mark>", "…");
+    if (!snippet.empty()) out.emplace_back(name, std::move(snippet));
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
+  auto prefixes = prefixes_for(r);
+  if (!prefixes) return fail(prefixes.error());
+  if (auto st = check_highlights(r); !st.is_ok()) return fail(st);
+  std::optional<Xapian::Query> filter;
+  if (r.filter) {
+    auto compiled = compile_filter(*r.filter, *r.collection);
+    if (!compiled) return fail(compiled.error());
+    filter = *compiled;
+  }
+  auto index = index_for(r.collection->name, false);
+  if (!index) return fail(index.error());
+  if (!*index) return SearchResult{};
+  for (int attempt = 0;; ++attempt) {
+    auto reader = (*index)->acquire();
+    try {
+      Xapian::Enquire enquire(reader->db);
+      Xapian::MultiValueKeyMaker keys;
+      if (auto st = set_sort(enquire, keys, r); !st.is_ok()) return fail(st);
+      auto spies = add_facets(enquire, r);
+      if (!spies) return fail(spies.error());
+      TextOptions options{.prefixes = *prefixes, .typos = r.typos};
+      std::size_t words = r.text.words.size();
+      SearchResult result;
+      Xapian::MSet mset;
+      Xapian::doccount check = r.facets.empty() ? kExactUpTo : reader->db.get_doccount();
+      for (options.keep_words = words;; --options.keep_words) {
+        Xapian::Query q = compile_text(r.text, reader->db, reader->stem, options);
+        if (filter) q = Xapian::Query(Xapian::Query::OP_FILTER, q, *filter);
+        enquire.set_query(q);
+        mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
+                                static_cast<Xapian::doccount>(r.per_page), check);
+        // Nothing matched all words: retry without the last one (never below one word).
+        if (mset.get_matches_estimated() > 0 || options.keep_words <= 1 || r.text.match_all) break;
+        result.dropped_words.insert(result.dropped_words.begin(), r.text.words[options.keep_words - 1].text);
+      }
+      if (mset.get_matches_estimated() == 0) result.dropped_words.clear();
+      result.found = mset.get_matches_estimated();
+      result.found_is_estimate = mset.get_matches_lower_bound() != mset.get_matches_upper_bound();
+      for (auto it = mset.begin(); it != mset.end(); ++it) {
+        Xapian::Document doc = it.get_document();
+        std::string body = doc.get_data();
+        result.hits.push_back(Hit{.id = doc.get_value(kIdSlot),
+                                  .score = it.get_weight(),
+                                  .document = body,
+                                  .highlights = highlights(mset, body, r, reader->stem)});
+      }
+      for (std::size_t f = 0; f < spies->size(); ++f) {
+        result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));
+      }
+      (*index)->release(std::move(reader));
+      return result;
+    } catch (const Xapian::DatabaseModifiedError&) {
+      reader->db.reopen();  // a commit overtook this reader: read again from the new revision
+      (*index)->release(std::move(reader));
+      if (attempt >= 2) return fail(core::unavailable("the index kept changing during the search"));
+    } catch (const Xapian::Error& e) {
+      return fail(core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));
+    }
+  }
+}
+
+}  // namespace tandem::search

@@ -1,0 +1,203 @@
+// The Xapian backend: shards, writers, readers, apply and search. Xapian's exceptions are caught
+// here and become Status values. Depends on core, schema, query, store types, Xapian.
+#include "search/xapian/xapian_search.h"
+
+#include <xapian.h>
+
+#include <filesystem>
+#include <functional>
+#include <future>
+
+#include "search/xapian/compile.h"
+#include "search/xapian/index.h"
+#include "search/xapian/layout.h"
+
+namespace tandem::search {
+
+using namespace xapian_backend;
+
+namespace {
+
+core::Status xapian_error(const Xapian::Error& e, std::string_view what) {
+  return core::unavailable(std::string(what) + ": " + e.get_type() + ": " + e.get_msg());
+}
+
+std::size_t shard_of(std::string_view id, std::size_t shards) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : id) h = (h ^ ch) * 1099511628211ULL;
+  return static_cast<std::size_t>(h % shards);
+}
+
+}  // namespace
+
+std::unique_ptr<XapianSearch::Index::Reader> XapianSearch::Index::acquire() {
+  std::unique_ptr<Reader> r;
+  {
+    std::lock_guard lock(readers_mutex);
+    if (!idle.empty()) {
+      r = std::move(idle.back());
+      idle.pop_back();
+    }
+  }
+  std::uint64_t now = generation.load();
+  if (!r) {
+    r = std::make_unique<Reader>();
+    r->stem = Xapian::Stem(language);
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      r->db.add_database(Xapian::Database(dir + "/shard-" + std::to_string(i)));
+    }
+  } else if (r->generation != now) {
+    r->db.reopen();
+  }
+  r->generation = now;
+  return r;
+}
+
+void XapianSearch::Index::release(std::unique_ptr<Reader> r) {
+  std::lock_guard lock(readers_mutex);
+  idle.push_back(std::move(r));
+}
+
+// Applies changes of one shard in order, skipping versions not newer than what it holds, then
+// commits. Records that cannot be indexed are rejected (dead-lettered by the applier).
+std::vector<store::Rejection> XapianSearch::Index::apply_shard(
+    Shard& shard, const schema::Collection& c, const std::vector<const store::Change*>& changes) {
+  std::vector<store::Rejection> rejected;
+  for (const store::Change* ch : changes) {
+    std::string term = id_term(ch->id);
+    auto postings = shard.db.postlist_begin(term);
+    if (postings != shard.db.postlist_end(term)) {
+      auto held = Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
+      if (held >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
+    }
+    if (ch->op == store::ChangeOp::kDelete) {
+      shard.db.delete_document(term);
+      continue;
+    }
+    auto doc = build_document(c, ch->id, ch->body, ch->seq, shard.generator);
+    if (!doc) {
+      rejected.push_back({ch->seq, doc.error().message()});
+      continue;
+    }
+    shard.db.replace_document(term, *doc);
+  }
+  shard.db.commit();
+  return rejected;
+}
+
+XapianSearch::XapianSearch(XapianOptions options) : options_(std::move(options)) {}
+
+XapianSearch::~XapianSearch() = default;
+
+core::Result<std::unique_ptr<XapianSearch>> XapianSearch::open(XapianOptions options) {
+  try {
+    Xapian::Stem check(options.language);
+  } catch (const Xapian::Error&) {
+    return core::fail(core::invalid_argument("search.language: unknown language '" + options.language + "'"));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return core::fail(core::unavailable("cannot create " + options.dir + ": " + ec.message()));
+  if (options.shards == 0) options.shards = 1;
+  return std::unique_ptr<XapianSearch>(new XapianSearch(std::move(options)));
+}
+
+core::Result<std::shared_ptr<XapianSearch::Index>> XapianSearch::index_for(const std::string& name,
+                                                                           bool create) {
+  std::lock_guard lock(mutex_);
+  if (auto it = indexes_.find(name); it != indexes_.end()) return it->second;
+  std::string dir = options_.dir + "/" + name;
+  if (!create && !std::filesystem::exists(dir)) return std::shared_ptr<Index>();
+  auto index = std::make_shared<Index>();
+  index->dir = dir;
+  index->language = options_.language;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return core::fail(core::unavailable("cannot create " + dir + ": " + ec.message()));
+  try {
+    for (std::size_t i = 0; i < options_.shards; ++i) {
+      auto shard = std::make_unique<Index::Shard>(Index::Shard{
+          Xapian::WritableDatabase(dir + "/shard-" + std::to_string(i),
+                                   Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC),
+          Xapian::TermGenerator()});
+      shard->generator.set_stemmer(Xapian::Stem(options_.language));
+      shard->generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      index->shards.push_back(std::move(shard));
+    }
+  } catch (const Xapian::Error& e) {
+    return core::fail(xapian_error(e, "cannot open index " + dir));
+  }
+  indexes_[name] = index;
+  return index;
+}
+
+core::Status XapianSearch::drop(const std::string& collection) {
+  std::shared_ptr<Index> index;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = indexes_.find(collection); it != indexes_.end()) {
+      index = it->second;
+      indexes_.erase(it);
+    }
+  }
+  index.reset();  // writers close (readers in use keep their open files)
+  std::error_code ec;
+  std::filesystem::remove_all(options_.dir + "/" + collection, ec);
+  if (ec) return core::unavailable("cannot remove the index of " + collection + ": " + ec.message());
+  return {};
+}
+
+core::Result<std::vector<store::Rejection>> XapianSearch::apply(std::span<const store::Change> changes) {
+  std::vector<store::Rejection> rejected;
+  std::map<std::string, std::vector<const store::Change*>> pending;
+  auto flush = [&]() -> core::Status {
+    for (auto& [name, list] : pending) {
+      auto schema = options_.collection(name);
+      if (!schema) continue;  // the collection was deleted meanwhile; a kDrop follows
+      auto index = index_for(name, true);
+      if (!index) return index.error();
+      std::vector<std::vector<const store::Change*>> by_shard((*index)->shards.size());
+      for (const auto* ch : list) by_shard[shard_of(ch->id, by_shard.size())].push_back(ch);
+      std::vector<std::future<std::vector<store::Rejection>>> work;
+      for (std::size_t s = 0; s < by_shard.size(); ++s) {
+        if (by_shard[s].empty()) continue;
+        work.push_back(std::async(std::launch::async, [&, s] {
+          return (*index)->apply_shard(*(*index)->shards[s], *schema, by_shard[s]);
+        }));
+      }
+      for (auto& w : work) {
+        auto r = w.get();  // rethrows Xapian errors from the shard
+        rejected.insert(rejected.end(), r.begin(), r.end());
+      }
+      (*index)->generation.fetch_add(1);
+    }
+    pending.clear();
+    return {};
+  };
+  try {
+    for (const auto& ch : changes) {
+      if (ch.op != store::ChangeOp::kDrop) {
+        pending[ch.collection].push_back(&ch);
+        continue;
+      }
+      if (auto st = flush(); !st.is_ok()) return core::fail(st);
+      if (auto st = drop(ch.collection); !st.is_ok()) return core::fail(st);
+    }
+    if (auto st = flush(); !st.is_ok()) return core::fail(st);
+  } catch (const Xapian::Error& e) {
+    return core::fail(xapian_error(e, "indexing failed"));
+  }
+  if (!changes.empty()) visible_seq_.store(changes.back().seq);
+  return rejected;
+}
+
+std::uint64_t XapianSearch::document_count(std::string_view collection) {
+  auto index = index_for(std::string(collection), false);
+  if (!index || !*index) return 0;
+  auto reader = (*index)->acquire();
+  std::uint64_t n = reader->db.get_doccount();
+  (*index)->release(std::move(reader));
+  return n;
+}
+
+}  // namespace tandem::search

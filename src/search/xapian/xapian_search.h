@@ -1,0 +1,55 @@
+// XapianSearch: the embedded SearchBackend. One Xapian index per collection, split into shards
+// (documents routed by a hash of their id), each shard with its own writer; a batch from the
+// search applier is indexed by all shards in parallel and committed before apply() returns, so
+// the applier's cursor never runs ahead of the index. Searches use per-collection reader pools;
+// a reader reopens when a commit happened since it was last used, and retries once on
+// DatabaseModifiedError. Depends on core, schema, query, store types and Xapian.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "search/search_backend.h"
+
+namespace tandem::search {
+
+struct XapianOptions {
+  std::string dir;           // index root; one subdirectory per collection
+  std::size_t shards = 2;    // writers per collection
+  std::string language = "english";  // stemmer
+  // The schema of a collection by name, or null when it no longer exists.
+  std::function<std::shared_ptr<const schema::Collection>(std::string_view)> collection;
+};
+
+class XapianSearch final : public SearchBackend {
+ public:
+  // Opens (creating when missing) the indexes below options.dir. kInvalidArgument for an unknown
+  // language, kUnavailable when the directory cannot be used.
+  static core::Result<std::unique_ptr<XapianSearch>> open(XapianOptions options);
+  ~XapianSearch() override;
+
+  std::string_view name() const override { return "xapian"; }
+  core::Result<std::vector<store::Rejection>> apply(std::span<const store::Change> changes) override;
+  std::uint64_t visible_seq() const override { return visible_seq_.load(); }
+  core::Result<SearchResult> search(const SearchRequest& request) override;
+
+  // Documents in a collection's index (for tests and /health).
+  std::uint64_t document_count(std::string_view collection);
+
+ private:
+  struct Index;
+  explicit XapianSearch(XapianOptions options);
+  core::Result<std::shared_ptr<Index>> index_for(const std::string& collection, bool create);
+  core::Status drop(const std::string& collection);
+
+  XapianOptions options_;
+  std::mutex mutex_;                                             // guards indexes_
+  std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
+  std::atomic<std::uint64_t> visible_seq_{0};
+};
+
+}  // namespace tandem::search
