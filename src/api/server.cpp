@@ -268,8 +268,8 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
     }
   }
   bool keep_alive = msg.keep_alive() && !stopping.load(std::memory_order_relaxed) && !unframed;
-  co_await write(w, c, req, res, msg.version(), keep_alive);
-
+  // Account before writing: a client that reads the response and at once asks /metrics must see
+  // its own request counted.
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   std::string_view pattern = route < 0 ? std::string_view() : router.routes()[route].pattern;
   w.recorder.record(route, pattern, req.method, res.status, took.count());
@@ -279,6 +279,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
                {"bytes", res.body.size()}, {"duration_ms", took.count() * 1000.0},
                {"remote", remote});
   }
+  co_await write(w, c, req, res, msg.version(), keep_alive);
   co_return keep_alive;
 }
 
@@ -345,7 +346,6 @@ asio::awaitable<void> Server::Impl::write(Worker& w, Connection& c, const Reques
   }
   c.stream.expires_after(options.write_timeout);
   co_await http::async_write(c.stream, out, kTuple);
-  if (req.method != Method::kHead) res.body = std::move(out.body());  // for the access log size
 }
 
 asio::awaitable<void> Server::Impl::reject(Worker& w, Connection& c, const ReadFailure& failure,

@@ -13,11 +13,13 @@ namespace {
 // A byte that may appear in a bare word: ASCII letters and digits, _ - . : +, and every byte of
 // a non-ASCII UTF-8 character (so "électronique" and "東京" are single words).
 bool is_word_byte(char c) {
-  return is_ascii_letter(c) || is_ascii_digit(c) || c == '_' || c == '-' || c == '.' ||
-         c == ':' || c == '+' || static_cast<std::uint8_t>(c) >= 0x80;
+  return is_ascii_letter(c) || is_ascii_digit(c) || c == '_' || c == '-' || c == '.' || c == ':' ||
+         c == '+' || static_cast<std::uint8_t>(c) >= 0x80;
 }
 
-bool is_operator_byte(char c) { return c == '=' || c == '!' || c == '<' || c == '>'; }
+bool is_operator_byte(char c) {
+  return c == '=' || c == '!' || c == '<' || c == '>';
+}
 
 struct OperatorSpelling {
   std::string_view text;  // as written
@@ -54,7 +56,8 @@ Token lex_string(std::string_view s, std::size_t open, std::size_t& end) {
     if (s[i] == '\\') {
       if (i + 1 == s.size()) return error_token(make_error("unterminated quote", open));
       if (s[i + 1] != '"' && s[i + 1] != '\\') {
-        return error_token(make_error("unknown escape '\\" + sanitize_for_message(char_at(s, i + 1)) +
+        return error_token(make_error("unknown escape '\\" +
+                                          sanitize_for_message(char_at(s, i + 1)) +
                                           "' in quoted value; only \\\" and \\\\ are allowed",
                                       i));
       }
@@ -72,7 +75,8 @@ Token lex_string(std::string_view s, std::size_t open, std::size_t& end) {
 // A run of operator characters; anything but the six operators is reported whole ("=>", "==").
 Token lex_operator(std::string_view s, std::size_t start, std::size_t& end) {
   end = start;
-  while (end < s.size() && is_operator_byte(s[end])) ++end;
+  while (end < s.size() && is_operator_byte(s[end]))
+    ++end;
   const std::string_view text = s.substr(start, end - start);
   for (const OperatorSpelling& spelling : kOperators) {
     if (spelling.text == text) {
@@ -102,13 +106,15 @@ Token lex_one(std::string_view s, std::size_t start, std::size_t& end) {
   if (is_operator_byte(c)) return lex_operator(s, start, end);
   if (is_word_byte(c)) {
     end = start;
-    while (end < s.size() && is_word_byte(s[end])) ++end;
+    while (end < s.size() && is_word_byte(s[end]))
+      ++end;
     const std::string_view text = s.substr(start, end - start);
     return Token{TokenKind::kWord, text, std::string(text), start};
   }
   const TokenKind kind = punctuation_kind(c);
   if (kind == TokenKind::kError) {
-    return error_token(make_error("unexpected character " + quote_for_message(char_at(s, start)), start));
+    return error_token(
+        make_error("unexpected character " + quote_for_message(char_at(s, start)), start));
   }
   end = start + 1;
   return Token{kind, s.substr(start, 1), std::string(1, c), start};
@@ -118,7 +124,8 @@ Token lex_one(std::string_view s, std::size_t start, std::size_t& end) {
 
 Token FilterLexer::next() {
   if (stopped_) return error_;
-  while (pos_ < filter_.size() && is_space(filter_[pos_])) ++pos_;
+  while (pos_ < filter_.size() && is_space(filter_[pos_]))
+    ++pos_;
   if (pos_ == filter_.size()) {
     Token end_token;
     end_token.position = pos_;

@@ -25,11 +25,11 @@ enum class TokenKind {
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  std::string_view source;            // the token as written (quotes included for kString)
-  std::string text;                   // kWord: as written; kString: unquoted and unescaped
-  std::size_t position = 0;           // byte offset of the first character
-  CompareOp op = CompareOp::kEq;      // kOperator only
-  ParseError error{};                 // kError only
+  std::string_view source;        // the token as written (quotes included for kString)
+  std::string text;               // kWord: as written; kString: unquoted and unescaped
+  std::size_t position = 0;       // byte offset of the first character
+  CompareOp op = CompareOp::kEq;  // kOperator only
+  ParseError error{};             // kError only
 };
 
 // Splits a filter into tokens on demand, so that a parse error early in the text is reported

@@ -19,12 +19,13 @@ using detail::make_error;
 using detail::Token;
 using detail::TokenKind;
 
-// Levels of '(' and NOT together. Each level costs three stack frames here and one tree level
+// Levels of '(' and NOT together. Each level costs a few stack frames here and one tree level
 // in every compiler and destructor downstream, so the bound protects all of them.
 constexpr int kMaxDepth = 32;
 
 bool is_value(const Token& token) {
-  return token.kind == TokenKind::kString || (token.kind == TokenKind::kWord && !is_any_keyword(token));
+  return token.kind == TokenKind::kString ||
+         (token.kind == TokenKind::kWord && !is_any_keyword(token));
 }
 
 // Appends `filter` to the operands of a Node (And or Or) being built, splicing in the operands
@@ -32,7 +33,8 @@ bool is_value(const Token& token) {
 template <class Node>
 void append_flattened(std::vector<Filter>& operands, Filter filter) {
   if (auto* same = std::get_if<Node>(&filter.node)) {
-    for (Filter& operand : same->operands) operands.push_back(std::move(operand));
+    for (Filter& operand : same->operands)
+      operands.push_back(std::move(operand));
   } else {
     operands.push_back(std::move(filter));
   }
@@ -65,11 +67,11 @@ class FilterParser {
   std::string after_previous() const;
   tl::unexpected<ParseError> expected(const std::string& what) const;
 
-  detail::FilterLexer lexer_;   // hands out tokens one at a time
-  Token current_;               // the next token to read
-  Token previous_;              // the token read last, named in messages ("after '>='")
-  bool has_previous_ = false;   // false until the first advance()
-  int depth_ = 0;               // enclosing '(' and NOT levels
+  detail::FilterLexer lexer_;  // hands out tokens one at a time
+  Token current_;              // the next token to read
+  Token previous_;             // the token read last, named in messages ("after '>='")
+  bool has_previous_ = false;  // false until the first advance()
+  int depth_ = 0;              // enclosing '(' and NOT levels
 };
 
 // The whole filter: one `or` expression and nothing after it.
@@ -131,9 +133,9 @@ ParseResult<Filter> FilterParser::parse_group() {
     return inner;
   }
   if (token.kind == TokenKind::kEnd) {
-    return tl::unexpected(make_error("expected ')' to close '(' at position " +
-                                         std::to_string(open) + ", found end of input",
-                                     token.position));
+    return tl::unexpected(make_error(
+        "expected ')' to close '(' at position " + std::to_string(open) + ", found end of input",
+        token.position));
   }
   return expected("AND, OR or ')'" + after_previous());
 }
@@ -161,7 +163,8 @@ ParseResult<Filter> FilterParser::parse_condition() {
   }
   if (is_keyword(token, "IN")) return parse_in_list(field);
   if (is_value(token)) return parse_range(field);
-  return expected("an operator, IN or a range after field " + detail::quote_for_message(field.text));
+  return expected("an operator, IN or a range after field " +
+                  detail::quote_for_message(field.text));
 }
 
 ParseResult<Filter> FilterParser::parse_in_list(const Token& field) {
@@ -179,7 +182,8 @@ ParseResult<Filter> FilterParser::parse_in_list(const Token& field) {
       return tl::unexpected(
           make_error("expected ']' to close IN list, found end of input", token.position));
     }
-    if (token.kind != TokenKind::kComma) return expected("',' or ']' in IN list" + after_previous());
+    if (token.kind != TokenKind::kComma)
+      return expected("',' or ']' in IN list" + after_previous());
     advance();
   }
   advance();  // ]

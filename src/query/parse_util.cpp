@@ -9,7 +9,9 @@ namespace {
 
 constexpr std::size_t kMessageTextLimit = 32;  // bytes of input shown in a message
 
-bool is_continuation(std::uint8_t b) { return b >= 0x80 && b <= 0xBF; }
+bool is_continuation(std::uint8_t b) {
+  return b >= 0x80 && b <= 0xBF;
+}
 
 // Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it is ill-formed. The
 // allowed second-byte ranges follow the Unicode standard's table of well-formed sequences, which
@@ -42,7 +44,9 @@ std::size_t sequence_length(std::string_view text, std::size_t i) {
   return length;
 }
 
-char hex_digit(unsigned v) { return "0123456789ABCDEF"[v & 0xF]; }
+char hex_digit(unsigned v) {
+  return "0123456789ABCDEF"[v & 0xF];
+}
 
 }  // namespace
 
@@ -80,7 +84,9 @@ bool is_identifier(std::string_view text) {
 bool equals_ignore_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -88,7 +94,8 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
 
 std::string_view char_at(std::string_view text, std::size_t i) {
   std::size_t end = i + 1;
-  while (end < text.size() && is_continuation(static_cast<std::uint8_t>(text[end]))) ++end;
+  while (end < text.size() && is_continuation(static_cast<std::uint8_t>(text[end])))
+    ++end;
   return text.substr(i, end - i);
 }
 
@@ -98,7 +105,8 @@ std::string sanitize_for_message(std::string_view text) {
   bool cut = false;
   if (text.size() > kMessageTextLimit) {
     std::size_t end = kMessageTextLimit;
-    while (end > 0 && is_continuation(static_cast<std::uint8_t>(text[end]))) --end;
+    while (end > 0 && is_continuation(static_cast<std::uint8_t>(text[end])))
+      --end;
     text = text.substr(0, end);
     cut = true;
   }

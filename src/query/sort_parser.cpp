@@ -11,10 +11,12 @@ namespace {
 
 using detail::make_error;
 
-constexpr std::size_t kMaxSortKeys = 8;                // more is almost surely a mistake
-constexpr std::string_view kScoreField = "_score";     // relevance, descending by default
+constexpr std::size_t kMaxSortKeys = 8;             // more is almost surely a mistake
+constexpr std::string_view kScoreField = "_score";  // relevance, descending by default
 
-bool is_delimiter(char c) { return c == ',' || c == ':' || detail::is_space(c); }
+bool is_delimiter(char c) {
+  return c == ',' || c == ':' || detail::is_space(c);
+}
 
 // Reads keys left to right; each error names what was expected and what was found instead.
 class SortParser {
@@ -46,7 +48,8 @@ ParseResult<std::vector<SortKey>> SortParser::parse() {
     skip_space();
     if (pos_ == sort_.size()) return std::move(keys_);
     if (!at(',')) {
-      return tl::unexpected(expected("',' after sort key " + detail::quote_for_message(keys_.back().field)));
+      return tl::unexpected(
+          expected("',' after sort key " + detail::quote_for_message(keys_.back().field)));
     }
     ++pos_;
     skip_space();
@@ -63,11 +66,13 @@ ParseResult<SortKey> SortParser::parse_key() {
     return tl::unexpected(expected("a field name" + after));
   }
   if (keys_.size() == kMaxSortKeys) {
-    return tl::unexpected(make_error("more than " + std::to_string(kMaxSortKeys) + " sort keys", start));
+    return tl::unexpected(
+        make_error("more than " + std::to_string(kMaxSortKeys) + " sort keys", start));
   }
   for (const SortKey& key : keys_) {
     if (key.field == field) {
-      return tl::unexpected(make_error("duplicate sort field " + detail::quote_for_message(field), start));
+      return tl::unexpected(
+          make_error("duplicate sort field " + detail::quote_for_message(field), start));
     }
   }
   auto descending = parse_direction(field == kScoreField);
@@ -102,7 +107,8 @@ std::string_view SortParser::read_run(bool stop_at_colon) {
 }
 
 void SortParser::skip_space() {
-  while (pos_ < sort_.size() && detail::is_space(sort_[pos_])) ++pos_;
+  while (pos_ < sort_.size() && detail::is_space(sort_[pos_]))
+    ++pos_;
 }
 
 // "expected <what>, found <x>" at pos_, where x is the end, a lone ',' or ':', or the run of
@@ -112,7 +118,8 @@ ParseError SortParser::expected(const std::string& what) const {
   if (pos_ < sort_.size()) {
     std::size_t end = pos_ + 1;
     if (!is_delimiter(sort_[pos_])) {
-      while (end < sort_.size() && !is_delimiter(sort_[end])) ++end;
+      while (end < sort_.size() && !is_delimiter(sort_[end]))
+        ++end;
     }
     found = detail::quote_for_message(sort_.substr(pos_, end - pos_));
   }

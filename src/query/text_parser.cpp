@@ -13,9 +13,9 @@ namespace {
 
 using detail::make_error;
 
-constexpr std::size_t kMaxTerms = 32;         // words + phrases + exclusions in one query
-constexpr std::size_t kMaxWordBytes = 256;    // one word, bare or inside a phrase
-constexpr std::size_t kMaxPhraseWords = 32;   // words inside one phrase
+constexpr std::size_t kMaxTerms = 32;        // words + phrases + exclusions in one query
+constexpr std::size_t kMaxWordBytes = 256;   // one word, bare or inside a phrase
+constexpr std::size_t kMaxPhraseWords = 32;  // words inside one phrase
 
 // What the most recent term was, which decides whether the prefix flag applies.
 enum class LastTerm { kNone, kBareWord, kOther };
@@ -44,12 +44,12 @@ class TextParser {
   MaybeError add_term(std::size_t start);
   ParseResult<TextQuery> finish(bool prefix_last);
 
-  std::string_view q_;                  // the whole parameter, valid UTF-8
-  std::size_t pos_ = 0;                 // next byte to read
-  TextQuery query_;                     // what has been read so far
-  std::size_t terms_ = 0;               // words, phrases and exclusions added
-  std::optional<std::size_t> star_;     // where a lone '*' was, if any
-  LastTerm last_ = LastTerm::kNone;     // kind of the latest term added
+  std::string_view q_;               // the whole parameter, valid UTF-8
+  std::size_t pos_ = 0;              // next byte to read
+  TextQuery query_;                  // what has been read so far
+  std::size_t terms_ = 0;            // words, phrases and exclusions added
+  std::optional<std::size_t> star_;  // where a lone '*' was, if any
+  LastTerm last_ = LastTerm::kNone;  // kind of the latest term added
 };
 
 MaybeError check_word_length(std::string_view word, std::size_t position) {
@@ -62,9 +62,11 @@ std::vector<Located> split_words(std::string_view q, std::size_t begin, std::siz
   std::vector<Located> words;
   std::size_t i = begin;
   while (i < end) {
-    while (i < end && detail::is_space(q[i])) ++i;
+    while (i < end && detail::is_space(q[i]))
+      ++i;
     const std::size_t start = i;
-    while (i < end && !detail::is_space(q[i])) ++i;
+    while (i < end && !detail::is_space(q[i]))
+      ++i;
     if (i > start) words.push_back({q.substr(start, i - start), start});
   }
   return words;
@@ -73,7 +75,8 @@ std::vector<Located> split_words(std::string_view q, std::size_t begin, std::siz
 ParseResult<TextQuery> TextParser::parse(bool prefix_last) {
   if (auto bad = detail::utf8_error(q_)) return tl::unexpected(*bad);
   while (true) {
-    while (pos_ < q_.size() && detail::is_space(q_[pos_])) ++pos_;
+    while (pos_ < q_.size() && detail::is_space(q_[pos_]))
+      ++pos_;
     if (pos_ == q_.size()) break;
     if (auto error = parse_term()) return tl::unexpected(*error);
   }
@@ -100,7 +103,8 @@ MaybeError TextParser::parse_term() {
 
 MaybeError TextParser::parse_word(bool excluded, std::size_t start) {
   std::size_t end = pos_;
-  while (end < q_.size() && !detail::is_space(q_[end]) && q_[end] != '"') ++end;
+  while (end < q_.size() && !detail::is_space(q_[end]) && q_[end] != '"')
+    ++end;
   const std::string_view word = q_.substr(pos_, end - pos_);
   if (word == "*") return parse_star(excluded);
   if (auto error = add_term(start)) return error;
