@@ -6,6 +6,7 @@
 #include "api/router.h"
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
+#include "pipeline/pipeline.h"
 #include "store/store.h"
 
 namespace tandem::api {
@@ -15,9 +16,13 @@ struct RecordContext {
   pipeline::Ingest& ingest;
   pipeline::Catalog& catalog;
   store::Store& store;
+  pipeline::Pipeline& pipeline;                    // for ?wait=indexed
+  std::chrono::milliseconds wait_timeout{10000};   // longest ?wait=indexed
 };
 
-// POST /v1/collections/{c}/records?action=upsert|create|update|delete
+// POST /v1/collections/{c}/records?action=upsert|create|update|delete[&wait=indexed]
+// With wait=indexed the answer comes once every accepted record is searchable, or after
+// wait_timeout with "indexed": false.
 void post_records(Request& req, Responder respond, RecordContext& ctx);
 // GET /v1/collections/{c}/records/{id}
 Response get_record(Request& req, RecordContext& ctx);

@@ -146,7 +146,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       search_sink_(*search_),
       pipeline_(*store_, clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
-      record_context_{.ingest = ingest_, .catalog = catalog_, .store = *store_},
+      record_context_{.ingest = ingest_, .catalog = catalog_, .store = *store_, .pipeline = pipeline_},
       job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
       search_context_{.backend = *search_, .catalog = catalog_, .default_collection = "products"},
       info_{.version = kVersion,

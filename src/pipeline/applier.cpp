@@ -56,6 +56,12 @@ void Applier::stop() {
   thread_.request_stop();
   cv_.notify_all();
   thread_.join();
+  std::multimap<std::uint64_t, Waiter> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(waiters_);
+  }
+  for (auto& [seq, w] : left) w.done(false);  // nobody will apply them any more
 }
 
 void Applier::loop(std::stop_token stop) {
@@ -65,6 +71,7 @@ void Applier::loop(std::stop_token stop) {
       std::lock_guard lock(mutex_);
       cursor = status_.applied_seq;
     }
+    notify_waiters();  // expired ones
     if (store_.wait_for_head(cursor, std::chrono::milliseconds(100)) <= cursor) continue;
     if (options_.linger.count() > 0) std::this_thread::sleep_for(options_.linger);
     if (step()) continue;
@@ -121,7 +128,38 @@ bool Applier::step() {
     dead_letter_counter_->Increment(static_cast<double>(rejected->size()));
   }
   cv_.notify_all();
+  notify_waiters();
   return true;
+}
+
+void Applier::when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
+                           std::function<void(bool)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (status_.applied_seq < seq) {
+      waiters_.emplace(seq, Waiter{std::chrono::steady_clock::now() + timeout, std::move(done)});
+      return;
+    }
+  }
+  done(true);
+}
+
+void Applier::notify_waiters() {
+  std::vector<std::pair<std::function<void(bool)>, bool>> ready;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      bool reached = it->first <= status_.applied_seq;
+      if (reached || it->second.deadline <= now) {
+        ready.emplace_back(std::move(it->second.done), reached);
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [done, reached] : ready) done(reached);  // outside the lock
 }
 
 core::Status Applier::dead_letter(std::span<const store::Change> batch,

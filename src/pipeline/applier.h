@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <span>
 #include <string>
@@ -70,6 +72,12 @@ class Applier {
 
   // Blocks until the cursor reaches `seq` or the timeout passes; returns the cursor.
   std::uint64_t wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout);
+
+  // Calls `done(true)` once the cursor reaches `seq`, or `done(false)` when the timeout passes
+  // first (checked by the applier's thread at least every 100 ms). Never blocks; `done` runs on
+  // the applier's thread, or at once when `seq` is already applied.
+  void when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
+                    std::function<void(bool)> done);
   ApplierStatus status() const;
 
   // Applies one dead-lettered change again; on success removes the dead letter.
@@ -96,6 +104,12 @@ class Applier {
   std::chrono::milliseconds delay_{0};               // current backoff
   std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
   std::uint64_t jitter_state_;                       // SplitMix64 state for jitter
+  struct Waiter {
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+  std::multimap<std::uint64_t, Waiter> waiters_;  // by seq; guarded by mutex_
+  void notify_waiters();                          // fires reached and expired waiters
   std::jthread thread_;
 };
 

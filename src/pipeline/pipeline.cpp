@@ -1,6 +1,7 @@
 // Pipeline: appliers and change-log pruning. Depends on core, obs, store.
 #include "pipeline/pipeline.h"
 
+#include <atomic>
 #include <condition_variable>
 
 namespace tandem::pipeline {
@@ -45,6 +46,28 @@ void Pipeline::stop() {
   }
   for (auto& a : appliers_)
     a->stop();
+}
+
+void Pipeline::when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
+                            std::function<void(bool)> done) {
+  if (appliers_.empty()) {
+    done(true);
+    return;
+  }
+  struct Join {
+    std::atomic<std::size_t> left;
+    std::atomic<bool> all{true};
+    std::function<void(bool)> done;
+  };
+  auto join = std::make_shared<Join>();
+  join->left = appliers_.size();
+  join->done = std::move(done);
+  for (auto& a : appliers_) {
+    a->when_applied(seq, timeout, [join](bool reached) {
+      if (!reached) join->all = false;
+      if (--join->left == 0) join->done(join->all.load());
+    });
+  }
 }
 
 Applier* Pipeline::applier(std::string_view sink) {

@@ -28,6 +28,11 @@ class Pipeline {
   void start();
   void stop();
 
+  // Calls `done(true)` once every sink applied `seq` (at once when there are none), or
+  // `done(false)` when the timeout passes first. For ?wait=indexed.
+  void when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
+                    std::function<void(bool)> done);
+
   // nullptr when no sink has that name.
   Applier* applier(std::string_view sink);
   std::vector<ApplierStatus> status() const;

@@ -1,0 +1,320 @@
+// The SearchBackend contract: every backend runs this suite (Xapian always; OpenSearch when its
+// URL is set, in its own issue). Capability flags skip what a backend cannot do.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "query/parse.h"
+#include "search/xapian/xapian_search.h"
+#include "support/temp_dir.h"
+
+namespace tandem::search {
+namespace {
+
+struct BackendFactory {
+  std::string name;
+  std::function<std::unique_ptr<SearchBackend>(const std::string& dir,
+                                               std::function<std::shared_ptr<const schema::Collection>(std::string_view)>)>
+      make;
+};
+
+std::shared_ptr<const schema::Collection> books_schema() {
+  auto c = schema::collection_from_json(R"({"name":"books","fields":[
+    {"name":"title","type":"text","weight":3},
+    {"name":"blurb","type":"text","optional":true},
+    {"name":"genre","type":"keyword","facet":true,"searchable":true},
+    {"name":"tags","type":"keyword[]","facet":true,"optional":true},
+    {"name":"year","type":"int","sort":true,"facet":true,"optional":true},
+    {"name":"price","type":"float","sort":true,"optional":true},
+    {"name":"ebook","type":"bool","facet":true,"optional":true},
+    {"name":"published","type":"timestamp","sort":true,"optional":true}]})");
+  return std::make_shared<const schema::Collection>(*c);
+}
+
+class SearchContract : public ::testing::TestWithParam<BackendFactory> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam().make(dir_.path().string(), [this](std::string_view name) {
+      return name == "books" && !dropped_ ? books_ : nullptr;
+    });
+  }
+
+  // Applies upserts with consecutive seqs.
+  void put(const std::vector<std::pair<std::string, std::string>>& records) {
+    std::vector<store::Change> changes;
+    for (const auto& [id, body] : records) {
+      changes.push_back({.seq = ++seq_, .collection = "books", .id = id, .op = store::ChangeOp::kUpsert,
+                         .body = R"({"id":")" + id + "\"," + body + "}"});
+    }
+    auto r = backend_->apply(changes);
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_TRUE(r->empty());
+  }
+
+  void apply_one(store::Change c) {
+    std::vector<store::Change> one{std::move(c)};
+    ASSERT_TRUE(backend_->apply(one));
+  }
+
+  // Runs a search given the API's textual parameters.
+  core::Result<SearchResult> find(const std::string& q, const std::string& filter = "",
+                                  const std::string& sort = "",
+                                  std::function<void(SearchRequest&)> more = {}) {
+    SearchRequest r{.collection = books_, .text = *query::parse_text(q, true)};
+    if (!filter.empty()) {
+      auto f = query::parse_filter(filter);
+      EXPECT_TRUE(f) << f.error().message;
+      r.filter = std::move(*f);
+    }
+    if (!sort.empty()) r.sort = *query::parse_sort(sort);
+    if (more) more(r);
+    return backend_->search(r);
+  }
+
+  std::vector<std::string> ids(const core::Result<SearchResult>& r) {
+    std::vector<std::string> out;
+    if (!r) return {"error: " + r.error().message()};
+    for (const auto& h : r->hits) out.push_back(h.id);
+    return out;
+  }
+
+  void load_library() {
+    put({{"b1", R"("title":"The Rust Programming Language","genre":"programming","tags":["rust","systems"],"year":2019,"price":39.99,"ebook":true,"published":"2019-08-12T00:00:00Z")"},
+         {"b2", R"("title":"Programming in Lua","genre":"programming","tags":["lua"],"year":2016,"price":45.5,"ebook":false,"published":"2016-07-01T00:00:00Z")"},
+         {"b3", R"("title":"A Field Guide to Birds","blurb":"Running commentary on rust coloured birds","genre":"nature","tags":["birds"],"year":2001,"price":19.0,"ebook":false)"},
+         {"b4", R"("title":"Cooking for Runners","genre":"cooking","tags":["food","running"],"year":2021,"price":25,"ebook":true,"published":"2021-03-05T10:00:00Z")"},
+         {"b5", R"("title":"Headphones and Acoustics","genre":"audio","year":2010)"}});
+  }
+
+  testing::TempDir dir_;
+  std::shared_ptr<const schema::Collection> books_ = books_schema();
+  bool dropped_ = false;
+  std::unique_ptr<SearchBackend> backend_;
+  std::uint64_t seq_ = 0;
+};
+
+TEST_P(SearchContract, MatchAllListsEverything) {
+  load_library();
+  auto r = find("*");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->found, 5u);
+  EXPECT_FALSE(r->found_is_estimate);
+  EXPECT_EQ(backend_->visible_seq(), 5u);
+}
+
+TEST_P(SearchContract, EveryWordMustMatch) {
+  load_library();
+  EXPECT_EQ(ids(find("programming rust")), std::vector<std::string>{"b1"});
+  EXPECT_EQ(find("programming")->found, 2u);
+}
+
+TEST_P(SearchContract, PhrasesNeedAdjacentWords) {
+  load_library();
+  EXPECT_EQ(ids(find("\"programming language\"")), std::vector<std::string>{"b1"});
+  EXPECT_EQ(find("\"language programming\"")->found, 0u);
+}
+
+TEST_P(SearchContract, ExclusionRemovesMatches) {
+  load_library();
+  EXPECT_EQ(ids(find("programming -lua")), std::vector<std::string>{"b1"});
+  EXPECT_EQ(ids(find("programming -\"in lua\"")), std::vector<std::string>{"b1"});
+}
+
+TEST_P(SearchContract, LastWordIsAPrefix) {
+  load_library();
+  EXPECT_EQ(ids(find("headph")), std::vector<std::string>{"b5"});
+  auto off = find("headph", "", "", [](SearchRequest& r) { r.text = *query::parse_text("headph", false); });
+  EXPECT_EQ(off->found, 0u);
+}
+
+TEST_P(SearchContract, TyposAreToleratedByLength) {
+  load_library();
+  EXPECT_EQ(ids(find("acoustcs and")), std::vector<std::string>{"b5"});     // 1 typo, 9 letters
+  EXPECT_EQ(ids(find("progrmaming lua")), std::vector<std::string>{"b2"});  // transposition
+  EXPECT_EQ(find("lau guide")->found, 0u);  // 3 letters: no typo budget, "lau" != "lua"
+  auto none = find("acoustcs and", "", "", [](SearchRequest& r) { r.typos = 0; });
+  EXPECT_EQ(none->found, 0u);
+}
+
+TEST_P(SearchContract, StemmedFormsMatch) {
+  load_library();
+  auto r = find("runner");
+  EXPECT_EQ(ids(r), std::vector<std::string>{"b4"});  // "Runners"
+  EXPECT_EQ(find("cook")->found, 1u);                  // "Cooking"
+}
+
+TEST_P(SearchContract, QueryByLimitsFields) {
+  load_library();
+  EXPECT_EQ(find("rust")->found, 2u);  // b1 title, b3 blurb
+  auto title = find("rust", "", "", [](SearchRequest& r) { r.query_by = {"title"}; });
+  EXPECT_EQ(ids(title), std::vector<std::string>{"b1"});
+  auto genre = find("nature", "", "", [](SearchRequest& r) { r.query_by = {"genre"}; });
+  EXPECT_EQ(ids(genre), std::vector<std::string>{"b3"});  // searchable keyword
+}
+
+TEST_P(SearchContract, FiltersOnEveryType) {
+  load_library();
+  EXPECT_EQ(find("*", "genre = programming")->found, 2u);
+  EXPECT_EQ(find("*", "genre = PROGRAMMING")->found, 2u);  // keywords match case-insensitively
+  EXPECT_EQ(find("*", "genre != programming")->found, 3u);
+  EXPECT_EQ(find("*", "tags = running")->found, 1u);       // any element of a keyword[]
+  EXPECT_EQ(find("*", "year >= 2016")->found, 3u);
+  EXPECT_EQ(find("*", "year > 2016")->found, 2u);
+  EXPECT_EQ(find("*", "year < 2016")->found, 2u);
+  EXPECT_EQ(find("*", "year <= 2016")->found, 3u);
+  EXPECT_EQ(find("*", "price 19 TO 40")->found, 3u);
+  EXPECT_EQ(find("*", "price > 39.99")->found, 1u);
+  EXPECT_EQ(find("*", "ebook = true")->found, 2u);
+  EXPECT_EQ(find("*", "NOT ebook = true")->found, 3u);
+  EXPECT_EQ(find("*", "genre IN [cooking, audio]")->found, 2u);
+  EXPECT_EQ(find("*", "published >= 2020-01-01T00:00:00Z")->found, 1u);
+  EXPECT_EQ(find("*", "(genre = programming OR genre = nature) AND price < 40")->found, 2u);
+  EXPECT_EQ(ids(find("programming", "year = 2016")), std::vector<std::string>{"b2"});
+}
+
+TEST_P(SearchContract, SortsByFieldsWithMissingValuesLast) {
+  load_library();
+  EXPECT_EQ(ids(find("*", "", "price:asc")), (std::vector<std::string>{"b3", "b4", "b1", "b2", "b5"}));
+  EXPECT_EQ(ids(find("*", "", "price:desc")), (std::vector<std::string>{"b2", "b1", "b4", "b3", "b5"}));
+  EXPECT_EQ(ids(find("*", "", "year:desc,price:asc")), (std::vector<std::string>{"b4", "b1", "b2", "b5", "b3"}));
+  EXPECT_EQ(ids(find("programming", "", "_score,year:asc")).size(), 2u);
+}
+
+TEST_P(SearchContract, FacetsCountEveryMatch) {
+  load_library();
+  auto r = find("*", "", "", [](SearchRequest& req) { req.facets = {"genre", "tags", "ebook", "year"}; });
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->facets.size(), 4u);
+  EXPECT_EQ(r->facets[0].first, "genre");
+  EXPECT_EQ(r->facets[0].second[0].value, "programming");
+  EXPECT_EQ(r->facets[0].second[0].count, 2u);
+  EXPECT_EQ(r->facets[1].second.size(), 6u);  // rust systems lua birds food running
+  EXPECT_EQ(r->facets[2].second[0].value, "false");
+  EXPECT_EQ(r->facets[2].second[0].count, 2u);
+  EXPECT_EQ(r->facets[3].second.size(), 5u);
+  auto top = find("*", "", "", [](SearchRequest& req) {
+    req.facets = {"genre"};
+    req.max_facet_values = 1;
+    req.per_page = 0;
+  });
+  ASSERT_EQ(top->facets[0].second.size(), 1u);
+  EXPECT_TRUE(top->hits.empty());
+  EXPECT_EQ(top->found, 5u);
+}
+
+TEST_P(SearchContract, PagesDoNotOverlapAndEndEmpty) {
+  load_library();
+  auto page = [&](std::size_t n) {
+    return ids(find("*", "", "price:asc", [n](SearchRequest& r) { r.page = n; r.per_page = 2; }));
+  };
+  EXPECT_EQ(page(1), (std::vector<std::string>{"b3", "b4"}));
+  EXPECT_EQ(page(2), (std::vector<std::string>{"b1", "b2"}));
+  EXPECT_EQ(page(3), (std::vector<std::string>{"b5"}));
+  EXPECT_TRUE(page(4).empty());
+}
+
+TEST_P(SearchContract, HighlightsMarkMatches) {
+  load_library();
+  auto r = find("rust", "", "", [](SearchRequest& req) { req.highlight = {"title", "blurb"}; });
+  ASSERT_TRUE(r);
+  for (const auto& h : r->hits) {
+    ASSERT_FALSE(h.highlights.empty()) << h.id;
+    EXPECT_NE(h.highlights[0].second.find("<mark>"), std::string::npos) << h.highlights[0].second;
+  }
+}
+
+TEST_P(SearchContract, NoResultsFallsBackToFewerWords) {
+  load_library();
+  auto r = find("programming rust zebra");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(ids(r), std::vector<std::string>{"b1"});
+  EXPECT_EQ(r->dropped_words, std::vector<std::string>{"zebra"});
+}
+
+TEST_P(SearchContract, UpdatesReplaceAndDeletesRemove) {
+  load_library();
+  put({{"b2", R"("title":"Programming in Python","genre":"programming")"}});
+  EXPECT_EQ(find("lua")->found, 0u);
+  EXPECT_EQ(ids(find("python")), std::vector<std::string>{"b2"});
+  apply_one({.seq = ++seq_, .collection = "books", .id = "b2", .op = store::ChangeOp::kDelete});
+  EXPECT_EQ(find("python")->found, 0u);
+  EXPECT_EQ(find("*")->found, 4u);
+}
+
+TEST_P(SearchContract, AnOlderVersionNeverReplacesANewerOne) {
+  load_library();
+  apply_one({.seq = 100, .collection = "books", .id = "b9", .op = store::ChangeOp::kUpsert,
+             .body = R"({"id":"b9","title":"Newer Title","genre":"x"})"});
+  apply_one({.seq = 50, .collection = "books", .id = "b9", .op = store::ChangeOp::kUpsert,
+             .body = R"({"id":"b9","title":"Older Title","genre":"x"})"});
+  apply_one({.seq = 60, .collection = "books", .id = "b9", .op = store::ChangeOp::kDelete});
+  EXPECT_EQ(ids(find("newer")), std::vector<std::string>{"b9"});
+  EXPECT_EQ(find("older")->found, 0u);
+}
+
+TEST_P(SearchContract, ApplyingTheSameChangesAgainChangesNothing) {
+  load_library();
+  std::vector<store::Change> again{{.seq = 1, .collection = "books", .id = "b1", .op = store::ChangeOp::kUpsert,
+                                    .body = R"({"id":"b1","title":"Replaced","genre":"x"})"}};
+  ASSERT_TRUE(backend_->apply(again));
+  EXPECT_EQ(find("replaced")->found, 0u);
+  EXPECT_EQ(find("*")->found, 5u);
+}
+
+TEST_P(SearchContract, DroppingACollectionEmptiesIt) {
+  load_library();
+  dropped_ = true;
+  apply_one({.seq = ++seq_, .collection = "books", .op = store::ChangeOp::kDrop});
+  dropped_ = false;
+  EXPECT_EQ(find("*")->found, 0u);
+  put({{"n1", R"("title":"After the drop","genre":"x")"}});
+  EXPECT_EQ(find("*")->found, 1u);
+}
+
+TEST_P(SearchContract, StoredDocumentComesBackWhole) {
+  put({{"d1", R"("title":"Precise","genre":"x","price":19.990)"}});
+  auto r = find("precise");
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].document, R"({"id":"d1","title":"Precise","genre":"x","price":19.990})");
+}
+
+TEST_P(SearchContract, InvalidFieldsAreClearErrors) {
+  load_library();
+  struct Case {
+    std::string filter, sort;
+    std::function<void(SearchRequest&)> more;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {"colour = red", "", {}, "unknown field 'colour' at position 0"},
+      {"title = rust", "", {}, "field 'title' is text and cannot be filtered"},
+      {"year > soon", "", {}, "year: 'soon' is not a number at position 7"},
+      {"ebook = yes", "", {}, "ebook: expected true or false, got 'yes'"},
+      {"tags > a", "", {}, "field 'tags' (keyword[]) has no order"},
+      {"published > yesterday", "", {}, "published: 'yesterday' is not an RFC 3339 timestamp"},
+      {"", "genre:asc", {}, "sort: field 'genre' is not sortable"},
+      {"", "nope:asc", {}, "sort: unknown field 'nope'"},
+      {"", "", [](SearchRequest& r) { r.facets = {"title"}; }, "facets: field 'title' is not a facet"},
+      {"", "", [](SearchRequest& r) { r.query_by = {"year"}; }, "query_by: field 'year' is not searchable text"},
+      {"", "", [](SearchRequest& r) { r.highlight = {"price"}; }, "highlight: field 'price' is not a searchable text field"},
+  };
+  for (const auto& c : cases) {
+    auto r = find("*", c.filter, c.sort, c.more);
+    ASSERT_FALSE(r) << c.message;
+    EXPECT_EQ(r.error().code(), core::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find(c.message), std::string::npos) << r.error().message();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, SearchContract,
+    ::testing::Values(BackendFactory{
+        "xapian",
+        [](const std::string& dir, auto lookup) -> std::unique_ptr<SearchBackend> {
+          auto b = XapianSearch::open({.dir = dir, .shards = 2, .collection = std::move(lookup)});
+          return b ? std::move(*b) : nullptr;
+        }}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace tandem::search
