@@ -53,6 +53,43 @@ std::string collection_param(const Request& req) {
   return std::string(req.param("c").value_or(""));
 }
 
+// ?wait=indexed: true; absent: false.
+core::Result<bool> wait_param(const Request& req) {
+  auto wait = req.query_param("wait");
+  if (!wait) return false;
+  if (*wait == "indexed") return true;
+  return core::fail(core::invalid_argument("wait: expected 'indexed', got '" + *wait + "'"));
+}
+
+// Adds "indexed": true|false to a successful JSON object response.
+void mark_indexed(Response& res, bool indexed) {
+  if (res.status >= 300 || res.body.size() < 2 || res.body.back() != '}') return;
+  res.body.pop_back();
+  res.body += indexed ? ",\"indexed\":true}" : ",\"indexed\":false}";
+}
+
+// Submits, then answers; with `wait`, only once the newest accepted record is searchable.
+void submit(RecordContext& ctx, pipeline::IngestRequest ingest, bool wait, Responder respond) {
+  ctx.ingest.submit(std::move(ingest), [&ctx, wait, respond = std::move(respond)](auto result) {
+    Response res = ingest_response(result);
+    std::uint64_t newest = 0;
+    if (result) {
+      for (const auto& r : result->records) {
+        if (r.seq) newest = std::max(newest, *r.seq);
+      }
+    }
+    if (!wait || newest == 0) {
+      respond(std::move(res));
+      return;
+    }
+    auto shared = std::make_shared<Response>(std::move(res));
+    ctx.pipeline.when_applied(newest, ctx.wait_timeout, [shared, respond](bool indexed) {
+      mark_indexed(*shared, indexed);
+      respond(std::move(*shared));
+    });
+  });
+}
+
 }  // namespace
 
 Response ingest_response(const core::Result<pipeline::IngestResult>& result) {
@@ -90,9 +127,12 @@ void post_records(Request& req, Responder respond, RecordContext& ctx) {
                                  .action = *action,
                                  .format = *format,
                                  .body = std::move(req.body)};
-  ctx.ingest.submit(std::move(ingest), [respond = std::move(respond)](auto result) {
-    respond(ingest_response(result));
-  });
+  auto wait = wait_param(req);
+  if (!wait) {
+    respond(error_response(wait.error()));
+    return;
+  }
+  submit(ctx, std::move(ingest), *wait, std::move(respond));
 }
 
 void write_record(Request& req, Responder respond, RecordContext& ctx, store::Action action) {
@@ -111,9 +151,12 @@ void write_record(Request& req, Responder respond, RecordContext& ctx, store::Ac
     respond(error_response(st));
     return;
   }
-  ctx.ingest.submit(std::move(ingest), [respond = std::move(respond)](auto result) {
-    respond(ingest_response(result));
-  });
+  auto wait = wait_param(req);
+  if (!wait) {
+    respond(error_response(wait.error()));
+    return;
+  }
+  submit(ctx, std::move(ingest), *wait, std::move(respond));
 }
 
 Response get_record(Request& req, RecordContext& ctx) {
