@@ -67,7 +67,8 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
   bool known = false;
   for (const auto& p : o.prefixes) {
     std::string exact = p + term, stemmed = "Z" + p + stem(term);
-    known = known || db.term_exists(exact) || db.term_exists(stemmed);
+    known = known || db.term_exists(exact) || db.term_exists(stemmed) ||
+            (prefix && db.allterms_begin(exact) != db.allterms_end(exact));
     alternatives.emplace_back(exact);
     alternatives.emplace_back(stemmed);
     if (prefix) {
@@ -76,7 +77,7 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
     }
   }
   int budget = typo_budget(term, o.typos);
-  if (!known && !prefix && budget > 0) {
+  if (!known && budget > 0) {  // unseen word (or a prefix of none): nearest spellings
     for (const auto& p : o.prefixes) {
       for (const auto& t : spellings(db, p, term, budget)) {
         alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), 0.5);

@@ -1,0 +1,104 @@
+// Relevance: a small hand-built corpus with queries and their expected top results, checking
+// the ranking rules of DESIGN.md §3 on the embedded engine: phrases, typos, prefixes, field
+// weights, exact before stemmed, exact before typo.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "query/parse.h"
+#include "search/xapian/xapian_search.h"
+#include "support/temp_dir.h"
+
+namespace tandem::search {
+namespace {
+
+class Relevance : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = schema::collection_from_json(R"({"name":"shop","fields":[
+      {"name":"name","type":"text","weight":3},
+      {"name":"description","type":"text","optional":true},
+      {"name":"brand","type":"keyword","searchable":true}]})");
+    shop_ = std::make_shared<const schema::Collection>(*c);
+    auto b = XapianSearch::open({.dir = dir_.path().string(), .shards = 2,
+                                 .collection = [this](std::string_view) { return shop_; }});
+    backend_ = std::move(*b);
+    std::vector<std::pair<std::string, std::string>> corpus = {
+        {"runner-name", R"("name":"Trail Runner Shoes","description":"Light shoes for rough paths","brand":"Ridge")"},
+        {"running-desc", R"("name":"Water Bottle","description":"Ideal for running and cycling","brand":"Ridge")"},
+        {"runs-name", R"("name":"Runs Tracker","description":"Counts your steps","brand":"Pulse")"},
+        {"cable-name", R"("name":"USB Cable","description":"Braided, two metres","brand":"Acme")"},
+        {"cable-desc", R"("name":"Phone Stand","description":"Comes with a USB cable","brand":"Acme")"},
+        {"phrase-exact", R"("name":"Noise Cancelling Headphones","description":"Over-ear, wireless","brand":"Voltix")"},
+        {"phrase-apart", R"("name":"Headphones","description":"Cancelling hum and noise from fans","brand":"Voltix")"},
+        {"keyboard", R"("name":"Mechanical Keyboard","description":"Tactile switches","brand":"Kestrel")"},
+        {"keyring", R"("name":"Key Ring","description":"Brass","brand":"Kestrel")"},
+        {"acoustic", R"("name":"Acoustic Guitar","description":"Spruce top","brand":"Lumora")"},
+    };
+    std::vector<store::Change> changes;
+    std::uint64_t seq = 0;
+    for (const auto& [id, body] : corpus) {
+      changes.push_back({.seq = ++seq, .collection = "shop", .id = id, .op = store::ChangeOp::kUpsert,
+                         .body = R"({"id":")" + id + "\"," + body + "}"});
+    }
+    ASSERT_TRUE(backend_->apply(changes));
+  }
+
+  std::vector<std::string> top(const std::string& q, std::size_t n = 3) {
+    SearchRequest r{.collection = shop_, .text = *query::parse_text(q, true), .per_page = n};
+    auto result = backend_->search(r);
+    EXPECT_TRUE(result) << result.error().message();
+    std::vector<std::string> ids;
+    for (const auto& h : result->hits) ids.push_back(h.id);
+    return ids;
+  }
+
+  testing::TempDir dir_;
+  std::shared_ptr<const schema::Collection> shop_;
+  std::unique_ptr<XapianSearch> backend_;
+};
+
+TEST_F(Relevance, NameOutweighsDescription) {
+  auto ids = top("usb cable", 2);
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0], "cable-name");
+  EXPECT_EQ(ids[1], "cable-desc");
+}
+
+TEST_F(Relevance, ExactFormRanksAboveStemmedForms) {
+  auto ids = top("running", 3);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids[0], "running-desc");  // the exact word, although only in the description
+}
+
+TEST_F(Relevance, PhrasesMatchOnlyAdjacentWords) {
+  EXPECT_EQ(top("\"noise cancelling\""), std::vector<std::string>{"phrase-exact"});
+  auto loose = top("noise cancelling", 2);
+  ASSERT_EQ(loose.size(), 2u);
+  EXPECT_EQ(loose[0], "phrase-exact");  // both words in the heavier field
+}
+
+TEST_F(Relevance, PrefixCompletesTheLastWord) {
+  auto ids = top("mechanical keyb");
+  EXPECT_EQ(ids, std::vector<std::string>{"keyboard"});
+  auto key = top("key");
+  EXPECT_EQ(key.size(), 2u);  // keyboard and key ring
+}
+
+TEST_F(Relevance, TypoMatchesRankBelowExactOnes) {
+  EXPECT_EQ(top("acoustc"), std::vector<std::string>{"acoustic"});     // one typo, 7 letters
+  auto swapped = top("headphnoes");  // a transposition counts as one typo
+  std::sort(swapped.begin(), swapped.end());
+  EXPECT_EQ(swapped, (std::vector<std::string>{"phrase-apart", "phrase-exact"}));
+  auto exact_first = top("tracker runs");
+  ASSERT_FALSE(exact_first.empty());
+  EXPECT_EQ(exact_first[0], "runs-name");
+}
+
+TEST_F(Relevance, SearchableKeywordsMatchAsText) {
+  auto ids = top("kestrel", 5);
+  EXPECT_EQ(ids.size(), 2u);
+}
+
+}  // namespace
+}  // namespace tandem::search
