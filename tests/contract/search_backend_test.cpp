@@ -131,6 +131,7 @@ TEST_P(SearchContract, TyposAreToleratedByLength) {
   load_library();
   EXPECT_EQ(ids(find("acoustcs and")), std::vector<std::string>{"b5"});     // 1 typo, 9 letters
   EXPECT_EQ(ids(find("progrmaming lua")), std::vector<std::string>{"b2"});  // transposition
+  EXPECT_EQ(ids(find("acoustcs")), std::vector<std::string>{"b5"});  // the prefix word, too
   EXPECT_EQ(find("lau guide")->found, 0u);  // 3 letters: no typo budget, "lau" != "lua"
   auto none = find("acoustcs and", "", "", [](SearchRequest& r) { r.typos = 0; });
   EXPECT_EQ(none->found, 0u);

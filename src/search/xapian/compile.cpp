@@ -52,6 +52,7 @@ std::vector<std::string> spellings(const Xapian::Database& db, const std::string
   std::size_t scanned = 0;
   for (auto it = db.allterms_begin(start); it != db.allterms_end(start) && scanned < kMaxTermsScanned;
        ++it, ++scanned) {
+    if ((*it).compare(0, start.size(), start) != 0) break;
     std::string candidate = (*it).substr(prefix.size());
     if (edit_distance(term, candidate, budget) <= budget) found.emplace_back(it.get_termfreq(), *it);
   }
@@ -61,6 +62,13 @@ std::vector<std::string> spellings(const Xapian::Database& db, const std::string
   return out;
 }
 
+// Whether any indexed term starts with `prefix`. (Over several shards the iterator may stop on
+// the next term after the prefix instead of at the end, so the term itself is checked.)
+bool has_completion(const Xapian::Database& db, const std::string& prefix) {
+  auto it = db.allterms_begin(prefix);
+  return it != db.allterms_end(prefix) && (*it).compare(0, prefix.size(), prefix) == 0;
+}
+
 Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Database& db,
                          const Xapian::Stem& stem, const TextOptions& o) {
   std::vector<Xapian::Query> alternatives;
@@ -68,7 +76,7 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
   for (const auto& p : o.prefixes) {
     std::string exact = p + term, stemmed = "Z" + p + stem(term);
     known = known || db.term_exists(exact) || db.term_exists(stemmed) ||
-            (prefix && db.allterms_begin(exact) != db.allterms_end(exact));
+            (prefix && has_completion(db, exact));
     alternatives.emplace_back(exact);
     alternatives.emplace_back(stemmed);
     if (prefix) {

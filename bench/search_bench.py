@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Search benchmark: tandem (Xapian) against SQLite FTS5 and PostgreSQL full-text search (GIN),
+in the same run on the same machine, over the same generated products and the same queries.
+
+    bench/search_bench.py [path/to/tandem] [records]      (default 100000; the full run is 1000000)
+
+Indexing: records/s to make N records searchable (tandem: the search sink catching up from the
+store after `tandem import`; FTS5: inserts in one transaction; PostgreSQL: COPY + GIN index build).
+Queries: p50/p99 latency of each query of the mix, 200 runs each (tandem and PostgreSQL over
+loopback, keep-alive: tandem via HTTP, PostgreSQL via pgbench; FTS5 in-process, so it pays no
+network). Every engine returns the top 10 by relevance (or the sort) and the number of matches.
+"""
+import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
+from urllib.parse import urlencode
+
+TANDEM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../build/release/src/cli/tandem")
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
+RUNS = int(os.environ.get("RUNS", "200"))
+work = tempfile.mkdtemp(prefix="tandem-search-bench-")
+os.chmod(work, 0o755)
+procs = []
+
+# name, tandem params, FTS5 MATCH (None: no equivalent), PostgreSQL tsquery expression
+MIX = [
+    ("rare word", {"q": "quill"}, "quill", "to_tsquery('english', 'quill')"),
+    ("common word", {"q": "made"}, "made", "to_tsquery('english', 'made')"),
+    ("two words", {"q": "wireless headphones"}, "wireless headphones", "to_tsquery('english', 'wireless & headphones')"),
+    ("phrase", {"q": '"active noise cancellation"'}, '"active noise cancellation"', "phraseto_tsquery('english', 'active noise cancellation')"),
+    ("prefix", {"q": "headph"}, "headph*", "to_tsquery('english', 'headph:*')"),
+    ("typo", {"q": "hedphones"}, None, None),
+    ("filter+facets+sort", {"q": "*", "filter": "category = electronics AND price < 100", "facets": "brand,tags", "sort": "price:asc"}, "FILTER", "FILTER"),
+]
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def generate():
+    path = os.path.join(work, "products.ndjson")
+    with open(path, "w") as f:
+        subprocess.run([TANDEM, "generate", "--count", str(N), "--seed", "1", "--now", "2026-11-01T00:00:00Z"], stdout=f, check=True)
+    return path
+
+
+def bench_tandem(path):
+    env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false")
+    data = os.path.join(work, "tandem")
+    subprocess.run([TANDEM, "import", path, "--data-dir", data], env=env, check=True, stderr=subprocess.DEVNULL)
+    log = open(os.path.join(work, "tandem.log"), "w")
+    port = free_port()
+    start = time.time()
+    proc = subprocess.Popen([TANDEM, "serve", "--port", str(port), "--data-dir", data, "--set", "search.shards=2"], stdout=log, stderr=log, env=env)
+    procs.append(proc)
+    conn = None
+    while True:
+        try:
+            conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/health"); health = json.loads(conn.getresponse().read())
+            sink = health["components"]["sinks"][0]
+            if sink["applied_seq"] >= health["components"]["store"]["head_seq"] > 0:
+                break
+        except (ConnectionError, OSError, KeyError, IndexError):
+            conn = None
+        time.sleep(0.1)
+    index_rate = N / (time.time() - start)
+    lat = {}
+    for name, params, _, _ in MIX:
+        path_q = "/search?" + urlencode(dict(params, per_page=10))
+        times = []
+        for _ in range(RUNS):
+            t = time.perf_counter(); conn.request("GET", path_q); body = conn.getresponse().read(); times.append(time.perf_counter() - t)
+        found = json.loads(body)["found"]
+        lat[name] = (pct(times, 0.5) * 1000, pct(times, 0.99) * 1000, found)
+    return index_rate, lat
+
+
+def bench_fts5(path):
+    db = sqlite3.connect(os.path.join(work, "fts.db"))
+    db.executescript("""PRAGMA journal_mode=WAL;
+      CREATE TABLE products(id TEXT PRIMARY KEY, category TEXT, brand TEXT, price REAL, tags TEXT, body TEXT);
+      CREATE VIRTUAL TABLE fts USING fts5(name, description, category, brand, tags, content='', tokenize='porter unicode61');
+      CREATE INDEX products_cat_price ON products(category, price);""")
+    rows = [json.loads(l) for l in open(path)]
+    start = time.time()
+    with db:
+        for i, r in enumerate(rows, 1):
+            db.execute("INSERT INTO products(rowid, id, category, brand, price, tags, body) VALUES(?,?,?,?,?,?,?)",
+                       (i, r["id"], r["category"], r["brand"], r["price"], json.dumps(r["tags"]), json.dumps(r)))
+            db.execute("INSERT INTO fts(rowid, name, description, category, brand, tags) VALUES(?,?,?,?,?,?)",
+                       (i, r["name"], r["description"], r["category"], r["brand"], " ".join(r["tags"])))
+    index_rate = N / (time.time() - start)
+    lat = {}
+    for name, _, match, _ in MIX:
+        if match is None:
+            lat[name] = None
+            continue
+        def run():
+            if match == "FILTER":
+                hits = db.execute("SELECT body FROM products WHERE category='electronics' AND price<100 ORDER BY price LIMIT 10").fetchall()
+                found = db.execute("SELECT count(*) FROM products WHERE category='electronics' AND price<100").fetchone()[0]
+                db.execute("SELECT brand, count(*) FROM products WHERE category='electronics' AND price<100 GROUP BY brand ORDER BY 2 DESC LIMIT 10").fetchall()
+                db.execute("SELECT t.value, count(*) FROM products, json_each(products.tags) t WHERE category='electronics' AND price<100 GROUP BY t.value ORDER BY 2 DESC LIMIT 10").fetchall()
+                return found
+            hits = db.execute("SELECT p.body FROM fts JOIN products p ON p.rowid = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT 10", (match,)).fetchall()
+            return db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()[0]
+        times = []
+        for _ in range(RUNS):
+            t = time.perf_counter(); found = run(); times.append(time.perf_counter() - t)
+        lat[name] = (pct(times, 0.5) * 1000, pct(times, 0.99) * 1000, found)
+    return index_rate, lat
+
+
+def bench_postgres(path):
+    pgbin = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
+    pgbin = f"/usr/lib/postgresql/{pgbin}/bin"
+    pgdir, sock, logs = os.path.join(work, "pg"), os.path.join(work, "pgsock"), os.path.join(work, "pglogs")
+    for d in (pgdir, sock, logs):
+        os.makedirs(d); shutil.chown(d, "postgres")
+    run_pg = lambda *a, **k: subprocess.run(["runuser", "-u", "postgres", "--", *a], check=True, **k)
+    run_pg(f"{pgbin}/initdb", "-D", pgdir, "-A", "trust", "-U", "postgres", stdout=subprocess.DEVNULL)
+    port = free_port()
+    run_pg(f"{pgbin}/pg_ctl", "-D", pgdir, "-l", os.path.join(pgdir, "log"), "-w", "-o",
+           f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c work_mem=64MB", "start", stdout=subprocess.DEVNULL)
+    bench_postgres.stop = lambda: run_pg(f"{pgbin}/pg_ctl", "-D", pgdir, "-m", "fast", "stop", stdout=subprocess.DEVNULL)
+    psql = ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
+    csv = os.path.join(work, "products.tsv")
+    with open(csv, "w") as out:
+        for line in open(path):
+            r = json.loads(line)
+            esc = lambda s: s.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+            tags = "{" + ",".join(r["tags"]) + "}"
+            out.write("\t".join([r["id"], esc(r["name"]), esc(r["description"]), r["category"], esc(r["brand"]), str(r["price"]), tags,
+                                 " ".join(r["tags"]), esc(line.strip())]) + "\n")
+    os.chmod(csv, 0o644)
+    start = time.time()
+    run_pg(*psql, "-c", """CREATE TABLE products(id text PRIMARY KEY, name text, description text, category text, brand text,
+        price float8, tags text[], tags_text text, body text,
+        tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', description), 'B')
+          || to_tsvector('english', category || ' ' || brand || ' ' || tags_text)) STORED)""")
+    run_pg(*psql, "-c", f"\\copy products(id, name, description, category, brand, price, tags, tags_text, body) FROM '{csv}'")
+    run_pg(*psql, "-c", "CREATE INDEX products_tsv ON products USING gin(tsv); CREATE INDEX products_cat_price ON products(category, price); ANALYZE products")
+    index_rate = N / (time.time() - start)
+    lat = {}
+    for name, _, _, tsq in MIX:
+        if tsq is None:
+            lat[name] = None
+            continue
+        if tsq == "FILTER":
+            where = "category = 'electronics' AND price < 100"
+            sql = (f"SELECT body FROM products WHERE {where} ORDER BY price LIMIT 10;\n"
+                   f"SELECT count(*) FROM products WHERE {where};\n"
+                   f"SELECT brand, count(*) FROM products WHERE {where} GROUP BY brand ORDER BY 2 DESC LIMIT 10;\n"
+                   f"SELECT t, count(*) FROM products, unnest(tags) t WHERE {where} GROUP BY t ORDER BY 2 DESC LIMIT 10;\n")
+        else:
+            sql = (f"SELECT body FROM products, {tsq} q WHERE tsv @@ q ORDER BY ts_rank(tsv, q) DESC LIMIT 10;\n"
+                   f"SELECT count(*) FROM products WHERE tsv @@ {tsq};\n")
+        script = os.path.join(work, "q.sql"); open(script, "w").write(sql); os.chmod(script, 0o644)
+        for f in os.listdir(logs):
+            os.remove(os.path.join(logs, f))
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{pgbin}/pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "-n", "-c", "1", "-t", str(RUNS), "-f", script, "-l", f"--log-prefix={logs}/pgbench_log", "postgres"],
+                       check=True, cwd=logs, stdout=subprocess.DEVNULL)
+        times = [int(l.split()[2]) / 1e6 for f in os.listdir(logs) for l in open(os.path.join(logs, f))]
+        count = subprocess.run(["runuser", "-u", "postgres", "--", *psql, "-At", "-c",
+                                sql.split("\n")[1].rstrip(";")], capture_output=True, text=True).stdout.strip()
+        lat[name] = (pct(times, 0.5) * 1000, pct(times, 0.99) * 1000, int(count or 0))
+    return index_rate, lat
+
+
+try:
+    path = generate()
+    print(f"{N} records; {RUNS} runs per query")
+    results = {"tandem": bench_tandem(path)}
+    for p in procs: p.terminate(); p.wait()
+    results["sqlite-fts5"] = bench_fts5(path)
+    results["postgresql"] = bench_postgres(path)
+    print("\nindexing records/s: " + ", ".join(f"{k} {v[0]:,.0f}" for k, v in results.items()))
+    print(f"\n{'query':<20}" + "".join(f"{k + ' p50/p99 ms (found)':>38}" for k in results))
+    for name, *_ in MIX:
+        row = f"{name:<20}"
+        for engine, (_, lat) in results.items():
+            v = lat[name]
+            row += f"{'n/a':>38}" if v is None else f"{f'{v[0]:.2f} / {v[1]:.2f} ({v[2]})':>38}"
+        print(row)
+    t = results["tandem"][1]["common word"][0]
+    print("\ncommon word p50 ratio: " + ", ".join(f"{k} {v[1]['common word'][0] / t:.1f}x slower" for k, v in results.items() if k != "tandem"))
+finally:
+    for p in procs:
+        if p.poll() is None: p.terminate(); p.wait()
+    if hasattr(bench_postgres, "stop"):
+        try: bench_postgres.stop()
+        except Exception: pass
+    shutil.rmtree(work, ignore_errors=True)
