@@ -102,37 +102,42 @@ core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& conf
                                     std::to_string(piece.position) + ": " + c.error().message());
     }
     if (auto st = catalog.declare(*c, true); !st.is_ok()) {
-      return {st.code(), "collections.file: " + st.message()};
+      return core::invalid_argument("collections.file: " + st.message());  // a config problem
     }
   }
   return {};
 }
 
-core::Result<std::unique_ptr<Service>> Service::create(const config::Config& config,
-                                                       const obs::Logger& logger,
-                                                       const core::Clock& clock) {
-  auto store = open_store(config, clock);
-  if (!store) return core::fail(store.error());
-  // The index looks schemas up in the catalog, which exists only with the Service: resolve late.
-  auto catalog = std::make_shared<pipeline::Catalog*>(nullptr);
-  auto search = search::XapianSearch::open(search::XapianOptions{
+core::Result<std::unique_ptr<search::XapianSearch>> open_search(const config::Config& config,
+                                                                const pipeline::Catalog& catalog) {
+  return search::XapianSearch::open(search::XapianOptions{
       .dir = (std::filesystem::path(config.data.dir) / "index").string(),
       .shards = config.search.shards > 0 ? static_cast<std::size_t>(config.search.shards)
                                          : std::max(1u, std::thread::hardware_concurrency()),
       .language = config.search.language,
-      .collection = [catalog](std::string_view name) { return (*catalog)->find(name); }});
+      .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
+}
+
+core::Result<std::unique_ptr<Service>> Service::create(const config::Config& config,
+                                                       const obs::Logger& logger,
+                                                       const core::Clock& clock) {
+  auto store = open_store(config, clock);  // creates data.dir
+  if (!store) return core::fail(store.error());
+  auto lock = DirLock::acquire(config.data.dir);
+  if (!lock) return core::fail(lock.error());
+  // The index looks schemas up in the catalog, which the Service owns: it opens the index.
+  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(*store)));
+  service->lock_.emplace(std::move(*lock));
+  auto search = open_search(config, service->catalog_);
   if (!search) return core::fail(search.error());
-  std::unique_ptr<Service> service(
-      new Service(config, logger, clock, std::move(*store), std::move(*search)));
-  *catalog = &service->catalog_;
+  service->attach_search(std::move(*search));
   if (auto st = load_catalog(service->catalog_, config); !st.is_ok()) return core::fail(st);
   if (auto st = service->add_jobs(); !st.is_ok()) return core::fail(st);
   return service;
 }
 
 Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-                 std::unique_ptr<store::Store> store,
-                 std::unique_ptr<search::SearchBackend> search)
+                 std::unique_ptr<store::Store> store)
     : config_(config),
       logger_(logger),
       clock_(clock),
@@ -142,13 +147,10 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       catalog_(*store_),
       ingest_(*store_, catalog_, config.ingest.max_record_bytes.value, &pipeline_metrics_),
       jobs_(*store_, clock, logger, &metrics_.registry()),
-      search_(std::move(search)),
-      search_sink_(*search_),
       pipeline_(*store_, clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
       record_context_{.ingest = ingest_, .catalog = catalog_, .store = *store_, .pipeline = pipeline_},
       job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
-      search_context_{.backend = *search_, .catalog = catalog_, .default_collection = "products"},
       info_{.version = kVersion,
             .clock = &clock,
             .started_at = clock.steady_now(),
@@ -157,9 +159,16 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   api::add_system_routes(router_, info_, metrics_);
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
-  api::add_search_routes(router_, search_context_);
-  pipeline_.add_sink(search_sink_,
-                     pipeline::ApplierOptions{.linger = std::min(config.search.refresh_interval,
+}
+
+void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
+  search_ = std::move(search);
+  search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
+  search_context_ = std::make_unique<api::SearchContext>(
+      api::SearchContext{.backend = *search_, .catalog = catalog_, .default_collection = "products"});
+  api::add_search_routes(router_, *search_context_);
+  pipeline_.add_sink(*search_sink_,
+                     pipeline::ApplierOptions{.linger = std::min(config_.search.refresh_interval,
                                                                  std::chrono::milliseconds(20))});
 }
 

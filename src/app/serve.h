@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "api/handlers.h"
+#include "app/dir_lock.h"
 #include "api/http_metrics.h"
 #include "api/job_handlers.h"
 #include "api/record_handlers.h"
@@ -19,6 +21,7 @@
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/search_sink.h"
+#include "search/xapian/xapian_search.h"
 #include "scheduler/jobs.h"
 #include "store/store.h"
 
@@ -28,8 +31,9 @@ namespace tandem::app {
 // port 0 with a temporary data dir and talk to it over real HTTP.
 class Service {
  public:
-  // Opens the store in config.data.dir (created when missing), loads collections and builds the
-  // jobs. kInvalidArgument for a bad job schedule (naming the job), store errors otherwise.
+  // Locks config.data.dir (created when missing), opens the store and the index, loads
+  // collections and builds the jobs. kFailedPrecondition when another process holds the data
+  // dir, kInvalidArgument for a bad job schedule (naming the job), store errors otherwise.
   static core::Result<std::unique_ptr<Service>> create(const config::Config& config,
                                                        const obs::Logger& logger,
                                                        const core::Clock& clock);
@@ -50,11 +54,14 @@ class Service {
 
  private:
   Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-          std::unique_ptr<store::Store> store, std::unique_ptr<search::SearchBackend> search);
+          std::unique_ptr<store::Store> store);
+  // Adds the search backend: its sink, its routes. Before start().
+  void attach_search(std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
   void describe_components(json::Writer& w);
 
   const config::Config config_;
+  std::optional<DirLock> lock_;  // data.dir, for the Service's life
   const obs::Logger& logger_;
   const core::Clock& clock_;
   obs::Metrics metrics_;
@@ -64,12 +71,12 @@ class Service {
   pipeline::Catalog catalog_;
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;
-  std::unique_ptr<search::SearchBackend> search_;
-  pipeline::SearchSink search_sink_;
   pipeline::Pipeline pipeline_;
+  std::unique_ptr<search::SearchBackend> search_;       // set by attach_search()
+  std::unique_ptr<pipeline::SearchSink> search_sink_;   // feeds search_
+  std::unique_ptr<api::SearchContext> search_context_;  // for the search routes
   api::RecordContext record_context_;
   api::JobContext job_context_;
-  api::SearchContext search_context_;
   api::ServiceInfo info_;
   api::Router router_;
   api::Server server_;
@@ -83,9 +90,13 @@ core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& con
                                                        const core::Clock& clock);
 
 // Loads the stored collections, then declares the built-in products collection and those of
-// collections.file. kInvalidArgument for an unreadable or invalid file, kFailedPrecondition when
-// a declared collection is stored with another schema.
+// collections.file. kInvalidArgument for an unreadable or invalid file, or a declared collection
+// stored with another schema.
 core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& config);
+
+// Opens the configured search backend over data.dir/index; schemas come from `catalog`.
+core::Result<std::unique_ptr<search::XapianSearch>> open_search(const config::Config& config,
+                                                                const pipeline::Catalog& catalog);
 
 // `tandem serve`: opens the log, serves until SIGTERM or SIGINT, then shuts down gracefully.
 // Returns the exit code: 0 after a clean stop, 1 when it cannot start, 2 for a bad job schedule

@@ -123,4 +123,69 @@ int import_file(const config::Config& config, const ImportOptions& options) {
   return tally.failed || tally.rejected != 0 ? 1 : 0;
 }
 
+int reindex(const config::Config& config, const std::string& only) {
+  core::SystemClock clock;
+  auto store = open_store(config, clock);
+  if (!store) {
+    std::cerr << "reindex: " << store.error().message() << "\n";
+    return 1;
+  }
+  auto lock = DirLock::acquire(config.data.dir);
+  if (!lock) {
+    std::cerr << "reindex: " << lock.error().message() << "\n";
+    return 1;
+  }
+  pipeline::Catalog catalog(**store);
+  if (auto st = load_catalog(catalog, config); !st.is_ok()) {
+    std::cerr << "reindex: " << st.message() << "\n";
+    return 1;
+  }
+  auto backend = open_search(config, catalog);
+  if (!backend) {
+    std::cerr << "reindex: " << backend.error().message() << "\n";
+    return 1;
+  }
+  std::uint64_t head = (*store)->head_seq();
+  auto start = std::chrono::steady_clock::now();
+  std::size_t total = 0;
+  for (const auto& c : catalog.list()) {
+    if (!only.empty() && c->name != only) continue;
+    if (auto st = (*backend)->clear(c->name); !st.is_ok()) {
+      std::cerr << "reindex: " << st.message() << "\n";
+      return 1;
+    }
+    std::string after;
+    for (;;) {
+      auto docs = (*store)->scan(c->name, after, 5000);
+      if (!docs) {
+        std::cerr << "reindex: " << docs.error().message() << "\n";
+        return 1;
+      }
+      if (docs->empty()) break;
+      std::vector<store::Change> changes;
+      for (auto& d : *docs) {
+        changes.push_back({.seq = d.seq, .collection = c->name, .id = d.id,
+                           .op = store::ChangeOp::kUpsert, .body = std::move(d.body)});
+      }
+      after = changes.back().id;
+      auto applied = (*backend)->apply(changes);
+      if (!applied) {
+        std::cerr << "reindex: " << applied.error().message() << "\n";
+        return 1;
+      }
+      total += changes.size();
+      std::cerr << "\r  " << c->name << ": " << total << " records" << std::flush;
+    }
+    std::cerr << "\n";
+  }
+  if (auto st = (*store)->set_cursor((*backend)->name(), head); !st.is_ok()) {
+    std::cerr << "reindex: " << st.message() << "\n";
+    return 1;
+  }
+  std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
+  std::cerr << "reindex: " << total << " records in " << secs.count() << " s ("
+            << static_cast<long long>(total / std::max(secs.count(), 1e-9)) << " records/s)\n";
+  return 0;
+}
+
 }  // namespace tandem::app

@@ -24,4 +24,10 @@ struct ImportOptions {
 // code: 0 when every record was accepted, 1 when some were rejected or the store failed.
 int import_file(const config::Config& config, const ImportOptions& options);
 
+// `tandem reindex`: rebuilds the search index of every collection (or of `collection`) from the
+// store's documents, then moves the search sink's cursor to the store's head as it was before the
+// scan (later changes are applied again at the next start, idempotently). The service must be
+// stopped: it holds the index's write locks. Prints progress to stderr; returns the exit code.
+int reindex(const config::Config& config, const std::string& collection);
+
 }  // namespace tandem::app

@@ -89,6 +89,12 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   add_config_flags(*import, import_flags);
 
+  ConfigFlags reindex_flags;
+  std::string reindex_collection;
+  auto* reindex = app.add_subcommand("reindex", "Rebuild the search index from the store (service stopped)");
+  reindex->add_option("--collection", reindex_collection, "Only this collection");
+  add_config_flags(*reindex, reindex_flags);
+
   auto* config_cmd = app.add_subcommand("config", "Show configuration");
   config_cmd->require_subcommand(1);
   auto* defaults =
@@ -123,9 +129,10 @@ int run(int argc, char** argv) {
     app::generate(std::cout, gen_count, gen_seed, now);
     return kExitOk;
   }
-  const ConfigFlags& flags = serve->parsed()    ? serve_flags
-                             : import->parsed() ? import_flags
-                                                : dump_flags;
+  const ConfigFlags& flags = serve->parsed()     ? serve_flags
+                             : import->parsed()  ? import_flags
+                             : reindex->parsed() ? reindex_flags
+                                                 : dump_flags;
   auto config = load_config(flags);
   if (!config) {
     std::cerr << "tandem: configuration error: " << config.error().message() << "\n";
@@ -135,6 +142,7 @@ int run(int argc, char** argv) {
     std::cout << config::render_toml(*config);
     return kExitOk;
   }
+  if (reindex->parsed()) return app::reindex(*config, reindex_collection);
   if (import->parsed()) {
     import_options.progress = isatty(STDERR_FILENO) != 0;
     return app::import_file(*config, import_options);

@@ -133,6 +133,28 @@ core::Result<std::int64_t> Store::count(std::string_view collection) {
   return n;
 }
 
+core::Result<std::vector<Document>> Store::scan(std::string_view collection,
+                                                std::string_view after_id, std::size_t limit) {
+  auto conn = impl_->lease();
+  if (!conn) return failed<std::vector<Document>>(conn.error());
+  auto stmt = (*conn)->cached(
+      "SELECT id, seq, body, updated_at FROM documents WHERE collection = ? AND id > ? "
+      "ORDER BY id LIMIT ?");
+  if (!stmt) return failed<std::vector<Document>>(stmt.error());
+  (*stmt)->bind(1, collection).bind(2, after_id).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<Document> out;
+  for (;;) {
+    auto row = (*stmt)->step();
+    if (!row) return failed<std::vector<Document>>(row.error());
+    if (!*row) break;
+    out.push_back(Document{.id = std::string((*stmt)->column_text(0)),
+                           .seq = static_cast<std::uint64_t>((*stmt)->column_int(1)),
+                           .body = std::string((*stmt)->column_text(2)),
+                           .updated_at_ms = (*stmt)->column_int(3)});
+  }
+  return out;
+}
+
 core::Result<std::vector<Change>> Store::changes_after(std::uint64_t after, std::size_t limit) {
   auto conn = impl_->lease();
   if (!conn) return failed<std::vector<Change>>(conn.error());

@@ -57,6 +57,10 @@ class Store {
 
   core::Result<std::optional<Document>> get(std::string_view collection, std::string_view id);
   core::Result<std::int64_t> count(std::string_view collection);
+  // Documents of a collection in id order, starting after `after_id`, at most `limit` (for
+  // rebuilding projections).
+  core::Result<std::vector<Document>> scan(std::string_view collection, std::string_view after_id,
+                                           std::size_t limit);
   // Change-log entries with seq > after, oldest first, at most `limit`.
   core::Result<std::vector<Change>> changes_after(std::uint64_t after, std::size_t limit);
 

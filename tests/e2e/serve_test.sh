@@ -123,9 +123,19 @@ check "import names the rejected line" grep -q 'line 501: ' "$work/import.out"
 check "import prints a summary" grep -q 'import: 500 accepted, 1 rejected, [0-9]* records/s' "$work/import.out"
 head -n 100 "$work/b.ndjson" | "$tandem" import - --data-dir "$work/imported2" > "$work/import.out" 2>&1
 check "import from stdin exits 0" [ $? = 0 ]
+"$tandem" reindex --data-dir "$work/imported" > "$work/reindex.out" 2>&1
+check "reindex exits 0" [ $? = 0 ]
+check "reindex reports what it did" grep -q 'reindex: 500 records in' "$work/reindex.out"
 TANDEM_JOBS_GENERATE_ENABLED=false DATA="$work/imported" start || exit 1
 count=$(curl -s "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+')
 check "served store holds the imported records ($count)" [ "$count" = '"documents":500' ]
+found=$(curl -s "http://127.0.0.1:$port/search?q=*&per_page=0" | grep -oE '"found":[0-9]+')
+check "the rebuilt index finds them at once ($found)" [ "$found" = '"found":500' ]
+"$tandem" reindex --data-dir "$work/imported" > "$work/reindex.out" 2>&1
+check "reindex refuses while the service runs" [ $? = 1 ]
+check "and says why" grep -qi 'lock' "$work/reindex.out"
+found=$(curl -s "http://127.0.0.1:$port/search?q=electronics&per_page=0" | grep -oE '"found":[0-9]+')
+check "the demo search finds a category ($found)" [ "$found" != '"found":0' ]
 stop
 
 # The generator job runs at first start, so a new data dir shows data at once.

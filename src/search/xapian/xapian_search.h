@@ -37,6 +37,9 @@ class XapianSearch final : public SearchBackend {
   std::uint64_t visible_seq() const override { return visible_seq_.load(); }
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
+  // Deletes a collection's index (for rebuilds).
+  core::Status clear(const std::string& collection) { return drop(collection); }
+
   // Documents in a collection's index (for tests and /health).
   std::uint64_t document_count(std::string_view collection);
 
