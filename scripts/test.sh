@@ -9,13 +9,18 @@ cmake --preset release -DTANDEM_WERROR=ON >/dev/null
 cmake --build --preset release
 ctest --preset release
 
-# libFuzzer: the ingest parsers, from the seed corpus, for a bounded time.
+# libFuzzer: the ingest parsers and the query language, each from its seed corpus, for a bounded
+# time (FUZZ_SECONDS, default 30).
 cmake --preset fuzz -DTANDEM_WERROR=ON >/dev/null
-cmake --build --preset fuzz --target record_fuzz
-corpus=$(mktemp -d)
-build/fuzz/tests/fuzz/record_fuzz -max_total_time="${FUZZ_SECONDS:-30}" -seed=1 -print_final_stats=1 \
-  -artifact_prefix="$corpus/" "$corpus" tests/fuzz/corpus/record 2>&1 | tail -3
-rm -rf "$corpus"
+cmake --build --preset fuzz --target record_fuzz q_fuzz filter_fuzz
+for target in record:record q:q filter:filter; do
+  name=${target%%:*} corpus_seed=tests/fuzz/corpus/${target##*:}
+  corpus=$(mktemp -d)
+  echo "fuzz: ${name}_fuzz for ${FUZZ_SECONDS:-30}s"
+  build/fuzz/tests/fuzz/${name}_fuzz -max_total_time="${FUZZ_SECONDS:-30}" -seed=1 \
+    -artifact_prefix="$corpus/" "$corpus" "$corpus_seed" 2>&1 | tail -2
+  rm -rf "$corpus"
+done
 
 cmake --preset asan -DTANDEM_WERROR=ON >/dev/null
 cmake --build --preset asan --target unit_tests

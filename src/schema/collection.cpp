@@ -44,6 +44,9 @@ core::Status check_field(const FieldSpec& f) {
     return invalid_argument(where + "names use a-z, 0-9 and _ and start with a letter");
   }
   if (f.name == "id") return invalid_argument(where + "id is implicit and cannot be declared");
+  for (const char* keyword : {"and", "or", "not", "in", "to"}) {
+    if (f.name == keyword) return invalid_argument(where + "is a filter keyword; choose another name");
+  }
   if (f.facet && (f.type == FieldType::kText || f.type == FieldType::kFloat)) {
     return invalid_argument(where +
                             "facet needs a keyword, keyword[], int, bool or timestamp field");
