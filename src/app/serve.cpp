@@ -167,8 +167,11 @@ void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
   search_context_ = std::make_unique<api::SearchContext>(
       api::SearchContext{.backend = *search_, .catalog = catalog_, .default_collection = "products"});
   api::add_search_routes(router_, *search_context_);
+  // Large batches amortise Xapian's per-commit cost when catching up; a short linger keeps
+  // single writes visible within milliseconds.
   pipeline_.add_sink(*search_sink_,
-                     pipeline::ApplierOptions{.linger = std::min(config_.search.refresh_interval,
+                     pipeline::ApplierOptions{.batch_size = 5000,
+                                              .linger = std::min(config_.search.refresh_interval,
                                                                  std::chrono::milliseconds(20))});
 }
 

@@ -95,20 +95,25 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
   return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
 }
 
+// Words in order and adjacent. Positions exist for unprefixed terms only, so with query_by the
+// phrase is checked on the unprefixed terms and each word must also occur in one of the fields.
 Xapian::Query phrase_query(const std::vector<std::string>& words, const TextOptions& o) {
-  std::vector<Xapian::Query> per_prefix;
-  for (const auto& p : o.prefixes) {
-    std::vector<Xapian::Query> terms;
-    for (const auto& w : words) {
-      for (const auto& t : tokenize(w)) terms.emplace_back(p + t);
-    }
-    if (terms.size() == 1) {
-      per_prefix.push_back(terms[0]);
-    } else if (!terms.empty()) {
-      per_prefix.emplace_back(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
-    }
+  std::vector<std::string> tokens;
+  for (const auto& w : words) {
+    for (auto& t : tokenize(w)) tokens.push_back(std::move(t));
   }
-  return Xapian::Query(Xapian::Query::OP_OR, per_prefix.begin(), per_prefix.end());
+  std::vector<Xapian::Query> plain(tokens.begin(), tokens.end());
+  Xapian::Query phrase = plain.size() == 1
+                             ? plain[0]
+                             : Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size());
+  if (o.prefixes.size() == 1 && o.prefixes[0].empty()) return phrase;
+  std::vector<Xapian::Query> in_fields{phrase};
+  for (const auto& t : tokens) {
+    std::vector<Xapian::Query> any;
+    for (const auto& p : o.prefixes) any.emplace_back(p + t);
+    in_fields.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
+  }
+  return Xapian::Query(Xapian::Query::OP_AND, in_fields.begin(), in_fields.end());
 }
 
 }  // namespace

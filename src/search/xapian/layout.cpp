@@ -42,13 +42,15 @@ std::string slot_value(const schema::FieldSpec& f, element value) {
   return {};
 }
 
+// Text goes in twice: unprefixed with positions (queries over every field, phrases) and under the
+// field's prefix without positions (query_by; phrases there also check the unprefixed positions).
+// Positions are the costly part of indexing, so they are kept once.
 void index_text(Xapian::TermGenerator& g, std::string_view text, const std::string& prefix, double weight) {
   auto wdf = static_cast<Xapian::termcount>(std::max(1.0, std::round(weight)));
   std::string t(text);
-  g.index_text(t, wdf, prefix);
+  g.index_text_without_positions(t, wdf, prefix);
+  g.index_text(t, wdf);
   g.increase_termpos(10);  // no phrase across fields
-  g.index_text(t, wdf);    // the unprefixed terms every query without query_by uses
-  g.increase_termpos(10);
 }
 
 void index_field(Xapian::Document& doc, Xapian::TermGenerator& g, const schema::FieldSpec& f,
