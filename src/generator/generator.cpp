@@ -5,17 +5,12 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/hash.h"
 #include "generator/vocabulary.h"
 #include "json/writer.h"
 
 namespace tandem::generator {
 namespace {
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 template <class T>
 const T& pick(Rng& rng, std::span<const T> items) {
@@ -61,10 +56,7 @@ void write_tags(json::Writer& w, Rng& rng, const Category& c) {
 
 }  // namespace
 
-std::uint64_t Rng::next() {
-  state_ += 0x9e3779b97f4a7c15ULL;
-  return mix(state_);
-}
+std::uint64_t Rng::next() { return core::splitmix64(state_); }
 
 std::uint64_t Rng::below(std::uint64_t n) {
   // Modulo with rejection of the short last stretch: unbiased and portable.
@@ -84,12 +76,12 @@ bool Rng::chance(double p) {
 }
 
 Generator::Generator(std::uint64_t seed, std::chrono::system_clock::time_point now)
-    : seed_(seed), rng_(mix(seed ^ 0x5eed)), now_(now) {}
+    : seed_(seed), rng_(core::mix64(seed ^ 0x5eed)), now_(now) {}
 
 std::string Generator::next() {
   char id[24];
   std::snprintf(id, sizeof id, "p-%016llx",
-                static_cast<unsigned long long>(mix(seed_ * 0x100000001b3ULL + ++count_)));
+                static_cast<unsigned long long>(core::mix64(seed_ * 0x100000001b3ULL + ++count_)));
   const Category& c = pick(rng_, categories());
   std::string_view brand = pick(rng_, c.brands);
   std::string_view noun = pick(rng_, c.nouns);

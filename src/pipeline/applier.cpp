@@ -1,17 +1,12 @@
 // The applier loop. Depends on core, obs, store.
 #include "pipeline/applier.h"
 
+#include "core/hash.h"
+
 #include <random>
 
 namespace tandem::pipeline {
 namespace {
-
-std::uint64_t splitmix(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 }  // namespace
 
@@ -213,7 +208,7 @@ std::chrono::milliseconds Applier::next_delay() {
   auto half = ceiling / 2;
   return std::chrono::milliseconds(
       half +
-      static_cast<std::int64_t>(splitmix(jitter_state_) % static_cast<std::uint64_t>(half + 1)));
+      static_cast<std::int64_t>(core::splitmix64(jitter_state_) % static_cast<std::uint64_t>(half + 1)));
 }
 
 std::uint64_t Applier::wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout) {

@@ -9,29 +9,15 @@
 
 #include "app/serve.h"
 #include "support/http_client.h"
+#include "support/log_sinks.h"
 #include "support/temp_dir.h"
 
 namespace tandem {
 
 using namespace std::chrono_literals;
+using testing::CollectingSink;
 using testing::http_get;
 using testing::HttpConnection;
-
-class CollectingSink final : public obs::LineSink {
- public:
-  void write_line(obs::Level, std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
 
 class ServerTest : public ::testing::Test {
  protected:

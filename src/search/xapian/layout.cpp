@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/clock.h"
+#include "core/hash.h"
 
 namespace tandem::search::xapian_backend {
 namespace {
@@ -86,8 +87,7 @@ void index_field(Xapian::Document& doc, Xapian::TermGenerator& g, const schema::
 std::string id_term(std::string_view id) {
   std::string term = std::string(kIdPrefix);
   if (id.size() + term.size() <= kMaxTermBytes) return term.append(id);
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : id) h = (h ^ ch) * 1099511628211ULL;
+  std::uint64_t h = core::fnv1a64(id);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return term.append(id.substr(0, 200)).append("#").append(hex);

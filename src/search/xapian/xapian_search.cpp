@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 
+#include "core/hash.h"
 #include "search/xapian/compile.h"
 #include "search/xapian/index.h"
 #include "search/xapian/layout.h"
@@ -23,9 +24,7 @@ core::Status xapian_error(const Xapian::Error& e, std::string_view what) {
 }
 
 std::size_t shard_of(std::string_view id, std::size_t shards) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : id) h = (h ^ ch) * 1099511628211ULL;
-  return static_cast<std::size_t>(h % shards);
+  return static_cast<std::size_t>(core::fnv1a64(id) % shards);
 }
 
 }  // namespace

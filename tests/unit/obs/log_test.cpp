@@ -1,4 +1,5 @@
 #include "obs/log.h"
+#include "support/log_sinks.h"
 
 #include <gtest/gtest.h>
 
@@ -8,22 +9,7 @@
 namespace tandem::obs {
 namespace {
 
-// Keeps every line written, for assertions.
-class CollectingSink final : public LineSink {
- public:
-  void write_line(Level, std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using testing::CollectingSink;
 
 TEST(Logger, WritesOneJsonObjectPerLine) {
   auto sink = std::make_shared<CollectingSink>();

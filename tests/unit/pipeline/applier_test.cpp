@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/log_sinks.h"
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -28,12 +30,6 @@ using namespace std::chrono_literals;
 using core::StatusCode;
 
 const auto kStart = std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + 9h;
-
-// Log lines are formatted (so that logging code runs) and dropped.
-class DiscardLines final : public obs::LineSink {
- public:
-  void write_line(obs::Level, std::string_view) override {}
-};
 
 // A Sink that records every batch it is offered. It can be told to fail the next N calls with
 // kUnavailable, and to refuse given seqs permanently. Thread-safe: the applier's thread calls
@@ -183,7 +179,7 @@ class ApplierTest : public ::testing::Test {
 
   testing::TempDir dir_;
   core::FakeClock clock_{kStart};
-  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson, std::make_shared<DiscardLines>()};
+  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson, std::make_shared<testing::DiscardingSink>()};
   std::shared_ptr<const schema::Collection> products_ =
       std::make_shared<const schema::Collection>(schema::products_collection());
   std::unique_ptr<store::Store> store_;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/log_sinks.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -34,12 +36,6 @@ const auto kStart = std::chrono::sys_days{std::chrono::year{2026} / 3 / 1} + 9h;
 std::int64_t ms_of(system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-
-// Log lines are formatted (so that logging code runs) and dropped.
-class DiscardLines final : public obs::LineSink {
- public:
-  void write_line(obs::Level, std::string_view) override {}
-};
 
 // Holds job runs open until opened, and lets the test wait until a run has begun.
 class Gate {
@@ -137,7 +133,7 @@ class JobRunnerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   core::FakeClock clock_{kStart};
-  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson, std::make_shared<DiscardLines>()};
+  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson, std::make_shared<testing::DiscardingSink>()};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<JobRunner> runner_;
   std::atomic<int> runs_started_{0};
