@@ -20,7 +20,8 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                    .Register(registry)),
       durations(prometheus::BuildHistogram()
                     .Name("tandem_http_request_duration_seconds")
-                    .Help("Time from a complete request to its response being ready, by route, method, status")
+                    .Help("Time from a complete request to its response being ready, by route, "
+                          "method, status")
                     .Register(registry)),
       open_connections(prometheus::BuildGauge()
                            .Name("tandem_http_open_connections")

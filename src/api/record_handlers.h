@@ -16,8 +16,8 @@ struct RecordContext {
   pipeline::Ingest& ingest;
   pipeline::Catalog& catalog;
   store::Store& store;
-  pipeline::Pipeline& pipeline;                    // for ?wait=indexed
-  std::chrono::milliseconds wait_timeout{10000};   // longest ?wait=indexed
+  pipeline::Pipeline& pipeline;                   // for ?wait=indexed
+  std::chrono::milliseconds wait_timeout{10000};  // longest ?wait=indexed
 };
 
 // POST /v1/collections/{c}/records?action=upsert|create|update|delete[&wait=indexed]

@@ -11,7 +11,8 @@
 namespace tandem::api {
 namespace {
 
-Response parse_error(std::string_view code, std::string_view parameter, const query::ParseError& e) {
+Response parse_error(std::string_view code, std::string_view parameter,
+                     const query::ParseError& e) {
   json::Writer w;
   w.begin_object().key("error").begin_object().field("code", code).field("message", e.message);
   w.key("details").begin_object().field("parameter", parameter).field("position", e.position);
@@ -24,8 +25,10 @@ std::vector<std::string> split_list(std::string_view text) {
   while (!text.empty()) {
     auto comma = text.find(',');
     std::string_view item = text.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
@@ -34,8 +37,8 @@ std::vector<std::string> split_list(std::string_view text) {
 }
 
 // A whole number parameter in [min, max], or the default when absent.
-core::Result<std::size_t> number_param(const Request& req, std::string_view name, std::size_t fallback,
-                                       std::size_t min, std::size_t max) {
+core::Result<std::size_t> number_param(const Request& req, std::string_view name,
+                                       std::size_t fallback, std::size_t min, std::size_t max) {
   auto text = req.query_param(name);
   if (!text) return fallback;
   std::size_t v = 0;
@@ -62,22 +65,29 @@ core::Result<bool> prefix_param(const Request& req) {
   return core::fail(core::invalid_argument("prefix: expected true or false, got '" + text + "'"));
 }
 
-Response render(const search::SearchRequest& r, const search::SearchResult& result, double took_ms) {
+Response render(const search::SearchRequest& r, const search::SearchResult& result,
+                double took_ms) {
   json::Writer w;
   w.begin_object().field("found", result.found);
   if (result.found_is_estimate) w.field("found_is_estimate", true);
   w.field("page", r.page).field("per_page", r.per_page).field("took_ms", took_ms);
   if (!result.dropped_words.empty()) {
     w.key("dropped_words").begin_array();
-    for (const auto& word : result.dropped_words) w.value(word);
+    for (const auto& word : result.dropped_words)
+      w.value(word);
     w.end_array();
   }
   w.key("hits").begin_array();
   for (const auto& hit : result.hits) {
-    w.begin_object().field("id", hit.id).field("score", hit.score).key("document").raw(hit.document);
+    w.begin_object()
+        .field("id", hit.id)
+        .field("score", hit.score)
+        .key("document")
+        .raw(hit.document);
     if (!hit.highlights.empty()) {
       w.key("highlights").begin_object();
-      for (const auto& [field, snippet] : hit.highlights) w.field(field, snippet);
+      for (const auto& [field, snippet] : hit.highlights)
+        w.field(field, snippet);
       w.end_object();
     }
     w.end_object();
@@ -85,7 +95,8 @@ Response render(const search::SearchRequest& r, const search::SearchResult& resu
   w.end_array().key("facets").begin_object();
   for (const auto& [field, values] : result.facets) {
     w.key(field).begin_array();
-    for (const auto& v : values) w.begin_object().field("value", v.value).field("count", v.count).end_object();
+    for (const auto& v : values)
+      w.begin_object().field("value", v.value).field("count", v.count).end_object();
     w.end_array();
   }
   w.end_object().end_object();
@@ -133,12 +144,14 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
   auto started = std::chrono::steady_clock::now();
   search::SearchRequest r;
   r.collection = ctx.catalog.find(collection);
-  if (!r.collection) return error_response(core::not_found("no collection named '" + collection + "'"));
+  if (!r.collection)
+    return error_response(core::not_found("no collection named '" + collection + "'"));
   if (auto problem = read_params(req, r)) return std::move(*problem);
   auto result = ctx.backend.search(r);
   if (!result) {
     Response res = error_response(result.error());
-    if (result.error().code() == core::StatusCode::kUnavailable) res.headers.emplace_back("Retry-After", "1");
+    if (result.error().code() == core::StatusCode::kUnavailable)
+      res.headers.emplace_back("Retry-After", "1");
     return res;
   }
   std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;

@@ -13,7 +13,8 @@ namespace tandem::app {
 core::Result<DirLock> DirLock::acquire(const std::string& dir) {
   std::string path = dir + "/tandem.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return core::fail(core::unavailable("cannot open " + path + ": " + std::strerror(errno)));
+  if (fd < 0)
+    return core::fail(core::unavailable("cannot open " + path + ": " + std::strerror(errno)));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char holder[32] = {};
     ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);

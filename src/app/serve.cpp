@@ -149,7 +149,8 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       jobs_(*store_, clock, logger, &metrics_.registry()),
       pipeline_(*store_, clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
-      record_context_{.ingest = ingest_, .catalog = catalog_, .store = *store_, .pipeline = pipeline_},
+      record_context_{
+          .ingest = ingest_, .catalog = catalog_, .store = *store_, .pipeline = pipeline_},
       job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
       info_{.version = kVersion,
             .clock = &clock,
@@ -164,8 +165,8 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
 void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
   search_ = std::move(search);
   search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
-  search_context_ = std::make_unique<api::SearchContext>(
-      api::SearchContext{.backend = *search_, .catalog = catalog_, .default_collection = "products"});
+  search_context_ = std::make_unique<api::SearchContext>(api::SearchContext{
+      .backend = *search_, .catalog = catalog_, .default_collection = "products"});
   api::add_search_routes(router_, *search_context_);
   // Large batches amortise Xapian's per-commit cost when catching up; a short linger keeps
   // single writes visible within milliseconds.

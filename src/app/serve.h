@@ -6,13 +6,13 @@
 #include <optional>
 
 #include "api/handlers.h"
-#include "app/dir_lock.h"
 #include "api/http_metrics.h"
 #include "api/job_handlers.h"
 #include "api/record_handlers.h"
-#include "api/search_handlers.h"
 #include "api/router.h"
+#include "api/search_handlers.h"
 #include "api/server.h"
+#include "app/dir_lock.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "obs/log.h"
@@ -21,8 +21,8 @@
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/search_sink.h"
-#include "search/xapian/xapian_search.h"
 #include "scheduler/jobs.h"
+#include "search/xapian/xapian_search.h"
 #include "store/store.h"
 
 namespace tandem::app {

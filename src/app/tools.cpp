@@ -164,8 +164,11 @@ int reindex(const config::Config& config, const std::string& only) {
       if (docs->empty()) break;
       std::vector<store::Change> changes;
       for (auto& d : *docs) {
-        changes.push_back({.seq = d.seq, .collection = c->name, .id = d.id,
-                           .op = store::ChangeOp::kUpsert, .body = std::move(d.body)});
+        changes.push_back({.seq = d.seq,
+                           .collection = c->name,
+                           .id = d.id,
+                           .op = store::ChangeOp::kUpsert,
+                           .body = std::move(d.body)});
       }
       after = changes.back().id;
       auto applied = (*backend)->apply(changes);

@@ -91,7 +91,8 @@ int run(int argc, char** argv) {
 
   ConfigFlags reindex_flags;
   std::string reindex_collection;
-  auto* reindex = app.add_subcommand("reindex", "Rebuild the search index from the store (service stopped)");
+  auto* reindex =
+      app.add_subcommand("reindex", "Rebuild the search index from the store (service stopped)");
   reindex->add_option("--collection", reindex_collection, "Only this collection");
   add_config_flags(*reindex, reindex_flags);
 

@@ -39,9 +39,9 @@ struct StoreConfig {
 };
 
 struct SearchConfig {
-  std::string backend = "xapian";                          // xapian (opensearch: later)
-  std::int64_t shards = 0;                                 // 0 = one per CPU core
-  std::string language = "english";                        // stemmer
+  std::string backend = "xapian";                              // xapian (opensearch: later)
+  std::int64_t shards = 0;                                     // 0 = one per CPU core
+  std::string language = "english";                            // stemmer
   Duration refresh_interval = std::chrono::milliseconds(250);  // longest wait before a commit
 };
 

@@ -10,7 +10,8 @@ namespace tandem::core {
 // 64-bit FNV-1a.
 constexpr std::uint64_t fnv1a64(std::string_view bytes) {
   std::uint64_t h = 1469598103934665603ULL;
-  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  for (char c : bytes)
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
   return h;
 }
 

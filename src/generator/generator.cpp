@@ -56,7 +56,9 @@ void write_tags(json::Writer& w, Rng& rng, const Category& c) {
 
 }  // namespace
 
-std::uint64_t Rng::next() { return core::splitmix64(state_); }
+std::uint64_t Rng::next() {
+  return core::splitmix64(state_);
+}
 
 std::uint64_t Rng::below(std::uint64_t n) {
   // Modulo with rejection of the short last stretch: unbiased and portable.

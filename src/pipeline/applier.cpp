@@ -1,14 +1,12 @@
 // The applier loop. Depends on core, obs, store.
 #include "pipeline/applier.h"
 
-#include "core/hash.h"
-
 #include <random>
 
-namespace tandem::pipeline {
-namespace {
+#include "core/hash.h"
 
-}  // namespace
+namespace tandem::pipeline {
+namespace {}  // namespace
 
 std::string_view breaker_name(BreakerState s) {
   switch (s) {
@@ -56,7 +54,8 @@ void Applier::stop() {
     std::lock_guard lock(mutex_);
     left.swap(waiters_);
   }
-  for (auto& [seq, w] : left) w.done(false);  // nobody will apply them any more
+  for (auto& [seq, w] : left)
+    w.done(false);  // nobody will apply them any more
 }
 
 void Applier::loop(std::stop_token stop) {
@@ -154,7 +153,8 @@ void Applier::notify_waiters() {
       }
     }
   }
-  for (auto& [done, reached] : ready) done(reached);  // outside the lock
+  for (auto& [done, reached] : ready)
+    done(reached);  // outside the lock
 }
 
 core::Status Applier::dead_letter(std::span<const store::Change> batch,
@@ -206,9 +206,9 @@ std::chrono::milliseconds Applier::next_delay() {
   ceiling = std::min<std::int64_t>(ceiling, options_.backoff_max.count());
   // Half fixed, half random: spreads retries of many appliers without ever retrying at once.
   auto half = ceiling / 2;
-  return std::chrono::milliseconds(
-      half +
-      static_cast<std::int64_t>(core::splitmix64(jitter_state_) % static_cast<std::uint64_t>(half + 1)));
+  return std::chrono::milliseconds(half +
+                                   static_cast<std::int64_t>(core::splitmix64(jitter_state_) %
+                                                             static_cast<std::uint64_t>(half + 1)));
 }
 
 std::uint64_t Applier::wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout) {

@@ -117,24 +117,25 @@ void Ingest::submit(IngestRequest request, IngestCallback done) {
   }
   prepared->batch.collection = collection;
   auto state = std::make_shared<Prepared>(std::move(*prepared));
-  store_.submit(std::move(state->batch), [this, state, name = collection->name, done = std::move(done)](auto written) {
-    if (!written) {
-      done(fail(written.error()));
-      return;
-    }
-    IngestResult& result = state->result;
-    for (std::size_t i = 0; i < written->size(); ++i) {
-      RecordOutcome& outcome = result.records[state->index[i]];
-      outcome.seq = std::move((*written)[i].seq);
-      if (outcome.seq) {
-        ++result.accepted;
-      } else {
-        ++result.rejected;
-      }
-    }
-    count(name, result);
-    done(std::move(result));
-  });
+  store_.submit(std::move(state->batch),
+                [this, state, name = collection->name, done = std::move(done)](auto written) {
+                  if (!written) {
+                    done(fail(written.error()));
+                    return;
+                  }
+                  IngestResult& result = state->result;
+                  for (std::size_t i = 0; i < written->size(); ++i) {
+                    RecordOutcome& outcome = result.records[state->index[i]];
+                    outcome.seq = std::move((*written)[i].seq);
+                    if (outcome.seq) {
+                      ++result.accepted;
+                    } else {
+                      ++result.rejected;
+                    }
+                  }
+                  count(name, result);
+                  done(std::move(result));
+                });
 }
 
 void Ingest::count(const std::string& collection, const IngestResult& result) {

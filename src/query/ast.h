@@ -15,8 +15,8 @@ namespace tandem::query {
 
 // A syntax error: what is wrong and the 0-based byte offset in the input where it was found.
 struct ParseError {
-  std::string message;    // "expected a value after '>=' at position 12"
-  std::size_t position;   // byte offset into the parameter's text
+  std::string message;   // "expected a value after '>=' at position 12"
+  std::size_t position;  // byte offset into the parameter's text
 
   core::Status to_status() const { return core::invalid_argument(message); }
 };
@@ -36,11 +36,11 @@ struct Phrase {
 };
 
 struct TextQuery {
-  bool match_all = false;               // q=* (or empty q): every record
-  std::vector<Word> words;              // all must match
-  std::vector<Phrase> phrases;          // all must match, words adjacent and in order
-  std::vector<std::string> excluded;    // -word: must not match
-  std::vector<Phrase> excluded_phrases; // -"two words": must not match
+  bool match_all = false;                // q=* (or empty q): every record
+  std::vector<Word> words;               // all must match
+  std::vector<Phrase> phrases;           // all must match, words adjacent and in order
+  std::vector<std::string> excluded;     // -word: must not match
+  std::vector<Phrase> excluded_phrases;  // -"two words": must not match
 };
 
 // ---- filter -------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ core::Status check_field(const FieldSpec& f) {
   }
   if (f.name == "id") return invalid_argument(where + "id is implicit and cannot be declared");
   for (const char* keyword : {"and", "or", "not", "in", "to"}) {
-    if (f.name == keyword) return invalid_argument(where + "is a filter keyword; choose another name");
+    if (f.name == keyword)
+      return invalid_argument(where + "is a filter keyword; choose another name");
   }
   if (f.facet && (f.type == FieldType::kText || f.type == FieldType::kFloat)) {
     return invalid_argument(where +

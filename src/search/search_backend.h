@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string>
-#include <utility>
 #include <span>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -21,23 +21,23 @@ namespace tandem::search {
 
 struct SearchRequest {
   std::shared_ptr<const schema::Collection> collection;
-  query::TextQuery text;                   // q
-  std::vector<std::string> query_by;       // text/keyword fields to search; empty: all
-  std::optional<query::Filter> filter;     // filter
-  std::vector<query::SortKey> sort;        // empty: relevance
-  std::vector<std::string> facets;         // facet fields
-  std::size_t max_facet_values = 10;       // per facet, most frequent first
-  std::size_t page = 1;                    // 1-based
-  std::size_t per_page = 10;               // at most 250
-  std::vector<std::string> highlight;      // text fields to return <mark> snippets of
-  int typos = -1;                          // -1 auto (1 from 5 letters, 2 from 9), or 0, 1, 2
+  query::TextQuery text;                // q
+  std::vector<std::string> query_by;    // text/keyword fields to search; empty: all
+  std::optional<query::Filter> filter;  // filter
+  std::vector<query::SortKey> sort;     // empty: relevance
+  std::vector<std::string> facets;      // facet fields
+  std::size_t max_facet_values = 10;    // per facet, most frequent first
+  std::size_t page = 1;                 // 1-based
+  std::size_t per_page = 10;            // at most 250
+  std::vector<std::string> highlight;   // text fields to return <mark> snippets of
+  int typos = -1;                       // -1 auto (1 from 5 letters, 2 from 9), or 0, 1, 2
 };
 
 struct Hit {
   std::string id;
-  double score = 0;                                            // relevance
-  std::string document;                                        // the stored record
-  std::vector<std::pair<std::string, std::string>> highlights; // field -> snippet
+  double score = 0;                                             // relevance
+  std::string document;                                         // the stored record
+  std::vector<std::pair<std::string, std::string>> highlights;  // field -> snippet
 };
 
 struct FacetValue {
@@ -46,8 +46,8 @@ struct FacetValue {
 };
 
 struct SearchResult {
-  std::uint64_t found = 0;        // matches: exact up to 10,000 at least
-  bool found_is_estimate = false; // true above that
+  std::uint64_t found = 0;         // matches: exact up to 10,000 at least
+  bool found_is_estimate = false;  // true above that
   std::vector<Hit> hits;
   std::vector<std::pair<std::string, std::vector<FacetValue>>> facets;  // in requested order
   std::vector<std::string> dropped_words;  // words left out by the no-results fallback

@@ -20,25 +20,35 @@ class Relevance : public ::testing::Test {
       {"name":"description","type":"text","optional":true},
       {"name":"brand","type":"keyword","searchable":true}]})");
     shop_ = std::make_shared<const schema::Collection>(*c);
-    auto b = XapianSearch::open({.dir = dir_.path().string(), .shards = 2,
+    auto b = XapianSearch::open({.dir = dir_.path().string(),
+                                 .shards = 2,
                                  .collection = [this](std::string_view) { return shop_; }});
     backend_ = std::move(*b);
     std::vector<std::pair<std::string, std::string>> corpus = {
-        {"runner-name", R"("name":"Trail Runner Shoes","description":"Light shoes for rough paths","brand":"Ridge")"},
-        {"running-desc", R"("name":"Water Bottle","description":"Ideal for running and cycling","brand":"Ridge")"},
+        {"runner-name",
+         R"("name":"Trail Runner Shoes","description":"Light shoes for rough paths","brand":"Ridge")"},
+        {"running-desc",
+         R"("name":"Water Bottle","description":"Ideal for running and cycling","brand":"Ridge")"},
         {"runs-name", R"("name":"Runs Tracker","description":"Counts your steps","brand":"Pulse")"},
         {"cable-name", R"("name":"USB Cable","description":"Braided, two metres","brand":"Acme")"},
-        {"cable-desc", R"("name":"Phone Stand","description":"Comes with a USB cable","brand":"Acme")"},
-        {"phrase-exact", R"("name":"Noise Cancelling Headphones","description":"Over-ear, wireless","brand":"Voltix")"},
-        {"phrase-apart", R"("name":"Headphones","description":"Cancelling hum and noise from fans","brand":"Voltix")"},
-        {"keyboard", R"("name":"Mechanical Keyboard","description":"Tactile switches","brand":"Kestrel")"},
+        {"cable-desc",
+         R"("name":"Phone Stand","description":"Comes with a USB cable","brand":"Acme")"},
+        {"phrase-exact",
+         R"("name":"Noise Cancelling Headphones","description":"Over-ear, wireless","brand":"Voltix")"},
+        {"phrase-apart",
+         R"("name":"Headphones","description":"Cancelling hum and noise from fans","brand":"Voltix")"},
+        {"keyboard",
+         R"("name":"Mechanical Keyboard","description":"Tactile switches","brand":"Kestrel")"},
         {"keyring", R"("name":"Key Ring","description":"Brass","brand":"Kestrel")"},
         {"acoustic", R"("name":"Acoustic Guitar","description":"Spruce top","brand":"Lumora")"},
     };
     std::vector<store::Change> changes;
     std::uint64_t seq = 0;
     for (const auto& [id, body] : corpus) {
-      changes.push_back({.seq = ++seq, .collection = "shop", .id = id, .op = store::ChangeOp::kUpsert,
+      changes.push_back({.seq = ++seq,
+                         .collection = "shop",
+                         .id = id,
+                         .op = store::ChangeOp::kUpsert,
                          .body = R"({"id":")" + id + "\"," + body + "}"});
     }
     ASSERT_TRUE(backend_->apply(changes));
@@ -49,7 +59,8 @@ class Relevance : public ::testing::Test {
     auto result = backend_->search(r);
     EXPECT_TRUE(result) << result.error().message();
     std::vector<std::string> ids;
-    for (const auto& h : result->hits) ids.push_back(h.id);
+    for (const auto& h : result->hits)
+      ids.push_back(h.id);
     return ids;
   }
 
@@ -86,7 +97,7 @@ TEST_F(Relevance, PrefixCompletesTheLastWord) {
 }
 
 TEST_F(Relevance, TypoMatchesRankBelowExactOnes) {
-  EXPECT_EQ(top("acoustc"), std::vector<std::string>{"acoustic"});     // one typo, 7 letters
+  EXPECT_EQ(top("acoustc"), std::vector<std::string>{"acoustic"});  // one typo, 7 letters
   auto swapped = top("headphnoes");  // a transposition counts as one typo
   std::sort(swapped.begin(), swapped.end());
   EXPECT_EQ(swapped, (std::vector<std::string>{"phrase-apart", "phrase-exact"}));

@@ -13,8 +13,9 @@ namespace {
 
 struct BackendFactory {
   std::string name;
-  std::function<std::unique_ptr<SearchBackend>(const std::string& dir,
-                                               std::function<std::shared_ptr<const schema::Collection>(std::string_view)>)>
+  std::function<std::unique_ptr<SearchBackend>(
+      const std::string& dir,
+      std::function<std::shared_ptr<const schema::Collection>(std::string_view)>)>
       make;
 };
 
@@ -43,7 +44,10 @@ class SearchContract : public ::testing::TestWithParam<BackendFactory> {
   void put(const std::vector<std::pair<std::string, std::string>>& records) {
     std::vector<store::Change> changes;
     for (const auto& [id, body] : records) {
-      changes.push_back({.seq = ++seq_, .collection = "books", .id = id, .op = store::ChangeOp::kUpsert,
+      changes.push_back({.seq = ++seq_,
+                         .collection = "books",
+                         .id = id,
+                         .op = store::ChangeOp::kUpsert,
                          .body = R"({"id":")" + id + "\"," + body + "}"});
     }
     auto r = backend_->apply(changes);
@@ -74,15 +78,20 @@ class SearchContract : public ::testing::TestWithParam<BackendFactory> {
   std::vector<std::string> ids(const core::Result<SearchResult>& r) {
     std::vector<std::string> out;
     if (!r) return {"error: " + r.error().message()};
-    for (const auto& h : r->hits) out.push_back(h.id);
+    for (const auto& h : r->hits)
+      out.push_back(h.id);
     return out;
   }
 
   void load_library() {
-    put({{"b1", R"("title":"The Rust Programming Language","genre":"programming","tags":["rust","systems"],"year":2019,"price":39.99,"ebook":true,"published":"2019-08-12T00:00:00Z")"},
-         {"b2", R"("title":"Programming in Lua","genre":"programming","tags":["lua"],"year":2016,"price":45.5,"ebook":false,"published":"2016-07-01T00:00:00Z")"},
-         {"b3", R"("title":"A Field Guide to Birds","blurb":"Running commentary on rust coloured birds","genre":"nature","tags":["birds"],"year":2001,"price":19.0,"ebook":false)"},
-         {"b4", R"("title":"Cooking for Runners","genre":"cooking","tags":["food","running"],"year":2021,"price":25,"ebook":true,"published":"2021-03-05T10:00:00Z")"},
+    put({{"b1",
+          R"("title":"The Rust Programming Language","genre":"programming","tags":["rust","systems"],"year":2019,"price":39.99,"ebook":true,"published":"2019-08-12T00:00:00Z")"},
+         {"b2",
+          R"("title":"Programming in Lua","genre":"programming","tags":["lua"],"year":2016,"price":45.5,"ebook":false,"published":"2016-07-01T00:00:00Z")"},
+         {"b3",
+          R"("title":"A Field Guide to Birds","blurb":"Running commentary on rust coloured birds","genre":"nature","tags":["birds"],"year":2001,"price":19.0,"ebook":false)"},
+         {"b4",
+          R"("title":"Cooking for Runners","genre":"cooking","tags":["food","running"],"year":2021,"price":25,"ebook":true,"published":"2021-03-05T10:00:00Z")"},
          {"b5", R"("title":"Headphones and Acoustics","genre":"audio","year":2010)"}});
   }
 
@@ -123,7 +132,8 @@ TEST_P(SearchContract, ExclusionRemovesMatches) {
 TEST_P(SearchContract, LastWordIsAPrefix) {
   load_library();
   EXPECT_EQ(ids(find("headph")), std::vector<std::string>{"b5"});
-  auto off = find("headph", "", "", [](SearchRequest& r) { r.text = *query::parse_text("headph", false); });
+  auto off = find("headph", "", "",
+                  [](SearchRequest& r) { r.text = *query::parse_text("headph", false); });
   EXPECT_EQ(off->found, 0u);
 }
 
@@ -131,7 +141,7 @@ TEST_P(SearchContract, TyposAreToleratedByLength) {
   load_library();
   EXPECT_EQ(ids(find("acoustcs and")), std::vector<std::string>{"b5"});     // 1 typo, 9 letters
   EXPECT_EQ(ids(find("progrmaming lua")), std::vector<std::string>{"b2"});  // transposition
-  EXPECT_EQ(ids(find("acoustcs")), std::vector<std::string>{"b5"});  // the prefix word, too
+  EXPECT_EQ(ids(find("acoustcs")), std::vector<std::string>{"b5"});         // the prefix word, too
   EXPECT_EQ(find("lau guide")->found, 0u);  // 3 letters: no typo budget, "lau" != "lua"
   auto none = find("acoustcs and", "", "", [](SearchRequest& r) { r.typos = 0; });
   EXPECT_EQ(none->found, 0u);
@@ -141,7 +151,7 @@ TEST_P(SearchContract, StemmedFormsMatch) {
   load_library();
   auto r = find("runner");
   EXPECT_EQ(ids(r), std::vector<std::string>{"b4"});  // "Runners"
-  EXPECT_EQ(find("cook")->found, 1u);                  // "Cooking"
+  EXPECT_EQ(find("cook")->found, 1u);                 // "Cooking"
 }
 
 TEST_P(SearchContract, QueryByLimitsFields) {
@@ -158,7 +168,7 @@ TEST_P(SearchContract, FiltersOnEveryType) {
   EXPECT_EQ(find("*", "genre = programming")->found, 2u);
   EXPECT_EQ(find("*", "genre = PROGRAMMING")->found, 2u);  // keywords match case-insensitively
   EXPECT_EQ(find("*", "genre != programming")->found, 3u);
-  EXPECT_EQ(find("*", "tags = running")->found, 1u);       // any element of a keyword[]
+  EXPECT_EQ(find("*", "tags = running")->found, 1u);  // any element of a keyword[]
   EXPECT_EQ(find("*", "year >= 2016")->found, 3u);
   EXPECT_EQ(find("*", "year > 2016")->found, 2u);
   EXPECT_EQ(find("*", "year < 2016")->found, 2u);
@@ -175,15 +185,20 @@ TEST_P(SearchContract, FiltersOnEveryType) {
 
 TEST_P(SearchContract, SortsByFieldsWithMissingValuesLast) {
   load_library();
-  EXPECT_EQ(ids(find("*", "", "price:asc")), (std::vector<std::string>{"b3", "b4", "b1", "b2", "b5"}));
-  EXPECT_EQ(ids(find("*", "", "price:desc")), (std::vector<std::string>{"b2", "b1", "b4", "b3", "b5"}));
-  EXPECT_EQ(ids(find("*", "", "year:desc,price:asc")), (std::vector<std::string>{"b4", "b1", "b2", "b5", "b3"}));
+  EXPECT_EQ(ids(find("*", "", "price:asc")),
+            (std::vector<std::string>{"b3", "b4", "b1", "b2", "b5"}));
+  EXPECT_EQ(ids(find("*", "", "price:desc")),
+            (std::vector<std::string>{"b2", "b1", "b4", "b3", "b5"}));
+  EXPECT_EQ(ids(find("*", "", "year:desc,price:asc")),
+            (std::vector<std::string>{"b4", "b1", "b2", "b5", "b3"}));
   EXPECT_EQ(ids(find("programming", "", "_score,year:asc")).size(), 2u);
 }
 
 TEST_P(SearchContract, FacetsCountEveryMatch) {
   load_library();
-  auto r = find("*", "", "", [](SearchRequest& req) { req.facets = {"genre", "tags", "ebook", "year"}; });
+  auto r = find("*", "", "", [](SearchRequest& req) {
+    req.facets = {"genre", "tags", "ebook", "year"};
+  });
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(r->facets.size(), 4u);
   EXPECT_EQ(r->facets[0].first, "genre");
@@ -206,7 +221,10 @@ TEST_P(SearchContract, FacetsCountEveryMatch) {
 TEST_P(SearchContract, PagesDoNotOverlapAndEndEmpty) {
   load_library();
   auto page = [&](std::size_t n) {
-    return ids(find("*", "", "price:asc", [n](SearchRequest& r) { r.page = n; r.per_page = 2; }));
+    return ids(find("*", "", "price:asc", [n](SearchRequest& r) {
+      r.page = n;
+      r.per_page = 2;
+    }));
   };
   EXPECT_EQ(page(1), (std::vector<std::string>{"b3", "b4"}));
   EXPECT_EQ(page(2), (std::vector<std::string>{"b1", "b2"}));
@@ -244,9 +262,15 @@ TEST_P(SearchContract, UpdatesReplaceAndDeletesRemove) {
 
 TEST_P(SearchContract, AnOlderVersionNeverReplacesANewerOne) {
   load_library();
-  apply_one({.seq = 100, .collection = "books", .id = "b9", .op = store::ChangeOp::kUpsert,
+  apply_one({.seq = 100,
+             .collection = "books",
+             .id = "b9",
+             .op = store::ChangeOp::kUpsert,
              .body = R"({"id":"b9","title":"Newer Title","genre":"x"})"});
-  apply_one({.seq = 50, .collection = "books", .id = "b9", .op = store::ChangeOp::kUpsert,
+  apply_one({.seq = 50,
+             .collection = "books",
+             .id = "b9",
+             .op = store::ChangeOp::kUpsert,
              .body = R"({"id":"b9","title":"Older Title","genre":"x"})"});
   apply_one({.seq = 60, .collection = "books", .id = "b9", .op = store::ChangeOp::kDelete});
   EXPECT_EQ(ids(find("newer")), std::vector<std::string>{"b9"});
@@ -255,7 +279,10 @@ TEST_P(SearchContract, AnOlderVersionNeverReplacesANewerOne) {
 
 TEST_P(SearchContract, ApplyingTheSameChangesAgainChangesNothing) {
   load_library();
-  std::vector<store::Change> again{{.seq = 1, .collection = "books", .id = "b1", .op = store::ChangeOp::kUpsert,
+  std::vector<store::Change> again{{.seq = 1,
+                                    .collection = "books",
+                                    .id = "b1",
+                                    .op = store::ChangeOp::kUpsert,
                                     .body = R"({"id":"b1","title":"Replaced","genre":"x"})"}};
   ASSERT_TRUE(backend_->apply(again));
   EXPECT_EQ(find("replaced")->found, 0u);
@@ -295,9 +322,12 @@ TEST_P(SearchContract, InvalidFieldsAreClearErrors) {
       {"published > yesterday", "", {}, "published: 'yesterday' is not an RFC 3339 timestamp"},
       {"", "genre:asc", {}, "sort: field 'genre' is not sortable"},
       {"", "nope:asc", {}, "sort: unknown field 'nope'"},
-      {"", "", [](SearchRequest& r) { r.facets = {"title"}; }, "facets: field 'title' is not a facet"},
-      {"", "", [](SearchRequest& r) { r.query_by = {"year"}; }, "query_by: field 'year' is not searchable text"},
-      {"", "", [](SearchRequest& r) { r.highlight = {"price"}; }, "highlight: field 'price' is not a searchable text field"},
+      {"", "", [](SearchRequest& r) { r.facets = {"title"}; },
+       "facets: field 'title' is not a facet"},
+      {"", "", [](SearchRequest& r) { r.query_by = {"year"}; },
+       "query_by: field 'year' is not searchable text"},
+      {"", "", [](SearchRequest& r) { r.highlight = {"price"}; },
+       "highlight: field 'price' is not a searchable text field"},
   };
   for (const auto& c : cases) {
     auto r = find("*", c.filter, c.sort, c.more);

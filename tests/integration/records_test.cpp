@@ -215,14 +215,20 @@ TEST_F(RecordsTest, MetricsCountRecordsAndJobRuns) {
   std::string metrics;
   for (int i = 0; i < 200; ++i) {
     metrics = call("GET", "/metrics")->body;
-    if (metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})") != std::string::npos) break;
+    if (metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})") != std::string::npos)
+      break;
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_NE(metrics.find(R"(tandem_records_rejected_total{collection="products"} 1)"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find(R"(tandem_records_accepted_total{collection="products"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_records_rejected_total{collection="products"} 1)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(tandem_records_accepted_total{collection="products"})"),
+            std::string::npos);
   EXPECT_NE(metrics.find("tandem_changelog_head_seq "), std::string::npos);
-  EXPECT_NE(metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})"), std::string::npos);
-  EXPECT_NE(metrics.find(R"(tandem_job_duration_seconds_count{job="generate"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})"),
+            std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_job_duration_seconds_count{job="generate"})"),
+            std::string::npos);
 }
 
 }  // namespace

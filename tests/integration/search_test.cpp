@@ -38,8 +38,9 @@ class SearchTest : public ServerTest {
 
 TEST_F(SearchTest, WaitIndexedMakesAWriteSearchableAtOnce) {
   start();
-  auto res = post(kRecords + "?wait=indexed",
-                  R"({"id":"x1","name":"Zanzibar Lamp","category":"home","brand":"Oak","price":1})");
+  auto res =
+      post(kRecords + "?wait=indexed",
+           R"({"id":"x1","name":"Zanzibar Lamp","category":"home","brand":"Oak","price":1})");
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(res.body, R"({"id":"x1","seq":1,"indexed":true})");
   auto found = get("/search?q=zanzibar");
@@ -64,17 +65,22 @@ TEST_F(SearchTest, FullSearchReturnsHitsFacetsAndHighlights) {
   auto res = get("/v1/collections/products/search?q=headphones&highlight=name&facets=category");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_NE(res.body.find(R"("hits":[{"id":"e2","score":)"), std::string::npos) << res.body;
-  EXPECT_NE(res.body.find(R"("document":{"id":"e2","name":"Wireless Headphones")"), std::string::npos);
-  EXPECT_NE(res.body.find(R"("highlights":{"name":"Wireless <mark>Headphones</mark>"})"), std::string::npos)
+  EXPECT_NE(res.body.find(R"("document":{"id":"e2","name":"Wireless Headphones")"),
+            std::string::npos);
+  EXPECT_NE(res.body.find(R"("highlights":{"name":"Wireless <mark>Headphones</mark>"})"),
+            std::string::npos)
       << res.body;
-  EXPECT_NE(res.body.find(R"("facets":{"category":[{"value":"electronics","count":1}]})"), std::string::npos);
+  EXPECT_NE(res.body.find(R"("facets":{"category":[{"value":"electronics","count":1}]})"),
+            std::string::npos);
 }
 
 TEST_F(SearchTest, FilterSortAndPaging) {
   start();
   load();
-  auto res = get("/v1/collections/products/search?q=*&filter=price%20%3C%20100%20AND%20category%20IN%20%5Belectronics%2C%20home%5D"
-                 "&sort=price:desc&per_page=1&page=2");
+  auto res =
+      get("/v1/collections/products/"
+          "search?q=*&filter=price%20%3C%20100%20AND%20category%20IN%20%5Belectronics%2C%20home%5D"
+          "&sort=price:desc&per_page=1&page=2");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_NE(res.body.find(R"("found":2,"page":2,"per_page":1)"), std::string::npos) << res.body;
   EXPECT_NE(res.body.find(R"("hits":[{"id":"e1")"), std::string::npos) << res.body;
@@ -102,7 +108,8 @@ TEST_F(SearchTest, BadParametersAre400WithThePosition) {
   for (const auto& c : cases) {
     auto res = get("/v1/collections/products/search?" + c.query);
     EXPECT_EQ(res.status, 400) << c.query << " -> " << res.body;
-    EXPECT_NE(res.body.find("\"code\":\"" + c.code + "\""), std::string::npos) << c.query << " -> " << res.body;
+    EXPECT_NE(res.body.find("\"code\":\"" + c.code + "\""), std::string::npos)
+        << c.query << " -> " << res.body;
     EXPECT_NE(res.body.find(c.detail), std::string::npos) << c.query << " -> " << res.body;
   }
   EXPECT_EQ(get("/v1/collections/nope/search?q=*").status, 404);

@@ -22,8 +22,10 @@ constexpr std::size_t kMaxTermsScanned = 50000;         // vocabulary read per w
 int edit_distance(std::string_view a, std::string_view b, int cap) {
   if (std::abs(static_cast<int>(a.size()) - static_cast<int>(b.size())) > cap) return cap + 1;
   std::vector<std::vector<int>> d(a.size() + 1, std::vector<int>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<int>(i);
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<int>(j);
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = static_cast<int>(i);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = static_cast<int>(j);
   for (std::size_t i = 1; i <= a.size(); ++i) {
     int row_min = cap + 1;
     for (std::size_t j = 1; j <= b.size(); ++j) {
@@ -50,15 +52,17 @@ std::vector<std::string> spellings(const Xapian::Database& db, const std::string
   std::vector<std::pair<Xapian::doccount, std::string>> found;
   std::string start = prefix + term.substr(0, 1);
   std::size_t scanned = 0;
-  for (auto it = db.allterms_begin(start); it != db.allterms_end(start) && scanned < kMaxTermsScanned;
-       ++it, ++scanned) {
+  for (auto it = db.allterms_begin(start);
+       it != db.allterms_end(start) && scanned < kMaxTermsScanned; ++it, ++scanned) {
     if ((*it).compare(0, start.size(), start) != 0) break;
     std::string candidate = (*it).substr(prefix.size());
-    if (edit_distance(term, candidate, budget) <= budget) found.emplace_back(it.get_termfreq(), *it);
+    if (edit_distance(term, candidate, budget) <= budget)
+      found.emplace_back(it.get_termfreq(), *it);
   }
   std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first > b.first; });
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < found.size() && i < kMaxTypoCandidates; ++i) out.push_back(found[i].second);
+  for (std::size_t i = 0; i < found.size() && i < kMaxTypoCandidates; ++i)
+    out.push_back(found[i].second);
   return out;
 }
 
@@ -100,17 +104,19 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
 Xapian::Query phrase_query(const std::vector<std::string>& words, const TextOptions& o) {
   std::vector<std::string> tokens;
   for (const auto& w : words) {
-    for (auto& t : tokenize(w)) tokens.push_back(std::move(t));
+    for (auto& t : tokenize(w))
+      tokens.push_back(std::move(t));
   }
   std::vector<Xapian::Query> plain(tokens.begin(), tokens.end());
-  Xapian::Query phrase = plain.size() == 1
-                             ? plain[0]
-                             : Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size());
+  Xapian::Query phrase = plain.size() == 1 ? plain[0]
+                                           : Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(),
+                                                           plain.end(), plain.size());
   if (o.prefixes.size() == 1 && o.prefixes[0].empty()) return phrase;
   std::vector<Xapian::Query> in_fields{phrase};
   for (const auto& t : tokens) {
     std::vector<Xapian::Query> any;
-    for (const auto& p : o.prefixes) any.emplace_back(p + t);
+    for (const auto& p : o.prefixes)
+      any.emplace_back(p + t);
     in_fields.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
   }
   return Xapian::Query(Xapian::Query::OP_AND, in_fields.begin(), in_fields.end());
@@ -146,12 +152,16 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
       required.push_back(phrase_query({q.words[i].text}, o));  // "usb-c" is the phrase usb c
     }
   }
-  for (const auto& p : q.phrases) required.push_back(phrase_query(p.words, o));
-  Xapian::Query all = required.empty() ? Xapian::Query::MatchAll
-                                       : Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
+  for (const auto& p : q.phrases)
+    required.push_back(phrase_query(p.words, o));
+  Xapian::Query all = required.empty()
+                          ? Xapian::Query::MatchAll
+                          : Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
   std::vector<Xapian::Query> excluded;
-  for (const auto& w : q.excluded) excluded.push_back(phrase_query({w}, o));
-  for (const auto& p : q.excluded_phrases) excluded.push_back(phrase_query(p.words, o));
+  for (const auto& w : q.excluded)
+    excluded.push_back(phrase_query({w}, o));
+  for (const auto& p : q.excluded_phrases)
+    excluded.push_back(phrase_query(p.words, o));
   if (excluded.empty()) return all;
   return Xapian::Query(Xapian::Query::OP_AND_NOT, all,
                        Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end()));

@@ -16,7 +16,9 @@ using core::invalid_argument;
 using query::CompareOp;
 using schema::FieldType;
 
-std::string at(std::size_t position) { return " at position " + std::to_string(position); }
+std::string at(std::size_t position) {
+  return " at position " + std::to_string(position);
+}
 
 struct Field {
   const schema::FieldSpec* spec;
@@ -28,8 +30,10 @@ core::Result<Field> lookup(const schema::Collection& c, const std::string& name,
   if (i < 0) return fail(invalid_argument("unknown field '" + name + "'" + at(pos)));
   const auto& f = c.fields[static_cast<std::size_t>(i)];
   if (f.type == FieldType::kText) {
-    return fail(invalid_argument("field '" + name + "' is text and cannot be filtered; filter on "
-                                 "keyword, number, bool or timestamp fields" + at(pos)));
+    return fail(invalid_argument("field '" + name +
+                                 "' is text and cannot be filtered; filter on "
+                                 "keyword, number, bool or timestamp fields" +
+                                 at(pos)));
   }
   return Field{&f, static_cast<std::size_t>(i)};
 }
@@ -42,12 +46,14 @@ bool is_ordered(FieldType t) {
 core::Result<double> number(const Field& f, const query::Literal& v) {
   if (f.spec->type == FieldType::kTimestamp) {
     if (auto ms = core::parse_rfc3339_ms(v.text)) return static_cast<double>(*ms);
-    return fail(invalid_argument(f.spec->name + ": '" + v.text + "' is not an RFC 3339 timestamp" + at(v.position)));
+    return fail(invalid_argument(f.spec->name + ": '" + v.text + "' is not an RFC 3339 timestamp" +
+                                 at(v.position)));
   }
   double d = 0;
   auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
   if (ec != std::errc() || end != v.text.data() + v.text.size() || !std::isfinite(d)) {
-    return fail(invalid_argument(f.spec->name + ": '" + v.text + "' is not a number" + at(v.position)));
+    return fail(
+        invalid_argument(f.spec->name + ": '" + v.text + "' is not a number" + at(v.position)));
   }
   return d;
 }
@@ -59,7 +65,8 @@ core::Result<Xapian::Query> equals(const Field& f, const query::Literal& v) {
     case FieldType::kKeywordArray: return Xapian::Query(keyword_term(prefix, v.text));
     case FieldType::kBool:
       if (v.text != "true" && v.text != "false") {
-        return fail(invalid_argument(f.spec->name + ": expected true or false, got '" + v.text + "'" + at(v.position)));
+        return fail(invalid_argument(f.spec->name + ": expected true or false, got '" + v.text +
+                                     "'" + at(v.position)));
       }
       return Xapian::Query(prefix + v.text);
     default: {
@@ -75,7 +82,8 @@ core::Result<Xapian::Query> equals(const Field& f, const query::Literal& v) {
 core::Result<std::string> bound(const Field& f, const query::Literal& v, std::size_t op_pos) {
   if (f.spec->type == FieldType::kKeyword) return v.text;
   if (!is_ordered(f.spec->type)) {
-    return fail(invalid_argument("field '" + f.spec->name + "' (" + std::string(schema::type_name(f.spec->type)) +
+    return fail(invalid_argument("field '" + f.spec->name + "' (" +
+                                 std::string(schema::type_name(f.spec->type)) +
                                  ") has no order; use = or IN" + at(op_pos)));
   }
   auto n = number(f, v);
@@ -101,8 +109,9 @@ core::Result<Xapian::Query> comparison(const query::Comparison& c, const schema:
   std::string edge = *b;
   if (c.op == CompareOp::kLt || c.op == CompareOp::kGt) {  // strict: exclude the bound itself
     Xapian::Query at_bound(Xapian::Query::OP_VALUE_RANGE, slot, edge, edge);
-    Xapian::Query side = c.op == CompareOp::kLt ? Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, edge)
-                                                : Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, edge);
+    Xapian::Query side = c.op == CompareOp::kLt
+                             ? Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, edge)
+                             : Xapian::Query(Xapian::Query::OP_VALUE_GE, slot, edge);
     return Xapian::Query(Xapian::Query::OP_AND_NOT, side, at_bound);
   }
   return c.op == CompareOp::kLe ? Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, edge)
@@ -133,7 +142,8 @@ core::Result<Xapian::Query> range(const query::Range& r, const schema::Collectio
 
 }  // namespace
 
-core::Result<Xapian::Query> compile_filter(const query::Filter& filter, const schema::Collection& c) {
+core::Result<Xapian::Query> compile_filter(const query::Filter& filter,
+                                           const schema::Collection& c) {
   return std::visit(
       [&](const auto& node) -> core::Result<Xapian::Query> {
         using T = std::decay_t<decltype(node)>;

@@ -31,7 +31,7 @@ struct XapianSearch::Index {
   std::atomic<std::uint64_t> generation{0};  // bumped after every commit
   std::mutex readers_mutex;                  // guards idle
   std::vector<std::unique_ptr<Reader>> idle;
-  std::string language;                      // for each shard's and reader's own stemmer
+  std::string language;  // for each shard's and reader's own stemmer
 
   std::unique_ptr<Reader> acquire();
   void release(std::unique_ptr<Reader> r);

@@ -20,9 +20,11 @@ using simdjson::dom::element;
 std::string slot_value(const schema::FieldSpec& f, element value) {
   using schema::FieldType;
   switch (f.type) {
-    case FieldType::kInt: return Xapian::sortable_serialise(static_cast<double>(value.get_int64().value_unsafe()));
+    case FieldType::kInt:
+      return Xapian::sortable_serialise(static_cast<double>(value.get_int64().value_unsafe()));
     case FieldType::kFloat: return Xapian::sortable_serialise(value.get_double().value_unsafe());
-    case FieldType::kBool: return Xapian::sortable_serialise(value.get_bool().value_unsafe() ? 1 : 0);
+    case FieldType::kBool:
+      return Xapian::sortable_serialise(value.get_bool().value_unsafe() ? 1 : 0);
     case FieldType::kTimestamp: {
       auto ms = core::parse_rfc3339_ms(value.get_string().value_unsafe());
       return ms ? Xapian::sortable_serialise(static_cast<double>(*ms)) : std::string();
@@ -46,7 +48,8 @@ std::string slot_value(const schema::FieldSpec& f, element value) {
 // Text goes in twice: unprefixed with positions (queries over every field, phrases) and under the
 // field's prefix without positions (query_by; phrases there also check the unprefixed positions).
 // Positions are the costly part of indexing, so they are kept once.
-void index_text(Xapian::TermGenerator& g, std::string_view text, const std::string& prefix, double weight) {
+void index_text(Xapian::TermGenerator& g, std::string_view text, const std::string& prefix,
+                double weight) {
   auto wdf = static_cast<Xapian::termcount>(std::max(1.0, std::round(weight)));
   std::string t(text);
   g.index_text_without_positions(t, wdf, prefix);
@@ -71,7 +74,8 @@ void index_field(Xapian::Document& doc, Xapian::TermGenerator& g, const schema::
     if (f.type == FieldType::kKeyword) {
       add(value.get_string().value_unsafe());
     } else if (!value.get_array().get(list)) {
-      for (element e : list) add(e.get_string().value_unsafe());
+      for (element e : list)
+        add(e.get_string().value_unsafe());
     }
   } else if (f.type == FieldType::kBool) {
     doc.add_boolean_term(kprefix + (value.get_bool().value_unsafe() ? "true" : "false"));
@@ -93,9 +97,15 @@ std::string id_term(std::string_view id) {
   return term.append(id.substr(0, 200)).append("#").append(hex);
 }
 
-std::string text_prefix(std::size_t i) { return "XT" + std::to_string(i) + ":"; }
-std::string keyword_prefix(std::size_t i) { return "XK" + std::to_string(i) + ":"; }
-Xapian::valueno slot_of(std::size_t i) { return static_cast<Xapian::valueno>(i + 1); }
+std::string text_prefix(std::size_t i) {
+  return "XT" + std::to_string(i) + ":";
+}
+std::string keyword_prefix(std::size_t i) {
+  return "XK" + std::to_string(i) + ":";
+}
+Xapian::valueno slot_of(std::size_t i) {
+  return static_cast<Xapian::valueno>(i + 1);
+}
 
 int field_index(const schema::Collection& c, std::string_view name) {
   for (std::size_t i = 0; i < c.fields.size(); ++i) {

@@ -14,10 +14,10 @@
 
 namespace tandem::search::xapian_backend {
 
-inline constexpr Xapian::valueno kSeqSlot = 0;     // the record's version (sortable seq)
+inline constexpr Xapian::valueno kSeqSlot = 0;          // the record's version (sortable seq)
 inline constexpr Xapian::valueno kIdSlot = 0xfffffff0;  // the record id, for hits
-inline constexpr std::string_view kIdPrefix = "Q";  // unique id term: "Q" + id
-inline constexpr char kListSeparator = '\x1f';      // between keyword[] values in one slot
+inline constexpr std::string_view kIdPrefix = "Q";      // unique id term: "Q" + id
+inline constexpr char kListSeparator = '\x1f';          // between keyword[] values in one slot
 
 // The unique term of a record id: "Q" + id, or for ids too long for a Xapian term, "Q" + their
 // first 200 bytes + "#" + a 64-bit FNV-1a hash of the whole id.

@@ -36,7 +36,8 @@ class FacetSpy final : public Xapian::MatchSpy {
       return;
     }
     std::size_t start = 0;
-    for (std::size_t sep; (sep = v.find(kListSeparator, start)) != std::string::npos; start = sep + 1) {
+    for (std::size_t sep; (sep = v.find(kListSeparator, start)) != std::string::npos;
+         start = sep + 1) {
       ++counts_[v.substr(start, sep - start)];
     }
     ++counts_[v.substr(start)];
@@ -44,7 +45,8 @@ class FacetSpy final : public Xapian::MatchSpy {
 
   std::vector<FacetValue> top(std::size_t n) const {
     std::vector<FacetValue> out;
-    for (const auto& [value, count] : counts_) out.push_back({display(value), count});
+    for (const auto& [value, count] : counts_)
+      out.push_back({display(value), count});
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
       return a.count != b.count ? a.count > b.count : a.value < b.value;
     });
@@ -93,9 +95,12 @@ core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys
       break;  // keys after relevance would never decide anything
     }
     int i = field_index(*r.collection, key.field);
-    if (i < 0) return invalid_argument("sort: unknown field '" + key.field + "' at position " + std::to_string(key.position));
+    if (i < 0)
+      return invalid_argument("sort: unknown field '" + key.field + "' at position " +
+                              std::to_string(key.position));
     if (!r.collection->fields[static_cast<std::size_t>(i)].sort) {
-      return invalid_argument("sort: field '" + key.field + "' is not sortable (declare it with \"sort\": true) at position " +
+      return invalid_argument("sort: field '" + key.field +
+                              "' is not sortable (declare it with \"sort\": true) at position " +
                               std::to_string(key.position));
     }
     keys.add_value(slot_of(static_cast<std::size_t>(i)), key.descending,
@@ -107,7 +112,8 @@ core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys
       const auto& key = r.sort[k];
       int i = field_index(*r.collection, key.field);
       if (i < 0 || !r.collection->fields[static_cast<std::size_t>(i)].sort) {
-        return invalid_argument("sort: field '" + key.field + "' is not sortable at position " + std::to_string(key.position));
+        return invalid_argument("sort: field '" + key.field + "' is not sortable at position " +
+                                std::to_string(key.position));
       }
       keys.add_value(slot_of(static_cast<std::size_t>(i)), key.descending,
                      key.descending ? std::string() : std::string(8, '\xff'));
@@ -121,13 +127,15 @@ core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys
 }
 
 core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire& enquire,
-                                                                 const SearchRequest& r) {
+                                                                const SearchRequest& r) {
   std::vector<std::unique_ptr<FacetSpy>> spies;
   for (const auto& name : r.facets) {
     int i = field_index(*r.collection, name);
     if (i < 0) return fail(invalid_argument("facets: unknown field '" + name + "'"));
     const auto& f = r.collection->fields[static_cast<std::size_t>(i)];
-    if (!f.facet) return fail(invalid_argument("facets: field '" + name + "' is not a facet (declare it with \"facet\": true)"));
+    if (!f.facet)
+      return fail(invalid_argument("facets: field '" + name +
+                                   "' is not a facet (declare it with \"facet\": true)"));
     spies.push_back(std::make_unique<FacetSpy>(slot_of(static_cast<std::size_t>(i)), f.type));
     enquire.add_matchspy(spies.back().get());
   }
@@ -156,8 +164,9 @@ std::vector<std::pair<std::string, std::string>> highlights(const Xapian::MSet& 
   for (const auto& name : r.highlight) {
     std::string_view text;
     if (doc[name].get_string().get(text)) continue;
-    std::string snippet = mset.snippet(std::string(text), 200, stem,
-                                       Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH, "<mark>", "</mark>", "…");
+    std::string snippet =
+        mset.snippet(std::string(text), 200, stem, Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
+                     "<mark>", "</mark>", "…");
     if (!snippet.empty()) out.emplace_back(name, std::move(snippet));
   }
   return out;
@@ -199,7 +208,8 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
                                 static_cast<Xapian::doccount>(r.per_page), check);
         // Nothing matched all words: retry without the last one (never below one word).
         if (mset.get_matches_estimated() > 0 || options.keep_words <= 1 || r.text.match_all) break;
-        result.dropped_words.insert(result.dropped_words.begin(), r.text.words[options.keep_words - 1].text);
+        result.dropped_words.insert(result.dropped_words.begin(),
+                                    r.text.words[options.keep_words - 1].text);
       }
       if (mset.get_matches_estimated() == 0) result.dropped_words.clear();
       result.found = mset.get_matches_estimated();
@@ -222,7 +232,8 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       (*index)->release(std::move(reader));
       if (attempt >= 2) return fail(core::unavailable("the index kept changing during the search"));
     } catch (const Xapian::Error& e) {
-      return fail(core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));
+      return fail(
+          core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));
     }
   }
 }

@@ -66,7 +66,8 @@ std::vector<store::Rejection> XapianSearch::Index::apply_shard(
     std::string term = id_term(ch->id);
     auto postings = shard.db.postlist_begin(term);
     if (postings != shard.db.postlist_end(term)) {
-      auto held = Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
+      auto held =
+          Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
       if (held >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
     }
     if (ch->op == store::ChangeOp::kDelete) {
@@ -92,11 +93,13 @@ core::Result<std::unique_ptr<XapianSearch>> XapianSearch::open(XapianOptions opt
   try {
     Xapian::Stem check(options.language);
   } catch (const Xapian::Error&) {
-    return core::fail(core::invalid_argument("search.language: unknown language '" + options.language + "'"));
+    return core::fail(
+        core::invalid_argument("search.language: unknown language '" + options.language + "'"));
   }
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
-  if (ec) return core::fail(core::unavailable("cannot create " + options.dir + ": " + ec.message()));
+  if (ec)
+    return core::fail(core::unavailable("cannot create " + options.dir + ": " + ec.message()));
   if (options.shards == 0) options.shards = 1;
   return std::unique_ptr<XapianSearch>(new XapianSearch(std::move(options)));
 }
@@ -115,10 +118,10 @@ core::Result<std::shared_ptr<XapianSearch::Index>> XapianSearch::index_for(const
   if (ec) return core::fail(core::unavailable("cannot create " + dir + ": " + ec.message()));
   try {
     for (std::size_t i = 0; i < options_.shards; ++i) {
-      auto shard = std::make_unique<Index::Shard>(Index::Shard{
-          Xapian::WritableDatabase(dir + "/shard-" + std::to_string(i),
-                                   Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC),
-          Xapian::TermGenerator()});
+      auto shard = std::make_unique<Index::Shard>(
+          Index::Shard{Xapian::WritableDatabase(dir + "/shard-" + std::to_string(i),
+                                                Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC),
+                       Xapian::TermGenerator()});
       shard->generator.set_stemmer(Xapian::Stem(options_.language));
       shard->generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
       index->shards.push_back(std::move(shard));
@@ -142,11 +145,13 @@ core::Status XapianSearch::drop(const std::string& collection) {
   index.reset();  // writers close (readers in use keep their open files)
   std::error_code ec;
   std::filesystem::remove_all(options_.dir + "/" + collection, ec);
-  if (ec) return core::unavailable("cannot remove the index of " + collection + ": " + ec.message());
+  if (ec)
+    return core::unavailable("cannot remove the index of " + collection + ": " + ec.message());
   return {};
 }
 
-core::Result<std::vector<store::Rejection>> XapianSearch::apply(std::span<const store::Change> changes) {
+core::Result<std::vector<store::Rejection>> XapianSearch::apply(
+    std::span<const store::Change> changes) {
   std::vector<store::Rejection> rejected;
   std::map<std::string, std::vector<const store::Change*>> pending;
   auto flush = [&]() -> core::Status {
@@ -156,7 +161,8 @@ core::Result<std::vector<store::Rejection>> XapianSearch::apply(std::span<const 
       auto index = index_for(name, true);
       if (!index) return index.error();
       std::vector<std::vector<const store::Change*>> by_shard((*index)->shards.size());
-      for (const auto* ch : list) by_shard[shard_of(ch->id, by_shard.size())].push_back(ch);
+      for (const auto* ch : list)
+        by_shard[shard_of(ch->id, by_shard.size())].push_back(ch);
       std::vector<std::future<std::vector<store::Rejection>>> work;
       for (std::size_t s = 0; s < by_shard.size(); ++s) {
         if (by_shard[s].empty()) continue;

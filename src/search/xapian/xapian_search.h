@@ -18,8 +18,8 @@
 namespace tandem::search {
 
 struct XapianOptions {
-  std::string dir;           // index root; one subdirectory per collection
-  std::size_t shards = 2;    // writers per collection
+  std::string dir;                   // index root; one subdirectory per collection
+  std::size_t shards = 2;            // writers per collection
   std::string language = "english";  // stemmer
   // The schema of a collection by name, or null when it no longer exists.
   std::function<std::shared_ptr<const schema::Collection>(std::string_view)> collection;
@@ -33,7 +33,8 @@ class XapianSearch final : public SearchBackend {
   ~XapianSearch() override;
 
   std::string_view name() const override { return "xapian"; }
-  core::Result<std::vector<store::Rejection>> apply(std::span<const store::Change> changes) override;
+  core::Result<std::vector<store::Rejection>> apply(
+      std::span<const store::Change> changes) override;
   std::uint64_t visible_seq() const override { return visible_seq_.load(); }
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
@@ -50,7 +51,7 @@ class XapianSearch final : public SearchBackend {
   core::Status drop(const std::string& collection);
 
   XapianOptions options_;
-  std::mutex mutex_;                                             // guards indexes_
+  std::mutex mutex_;  // guards indexes_
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
   std::atomic<std::uint64_t> visible_seq_{0};
 };

@@ -1,10 +1,11 @@
 #include "obs/log.h"
-#include "support/log_sinks.h"
 
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <vector>
+
+#include "support/log_sinks.h"
 
 namespace tandem::obs {
 namespace {

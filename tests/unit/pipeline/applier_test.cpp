@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "support/log_sinks.h"
-
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -21,6 +19,7 @@
 #include "pipeline/pipeline.h"
 #include "schema/collection.h"
 #include "store/store.h"
+#include "support/log_sinks.h"
 #include "support/temp_dir.h"
 
 namespace tandem::pipeline {
@@ -179,7 +178,8 @@ class ApplierTest : public ::testing::Test {
 
   testing::TempDir dir_;
   core::FakeClock clock_{kStart};
-  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson, std::make_shared<testing::DiscardingSink>()};
+  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson,
+                   std::make_shared<testing::DiscardingSink>()};
   std::shared_ptr<const schema::Collection> products_ =
       std::make_shared<const schema::Collection>(schema::products_collection());
   std::unique_ptr<store::Store> store_;

@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "support/log_sinks.h"
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,6 +20,7 @@
 #include "core/clock.h"
 #include "obs/log.h"
 #include "store/store.h"
+#include "support/log_sinks.h"
 #include "support/temp_dir.h"
 
 namespace tandem::scheduler {
@@ -133,7 +132,8 @@ class JobRunnerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   core::FakeClock clock_{kStart};
-  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson, std::make_shared<testing::DiscardingSink>()};
+  obs::Logger log_{obs::Level::kTrace, obs::Format::kJson,
+                   std::make_shared<testing::DiscardingSink>()};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<JobRunner> runner_;
   std::atomic<int> runs_started_{0};

@@ -64,7 +64,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadSchema{R"({"name":"x","fields":[{"name":"a","type":"text","colour":1}]})",
                   "unknown or mistyped property 'colour'"},
         BadSchema{R"({"name":"x","fields":[{"name":"a-b","type":"text"}]})", "field 'a-b'"},
-        BadSchema{R"({"name":"x","fields":[{"name":"to","type":"text"}]})", "is a filter keyword"}));
+        BadSchema{R"({"name":"x","fields":[{"name":"to","type":"text"}]})",
+                  "is a filter keyword"}));
 
 }  // namespace
 }  // namespace tandem::schema

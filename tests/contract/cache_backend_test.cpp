@@ -1,0 +1,171 @@
+// The CacheBackend contract: every backend runs this suite (memory always; Redis in its own
+// issue, when its URL is set). Time is a FakeClock where the backend lets us inject one.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+#include "cache/memory/memory_cache.h"
+
+namespace tandem::cache {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct CacheFactory {
+  std::string name;
+  std::function<std::unique_ptr<CacheBackend>(const core::Clock&, std::uint64_t max_bytes)> make;
+  bool fake_time = true;  // honours the FakeClock (TTL tests)
+};
+
+class CacheContract : public ::testing::TestWithParam<CacheFactory> {
+ protected:
+  std::unique_ptr<CacheBackend> make(std::uint64_t max_bytes = 1 << 20) {
+    return GetParam().make(clock_, max_bytes);
+  }
+  std::optional<CacheEntry> get(CacheBackend& c, const std::string& key) {
+    auto r = c.get(key);
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? *r : std::nullopt;
+  }
+  core::FakeClock clock_;
+};
+
+TEST_P(CacheContract, SetThenGet) {
+  auto c = make();
+  EXPECT_FALSE(get(*c, "k"));
+  ASSERT_TRUE(c->set("k", R"({"price":19.99})", 3, 0ms).is_ok());
+  auto e = get(*c, "k");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->value, R"({"price":19.99})");
+  EXPECT_EQ(e->version, 3u);
+}
+
+TEST_P(CacheContract, AnOlderVersionNeverReplacesANewerOne) {
+  auto c = make();
+  ASSERT_TRUE(c->set("k", "v5", 5, 0ms).is_ok());
+  ASSERT_TRUE(c->set("k", "v4", 4, 0ms).is_ok());
+  EXPECT_EQ(get(*c, "k")->value, "v5");
+  ASSERT_TRUE(c->set("k", "v6", 6, 0ms).is_ok());
+  EXPECT_EQ(get(*c, "k")->value, "v6");
+  ASSERT_TRUE(c->set("k", "v6b", 6, 0ms).is_ok());  // same version: the latest write wins
+  EXPECT_EQ(get(*c, "k")->value, "v6b");
+}
+
+TEST_P(CacheContract, RemoveHonoursVersionsAndBlocksOlderWrites) {
+  auto c = make();
+  ASSERT_TRUE(c->set("k", "v5", 5, 0ms).is_ok());
+  ASSERT_TRUE(c->remove("k", 4).is_ok());  // older removal: ignored
+  EXPECT_TRUE(get(*c, "k"));
+  ASSERT_TRUE(c->remove("k", 7).is_ok());
+  EXPECT_FALSE(get(*c, "k"));
+  ASSERT_TRUE(c->set("k", "v6", 6, 0ms).is_ok());  // a late write from before the delete
+  EXPECT_FALSE(get(*c, "k"));
+  ASSERT_TRUE(c->set("k", "v8", 8, 0ms).is_ok());  // a write after the delete
+  EXPECT_EQ(get(*c, "k")->value, "v8");
+}
+
+TEST_P(CacheContract, EntriesExpireAfterTheirTtl) {
+  if (!GetParam().fake_time) GTEST_SKIP() << "backend keeps its own time";
+  auto c = make();
+  ASSERT_TRUE(c->set("short", "s", 1, 1000ms).is_ok());
+  ASSERT_TRUE(c->set("long", "l", 1, 0ms).is_ok());  // default TTL: one hour
+  clock_.advance(800ms);                             // within the ±10% jitter of 1 s
+  EXPECT_TRUE(get(*c, "short"));
+  clock_.advance(400ms);  // 1.2 s: past any jitter
+  EXPECT_FALSE(get(*c, "short"));
+  EXPECT_TRUE(get(*c, "long"));
+  clock_.advance(2h);
+  EXPECT_FALSE(get(*c, "long"));
+}
+
+TEST_P(CacheContract, TtlsAreJittered) {
+  if (!GetParam().fake_time) GTEST_SKIP() << "backend keeps its own time";
+  auto c = make();
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(c->set("k" + std::to_string(i), "v", 1, 10000ms).is_ok());
+  clock_.advance(10000ms);
+  int alive = 0;
+  for (int i = 0; i < 200; ++i)
+    alive += get(*c, "k" + std::to_string(i)) ? 1 : 0;
+  EXPECT_GT(alive, 20);   // some live a little longer than the nominal TTL...
+  EXPECT_LT(alive, 180);  // ...and some a little shorter: they do not all expire together
+}
+
+TEST_P(CacheContract, EvictsLeastRecentlyUsedWhenOverBytes) {
+  auto c = make(64 * 1024);
+  std::string value(1000, 'x');
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(c->set("k" + std::to_string(i), value, 1, 0ms).is_ok());
+    (void)get(*c, "k0");  // keep k0 hot
+  }
+  auto stats = c->stats();
+  EXPECT_LE(stats.bytes, 64u * 1024);
+  EXPECT_GT(stats.evictions, 100u);
+  EXPECT_TRUE(get(*c, "k0"));    // recently used: kept
+  EXPECT_FALSE(get(*c, "k1"));   // cold: evicted
+  EXPECT_TRUE(get(*c, "k199"));  // newest: kept
+}
+
+TEST_P(CacheContract, MultiGetAnswersInOrder) {
+  auto c = make();
+  ASSERT_TRUE(c->set("a", "1", 1, 0ms).is_ok());
+  ASSERT_TRUE(c->set("c", "3", 1, 0ms).is_ok());
+  std::vector<std::string> keys{"a", "b", "c"};
+  auto r = c->get_many(keys);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0]->value, "1");
+  EXPECT_FALSE((*r)[1]);
+  EXPECT_EQ((*r)[2]->value, "3");
+}
+
+TEST_P(CacheContract, StatsCountHitsMissesAndEntries) {
+  auto c = make();
+  ASSERT_TRUE(c->set("a", "1", 1, 0ms).is_ok());
+  (void)get(*c, "a");
+  (void)get(*c, "a");
+  (void)get(*c, "nope");
+  auto s = c->stats();
+  EXPECT_EQ(s.hits, 2u);
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.entries, 1u);
+  EXPECT_GT(s.bytes, 2u);
+}
+
+TEST_P(CacheContract, ConcurrentReadersAndWritersKeepTheNewestVersion) {
+  auto c = make();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::uint64_t v = 1; v <= 2000; ++v) {
+        std::string key = "k" + std::to_string(v % 16);
+        (void)c->set(key, std::to_string(v), v, 0ms);
+        if (t % 2 == 0) (void)c->get(key);
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  for (int k = 0; k < 16; ++k) {
+    auto e = get(*c, "k" + std::to_string(k));
+    ASSERT_TRUE(e);
+    // The highest version written for key k is the largest v <= 2000 with v % 16 == k.
+    std::uint64_t newest = 2000 - ((2000 - static_cast<std::uint64_t>(k)) % 16);
+    EXPECT_EQ(e->version, newest);
+    EXPECT_EQ(e->value, std::to_string(newest));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, CacheContract,
+    ::testing::Values(CacheFactory{
+        "memory",
+        [](const core::Clock& clock, std::uint64_t max_bytes) -> std::unique_ptr<CacheBackend> {
+          return std::make_unique<MemoryCache>(
+              MemoryCacheOptions{.max_bytes = max_bytes, .shards = 4, .clock = &clock, .seed = 7});
+        }}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace tandem::cache
