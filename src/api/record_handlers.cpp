@@ -159,16 +159,45 @@ void write_record(Request& req, Responder respond, RecordContext& ctx, store::Ac
   submit(ctx, std::move(ingest), *wait, std::move(respond));
 }
 
-Response get_record(Request& req, RecordContext& ctx) {
-  std::string c = collection_param(req);
+// Looks a record up through the cache; answers the error, or nullopt and fills `out`.
+static std::optional<Response> lookup(RecordContext& ctx, const std::string& c,
+                                      const std::string& id, pipeline::Lookup& out) {
   if (!ctx.catalog.find(c))
     return error_response(core::not_found("no collection named '" + c + "'"));
-  std::string_view id = req.param("id").value_or("");
-  auto doc = ctx.store.get(c, id);
-  if (!doc) return failure_response(doc.error());
-  if (!*doc) return error_response(core::not_found("no record with id '" + std::string(id) + "'"));
-  Response res{.body = std::move((*doc)->body)};
-  res.headers.emplace_back("ETag", "\"" + std::to_string((*doc)->seq) + "\"");
+  if (auto st = schema::RecordParser::check_id(id); !st.is_ok()) return error_response(st);
+  auto found = ctx.reads.get(c, id);
+  if (!found) return failure_response(found.error());
+  out = std::move(*found);
+  if (!out.body) {
+    Response res = error_response(core::not_found("no record with id '" + id + "'"));
+    res.headers.emplace_back("X-Cache", out.from_cache ? "hit" : "miss");
+    return res;
+  }
+  return std::nullopt;
+}
+
+Response get_record(Request& req, RecordContext& ctx) {
+  pipeline::Lookup found;
+  if (auto problem =
+          lookup(ctx, collection_param(req), std::string(req.param("id").value_or("")), found)) {
+    return std::move(*problem);
+  }
+  Response res{.body = std::move(*found.body)};
+  res.headers.emplace_back("ETag", "\"" + std::to_string(found.version) + "\"");
+  res.headers.emplace_back("X-Cache", found.from_cache ? "hit" : "miss");
+  return res;
+}
+
+Response get_cached(Request& req, RecordContext& ctx) {
+  auto id = req.query_param("id");
+  if (!id) return error_response(core::invalid_argument("id: required (/cache?id=...)"));
+  pipeline::Lookup found;
+  if (auto problem = lookup(ctx, ctx.default_collection, *id, found)) return std::move(*problem);
+  json::Writer w;
+  w.begin_object().field("id", *id).field("source", found.from_cache ? "cache" : "store");
+  w.field("version", found.version).key("document").raw(*found.body).end_object();
+  Response res{.body = w.take()};
+  res.headers.emplace_back("X-Cache", found.from_cache ? "hit" : "miss");
   return res;
 }
 
@@ -222,6 +251,7 @@ void add_record_routes(Router& router, RecordContext& ctx) {
   router.add_async(Method::kPost, records,
                    [&ctx](Request& r, Responder d) { post_records(r, std::move(d), ctx); });
   router.add(Method::kGet, record, [&ctx](Request& r) { return get_record(r, ctx); });
+  router.add(Method::kGet, "/cache", [&ctx](Request& r) { return get_cached(r, ctx); });
   router.add_async(Method::kPut, record, [&ctx](Request& r, Responder d) {
     write_record(r, std::move(d), ctx, store::Action::kUpsert);
   });

@@ -3,10 +3,13 @@
 // Depends on core, json, schema, store, pipeline.
 #pragma once
 
+#include <string>
+
 #include "api/router.h"
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/read_through.h"
 #include "store/store.h"
 
 namespace tandem::api {
@@ -17,15 +20,21 @@ struct RecordContext {
   pipeline::Catalog& catalog;
   store::Store& store;
   pipeline::Pipeline& pipeline;                   // for ?wait=indexed
+  pipeline::ReadThrough& reads;                   // by-id reads through the cache
   std::chrono::milliseconds wait_timeout{10000};  // longest ?wait=indexed
+  std::string default_collection = "products";    // of the demo's /cache endpoint
 };
 
 // POST /v1/collections/{c}/records?action=upsert|create|update|delete[&wait=indexed]
 // With wait=indexed the answer comes once every accepted record is searchable, or after
 // wait_timeout with "indexed": false.
 void post_records(Request& req, Responder respond, RecordContext& ctx);
-// GET /v1/collections/{c}/records/{id}
+// GET /v1/collections/{c}/records/{id}: the record as stored, through the cache;
+// X-Cache: hit|miss, ETag: "<seq>".
 Response get_record(Request& req, RecordContext& ctx);
+// GET /cache?id=...: the demo's lookup on the default collection:
+// {"id":..., "source":"cache"|"store", "document":{...}}; X-Cache: hit|miss.
+Response get_cached(Request& req, RecordContext& ctx);
 // PUT (upsert), PATCH (update), DELETE /v1/collections/{c}/records/{id}
 void write_record(Request& req, Responder respond, RecordContext& ctx, store::Action action);
 

@@ -149,8 +149,18 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       jobs_(*store_, clock, logger, &metrics_.registry()),
       pipeline_(*store_, clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
-      record_context_{
-          .ingest = ingest_, .catalog = catalog_, .store = *store_, .pipeline = pipeline_},
+      cache_(std::make_unique<cache::MemoryCache>(
+          cache::MemoryCacheOptions{.max_bytes = config.cache.max_bytes.value,
+                                    .ttl = config.cache.ttl,
+                                    .tombstone_ttl = config.cache.negative_ttl,
+                                    .clock = &clock})),
+      cache_sink_(*cache_),
+      reads_(*cache_, *store_, config.cache.negative_ttl),
+      record_context_{.ingest = ingest_,
+                      .catalog = catalog_,
+                      .store = *store_,
+                      .pipeline = pipeline_,
+                      .reads = reads_},
       job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
       info_{.version = kVersion,
             .clock = &clock,
@@ -160,6 +170,10 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   api::add_system_routes(router_, info_, metrics_);
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
+  pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
+  ingest_.on_commit([this](std::string_view collection, std::string_view id, std::uint64_t seq) {
+    (void)cache_->remove(pipeline::cache_key(collection, id), seq);
+  });
 }
 
 void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {

@@ -13,13 +13,16 @@
 #include "api/search_handlers.h"
 #include "api/server.h"
 #include "app/dir_lock.h"
+#include "cache/memory/memory_cache.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "pipeline/cache_sink.h"
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/read_through.h"
 #include "pipeline/search_sink.h"
 #include "scheduler/jobs.h"
 #include "search/xapian/xapian_search.h"
@@ -50,6 +53,7 @@ class Service {
   pipeline::Ingest& ingest() { return ingest_; }
   scheduler::JobRunner& jobs() { return jobs_; }
   pipeline::Pipeline& pipeline() { return pipeline_; }
+  pipeline::ReadThrough& reads() { return reads_; }
   search::SearchBackend& search() { return *search_; }
 
  private:
@@ -72,6 +76,9 @@ class Service {
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;
   pipeline::Pipeline pipeline_;
+  std::unique_ptr<cache::CacheBackend> cache_;          // by-id cache
+  pipeline::CacheSink cache_sink_;                      // keeps cache_ in step with the store
+  pipeline::ReadThrough reads_;                         // GET by id through cache_
   std::unique_ptr<search::SearchBackend> search_;       // set by attach_search()
   std::unique_ptr<pipeline::SearchSink> search_sink_;   // feeds search_
   std::unique_ptr<api::SearchContext> search_context_;  // for the search routes

@@ -45,6 +45,13 @@ struct SearchConfig {
   Duration refresh_interval = std::chrono::milliseconds(250);  // longest wait before a commit
 };
 
+struct CacheConfig {
+  std::string backend = "memory";                   // memory (redis: later)
+  Bytes max_bytes{256ull * 1024 * 1024};            // memory budget
+  Duration ttl = std::chrono::hours(1);             // per entry, jittered ±10%
+  Duration negative_ttl = std::chrono::seconds(5);  // "no such record" answers
+};
+
 struct CollectionsConfig {
   std::string file;  // JSON array of collection schemas created at startup; empty: none
 };
@@ -77,6 +84,7 @@ struct Config {
   DataConfig data;
   StoreConfig store;
   SearchConfig search;
+  CacheConfig cache;
   CollectionsConfig collections;
   IngestConfig ingest;
   JobsConfig jobs;

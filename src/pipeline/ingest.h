@@ -59,6 +59,13 @@ class Ingest {
   // submit() and wait.
   core::Result<IngestResult> write(IngestRequest request);
 
+  // Called on the writer thread for every accepted record, after its commit and before the
+  // request is answered (the by-id cache drops the entry here, so a read after the write's
+  // answer never sees an older version). Set before use.
+  using CommitHook =
+      std::function<void(std::string_view collection, std::string_view id, std::uint64_t seq)>;
+  void on_commit(CommitHook hook) { hook_ = std::move(hook); }
+
  private:
   void count(const std::string& collection, const IngestResult& result);
 
@@ -66,6 +73,7 @@ class Ingest {
   const Catalog& catalog_;
   std::size_t max_record_bytes_;  // per record
   PipelineMetrics* metrics_;      // optional
+  CommitHook hook_;               // optional
 };
 
 }  // namespace tandem::pipeline

@@ -1,0 +1,45 @@
+// CacheSink: keeps a CacheBackend consistent with the store through an Applier — the demo's
+// "write to Redis too", made ordered and versioned. Upserts set the record under its seq,
+// deletes remove it (leaving a tombstone that older writes cannot pass). A dropped collection's
+// entries are left to expire: reads check the catalog first. Depends on pipeline and cache.
+#pragma once
+
+#include <string>
+
+#include "cache/cache_backend.h"
+#include "pipeline/applier.h"
+
+namespace tandem::pipeline {
+
+// "products/p1": the cache key of a record.
+inline std::string cache_key(std::string_view collection, std::string_view id) {
+  std::string key(collection);
+  key.push_back('/');
+  key.append(id);
+  return key;
+}
+
+class CacheSink final : public Sink {
+ public:
+  explicit CacheSink(cache::CacheBackend& cache) : cache_(cache) {}
+  std::string_view name() const override { return name_; }
+  core::Result<std::vector<store::Rejection>> apply(
+      std::span<const store::Change> changes) override {
+    for (const auto& c : changes) {
+      core::Status st;
+      if (c.op == store::ChangeOp::kUpsert) {
+        st = cache_.set(cache_key(c.collection, c.id), c.body, c.seq, std::chrono::milliseconds(0));
+      } else if (c.op == store::ChangeOp::kDelete) {
+        st = cache_.remove(cache_key(c.collection, c.id), c.seq);
+      }
+      if (!st.is_ok()) return core::fail(st);
+    }
+    return std::vector<store::Rejection>{};
+  }
+
+ private:
+  cache::CacheBackend& cache_;
+  std::string name_ = "cache:" + std::string(cache_.name());  // "cache:memory"
+};
+
+}  // namespace tandem::pipeline

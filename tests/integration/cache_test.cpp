@@ -1,0 +1,117 @@
+// By-id reads through the cache over real HTTP: read-through, read-your-writes, negative
+// caching, single flight, and the demo's /cache endpoint.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "integration/service_fixture.h"
+
+namespace tandem {
+namespace {
+
+const std::string kJson = "Content-Type: application/json\r\n";
+const std::string kRecords = "/v1/collections/products/records";
+
+std::string product(const std::string& id, const std::string& price) {
+  return R"({"id":")" + id + R"(","name":"Lamp","category":"home","brand":"Oak","price":)" + price +
+         "}";
+}
+
+class CacheTest : public ServerTest {
+ protected:
+  testing::HttpResponse call(const std::string& method, const std::string& path,
+                             const std::string& body = "") {
+    HttpConnection conn(port_);
+    auto res = conn.request(method, path, method == "GET" || method == "DELETE" ? "" : kJson, body);
+    EXPECT_TRUE(res) << method << " " << path;
+    return res ? *res : testing::HttpResponse{};
+  }
+};
+
+TEST_F(CacheTest, SecondReadIsACacheHit) {
+  start();
+  ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
+  auto first = call("GET", kRecords + "/a");
+  EXPECT_EQ(first.status, 200);
+  auto second = call("GET", kRecords + "/a");
+  EXPECT_EQ(second.header("x-cache"), "hit");
+  EXPECT_EQ(second.body, product("a", "1"));
+  EXPECT_EQ(second.header("etag"), "\"1\"");
+}
+
+TEST_F(CacheTest, AReadAfterAnUpdateSeesTheNewVersion) {
+  start();
+  ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
+  call("GET", kRecords + "/a");
+  call("GET", kRecords + "/a");  // cached now
+  for (int v = 2; v <= 20; ++v) {
+    ASSERT_EQ(call("PATCH", kRecords + "/a", R"({"price":)" + std::to_string(v) + "}").status, 200);
+    auto read = call("GET", kRecords + "/a");  // at once, without waiting for any sink
+    EXPECT_EQ(read.body, product("a", std::to_string(v))) << "version " << v;
+  }
+}
+
+TEST_F(CacheTest, DeletedRecordsAre404AndTheAnswerIsCached) {
+  start();
+  ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
+  call("GET", kRecords + "/a");
+  ASSERT_EQ(call("DELETE", kRecords + "/a").status, 200);
+  EXPECT_EQ(call("GET", kRecords + "/a").status, 404);
+  auto again = call("GET", kRecords + "/a");
+  EXPECT_EQ(again.status, 404);
+  EXPECT_EQ(again.header("x-cache"), "hit");  // a cached "not found"
+}
+
+TEST_F(CacheTest, AWriteEndsACachedNotFound) {
+  start();
+  EXPECT_EQ(call("GET", kRecords + "/later").status, 404);
+  EXPECT_EQ(call("GET", kRecords + "/later").header("x-cache"), "hit");
+  ASSERT_EQ(call("POST", kRecords, product("later", "5")).status, 200);
+  auto read = call("GET", kRecords + "/later");
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, product("later", "5"));
+}
+
+TEST_F(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
+  start();
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("hot", "9")).status, 200);
+  service_->shutdown();
+  service_.reset();
+  start();  // a fresh process: an empty cache over the same store
+  auto before = service_->reads().store_loads();
+  std::vector<std::future<int>> readers;
+  std::promise<void> go;
+  auto ready = go.get_future().share();
+  for (int i = 0; i < 100; ++i) {
+    readers.push_back(std::async(std::launch::async, [&, ready] {
+      HttpConnection conn(port_);
+      ready.wait();
+      auto res = conn.request("GET", kRecords + "/hot");
+      return res ? res->status : 0;
+    }));
+  }
+  go.set_value();
+  for (auto& r : readers)
+    EXPECT_EQ(r.get(), 200);
+  EXPECT_EQ(service_->reads().store_loads() - before, 1u);
+}
+
+TEST_F(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
+  start();
+  ASSERT_EQ(call("POST", kRecords, product("d1", "3")).status, 200);
+  service_->shutdown();
+  service_.reset();
+  start();
+  auto first = call("GET", "/cache?id=d1");
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body,
+            R"({"id":"d1","source":"store","version":1,"document":)" + product("d1", "3") + "}");
+  EXPECT_EQ(first.header("x-cache"), "miss");
+  auto second = call("GET", "/cache?id=d1");
+  EXPECT_NE(second.body.find(R"("source":"cache")"), std::string::npos);
+  EXPECT_EQ(call("GET", "/cache?id=nope").status, 404);
+  EXPECT_EQ(call("GET", "/cache").status, 400);
+}
+
+}  // namespace
+}  // namespace tandem

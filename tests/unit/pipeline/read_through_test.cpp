@@ -1,0 +1,129 @@
+#include "pipeline/read_through.h"
+
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <thread>
+
+#include "cache/memory/memory_cache.h"
+#include "pipeline/cache_sink.h"
+#include "support/temp_dir.h"
+
+namespace tandem::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A MemoryCache whose first `n` gets wait for each other: n readers then miss at the same moment,
+// which is exactly when single flight matters.
+class RendezvousCache final : public cache::CacheBackend {
+ public:
+  explicit RendezvousCache(std::ptrdiff_t n) : barrier_(n), left_(static_cast<int>(n)) {}
+  std::string_view name() const override { return "rendezvous"; }
+  core::Result<std::optional<cache::CacheEntry>> get(std::string_view key) override {
+    auto r = inner_.get(key);
+    if (left_.fetch_sub(1) > 0) barrier_.arrive_and_wait();
+    return r;
+  }
+  core::Result<std::vector<std::optional<cache::CacheEntry>>> get_many(
+      std::span<const std::string> k) override {
+    return inner_.get_many(k);
+  }
+  core::Status set(std::string_view k, std::string_view v, std::uint64_t ver,
+                   std::chrono::milliseconds ttl) override {
+    return inner_.set(k, v, ver, ttl);
+  }
+  core::Status remove(std::string_view k, std::uint64_t ver) override {
+    return inner_.remove(k, ver);
+  }
+  cache::CacheStats stats() const override { return inner_.stats(); }
+
+ private:
+  cache::MemoryCache inner_{cache::MemoryCacheOptions{}};
+  std::barrier<> barrier_;
+  std::atomic<int> left_;
+};
+
+class ReadThroughTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::open({.path = dir_.file("t.db")});
+    ASSERT_TRUE(s);
+    store_ = std::move(*s);
+    auto products = std::make_shared<const schema::Collection>(schema::products_collection());
+    auto w = store_->write(
+        {.collection = products,
+         .ops = {{.id = "p1",
+                  .body = R"({"id":"p1","name":"n","category":"c","brand":"b","price":1})"}}});
+    ASSERT_TRUE(w);
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(ReadThroughTest, ConcurrentMissesShareOneStoreRead) {
+  constexpr int kReaders = 16;
+  RendezvousCache cache(kReaders);
+  ReadThrough reads(cache, *store_, 5s);
+  std::vector<std::thread> threads;
+  std::atomic<int> found{0};
+  for (int i = 0; i < kReaders; ++i) {
+    threads.emplace_back([&] {
+      auto r = reads.get("products", "p1");
+      if (r && r->body) ++found;
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(found.load(), kReaders);
+  EXPECT_EQ(reads.store_loads(), 1u);
+}
+
+TEST_F(ReadThroughTest, HitsAfterAMissAndCachesNotFound) {
+  cache::MemoryCache cache(cache::MemoryCacheOptions{});
+  ReadThrough reads(cache, *store_, 5s);
+  auto first = reads.get("products", "p1");
+  ASSERT_TRUE(first && first->body);
+  EXPECT_FALSE(first->from_cache);
+  EXPECT_EQ(first->version, 1u);
+  auto second = reads.get("products", "p1");
+  EXPECT_TRUE(second->from_cache);
+  EXPECT_EQ(*second->body, *first->body);
+  auto missing = reads.get("products", "nope");
+  EXPECT_FALSE(missing->body);
+  EXPECT_FALSE(missing->from_cache);
+  EXPECT_TRUE(reads.get("products", "nope")->from_cache);
+  EXPECT_EQ(reads.store_loads(), 2u);
+}
+
+TEST_F(ReadThroughTest, TheCacheSinkKeepsEntriesInStepWithTheStore) {
+  cache::MemoryCache cache(cache::MemoryCacheOptions{});
+  CacheSink sink(cache);
+  ReadThrough reads(cache, *store_, 5s);
+  (void)reads.get("products", "p1");  // cached at seq 1
+  std::vector<store::Change> changes{
+      {.seq = 2,
+       .collection = "products",
+       .id = "p1",
+       .op = store::ChangeOp::kUpsert,
+       .body = "{\"v\":2}"},
+      {.seq = 3,
+       .collection = "products",
+       .id = "p2",
+       .op = store::ChangeOp::kUpsert,
+       .body = "{\"v\":3}"},
+      {.seq = 4, .collection = "products", .id = "p2", .op = store::ChangeOp::kDelete}};
+  ASSERT_TRUE(sink.apply(changes));
+  EXPECT_EQ(*reads.get("products", "p1")->body, "{\"v\":2}");
+  EXPECT_EQ(cache.get(cache_key("products", "p2"))->has_value(), false);  // removed
+  std::vector<store::Change> stale{{.seq = 3,
+                                    .collection = "products",
+                                    .id = "p2",
+                                    .op = store::ChangeOp::kUpsert,
+                                    .body = "{\"v\":3}"}};
+  ASSERT_TRUE(sink.apply(stale));  // replayed after the delete: must not resurrect it
+  EXPECT_FALSE(cache.get(cache_key("products", "p2"))->has_value());
+}
+
+}  // namespace
+}  // namespace tandem::pipeline
