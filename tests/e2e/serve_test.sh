@@ -136,6 +136,12 @@ check "reindex refuses while the service runs" [ $? = 1 ]
 check "and says why" grep -qi 'lock' "$work/reindex.out"
 found=$(curl -s "http://127.0.0.1:$port/search?q=electronics&per_page=0" | grep -oE '"found":[0-9]+')
 check "the demo search finds a category ($found)" [ "$found" != '"found":0' ]
+id=$(head -n 1 "$work/b.ndjson" | grep -oE '"id":"[^"]+"' | cut -d'"' -f4)
+curl -s -D "$work/headers" "http://127.0.0.1:$port/cache?id=$id" > "$work/body"
+check "the demo cache lookup finds the record" grep -q "\"id\":\"$id\",\"source\":" "$work/body"
+curl -s -D "$work/headers" "http://127.0.0.1:$port/cache?id=$id" > "$work/body"
+check "then answers from the cache" grep -q '"source":"cache"' "$work/body"
+check "and says so in X-Cache" grep -qi '^x-cache: hit' "$work/headers"
 stop
 
 # The generator job runs at first start, so a new data dir shows data at once.
