@@ -128,6 +128,27 @@ try:
     head = json.loads(conn.getresponse().read())["components"]["store"]["head_seq"]
     check(f"the change log holds one entry per stored record (head {head}, stored {stored})",
           head == stored)
+    # Every sink catches up from its cursor and then holds exactly the stored records.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        conn.request("GET", "/health")
+        comps = json.loads(conn.getresponse().read())["components"]
+        if all(s["applied_seq"] >= comps["store"]["head_seq"] for s in comps["sinks"]):
+            break
+        time.sleep(0.1)
+    check("every sink caught up after the kills", all(s["applied_seq"] >= head for s in comps["sinks"]))
+    conn.request("GET", "/search?q=*&per_page=0")
+    found = json.loads(conn.getresponse().read())["found"]
+    check(f"the search index holds every stored record once ({found} found, {stored} stored)", found == stored)
+    sample = list(acked.items())[:: max(1, len(acked) // 200)]
+    conn.request("GET", "/health")
+    conn.getresponse().read()
+    stale = 0
+    for rid, body in sample:
+        conn.request("GET", f"/cache?id={rid}")
+        data = json.loads(conn.getresponse().read())
+        stale += 0 if json.dumps(data.get("document"), separators=(",", ":")) == body else 1
+    check(f"cached records match the store ({len(sample)} sampled, {stale} differ)", stale == 0)
     proc.send_signal(signal.SIGTERM)
     check("clean stop after recovery exits 0", proc.wait(timeout=20) == 0)
 finally:
