@@ -6,8 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 
 #include "app/version.h"
 #include "generator/generator.h"
@@ -173,6 +177,51 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
   ingest_.on_commit([this](std::string_view collection, std::string_view id, std::uint64_t seq) {
     (void)cache_->remove(pipeline::cache_key(collection, id), seq);
+  });
+  export_cache_stats();
+}
+
+// The cache's statistics as metrics, read at every scrape.
+void Service::export_cache_stats() {
+  auto& r = metrics_.registry();
+  auto& events = prometheus::BuildCounter()
+                     .Name("tandem_cache_events_total")
+                     .Help("By-id cache lookups and evictions: hit, miss, eviction")
+                     .Register(r);
+  auto& size = prometheus::BuildGauge()
+                   .Name("tandem_cache_size")
+                   .Help("Cache contents: bytes, entries")
+                   .Register(r);
+  auto& loads = prometheus::BuildCounter()
+                    .Name("tandem_cache_store_loads_total")
+                    .Help("Store reads made for cache misses (single flight shares them)")
+                    .Register(r);
+  struct Exported {
+    prometheus::Counter *hits, *misses, *evictions, *loads;
+    prometheus::Gauge *bytes, *entries;
+    cache::CacheStats last;
+    std::uint64_t last_loads = 0;
+    std::mutex mutex;  // scrapes may overlap
+  };
+  auto e = std::make_shared<Exported>();
+  e->hits = &events.Add({{"event", "hit"}});
+  e->misses = &events.Add({{"event", "miss"}});
+  e->evictions = &events.Add({{"event", "eviction"}});
+  e->loads = &loads.Add({});
+  e->bytes = &size.Add({{"unit", "bytes"}});
+  e->entries = &size.Add({{"unit", "entries"}});
+  metrics_.on_scrape([this, e] {
+    std::lock_guard lock(e->mutex);
+    auto now = cache_->stats();
+    auto loads_now = reads_.store_loads();
+    e->hits->Increment(static_cast<double>(now.hits - e->last.hits));
+    e->misses->Increment(static_cast<double>(now.misses - e->last.misses));
+    e->evictions->Increment(static_cast<double>(now.evictions - e->last.evictions));
+    e->loads->Increment(static_cast<double>(loads_now - e->last_loads));
+    e->bytes->Set(static_cast<double>(now.bytes));
+    e->entries->Set(static_cast<double>(now.entries));
+    e->last = now;
+    e->last_loads = loads_now;
   });
 }
 

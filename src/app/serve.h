@@ -63,6 +63,7 @@ class Service {
   void attach_search(std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
   void describe_components(json::Writer& w);
+  void export_cache_stats();
 
   const config::Config config_;
   std::optional<DirLock> lock_;  // data.dir, for the Service's life

@@ -8,6 +8,8 @@ namespace tandem::obs {
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {}
 
 std::string Metrics::serialize() const {
+  for (const auto& hook : hooks_)
+    hook();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -5,8 +5,10 @@
 
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tandem::obs {
 
@@ -16,11 +18,17 @@ class Metrics {
 
   prometheus::Registry& registry() { return *registry_; }
 
-  // Every family in the Prometheus text exposition format (version 0.0.4).
+  // Every family in the Prometheus text exposition format (version 0.0.4). Runs the scrape hooks
+  // first, so that values read from elsewhere (cache statistics) are current.
   std::string serialize() const;
+
+  // Adds a hook run before every serialize(). Before the server starts; hooks must be cheap and
+  // thread-safe.
+  void on_scrape(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;  // thread-safe itself
+  std::vector<std::function<void()>> hooks_;        // set up before serving, then read-only
 };
 
 }  // namespace tandem::obs

@@ -96,6 +96,22 @@ TEST_F(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
   EXPECT_EQ(service_->reads().store_loads() - before, 1u);
 }
 
+TEST_F(CacheTest, MetricsCountHitsMissesAndSize) {
+  start();
+  ASSERT_EQ(call("POST", kRecords, product("m", "1")).status, 200);
+  call("GET", kRecords + "/m");
+  call("GET", kRecords + "/m");
+  call("GET", kRecords + "/absent");
+  auto metrics = call("GET", "/metrics").body;
+  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{event="hit"})"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{event="miss"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_cache_size{unit="entries"})"), std::string::npos);
+  EXPECT_NE(metrics.find("tandem_cache_store_loads_total "), std::string::npos);
+  EXPECT_EQ(metrics.find(R"(tandem_cache_events_total{event="hit"} 0)"), std::string::npos)
+      << metrics;
+}
+
 TEST_F(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
   start();
   ASSERT_EQ(call("POST", kRecords, product("d1", "3")).status, 200);
