@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with warnings as errors and runs every test: unit,
-# integration and end-to-end on the release build, then the unit tests again under ASan+UBSan.
+# Installs what is missing, builds with warnings as errors and runs every test: unit, contract,
+# integration, end-to-end and cross-checks on the release build; the fuzzers for a bounded time;
+# the unit tests again under ASan+UBSan; the concurrent parts under TSan. ctest's summary is last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -26,3 +27,8 @@ cmake --preset asan -DTANDEM_WERROR=ON >/dev/null
 cmake --build --preset asan --target unit_tests
 ctest --preset asan
 
+
+# ThreadSanitizer over the concurrent parts: cache, read-through, appliers, job runner.
+cmake --preset tsan -DTANDEM_WERROR=ON >/dev/null
+cmake --build --preset tsan --target unit_tests contract_tests
+ctest --preset tsan
