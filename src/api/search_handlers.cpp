@@ -1,6 +1,7 @@
 // Search parameters -> SearchRequest -> JSON response (DESIGN.md §3).
 #include "api/search_handlers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -140,12 +141,56 @@ std::optional<Response> read_params(const Request& req, search::SearchRequest& r
 
 }  // namespace
 
+namespace {
+
+// The cache key of a search: collection, generation, and the parameters sorted (so that their
+// order does not matter).
+std::string result_key(const Request& req, const std::string& collection,
+                       std::uint64_t generation) {
+  std::vector<std::string_view> params;
+  std::string_view rest = req.query;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    if (amp != 0) params.push_back(rest.substr(0, amp));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  std::sort(params.begin(), params.end());
+  std::string key = "search\n" + collection + "\n" + std::to_string(generation);
+  for (auto p : params)
+    key.append("\n").append(p);
+  return key;
+}
+
+// A cached body with this request's took_ms in place of the one it was stored with.
+std::string with_took(std::string body, double took_ms) {
+  auto at = body.find("\"took_ms\":");
+  if (at == std::string::npos) return body;
+  at += 10;
+  auto end = body.find(',', at);
+  std::string took;
+  json::append_number(took, took_ms);
+  return body.replace(at, end - at, took);
+}
+
+}  // namespace
+
 Response search_collection(Request& req, SearchContext& ctx, const std::string& collection) {
   auto started = std::chrono::steady_clock::now();
   search::SearchRequest r;
   r.collection = ctx.catalog.find(collection);
   if (!r.collection)
     return error_response(core::not_found("no collection named '" + collection + "'"));
+  std::string key;
+  if (ctx.results != nullptr) {
+    key = result_key(req, collection, ctx.backend.generation(collection));
+    if (auto hit = ctx.results->get(key); hit && *hit) {
+      std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+      Response res{.body = with_took(std::move((*hit)->value), took.count())};
+      res.headers.emplace_back("X-Cache", "hit");
+      return res;
+    }
+  }
   if (auto problem = read_params(req, r)) return std::move(*problem);
   auto result = ctx.backend.search(r);
   if (!result) {
@@ -155,7 +200,12 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
     return res;
   }
   std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
-  return render(r, *result, took.count());
+  Response res = render(r, *result, took.count());
+  if (ctx.results != nullptr) {
+    (void)ctx.results->set(key, res.body, 0, ctx.results_ttl);
+    res.headers.emplace_back("X-Cache", "miss");
+  }
+  return res;
 }
 
 void add_search_routes(Router& router, SearchContext& ctx) {

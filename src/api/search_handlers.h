@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/router.h"
+#include "cache/cache_backend.h"
 #include "pipeline/catalog.h"
 #include "search/search_backend.h"
 
@@ -15,11 +16,15 @@ struct SearchContext {
   search::SearchBackend& backend;
   pipeline::Catalog& catalog;
   std::string default_collection = "products";
+  cache::CacheBackend* results = nullptr;  // query-result cache; null: off
+  std::chrono::milliseconds results_ttl{60000};
 };
 
 inline constexpr std::size_t kMaxPerPage = 250;
 
 // q, query_by, filter, sort, facets, max_facet_values, page, per_page, highlight, typos, prefix.
+// With a result cache, a response is reused for the same collection, parameters (in any order)
+// and index generation; X-Cache says hit or miss.
 // 400 with {"error":{"code":"invalid_query|invalid_filter|invalid_sort|invalid_argument",
 // "message":..., "details":{"parameter":..., "position":N}}} for bad input; 404 unknown collection.
 Response search_collection(Request& req, SearchContext& ctx, const std::string& collection);

@@ -1,6 +1,9 @@
 // The composition root for `tandem serve`.
 #include "app/serve.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -9,9 +12,6 @@
 #include <mutex>
 #include <random>
 #include <thread>
-
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
 
 #include "app/version.h"
 #include "generator/generator.h"
@@ -158,6 +158,10 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
                                     .ttl = config.cache.ttl,
                                     .tombstone_ttl = config.cache.negative_ttl,
                                     .clock = &clock})),
+      query_cache_(std::make_unique<cache::MemoryCache>(
+          cache::MemoryCacheOptions{.max_bytes = config.cache.max_bytes.value / 4,
+                                    .ttl = config.cache.query_ttl,
+                                    .clock = &clock})),
       cache_sink_(*cache_),
       reads_(*cache_, *store_, config.cache.negative_ttl),
       record_context_{.ingest = ingest_,
@@ -181,55 +185,66 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   export_cache_stats();
 }
 
-// The cache's statistics as metrics, read at every scrape.
+// Both caches' statistics as metrics (label cache="records" or "queries"), read at every scrape.
 void Service::export_cache_stats() {
   auto& r = metrics_.registry();
   auto& events = prometheus::BuildCounter()
                      .Name("tandem_cache_events_total")
-                     .Help("By-id cache lookups and evictions: hit, miss, eviction")
+                     .Help("Cache lookups and evictions: hit, miss, eviction; by cache")
                      .Register(r);
   auto& size = prometheus::BuildGauge()
                    .Name("tandem_cache_size")
-                   .Help("Cache contents: bytes, entries")
+                   .Help("Cache contents: bytes, entries; by cache")
                    .Register(r);
   auto& loads = prometheus::BuildCounter()
                     .Name("tandem_cache_store_loads_total")
-                    .Help("Store reads made for cache misses (single flight shares them)")
+                    .Help("Store reads made for by-id cache misses (single flight shares them)")
                     .Register(r);
   struct Exported {
-    prometheus::Counter *hits, *misses, *evictions, *loads;
+    cache::CacheBackend* cache;
+    prometheus::Counter *hits, *misses, *evictions;
     prometheus::Gauge *bytes, *entries;
     cache::CacheStats last;
-    std::uint64_t last_loads = 0;
-    std::mutex mutex;  // scrapes may overlap
   };
-  auto e = std::make_shared<Exported>();
-  e->hits = &events.Add({{"event", "hit"}});
-  e->misses = &events.Add({{"event", "miss"}});
-  e->evictions = &events.Add({{"event", "eviction"}});
-  e->loads = &loads.Add({});
-  e->bytes = &size.Add({{"unit", "bytes"}});
-  e->entries = &size.Add({{"unit", "entries"}});
-  metrics_.on_scrape([this, e] {
-    std::lock_guard lock(e->mutex);
-    auto now = cache_->stats();
+  auto exported = std::make_shared<std::vector<Exported>>();
+  for (auto [name, c] : {std::pair<std::string, cache::CacheBackend*>{"records", cache_.get()},
+                         {"queries", query_cache_.get()}}) {
+    exported->push_back({.cache = c,
+                         .hits = &events.Add({{"cache", name}, {"event", "hit"}}),
+                         .misses = &events.Add({{"cache", name}, {"event", "miss"}}),
+                         .evictions = &events.Add({{"cache", name}, {"event", "eviction"}}),
+                         .bytes = &size.Add({{"cache", name}, {"unit", "bytes"}}),
+                         .entries = &size.Add({{"cache", name}, {"unit", "entries"}})});
+  }
+  auto* load_counter = &loads.Add({});
+  auto mutex = std::make_shared<std::mutex>();  // scrapes may overlap
+  auto last_loads = std::make_shared<std::uint64_t>(0);
+  metrics_.on_scrape([this, exported, load_counter, mutex, last_loads] {
+    std::lock_guard lock(*mutex);
+    for (auto& e : *exported) {
+      auto now = e.cache->stats();
+      e.hits->Increment(static_cast<double>(now.hits - e.last.hits));
+      e.misses->Increment(static_cast<double>(now.misses - e.last.misses));
+      e.evictions->Increment(static_cast<double>(now.evictions - e.last.evictions));
+      e.bytes->Set(static_cast<double>(now.bytes));
+      e.entries->Set(static_cast<double>(now.entries));
+      e.last = now;
+    }
     auto loads_now = reads_.store_loads();
-    e->hits->Increment(static_cast<double>(now.hits - e->last.hits));
-    e->misses->Increment(static_cast<double>(now.misses - e->last.misses));
-    e->evictions->Increment(static_cast<double>(now.evictions - e->last.evictions));
-    e->loads->Increment(static_cast<double>(loads_now - e->last_loads));
-    e->bytes->Set(static_cast<double>(now.bytes));
-    e->entries->Set(static_cast<double>(now.entries));
-    e->last = now;
-    e->last_loads = loads_now;
+    load_counter->Increment(static_cast<double>(loads_now - *last_loads));
+    *last_loads = loads_now;
   });
 }
 
 void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
   search_ = std::move(search);
   search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
-  search_context_ = std::make_unique<api::SearchContext>(api::SearchContext{
-      .backend = *search_, .catalog = catalog_, .default_collection = "products"});
+  search_context_ = std::make_unique<api::SearchContext>(
+      api::SearchContext{.backend = *search_,
+                         .catalog = catalog_,
+                         .default_collection = "products",
+                         .results = config_.cache.query_results ? query_cache_.get() : nullptr,
+                         .results_ttl = config_.cache.query_ttl});
   api::add_search_routes(router_, *search_context_);
   // Large batches amortise Xapian's per-commit cost when catching up; a short linger keeps
   // single writes visible within milliseconds.

@@ -77,11 +77,12 @@ class Service {
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;
   pipeline::Pipeline pipeline_;
-  std::unique_ptr<cache::CacheBackend> cache_;          // by-id cache
-  pipeline::CacheSink cache_sink_;                      // keeps cache_ in step with the store
-  pipeline::ReadThrough reads_;                         // GET by id through cache_
-  std::unique_ptr<search::SearchBackend> search_;       // set by attach_search()
-  std::unique_ptr<pipeline::SearchSink> search_sink_;   // feeds search_
+  std::unique_ptr<cache::CacheBackend> cache_;         // by-id cache
+  std::unique_ptr<cache::CacheBackend> query_cache_;   // search responses (a quarter of the budget)
+  pipeline::CacheSink cache_sink_;                     // keeps cache_ in step with the store
+  pipeline::ReadThrough reads_;                        // GET by id through cache_
+  std::unique_ptr<search::SearchBackend> search_;      // set by attach_search()
+  std::unique_ptr<pipeline::SearchSink> search_sink_;  // feeds search_
   std::unique_ptr<api::SearchContext> search_context_;  // for the search routes
   api::RecordContext record_context_;
   api::JobContext job_context_;

@@ -50,6 +50,8 @@ struct CacheConfig {
   Bytes max_bytes{256ull * 1024 * 1024};            // memory budget
   Duration ttl = std::chrono::hours(1);             // per entry, jittered ±10%
   Duration negative_ttl = std::chrono::seconds(5);  // "no such record" answers
+  bool query_results = true;                        // cache search responses
+  Duration query_ttl = std::chrono::minutes(1);     // per cached search response
 };
 
 struct CollectionsConfig {

@@ -109,6 +109,15 @@ const std::vector<Setting>& build_table() {
        .bind = +[](Config& c) -> Duration& { return c.cache.negative_ttl; },
        .min = 0,
        .max = 60 * kMinute},
+      {.key = "cache.query_results",
+       .help = "Cache search responses, keyed on their normalised parameters and the collection's "
+               "index generation, so a cached answer is never older than the last applied change.",
+       .bind = +[](Config& c) -> bool& { return c.cache.query_results; }},
+      {.key = "cache.query_ttl",
+       .help = "How long a cached search response lives.",
+       .bind = +[](Config& c) -> Duration& { return c.cache.query_ttl; },
+       .min = kSecond,
+       .max = 24 * 60 * kMinute},
       {.key = "collections.file",
        .help =
            "JSON file with an array of collection schemas (as POST /v1/collections takes) "

@@ -69,6 +69,10 @@ class SearchBackend {
   // The seq of the newest applied change that searches can see (after refresh).
   virtual std::uint64_t visible_seq() const = 0;
 
+  // A number that grows whenever what searches of `collection` see changes (a batch applied, the
+  // collection dropped); never reused within the process. Keys the query-result cache.
+  virtual std::uint64_t generation(std::string_view collection) const = 0;
+
   // Runs a search. kInvalidArgument for fields that are unknown or do not allow the operation
   // (message names the field and the position in the parameter), kUnavailable when the index
   // cannot be read.

@@ -299,6 +299,21 @@ TEST_P(SearchContract, DroppingACollectionEmptiesIt) {
   EXPECT_EQ(find("*")->found, 1u);
 }
 
+TEST_P(SearchContract, GenerationGrowsWithEveryChangeAndIsNeverReused) {
+  auto g0 = backend_->generation("books");
+  load_library();
+  auto g1 = backend_->generation("books");
+  EXPECT_GT(g1, g0);
+  EXPECT_EQ(backend_->generation("books"), g1);  // stable while nothing changes
+  dropped_ = true;
+  apply_one({.seq = ++seq_, .collection = "books", .op = store::ChangeOp::kDrop});
+  dropped_ = false;
+  auto g2 = backend_->generation("books");
+  EXPECT_GT(g2, g1);
+  put({{"n1", R"("title":"Again","genre":"x")"}});
+  EXPECT_GT(backend_->generation("books"), g2);
+}
+
 TEST_P(SearchContract, StoredDocumentComesBackWhole) {
   put({{"d1", R"("title":"Precise","genre":"x","price":19.990)"}});
   auto r = find("precise");

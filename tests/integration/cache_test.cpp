@@ -103,13 +103,45 @@ TEST_F(CacheTest, MetricsCountHitsMissesAndSize) {
   call("GET", kRecords + "/m");
   call("GET", kRecords + "/absent");
   auto metrics = call("GET", "/metrics").body;
-  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{event="hit"})"), std::string::npos)
+  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{cache="records",event="hit"})"),
+            std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{event="miss"})"), std::string::npos);
-  EXPECT_NE(metrics.find(R"(tandem_cache_size{unit="entries"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{cache="records",event="miss"})"),
+            std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_cache_size{cache="records",unit="entries"})"),
+            std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_cache_events_total{cache="queries",event="miss"})"),
+            std::string::npos);
   EXPECT_NE(metrics.find("tandem_cache_store_loads_total "), std::string::npos);
-  EXPECT_EQ(metrics.find(R"(tandem_cache_events_total{event="hit"} 0)"), std::string::npos)
+  EXPECT_EQ(metrics.find(R"(tandem_cache_events_total{cache="records",event="hit"} 0)"),
+            std::string::npos)
       << metrics;
+}
+
+TEST_F(CacheTest, SearchResponsesAreCachedUntilTheNextAppliedChange) {
+  start();
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("s1", "1")).status, 200);
+  auto first = call("GET", "/search?q=lamp&per_page=5");
+  EXPECT_EQ(first.header("x-cache"), "miss");
+  auto second = call("GET", "/search?per_page=5&q=lamp");  // same parameters, other order
+  EXPECT_EQ(second.header("x-cache"), "hit");
+  EXPECT_NE(second.body.find(R"("found":1,)"), std::string::npos) << second.body;
+  for (int i = 2; i <= 6; ++i) {  // every write is visible in the very next search
+    ASSERT_EQ(
+        call("POST", kRecords + "?wait=indexed", product("s" + std::to_string(i), "1")).status,
+        200);
+    auto after = call("GET", "/search?q=lamp&per_page=5");
+    EXPECT_NE(after.body.find("\"found\":" + std::to_string(i) + ","), std::string::npos)
+        << after.body;
+    EXPECT_EQ(after.header("x-cache"), "miss");
+  }
+}
+
+TEST_F(CacheTest, SearchCacheCanBeTurnedOff) {
+  config_.cache.query_results = false;
+  start();
+  call("GET", "/search?q=*");
+  EXPECT_EQ(call("GET", "/search?q=*").header("x-cache"), "");
 }
 
 TEST_F(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {

@@ -175,6 +175,7 @@ core::Result<std::vector<store::Rejection>> XapianSearch::apply(
         rejected.insert(rejected.end(), r.begin(), r.end());
       }
       (*index)->generation.fetch_add(1);
+      bump(name);
     }
     pending.clear();
     return {};
@@ -187,6 +188,7 @@ core::Result<std::vector<store::Rejection>> XapianSearch::apply(
       }
       if (auto st = flush(); !st.is_ok()) return core::fail(st);
       if (auto st = drop(ch.collection); !st.is_ok()) return core::fail(st);
+      bump(ch.collection);
     }
     if (auto st = flush(); !st.is_ok()) return core::fail(st);
   } catch (const Xapian::Error& e) {
@@ -194,6 +196,17 @@ core::Result<std::vector<store::Rejection>> XapianSearch::apply(
   }
   if (!changes.empty()) visible_seq_.store(changes.back().seq);
   return rejected;
+}
+
+void XapianSearch::bump(const std::string& collection) {
+  std::lock_guard lock(generations_mutex_);
+  generations_[collection] = ++next_generation_;
+}
+
+std::uint64_t XapianSearch::generation(std::string_view collection) const {
+  std::lock_guard lock(generations_mutex_);
+  auto it = generations_.find(collection);
+  return it == generations_.end() ? 0 : it->second;
 }
 
 std::uint64_t XapianSearch::document_count(std::string_view collection) {

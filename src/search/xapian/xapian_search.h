@@ -36,6 +36,7 @@ class XapianSearch final : public SearchBackend {
   core::Result<std::vector<store::Rejection>> apply(
       std::span<const store::Change> changes) override;
   std::uint64_t visible_seq() const override { return visible_seq_.load(); }
+  std::uint64_t generation(std::string_view collection) const override;
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
   // Deletes a collection's index (for rebuilds).
@@ -54,6 +55,10 @@ class XapianSearch final : public SearchBackend {
   std::mutex mutex_;  // guards indexes_
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
   std::atomic<std::uint64_t> visible_seq_{0};
+  mutable std::mutex generations_mutex_;                           // guards generations_
+  std::map<std::string, std::uint64_t, std::less<>> generations_;  // see generation()
+  std::uint64_t next_generation_ = 0;                              // guarded likewise
+  void bump(const std::string& collection);
 };
 
 }  // namespace tandem::search
