@@ -19,7 +19,7 @@ build_packages=(
   libbenchmark-dev          # micro-benchmarks (configured with the build)
 )
 test_packages=(curl python3 procps clang libclang-rt-14-dev)  # clang: libFuzzer targets
-bench_packages=(nginx-light wrk postgresql)
+bench_packages=(nginx-light wrk postgresql redis-server redis-tools)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in
@@ -43,8 +43,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
+  # Packages like redis-server and nginx must not start system-wide services: tests and benchmarks
+  # start their own on free loopback ports. policy-rc.d tells Debian's scripts not to.
+  guard=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    guard=1
+  fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$guard" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 # npm packages the tests use, pinned by package-lock.json.
