@@ -20,39 +20,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$here/lib.sh"
 
-"$tandem" serve --port 0 --data-dir "$work/data" --set server.threads=2 \
-  --set log.file="$work/tandem.log" ${EXTRA_ARGS:-} &
-tandem_pid=$!
-for _ in $(seq 100); do
-  port=$(grep -o '"msg":"listening".*"port":[0-9]*' "$work/tandem.log" 2>/dev/null | grep -o '[0-9]*$' || true)
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "tandem did not start" >&2; exit 1; }
+start_tandem ${EXTRA_ARGS:-}
 body=$(curl -sf "http://127.0.0.1:$port/health")
-
-nport=$(free_port)
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log $work/nginx-access.log;
-  client_body_temp_path $work/tmp;
-  server {
-    listen 127.0.0.1:$nport;
-    location = /health { default_type application/json; return 200 '$body'; }
-  }
-}
-NGINX
-mkdir -p "$work/tmp"
-nginx -c "$work/nginx.conf" -p "$work" &
-nginx_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/health" >/dev/null && break; sleep 0.05; done
+start_nginx "location = /health { default_type application/json; return 200 '$body'; }" /health
 nbody=$(curl -sf "http://127.0.0.1:$nport/health")
 echo "body bytes: tandem ${#body}, nginx ${#nbody}"
 

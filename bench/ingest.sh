@@ -24,7 +24,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$here/lib.sh"
 
 # Records: N generated products, as a JSON array (tandem) and as SQL VALUES rows (PostgreSQL).
 make_bodies() {
@@ -41,15 +41,7 @@ PY
 }
 
 # tandem on a fresh data dir.
-TANDEM_JOBS_GENERATE_ENABLED=false "$tandem" serve --port 0 --data-dir "$work/data" \
-  --set server.threads=2 --set log.file="$work/tandem.log" --set log.access=false &
-tandem_pid=$!
-for _ in $(seq 100); do
-  port=$(grep -oE '"msg":"listening".*"port":[0-9]+' "$work/tandem.log" 2>/dev/null | grep -oE '[0-9]+$' || true)
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "tandem did not start" >&2; exit 1; }
+TANDEM_JOBS_GENERATE_ENABLED=false start_tandem --set log.access=false
 
 # PostgreSQL in a temporary cluster on loopback, as the postgres user.
 pgport=$(free_port)

@@ -90,6 +90,23 @@ void submit(RecordContext& ctx, pipeline::IngestRequest ingest, bool wait, Respo
   });
 }
 
+// Looks a record up through the cache; answers the error, or nullopt and fills `out`.
+std::optional<Response> lookup(RecordContext& ctx, const std::string& c, const std::string& id,
+                               pipeline::Lookup& out) {
+  if (!ctx.catalog.find(c))
+    return error_response(core::not_found("no collection named '" + c + "'"));
+  if (auto st = schema::RecordParser::check_id(id); !st.is_ok()) return error_response(st);
+  auto found = ctx.reads.get(c, id);
+  if (!found) return failure_response(found.error());
+  out = std::move(*found);
+  if (!out.body) {
+    Response res = error_response(core::not_found("no record with id '" + id + "'"));
+    res.headers.emplace_back("X-Cache", out.from_cache ? "hit" : "miss");
+    return res;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Response ingest_response(const core::Result<pipeline::IngestResult>& result) {
@@ -157,23 +174,6 @@ void write_record(Request& req, Responder respond, RecordContext& ctx, store::Ac
     return;
   }
   submit(ctx, std::move(ingest), *wait, std::move(respond));
-}
-
-// Looks a record up through the cache; answers the error, or nullopt and fills `out`.
-static std::optional<Response> lookup(RecordContext& ctx, const std::string& c,
-                                      const std::string& id, pipeline::Lookup& out) {
-  if (!ctx.catalog.find(c))
-    return error_response(core::not_found("no collection named '" + c + "'"));
-  if (auto st = schema::RecordParser::check_id(id); !st.is_ok()) return error_response(st);
-  auto found = ctx.reads.get(c, id);
-  if (!found) return failure_response(found.error());
-  out = std::move(*found);
-  if (!out.body) {
-    Response res = error_response(core::not_found("no record with id '" + id + "'"));
-    res.headers.emplace_back("X-Cache", out.from_cache ? "hit" : "miss");
-    return res;
-  }
-  return std::nullopt;
 }
 
 Response get_record(Request& req, RecordContext& ctx) {

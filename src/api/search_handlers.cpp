@@ -139,10 +139,6 @@ std::optional<Response> read_params(const Request& req, search::SearchRequest& r
   return std::nullopt;
 }
 
-}  // namespace
-
-namespace {
-
 // The cache key of a search: collection, generation, and the parameters sorted (so that their
 // order does not matter).
 std::string result_key(const Request& req, const std::string& collection,
