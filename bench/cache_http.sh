@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # By-id lookups: tandem's GET /cache?id= (cache hits) against nginx serving the same body
 # statically and against redis-server GET of the same bytes (redis-benchmark, 50 clients), in
-# the same run on the same machine.
+# the same run on the same machine. Then the latency of tandem and nginx at half tandem's maximum
+# rate, held open-loop by bench/open_loop (50 connections, three rounds each).
 #
 #   bench/cache_http.sh [path/to/tandem] [seconds]
 set -euo pipefail
@@ -45,7 +46,20 @@ rps() {
 read -r t tp50 tp99 < <(rps "http://127.0.0.1:$port/cache?id=$id")
 read -r n np50 np99 < <(rps "http://127.0.0.1:$nport/cache")
 r=$(redis-benchmark -p "$rport" -c 50 -n $((secs * 40000)) -q "GET" "products/$id" | grep -oE '[0-9.]+ requests per second' | cut -d' ' -f1)
+# Latency at half tandem's maximum rate, held open-loop, and nginx at the same rate as the peer:
+# three rounds, alternating, reporting each server's median round (this machine is shared).
+half=$(python3 -c "print(int($t / 2))")
+open_loop=$here/../build/release/bench/open_loop
+for round in 1 2 3; do
+  "$open_loop" 127.0.0.1 "$port" "/cache?id=$id" "$half" "$secs" 50 >> "$work/tandem-half.txt"
+  "$open_loop" 127.0.0.1 "$nport" /cache "$half" "$secs" 50 >> "$work/nginx-half.txt"
+done
+median_round() { sort -n -k10 "$1" | sed -n 2p; }  # by p99
+read -r -a th < <(median_round "$work/tandem-half.txt")
+read -r -a nh < <(median_round "$work/nginx-half.txt")
 echo "tandem /cache hits: $t req/s (p50 $tp50, p99 $tp99)"
+echo "  at half rate:     ${th[3]} req/s held open-loop, median of 3: p50 ${th[5]} ms, p99 ${th[9]} ms, p99.9 ${th[11]} ms (errors ${th[15]})"
 echo "nginx static body:  $n req/s (p50 $np50, p99 $np99)"
+echo "  at the same rate: ${nh[3]} req/s held open-loop, median of 3: p50 ${nh[5]} ms, p99 ${nh[9]} ms, p99.9 ${nh[11]} ms (errors ${nh[15]})"
 echo "redis-server GET:   $r req/s (redis-benchmark, 50 clients)"
 python3 -c "print(f'ratio to nginx {$t/$n:.2f}, to redis {$t/$r:.2f}')"

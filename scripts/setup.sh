@@ -10,7 +10,6 @@ build_packages=(
   build-essential cmake ninja-build ccache pkgconf
   libboost1.81-dev          # Asio + Beast (1.81; plain libboost-dev is 1.74 and conflicts)
   libssl-dev                # TLS
-  libspdlog-dev libfmt-dev  # log sinks
   libcli11-dev              # command line
   libtomlplusplus-dev       # tandem.toml
   libexpected-dev           # Result<T>

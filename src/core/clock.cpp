@@ -15,6 +15,15 @@ std::chrono::steady_clock::time_point SystemClock::steady_now() const {
   return std::chrono::steady_clock::now();
 }
 
+std::chrono::steady_clock::time_point SystemClock::coarse_steady_now() const {
+  // The same clock as steady_clock (CLOCK_MONOTONIC), read at the kernel's tick resolution.
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::steady_clock::time_point(std::chrono::duration_cast<
+      std::chrono::steady_clock::duration>(std::chrono::seconds(ts.tv_sec) +
+                                           std::chrono::nanoseconds(ts.tv_nsec)));
+}
+
 FakeClock::FakeClock(std::chrono::system_clock::time_point start) : start_(start) {}
 
 std::chrono::system_clock::time_point FakeClock::now() const {

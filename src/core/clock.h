@@ -18,6 +18,9 @@ class Clock {
   virtual std::chrono::system_clock::time_point now() const = 0;
   // Monotonic time, for durations, timeouts and rate limits.
   virtual std::chrono::steady_clock::time_point steady_now() const = 0;
+  // Monotonic time that may lag by a few milliseconds but is several times cheaper to read, for
+  // expiry checks on hot paths. Compare it only with other coarse readings.
+  virtual std::chrono::steady_clock::time_point coarse_steady_now() const { return steady_now(); }
 };
 
 // The real clocks.
@@ -25,6 +28,7 @@ class SystemClock final : public Clock {
  public:
   std::chrono::system_clock::time_point now() const override;
   std::chrono::steady_clock::time_point steady_now() const override;
+  std::chrono::steady_clock::time_point coarse_steady_now() const override;
 };
 
 // A clock that moves only when told to. Both readings advance together.

@@ -1,11 +1,15 @@
-// Logger formatting and the spdlog-backed sinks. Depends on core, json, spdlog.
+// Logger formatting and the buffered file sink. Depends on core, json.
 #include "obs/log.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "core/clock.h"
 #include "json/writer.h"
@@ -13,21 +17,86 @@
 namespace tandem::obs {
 namespace {
 
-// Writes lines through an spdlog logger whose pattern is the bare message: we format, spdlog
-// serialises concurrent writers and owns the file handle.
-class SpdlogSink final : public LineSink {
+// Lines go into a buffer that a background thread writes out, so that a request's log line costs
+// a copy under a mutex and no system call: ordinary lines reach the file within kFlushDelay; a
+// warning or an error writes everything before it, and itself, at once. A writer waits while
+// kMaxPending bytes are queued (the disk is slower than the log), so no line is dropped; closing
+// writes what is left.
+class BufferedSink final : public LineSink {
  public:
-  explicit SpdlogSink(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {
-    logger_->set_pattern("%v");
-    logger_->set_level(spdlog::level::trace);
-    logger_->flush_on(spdlog::level::trace);
+  static constexpr std::chrono::milliseconds kFlushDelay{50};
+  static constexpr std::size_t kMaxPending = 4 << 20;
+
+  BufferedSink(int fd, bool owns_fd) : fd_(fd), owns_fd_(owns_fd), flusher_([this] { run(); }) {}
+  ~BufferedSink() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    flusher_.join();
+    flush();
+    if (owns_fd_) ::close(fd_);
   }
-  void write_line(Level, std::string_view line) override {
-    logger_->log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));
+
+  void write_line(Level level, std::string_view line) override {
+    {
+      std::unique_lock lock(mutex_);
+      room_.wait(lock, [&] { return pending_.size() < kMaxPending; });
+      pending_.append(line);
+      pending_ += '\n';
+      if (level < Level::kWarn) {
+        if (!dirty_) {
+          dirty_ = true;
+          wake_.notify_one();
+        }
+        return;
+      }
+    }
+    flush();
   }
 
  private:
-  std::shared_ptr<spdlog::logger> logger_;
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return stopping_ || dirty_; });
+      if (stopping_) return;
+      wake_.wait_for(lock, kFlushDelay, [&] { return stopping_; });  // gather more lines
+      lock.unlock();
+      flush();
+      lock.lock();
+    }
+  }
+
+  // Writes out everything buffered so far. Batches leave in the order they were taken.
+  void flush() {
+    std::lock_guard out(out_mutex_);
+    out_.clear();
+    {
+      std::lock_guard lock(mutex_);
+      out_.swap(pending_);  // pending_ keeps the old buffer's capacity
+      dirty_ = false;
+    }
+    room_.notify_all();
+    for (std::size_t done = 0; done < out_.size();) {
+      ssize_t n = ::write(fd_, out_.data() + done, out_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to report a failing log; the lines are lost
+      done += static_cast<std::size_t>(n);
+    }
+  }
+
+  const int fd_;
+  const bool owns_fd_;
+  std::mutex out_mutex_;  // one flush at a time; guards out_
+  std::string out_;       // the batch being written
+  std::mutex mutex_;      // guards the members below
+  std::condition_variable wake_, room_;
+  std::string pending_;
+  bool dirty_ = false;  // pending_ has lines the flusher has not been woken for
+  bool stopping_ = false;
+  std::thread flusher_;  // last: starts once the members above exist
 };
 
 void append_text_value(std::string& out, const Field::Value& v) {
@@ -80,20 +149,16 @@ Logger::Logger(Level level, Format format, std::shared_ptr<LineSink> sink)
     : level_(level), format_(format), sink_(std::move(sink)) {}
 
 core::Result<std::unique_ptr<Logger>> Logger::open(const LogOptions& options) {
-  std::shared_ptr<spdlog::logger> logger;
-  try {
-    if (options.file.empty()) {
-      logger = std::make_shared<spdlog::logger>("tandem",
-                                                std::make_shared<spdlog::sinks::stdout_sink_mt>());
-    } else {
-      logger = std::make_shared<spdlog::logger>(
-          "tandem", std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
+  int fd = STDOUT_FILENO;
+  if (!options.file.empty()) {
+    fd = ::open(options.file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return core::fail(core::unavailable("cannot open log file " + options.file + ": " +
+                                          std::strerror(errno)));
     }
-  } catch (const spdlog::spdlog_ex& e) {
-    return core::fail(core::unavailable("cannot open log file " + options.file + ": " + e.what()));
   }
   return std::make_unique<Logger>(options.level, options.format,
-                                  std::make_shared<SpdlogSink>(std::move(logger)));
+                                  std::make_shared<BufferedSink>(fd, !options.file.empty()));
 }
 
 std::string Logger::format(Level level, std::string_view message,

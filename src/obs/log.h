@@ -1,4 +1,5 @@
-// Structured logging: one JSON object (or one readable line) per event, written through spdlog.
+// Structured logging: one JSON object (or one readable line) per event, to standard output or a
+// file through a buffer written by a background thread (warnings and errors at once).
 // Depends on core and json. Use the TANDEM_LOG macro: it checks the level before any field is
 // built or formatted, so a disabled debug line costs one comparison.
 //

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "cache/memory/memory_cache.h"
+#include "core/hash.h"
 
 namespace tandem::cache {
 namespace {
@@ -154,6 +156,45 @@ TEST_P(CacheContract, ConcurrentReadersAndWritersKeepTheNewestVersion) {
     std::uint64_t newest = 2000 - ((2000 - static_cast<std::uint64_t>(k)) % 16);
     EXPECT_EQ(e->version, newest);
     EXPECT_EQ(e->value, std::to_string(newest));
+  }
+}
+
+// Random writes, removals and (with a fake clock) expiries over a few hundred keys, checked
+// against a model after every step: replacing, removing, expiring and evicting entries must never
+// lose, resurrect or mix up another key.
+TEST_P(CacheContract, MatchesAModelUnderRandomWritesRemovalsAndExpiries) {
+  const bool expiries = GetParam().fake_time;
+  auto c = make(64 << 20);
+  struct Want {
+    std::optional<std::string> value;  // nullopt: removed
+    bool short_lived = false;          // written with a 1 s TTL
+  };
+  std::map<std::string, Want> model;
+  std::uint64_t version = 0, state = 12345;
+  for (int step = 0; step < 20000; ++step) {
+    std::uint64_t r = core::splitmix64(state);
+    std::string key = "products/p-" + std::to_string(r % 400);
+    if (expiries && r % 97 == 0) {
+      clock_.advance(2s);  // past every 1 s TTL, jitter included
+      std::erase_if(model, [](const auto& kv) { return kv.second.short_lived; });
+    } else if (r % 7 == 0) {
+      ASSERT_TRUE(c->remove(key, ++version).is_ok());
+      model[key] = {};
+    } else {
+      bool short_lived = expiries && r % 3 == 0;
+      std::string value = std::to_string(step);
+      ASSERT_TRUE(c->set(key, value, ++version, short_lived ? 1000ms : 0ms).is_ok());
+      model[key] = {value, short_lived};
+    }
+    std::string probe = "products/p-" + std::to_string((r >> 32) % 400);
+    auto got = get(*c, probe);
+    auto want = model.find(probe);
+    if (want == model.end() || !want->second.value) {
+      ASSERT_FALSE(got) << probe << " at step " << step;
+    } else {
+      ASSERT_TRUE(got) << probe << " at step " << step;
+      ASSERT_EQ(got->value, *want->second.value) << probe;
+    }
   }
 }
 

@@ -18,6 +18,12 @@ check() {  # check "description" command...
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
 }
 
+# Polls for up to 2 s: log lines below warn reach the file within 50 ms, not at once.
+eventually() {
+  for _ in $(seq 40); do "$@" && return 0; sleep 0.05; done
+  return 1
+}
+
 # Starts tandem with the given arguments, logging to $work/log; sets $pid and $port.
 start() {
   : > "$work/log"
@@ -60,7 +66,7 @@ check "405 carries Allow" grep -qi '^allow: GET, HEAD' "$work/headers"
 
 curl -s -D "$work/headers" -o /dev/null -H 'X-Request-Id: e2e-1' "$base/health"
 check "request id is echoed" grep -qi '^x-request-id: e2e-1' "$work/headers"
-check "access log names the request id" grep -q '"request_id":"e2e-1"' "$work/log"
+check "access log names the request id" eventually grep -q '"request_id":"e2e-1"' "$work/log"
 
 curl -s "$base/metrics" > "$work/metrics"
 check "metrics count /health requests" \

@@ -1,17 +1,15 @@
-// MemoryCache: the embedded CacheBackend. A sharded LRU bounded by bytes, with a TTL per entry
-// (jittered so that entries written together do not expire together) and versioned writes: an
+// MemoryCache: the embedded CacheBackend. A sharded cache bounded by bytes with sampled-LRU
+// eviction, a TTL per entry (jittered so that entries written together do not expire together)
+// and versioned writes: an
 // older version never replaces a newer one, and a removal leaves a short-lived tombstone so that
 // a late write of an older version cannot bring a deleted record back. Thread-safe: each shard
 // has its own mutex. Depends on core.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "cache/cache_backend.h"
@@ -26,7 +24,7 @@ struct MemoryCacheOptions {
   std::chrono::milliseconds tombstone_ttl{5000};  // how long a removal is remembered
   std::size_t shards = 16;                        // independent locks
   const core::Clock* clock = nullptr;             // null: the system clock
-  std::uint64_t seed = 0;                         // jitter; 0: random
+  std::uint64_t seed = 0;                         // hashing and jitter; 0: random
 };
 
 class MemoryCache final : public CacheBackend {
@@ -45,14 +43,14 @@ class MemoryCache final : public CacheBackend {
 
  private:
   struct Shard;
-  Shard& shard_for(std::string_view key);
-  std::chrono::milliseconds jittered(std::chrono::milliseconds ttl);
+  Shard& shard_for(std::uint64_t hash);
+  core::Status write(std::string_view key, std::string_view value, std::uint64_t version,
+                     std::chrono::milliseconds ttl, bool tombstone);
 
   MemoryCacheOptions options_;
   const core::Clock& clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<std::uint64_t> jitter_state_;
-  mutable std::atomic<std::uint64_t> hits_{0}, misses_{0}, evictions_{0};
+  std::uint64_t hash_seed_ = 0;
 };
 
 }  // namespace tandem::cache

@@ -24,6 +24,21 @@ TEST(SystemClock, SteadyTimeDoesNotGoBack) {
   EXPECT_LE(a, b);
 }
 
+// The coarse reading is the same clock at a lower resolution: never ahead, at most a few ticks
+// behind. FakeClock gives the same time for both.
+TEST(SystemClock, CoarseSteadyTimeTracksSteadyTime) {
+  SystemClock clock;
+  for (int i = 0; i < 100; ++i) {
+    auto coarse = clock.coarse_steady_now();
+    auto fine = clock.steady_now();
+    EXPECT_LE(coarse, fine);
+    EXPECT_LT(fine - coarse, std::chrono::milliseconds(50));
+  }
+  FakeClock fake;
+  fake.advance(std::chrono::seconds(3));
+  EXPECT_EQ(fake.coarse_steady_now(), fake.steady_now());
+}
+
 TEST(FormatRfc3339, UtcWithMilliseconds) {
   using std::chrono::system_clock;
   EXPECT_EQ(format_rfc3339_ms(system_clock::time_point(0s)), "1970-01-01T00:00:00.000Z");

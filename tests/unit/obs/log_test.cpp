@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <mutex>
+#include <sstream>
+#include <thread>
 #include <vector>
 
 #include "support/log_sinks.h"
+#include "support/temp_dir.h"
 
 namespace tandem::obs {
 namespace {
@@ -69,6 +75,39 @@ TEST(Logger, TextFormatIsReadable) {
   std::string line = sink->lines()[0];
   EXPECT_NE(line.find(" info request path=/health status=200 agent=\"curl 8\""), std::string::npos)
       << line;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Info lines are buffered and flushed shortly after; warnings go out at once; nothing is lost
+// when the logger closes.
+TEST(Logger, FileSinkFlushesWarningsAtOnceAndEverythingSoon) {
+  testing::TempDir dir;
+  std::string path = dir.file("tandem.log");
+  auto log = Logger::open({.level = Level::kInfo, .file = path});
+  ASSERT_TRUE(log) << log.error().message();
+  TANDEM_LOG(**log, Level::kWarn, "disk nearly full");
+  EXPECT_NE(read_all(path).find("disk nearly full"), std::string::npos);
+
+  TANDEM_LOG(**log, Level::kInfo, "request", {"n", 1});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (read_all(path).find("\"n\":1") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_NE(read_all(path).find("\"n\":1"), std::string::npos) << "info line never flushed";
+
+  for (int i = 0; i < 1000; ++i)
+    TANDEM_LOG(**log, Level::kInfo, "request", {"i", i});
+  log->reset();  // closes: the last lines reach the file
+  std::string text = read_all(path);
+  EXPECT_NE(text.find("\"i\":999}"), std::string::npos);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1002);
 }
 
 TEST(Logger, LevelNamesRoundTrip) {
