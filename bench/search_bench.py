@@ -55,14 +55,14 @@ def bench_tandem(path):
     log = open(os.path.join(work, "tandem.log"), "w")
     port = free_port()
     start = time.time()
-    proc = subprocess.Popen([TANDEM, "serve", "--port", str(port), "--data-dir", data, "--set", "search.shards=2"], stdout=log, stderr=log, env=env)
+    proc = subprocess.Popen([TANDEM, "serve", "--port", str(port), "--data-dir", data, "--set", "search.shards=2", "--set", "cache.query_results=false"], stdout=log, stderr=log, env=env)
     procs.append(proc)
     conn = None
     while True:
         try:
             conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", "/health"); health = json.loads(conn.getresponse().read())
-            sink = health["components"]["sinks"][0]
+            sink = next(s for s in health["components"]["sinks"] if s["name"] == "xapian")
             if sink["applied_seq"] >= health["components"]["store"]["head_seq"] > 0:
                 break
         except (ConnectionError, OSError, KeyError, IndexError):

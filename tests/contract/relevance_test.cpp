@@ -69,6 +69,35 @@ class Relevance : public ::testing::Test {
   std::unique_ptr<XapianSearch> backend_;
 };
 
+// A word in more than half of the documents carries no information for ranking: it filters and
+// adds nothing to the score, and a query of such words alone is unscored.
+TEST_F(Relevance, AWordInMostDocumentsOnlyFilters) {
+  std::vector<store::Change> changes;
+  for (int i = 0; i < 12; ++i) {
+    std::string id = "sale-" + std::to_string(i);
+    std::string name = i == 0 ? "Brass Lamp" : "Lamp " + std::to_string(i);
+    changes.push_back({.seq = 100 + static_cast<std::uint64_t>(i),
+                       .collection = "shop",
+                       .id = id,
+                       .op = store::ChangeOp::kUpsert,
+                       .body = R"({"id":")" + id + R"(","name":")" + name +
+                               R"(","description":"On sale today","brand":"Lumora"})"});
+  }
+  ASSERT_TRUE(backend_->apply(changes));  // "sale": 12 of 22 documents
+  auto score_of = [&](const std::string& q, const std::string& id) {
+    SearchRequest r{.collection = shop_, .text = *query::parse_text(q, true), .per_page = 50};
+    auto result = backend_->search(r);
+    EXPECT_TRUE(result) << result.error().message();
+    for (const auto& h : result->hits)
+      if (h.id == id) return h.score;
+    return -1.0;
+  };
+  EXPECT_EQ(score_of("sale", "sale-3"), 0.0);
+  EXPECT_GT(score_of("brass", "sale-0"), 0.0);
+  EXPECT_DOUBLE_EQ(score_of("sale brass", "sale-0"), score_of("brass", "sale-0"));
+  EXPECT_EQ(top("sale brass", 5), (std::vector<std::string>{"sale-0"}));
+}
+
 TEST_F(Relevance, NameOutweighsDescription) {
   auto ids = top("usb cable", 2);
   ASSERT_EQ(ids.size(), 2u);

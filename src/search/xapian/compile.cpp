@@ -41,6 +41,10 @@ int edit_distance(std::string_view a, std::string_view b, int cap) {
   return d[a.size()][b.size()];
 }
 
+Xapian::Query weightless(const Xapian::Query& q) {
+  return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 0.0);
+}
+
 int typo_budget(std::string_view word, int typos) {
   if (typos >= 0) return typos;
   return word.size() >= 9 ? 2 : word.size() >= 5 ? 1 : 0;
@@ -96,7 +100,16 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
       }
     }
   }
-  return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+  Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+  // A word in more than half the documents says nothing about which of them is more relevant
+  // (BM25 gives it an idf of about zero), so it only filters. When every part of a query is
+  // weightless, the matcher can stop after the first page and the count it must check instead of
+  // scoring every match.
+  Xapian::doccount most = 0;
+  for (const auto& p : o.prefixes)
+    most = std::max({most, db.get_termfreq(p + term), db.get_termfreq("Z" + p + stem(term))});
+  if (most > db.get_doccount() / 2) return weightless(any);
+  return any;
 }
 
 // Words in order and adjacent. Positions exist for unprefixed terms only, so with query_by the
@@ -142,7 +155,7 @@ std::vector<std::string> tokenize(std::string_view word) {
 
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& o) {
-  if (q.match_all) return Xapian::Query::MatchAll;
+  if (q.match_all) return weightless(Xapian::Query::MatchAll);  // else scored by document length
   std::vector<Xapian::Query> required;
   for (std::size_t i = 0; i < q.words.size() && i < o.keep_words; ++i) {
     auto tokens = tokenize(q.words[i].text);
@@ -155,7 +168,7 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
   for (const auto& p : q.phrases)
     required.push_back(phrase_query(p.words, o));
   Xapian::Query all = required.empty()
-                          ? Xapian::Query::MatchAll
+                          ? weightless(Xapian::Query::MatchAll)
                           : Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
   std::vector<Xapian::Query> excluded;
   for (const auto& w : q.excluded)

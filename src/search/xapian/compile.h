@@ -21,8 +21,8 @@ struct TextOptions {
 
 // q -> query. Each word matches its exact or stemmed form (exact ranks higher); the prefix word
 // also matches completions; a word the index has never seen matches its nearest spellings within
-// the typo budget (ranked below exact matches). `highlight_terms` receives the plain terms for
-// snippets.
+// the typo budget (ranked below exact matches). A word found in more than half of the documents
+// only filters (it has no weight), and so does `*`.
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& options);
 

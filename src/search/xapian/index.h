@@ -21,7 +21,8 @@ struct XapianSearch::Index {
     Xapian::TermGenerator generator;
   };
   struct Reader {
-    Xapian::Database db;
+    Xapian::Database db;                // every shard; reopening it reopens the parts too
+    std::vector<Xapian::Database> parts;  // each shard alone, sharing db's handles
     Xapian::Stem stem;             // stemmers hold state: one per reader, never shared
     std::uint64_t generation = 0;  // of the index when last reopened
   };

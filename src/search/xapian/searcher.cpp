@@ -172,6 +172,62 @@ std::vector<std::pair<std::string, std::string>> highlights(const Xapian::MSet& 
   return out;
 }
 
+// One page of matches, in order, with the count.
+struct Page {
+  struct Item {
+    std::size_t mset;         // which of msets it came from
+    Xapian::MSetIterator it;  // document and weight
+    Xapian::docid order;      // its docid in the database of every shard
+  };
+  std::vector<Xapian::MSet> msets;
+  std::vector<Item> items;
+  Xapian::doccount estimated = 0, lower = 0, upper = 0;
+};
+
+Page match(Xapian::Enquire& enquire, Xapian::doccount first, Xapian::doccount size,
+           Xapian::doccount check) {
+  Page page;
+  page.msets.push_back(enquire.get_mset(first, size, check));
+  const Xapian::MSet& m = page.msets.back();
+  for (auto it = m.begin(); it != m.end(); ++it)
+    page.items.push_back({0, it, *it});
+  page.estimated = m.get_matches_estimated();
+  page.lower = m.get_matches_lower_bound();
+  page.upper = m.get_matches_upper_bound();
+  return page;
+}
+
+// Ordered by relevance. A query without weights (`*`, filters, words in most documents) ranks
+// every match equally, in docid order: Xapian stops such a match once it has the page and has
+// checked `check` matches, but only over a single database. So each shard is matched alone and
+// the pages merged in the order the combined database would give, which is exactly its result.
+Page match_ranked(Xapian::Enquire& enquire, const std::vector<Xapian::Database>& parts,
+                  const Xapian::Query& q, Xapian::doccount first, Xapian::doccount size,
+                  Xapian::doccount check) {
+  if (parts.size() < 2 || enquire.get_mset(0, 0).get_max_possible() > 0) {
+    return match(enquire, first, size, check);
+  }
+  Page page;
+  auto n = static_cast<Xapian::docid>(parts.size());
+  for (Xapian::docid i = 0; i < n; ++i) {
+    Xapian::Enquire part(parts[i]);
+    part.set_query(q);
+    page.msets.push_back(part.get_mset(0, first + size, check));
+    const Xapian::MSet& m = page.msets.back();
+    for (auto it = m.begin(); it != m.end(); ++it)
+      page.items.push_back({i, it, (*it - 1) * n + i + 1});
+    page.estimated += m.get_matches_estimated();
+    page.lower += m.get_matches_lower_bound();
+    page.upper += m.get_matches_upper_bound();
+  }
+  std::sort(page.items.begin(), page.items.end(),
+            [](const auto& a, const auto& b) { return a.order < b.order; });
+  page.items.erase(page.items.begin(),
+                   page.items.begin() + std::min<std::size_t>(first, page.items.size()));
+  if (page.items.size() > size) page.items.resize(size);
+  return page;
+}
+
 }  // namespace
 
 core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
@@ -198,29 +254,33 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       TextOptions options{.prefixes = *prefixes, .typos = r.typos};
       std::size_t words = r.text.words.size();
       SearchResult result;
-      Xapian::MSet mset;
+      Page page;
       Xapian::doccount check = r.facets.empty() ? kExactUpTo : reader->db.get_doccount();
+      auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
+      auto size = static_cast<Xapian::doccount>(r.per_page);
       for (options.keep_words = words;; --options.keep_words) {
         Xapian::Query q = compile_text(r.text, reader->db, reader->stem, options);
         if (filter) q = Xapian::Query(Xapian::Query::OP_FILTER, q, *filter);
         enquire.set_query(q);
-        mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
-                                static_cast<Xapian::doccount>(r.per_page), check);
+        page = r.facets.empty() && r.sort.empty()
+                   ? match_ranked(enquire, reader->parts, q, first, size, check)
+                   : match(enquire, first, size, check);
         // Nothing matched all words: retry without the last one (never below one word).
-        if (mset.get_matches_estimated() > 0 || options.keep_words <= 1 || r.text.match_all) break;
+        if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
         result.dropped_words.insert(result.dropped_words.begin(),
                                     r.text.words[options.keep_words - 1].text);
       }
-      if (mset.get_matches_estimated() == 0) result.dropped_words.clear();
-      result.found = mset.get_matches_estimated();
-      result.found_is_estimate = mset.get_matches_lower_bound() != mset.get_matches_upper_bound();
-      for (auto it = mset.begin(); it != mset.end(); ++it) {
-        Xapian::Document doc = it.get_document();
+      if (page.estimated == 0) result.dropped_words.clear();
+      result.found = page.estimated;
+      result.found_is_estimate = page.lower != page.upper;
+      for (const auto& item : page.items) {
+        Xapian::Document doc = item.it.get_document();
         std::string body = doc.get_data();
-        result.hits.push_back(Hit{.id = doc.get_value(kIdSlot),
-                                  .score = it.get_weight(),
-                                  .document = body,
-                                  .highlights = highlights(mset, body, r, reader->stem)});
+        result.hits.push_back(
+            Hit{.id = doc.get_value(kIdSlot),
+                .score = item.it.get_weight(),
+                .document = body,
+                .highlights = highlights(page.msets[item.mset], body, r, reader->stem)});
       }
       for (std::size_t f = 0; f < spies->size(); ++f) {
         result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));

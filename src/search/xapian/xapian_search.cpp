@@ -43,7 +43,8 @@ std::unique_ptr<XapianSearch::Index::Reader> XapianSearch::Index::acquire() {
     r = std::make_unique<Reader>();
     r->stem = Xapian::Stem(language);
     for (std::size_t i = 0; i < shards.size(); ++i) {
-      r->db.add_database(Xapian::Database(dir + "/shard-" + std::to_string(i)));
+      r->parts.emplace_back(dir + "/shard-" + std::to_string(i));
+      r->db.add_database(r->parts.back());
     }
   } else if (r->generation != now) {
     r->db.reopen();
