@@ -14,9 +14,9 @@ namespace {
 using core::fail;
 using core::invalid_argument;
 
-constexpr Xapian::termcount kMaxPrefixExpansion = 100;  // completions of the prefix word
-constexpr std::size_t kMaxTypoCandidates = 10;          // spellings kept per word
-constexpr std::size_t kMaxTermsScanned = 50000;         // vocabulary read per word
+constexpr std::size_t kMaxPrefixExpansion = 100;  // completions of the prefix word
+constexpr std::size_t kMaxTypoCandidates = 10;    // spellings kept per word
+constexpr std::size_t kMaxTermsScanned = 50000;   // vocabulary read per word
 
 // Optimal string alignment distance (Damerau-Levenshtein without repeated edits), capped.
 int edit_distance(std::string_view a, std::string_view b, int cap) {
@@ -70,6 +70,23 @@ std::vector<std::string> spellings(const Xapian::Database& db, const std::string
   return out;
 }
 
+// The indexed terms that start with `prefix`, other than `prefix` itself (matched already), the
+// most frequent first, at most kMaxPrefixExpansion of them.
+std::vector<std::string> completions(const Xapian::Database& db, const std::string& prefix) {
+  std::vector<std::pair<Xapian::doccount, std::string>> found;
+  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
+    if ((*it).compare(0, prefix.size(), prefix) != 0) break;  // see has_completion
+    if ((*it).size() > prefix.size()) found.emplace_back(it.get_termfreq(), *it);
+  }
+  auto keep = std::min<std::size_t>(found.size(), kMaxPrefixExpansion);
+  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < keep; ++i)
+    out.push_back(std::move(found[i].second));
+  return out;
+}
+
 // Whether any indexed term starts with `prefix`. (Over several shards the iterator may stop on
 // the next term after the prefix instead of at the end, so the term itself is checked.)
 bool has_completion(const Xapian::Database& db, const std::string& prefix) {
@@ -88,8 +105,8 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
     alternatives.emplace_back(exact);
     alternatives.emplace_back(stemmed);
     if (prefix) {
-      alternatives.emplace_back(Xapian::Query::OP_WILDCARD, exact, kMaxPrefixExpansion,
-                                Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+      for (auto& t : completions(db, exact))
+        alternatives.emplace_back(std::move(t));
     }
   }
   int budget = typo_budget(term, o.typos);
