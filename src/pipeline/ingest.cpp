@@ -129,6 +129,7 @@ void Ingest::submit(IngestRequest request, IngestCallback done) {
                     outcome.seq = std::move((*written)[i].seq);
                     if (outcome.seq) {
                       ++result.accepted;
+                      if (hook_) hook_(name, (*written)[i].id, *outcome.seq);
                     } else {
                       ++result.rejected;
                     }

@@ -47,7 +47,7 @@ TEST_F(CacheTest, AReadAfterAnUpdateSeesTheNewVersion) {
   for (int v = 2; v <= 20; ++v) {
     ASSERT_EQ(call("PATCH", kRecords + "/a", R"({"price":)" + std::to_string(v) + "}").status, 200);
     auto read = call("GET", kRecords + "/a");  // at once, without waiting for any sink
-    EXPECT_EQ(read.body, product("a", std::to_string(v))) << "version " << v;
+    EXPECT_EQ(read.body, product("a", std::to_string(v))) << "version " << v << " x-cache " << read.header("x-cache");
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "support/temp_dir.h"
 
 namespace tandem::pipeline {
@@ -107,6 +109,25 @@ TEST_F(IngestTest, UrlIdAppliesToTheOneRecord) {
       {.collection = "products", .action = store::Action::kDelete, .id = "from-url"});
   ASSERT_TRUE(del) << del.error().message();
   EXPECT_TRUE(del->records[0].seq);
+}
+
+// The commit hook sees every accepted record (deletes included) with its seq, before the
+// writer's answer: that is what lets the by-id cache drop an entry before a client can read it.
+TEST_F(IngestTest, TheCommitHookSeesEveryAcceptedRecordBeforeTheAnswer) {
+  std::vector<std::tuple<std::string, std::string, std::uint64_t>> seen;
+  ingest_->on_commit([&](std::string_view collection, std::string_view id, std::uint64_t seq) {
+    seen.emplace_back(collection, id, seq);
+  });
+  auto r = write(R"([{"id":"a",)" + kRest + R"(}, {"id":"b","price":"x"}, {"id":"c",)" + kRest +
+                 "}]");
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(seen.size(), 2u);  // as soon as write() returns: the hook ran before the answer
+  EXPECT_EQ(seen[0], std::make_tuple(std::string("products"), std::string("a"), *r->records[0].seq));
+  EXPECT_EQ(seen[1], std::make_tuple(std::string("products"), std::string("c"), *r->records[2].seq));
+  auto del = ingest_->write({.collection = "products", .action = store::Action::kDelete, .id = "a"});
+  ASSERT_TRUE(del) << del.error().message();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(std::get<2>(seen[2]), *del->records[0].seq);
 }
 
 TEST_F(IngestTest, DeclaredCollectionsAreCreatedOnceAndKeepTheirSchema) {
