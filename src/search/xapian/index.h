@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "search/xapian/columns.h"
 #include "search/xapian/xapian_search.h"
 
 namespace tandem::search {
@@ -19,12 +20,13 @@ struct XapianSearch::Index {
   struct Shard {
     Xapian::WritableDatabase db;
     Xapian::TermGenerator generator;
+    std::atomic<xapian_backend::Columns*> columns{nullptr};  // once made; updated after commits
   };
   struct Reader {
-    Xapian::Database db;                // every shard; reopening it reopens the parts too
+    Xapian::Database db;                  // every shard; reopening it reopens the parts too
     std::vector<Xapian::Database> parts;  // each shard alone, sharing db's handles
-    Xapian::Stem stem;             // stemmers hold state: one per reader, never shared
-    std::uint64_t generation = 0;  // of the index when last reopened
+    Xapian::Stem stem;                    // stemmers hold state: one per reader, never shared
+    std::uint64_t generation = 0;         // of the index when last reopened
   };
 
   std::string dir;
@@ -34,8 +36,13 @@ struct XapianSearch::Index {
   std::vector<std::unique_ptr<Reader>> idle;
   std::string language;  // for each shard's and reader's own stemmer
 
+  std::mutex columns_mutex;  // guards making columns_
+  std::vector<std::unique_ptr<xapian_backend::Columns>> columns_;  // by shard, once made
+
   std::unique_ptr<Reader> acquire();
   void release(std::unique_ptr<Reader> r);
+  // Every shard's columns, made and loaded on first use (about a second per million records).
+  std::vector<const xapian_backend::Columns*> columns(const schema::Collection& c);
   std::vector<store::Rejection> apply_shard(Shard& shard, const schema::Collection& c,
                                             const std::vector<const store::Change*>& changes);
 };

@@ -4,9 +4,12 @@
 #include <xapian.h>
 
 #include <charconv>
+#include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "json/writer.h"
+#include "search/xapian/columns.h"
 #include "search/xapian/compile.h"
 #include "search/xapian/index.h"
 #include "search/xapian/layout.h"
@@ -23,6 +26,15 @@ using core::invalid_argument;
 using schema::FieldType;
 
 constexpr Xapian::doccount kExactUpTo = 10000;  // `found` is exact at least this far
+
+// The n values counted most often (ties: in byte order).
+std::vector<FacetValue> most_frequent(std::vector<FacetValue> values, std::size_t n) {
+  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+    return a.count != b.count ? a.count > b.count : a.value < b.value;
+  });
+  if (values.size() > n) values.resize(n);
+  return values;
+}
 
 // Counts the values of one facet field over every match the matcher looks at.
 class FacetSpy final : public Xapian::MatchSpy {
@@ -47,11 +59,7 @@ class FacetSpy final : public Xapian::MatchSpy {
     std::vector<FacetValue> out;
     for (const auto& [value, count] : counts_)
       out.push_back({display(value), count});
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.count != b.count ? a.count > b.count : a.value < b.value;
-    });
-    if (out.size() > n) out.resize(n);
-    return out;
+    return most_frequent(std::move(out), n);
   }
 
  private:
@@ -236,6 +244,107 @@ Page match_ranked(Xapian::Enquire& enquire, const std::vector<Xapian::Database>&
   return page;
 }
 
+// `*` answered from the columns: the filter, the facets and the sort over every shard's documents
+// in memory, then only the page's documents read from the index. Same answers as the matcher
+// (unscored, docid order after the sort keys), found always exact. nullopt when a field involved
+// is not kept in columns.
+std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapian::Database& db,
+                                 const SearchRequest& r) {
+  std::vector<std::shared_lock<std::shared_mutex>> locks;
+  for (const auto* c : shards)
+    locks.emplace_back(c->mutex);
+  const query::Filter* filter = r.filter ? &*r.filter : nullptr;
+  // The sort keys that decide anything, as set_sort applies them: every score is 0 here.
+  std::size_t from = 0, to = r.sort.size();
+  for (std::size_t k = 0; k < r.sort.size(); ++k) {
+    if (r.sort[k].field != "_score") continue;
+    if (k == 0) {
+      from = 1;
+    } else {
+      to = k;
+    }
+    break;
+  }
+  std::vector<std::pair<std::size_t, bool>> keys;  // field, descending
+  for (std::size_t k = from; k < to; ++k) {
+    keys.emplace_back(static_cast<std::size_t>(field_index(*r.collection, r.sort[k].field)),
+                      r.sort[k].descending);
+  }
+  for (const auto* c : shards) {
+    if (!c->covers(filter)) return std::nullopt;
+    for (const auto& [field, _] : keys)
+      if (!c->sortable(field)) return std::nullopt;
+  }
+  std::vector<Bits> matched;
+  SearchResult out;
+  for (const auto* c : shards) {
+    matched.push_back(c->match(filter));
+    for (auto w : matched.back())
+      out.found += static_cast<std::uint64_t>(__builtin_popcountll(w));
+  }
+  for (const auto& name : r.facets) {
+    std::unordered_map<std::string, std::uint64_t> counts;
+    auto field = static_cast<std::size_t>(field_index(*r.collection, name));
+    for (std::size_t s = 0; s < shards.size(); ++s)
+      if (!shards[s]->count(field, matched[s], counts)) return std::nullopt;
+    std::vector<FacetValue> values;
+    for (auto& [value, count] : counts)
+      values.push_back({value, count});
+    out.facets.emplace_back(name, most_frequent(std::move(values), r.max_facet_values));
+  }
+
+  // The page, as (shard, docid) in the order of the database of every shard.
+  using Doc = std::pair<std::size_t, Xapian::docid>;
+  auto n = shards.size();
+  auto combined = [n](const Doc& d) { return (d.second - 1) * n + d.first + 1; };
+  std::size_t first = (r.page - 1) * r.per_page, want = first + r.per_page;
+  std::vector<Doc> page;
+  if (keys.empty()) {  // docid order: stop at the page's end
+    Xapian::docid end = 0;
+    for (const auto* c : shards)
+      end = std::max(end, c->end());
+    for (Xapian::docid did = 1; did < end && page.size() < want; ++did) {
+      for (std::size_t s = 0; s < n && page.size() < want; ++s)
+        if (test(matched[s], did)) page.emplace_back(s, did);
+    }
+  } else {
+    for (std::size_t s = 0; s < n; ++s) {
+      for (std::size_t w = 0; w < matched[s].size(); ++w) {
+        for (std::uint64_t bits = matched[s][w]; bits != 0; bits &= bits - 1)
+          page.emplace_back(s, w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
+      }
+    }
+    auto before = [&](const Doc& a, const Doc& b) {
+      for (const auto& [field, descending] : keys) {
+        auto x = shards[a.first]->key(field, a.second), y = shards[b.first]->key(field, b.second);
+        if (!x || !y) {
+          if (!x && !y) continue;
+          return x.has_value();  // documents without the value come last
+        }
+        int c = x->text != nullptr ? x->text->compare(*y->text)
+                                   : (x->number < y->number ? -1 : x->number > y->number ? 1 : 0);
+        if (c != 0) return descending ? c > 0 : c < 0;
+      }
+      return combined(a) < combined(b);
+    };
+    auto end = page.begin() + static_cast<std::ptrdiff_t>(std::min(want, page.size()));
+    std::partial_sort(page.begin(), end, page.end(), before);
+    page.erase(end, page.end());
+  }
+  locks.clear();
+  for (std::size_t i = first; i < page.size(); ++i) {
+    Xapian::Document doc;
+    try {
+      doc = db.get_document(static_cast<Xapian::docid>(combined(page[i])));
+    } catch (const Xapian::DocNotFoundError&) {  // columns are ahead of this reader's revision
+      db.reopen();
+      doc = db.get_document(static_cast<Xapian::docid>(combined(page[i])));
+    }
+    out.hits.push_back(Hit{.id = doc.get_value(kIdSlot), .score = 0, .document = doc.get_data()});
+  }
+  return out;
+}
+
 }  // namespace
 
 core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
@@ -260,6 +369,12 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       if (auto st = set_sort(enquire, keys, r); !st.is_ok()) return fail(st);
       auto spies = add_facets(enquire, r);
       if (!spies) return fail(spies.error());
+      if (r.text.match_all && options_.columns) {
+        if (auto answer = scan((*index)->columns(*r.collection), reader->db, r)) {
+          (*index)->release(std::move(reader));
+          return std::move(*answer);
+        }
+      }
       TextOptions options{.prefixes = *prefixes, .typos = r.typos};
       std::size_t words = r.text.words.size();
       SearchResult result;

@@ -58,20 +58,44 @@ void XapianSearch::Index::release(std::unique_ptr<Reader> r) {
   idle.push_back(std::move(r));
 }
 
+// Each shard's columns are published to its writer first and loaded after, under their own lock:
+// a commit the load does not see is applied by its writer afterwards, and one it does see may be
+// applied twice, which changes nothing.
+std::vector<const xapian_backend::Columns*> XapianSearch::Index::columns(
+    const schema::Collection& c) {
+  std::lock_guard lock(columns_mutex);
+  if (columns_.empty()) {
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      columns_.push_back(std::make_unique<xapian_backend::Columns>(c));
+      shards[i]->columns.store(columns_.back().get(), std::memory_order_release);
+    }
+    for (std::size_t i = 0; i < shards.size(); ++i)
+      columns_[i]->load(dir + "/shard-" + std::to_string(i));
+  }
+  std::vector<const xapian_backend::Columns*> out;
+  for (const auto& col : columns_)
+    out.push_back(col.get());
+  return out;
+}
+
 // Applies changes of one shard in order, skipping versions not newer than what it holds, then
 // commits. Records that cannot be indexed are rejected (dead-lettered by the applier).
 std::vector<store::Rejection> XapianSearch::Index::apply_shard(
     Shard& shard, const schema::Collection& c, const std::vector<const store::Change*>& changes) {
   std::vector<store::Rejection> rejected;
+  std::vector<std::pair<Xapian::docid, Xapian::Document>> indexed;
+  std::vector<Xapian::docid> deleted;
   for (const store::Change* ch : changes) {
     std::string term = id_term(ch->id);
     auto postings = shard.db.postlist_begin(term);
-    if (postings != shard.db.postlist_end(term)) {
-      auto held =
+    bool held = postings != shard.db.postlist_end(term);
+    if (held) {
+      auto seq =
           Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
-      if (held >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
+      if (seq >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
     }
     if (ch->op == store::ChangeOp::kDelete) {
+      if (held) deleted.push_back(*postings);
       shard.db.delete_document(term);
       continue;
     }
@@ -80,9 +104,13 @@ std::vector<store::Rejection> XapianSearch::Index::apply_shard(
       rejected.push_back({ch->seq, doc.error().message()});
       continue;
     }
-    shard.db.replace_document(term, *doc);
+    Xapian::docid did = shard.db.replace_document(term, *doc);
+    indexed.emplace_back(did, std::move(*doc));
   }
   shard.db.commit();
+  if (auto* columns = shard.columns.load(std::memory_order_acquire)) {
+    columns->update(indexed, deleted);
+  }
   return rejected;
 }
 
@@ -119,10 +147,9 @@ core::Result<std::shared_ptr<XapianSearch::Index>> XapianSearch::index_for(const
   if (ec) return core::fail(core::unavailable("cannot create " + dir + ": " + ec.message()));
   try {
     for (std::size_t i = 0; i < options_.shards; ++i) {
-      auto shard = std::make_unique<Index::Shard>(
-          Index::Shard{Xapian::WritableDatabase(dir + "/shard-" + std::to_string(i),
-                                                Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC),
-                       Xapian::TermGenerator()});
+      auto shard = std::make_unique<Index::Shard>();
+      shard->db = Xapian::WritableDatabase(dir + "/shard-" + std::to_string(i),
+                                           Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC);
       shard->generator.set_stemmer(Xapian::Stem(options_.language));
       shard->generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
       index->shards.push_back(std::move(shard));

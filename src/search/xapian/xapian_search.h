@@ -21,6 +21,7 @@ struct XapianOptions {
   std::string dir;                   // index root; one subdirectory per collection
   std::size_t shards = 2;            // writers per collection
   std::string language = "english";  // stemmer
+  bool columns = true;  // answer `*` searches from in-memory columns (false: Xapian alone)
   // The schema of a collection by name, or null when it no longer exists.
   std::function<std::shared_ptr<const schema::Collection>(std::string_view)> collection;
 };
