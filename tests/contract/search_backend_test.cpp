@@ -2,8 +2,10 @@
 // URL is set, in its own issue). Capability flags skip what a backend cannot do.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include "query/parse.h"
 #include "search/xapian/xapian_search.h"
@@ -213,6 +215,37 @@ TEST_P(SearchContract, KeywordListsWithManyValuesFilter) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->facets[0].second[0].value, "common");
   EXPECT_EQ(r->facets[0].second[0].count, 80u);
+}
+
+// Searches run while changes apply (run under ThreadSanitizer in CI): every answer is well formed
+// and the last one counts every record.
+TEST_P(SearchContract, ConcurrentSearchesAndWrites) {
+  load_library();
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 150; ++i) {
+      put({{"w" + std::to_string(i),
+            R"("title":"Serial )" + std::to_string(i) + R"(","genre":"serial","year":)" +
+                std::to_string(2000 + i % 10)}});
+    }
+    done = true;
+  });
+  auto reader = [&] {
+    while (!done) {
+      auto r = find("*", "genre = serial", "year:desc", [](SearchRequest& req) {
+        req.facets = {"year"};
+      });
+      ASSERT_TRUE(r) << r.error().message();
+      EXPECT_LE(r->found, 150u);
+      auto text = find("serial");
+      ASSERT_TRUE(text) << text.error().message();
+    }
+  };
+  std::thread a(reader), b(reader);
+  writer.join();
+  a.join();
+  b.join();
+  EXPECT_EQ(find("*", "genre = serial")->found, 150u);
 }
 
 TEST_P(SearchContract, SortsByFieldsWithMissingValuesLast) {

@@ -172,7 +172,7 @@ std::vector<std::string> tokenize(std::string_view word) {
 
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& o) {
-  if (q.match_all) return weightless(Xapian::Query::MatchAll);  // else scored by document length
+  if (q.match_all) return weightless(match_all());  // else scored by document length
   std::vector<Xapian::Query> required;
   for (std::size_t i = 0; i < q.words.size() && i < o.keep_words; ++i) {
     auto tokens = tokenize(q.words[i].text);
@@ -185,7 +185,7 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
   for (const auto& p : q.phrases)
     required.push_back(phrase_query(p.words, o));
   Xapian::Query all = required.empty()
-                          ? weightless(Xapian::Query::MatchAll)
+                          ? weightless(match_all())
                           : Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
   std::vector<Xapian::Query> excluded;
   for (const auto& w : q.excluded)

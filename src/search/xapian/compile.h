@@ -30,6 +30,10 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
 // problem and the position: unknown field, text fields, wrong value types, '<' on keyword lists.
 core::Result<Xapian::Query> compile_filter(const query::Filter& f, const schema::Collection& c);
 
+// Every document: a new query each time. Xapian's shared Query::MatchAll must not be used: its
+// reference count is not atomic, and copying it from several threads corrupts the heap.
+inline Xapian::Query match_all() { return Xapian::Query(std::string()); }
+
 // The words of a query word as the indexer tokenises them (lower-cased word characters).
 std::vector<std::string> tokenize(std::string_view word);
 

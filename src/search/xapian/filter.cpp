@@ -92,7 +92,7 @@ core::Result<std::string> bound(const Field& f, const query::Literal& v, std::si
 }
 
 Xapian::Query negate(Xapian::Query q) {
-  return Xapian::Query(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll, q);
+  return Xapian::Query(Xapian::Query::OP_AND_NOT, match_all(), q);
 }
 
 core::Result<Xapian::Query> comparison(const query::Comparison& c, const schema::Collection& coll) {

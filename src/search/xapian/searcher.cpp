@@ -360,62 +360,69 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
   auto index = index_for(r.collection->name, false);
   if (!index) return fail(index.error());
   if (!*index) return SearchResult{};
+  // One attempt on one reader. Every Xapian object made from the reader is gone when this
+  // returns: their reference counts are not atomic, so none may outlive the reader's return to
+  // the pool, where another thread may take it at once.
+  auto run = [&](Index::Reader& reader) -> core::Result<SearchResult> {
+    Xapian::Enquire enquire(reader.db);
+    enquire.set_weighting_scheme(ranking());
+    Xapian::MultiValueKeyMaker keys;
+    if (auto st = set_sort(enquire, keys, r); !st.is_ok()) return fail(st);
+    auto spies = add_facets(enquire, r);
+    if (!spies) return fail(spies.error());
+    if (r.text.match_all && options_.columns) {
+      if (auto answer = scan((*index)->columns(*r.collection), reader.db, r)) return *answer;
+    }
+    TextOptions options{.prefixes = *prefixes, .typos = r.typos};
+    std::size_t words = r.text.words.size();
+    SearchResult result;
+    Page page;
+    Xapian::doccount check = r.facets.empty() ? kExactUpTo : reader.db.get_doccount();
+    auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
+    auto size = static_cast<Xapian::doccount>(r.per_page);
+    for (options.keep_words = words;; --options.keep_words) {
+      Xapian::Query q = compile_text(r.text, reader.db, reader.stem, options);
+      if (filter) q = Xapian::Query(Xapian::Query::OP_FILTER, q, *filter);
+      enquire.set_query(q);
+      page = r.facets.empty() && r.sort.empty()
+                 ? match_ranked(enquire, reader.parts, q, first, size, check)
+                 : match(enquire, first, size, check);
+      // Nothing matched all words: retry without the last one (never below one word).
+      if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
+      result.dropped_words.insert(result.dropped_words.begin(),
+                                  r.text.words[options.keep_words - 1].text);
+    }
+    if (page.estimated == 0) result.dropped_words.clear();
+    result.found = page.estimated;
+    result.found_is_estimate = page.lower != page.upper;
+    for (const auto& item : page.items) {
+      Xapian::Document doc = item.it.get_document();
+      std::string body = doc.get_data();
+      result.hits.push_back(
+          Hit{.id = doc.get_value(kIdSlot),
+              .score = item.it.get_weight(),
+              .document = body,
+              .highlights = highlights(page.msets[item.mset], body, r, reader.stem)});
+    }
+    for (std::size_t f = 0; f < spies->size(); ++f) {
+      result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));
+    }
+    return result;
+  };
   for (int attempt = 0;; ++attempt) {
-    auto reader = (*index)->acquire();
+    std::unique_ptr<Index::Reader> reader;
     try {
-      Xapian::Enquire enquire(reader->db);
-      enquire.set_weighting_scheme(ranking());
-      Xapian::MultiValueKeyMaker keys;
-      if (auto st = set_sort(enquire, keys, r); !st.is_ok()) return fail(st);
-      auto spies = add_facets(enquire, r);
-      if (!spies) return fail(spies.error());
-      if (r.text.match_all && options_.columns) {
-        if (auto answer = scan((*index)->columns(*r.collection), reader->db, r)) {
-          (*index)->release(std::move(reader));
-          return std::move(*answer);
-        }
-      }
-      TextOptions options{.prefixes = *prefixes, .typos = r.typos};
-      std::size_t words = r.text.words.size();
-      SearchResult result;
-      Page page;
-      Xapian::doccount check = r.facets.empty() ? kExactUpTo : reader->db.get_doccount();
-      auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
-      auto size = static_cast<Xapian::doccount>(r.per_page);
-      for (options.keep_words = words;; --options.keep_words) {
-        Xapian::Query q = compile_text(r.text, reader->db, reader->stem, options);
-        if (filter) q = Xapian::Query(Xapian::Query::OP_FILTER, q, *filter);
-        enquire.set_query(q);
-        page = r.facets.empty() && r.sort.empty()
-                   ? match_ranked(enquire, reader->parts, q, first, size, check)
-                   : match(enquire, first, size, check);
-        // Nothing matched all words: retry without the last one (never below one word).
-        if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
-        result.dropped_words.insert(result.dropped_words.begin(),
-                                    r.text.words[options.keep_words - 1].text);
-      }
-      if (page.estimated == 0) result.dropped_words.clear();
-      result.found = page.estimated;
-      result.found_is_estimate = page.lower != page.upper;
-      for (const auto& item : page.items) {
-        Xapian::Document doc = item.it.get_document();
-        std::string body = doc.get_data();
-        result.hits.push_back(
-            Hit{.id = doc.get_value(kIdSlot),
-                .score = item.it.get_weight(),
-                .document = body,
-                .highlights = highlights(page.msets[item.mset], body, r, reader->stem)});
-      }
-      for (std::size_t f = 0; f < spies->size(); ++f) {
-        result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));
-      }
+      reader = (*index)->acquire();  // opening a shard mid-commit may throw too
+      auto result = run(*reader);
       (*index)->release(std::move(reader));
       return result;
     } catch (const Xapian::DatabaseModifiedError&) {
-      reader->db.reopen();  // a commit overtook this reader: read again from the new revision
-      (*index)->release(std::move(reader));
+      if (reader) {  // a commit overtook this reader: read again from the new revision
+        reader->db.reopen();
+        (*index)->release(std::move(reader));
+      }
       if (attempt >= 2) return fail(core::unavailable("the index kept changing during the search"));
-    } catch (const Xapian::Error& e) {
+    } catch (const Xapian::Error& e) {  // the reader is dropped, not reused
       return fail(
           core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));
     }

@@ -240,10 +240,16 @@ std::uint64_t XapianSearch::generation(std::string_view collection) const {
 std::uint64_t XapianSearch::document_count(std::string_view collection) {
   auto index = index_for(std::string(collection), false);
   if (!index || !*index) return 0;
-  auto reader = (*index)->acquire();
-  std::uint64_t n = reader->db.get_doccount();
-  (*index)->release(std::move(reader));
-  return n;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    try {
+      auto reader = (*index)->acquire();
+      std::uint64_t n = reader->db.get_doccount();
+      (*index)->release(std::move(reader));
+      return n;
+    } catch (const Xapian::DatabaseModifiedError&) {  // a shard opened mid-commit: again
+    }
+  }
+  return 0;
 }
 
 }  // namespace tandem::search
