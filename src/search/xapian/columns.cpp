@@ -76,7 +76,10 @@ void each(const Bits& bits, F f) {
 
 std::uint32_t Columns::Column::intern(const std::string& value) {
   auto [it, added] = index_of.try_emplace(value, static_cast<std::uint32_t>(dictionary.size()));
-  if (added) dictionary.push_back(value);
+  if (added) {
+    dictionary.push_back(value);
+    lowered[lower(value)].push_back(it->second);
+  }
   return it->second;
 }
 
@@ -254,9 +257,10 @@ Bits Columns::equal_any(const Column& c, const std::vector<query::Literal>& valu
   }
   std::vector<std::uint8_t> hit(c.dictionary.size() + 1, 0);  // by dictionary index + 1
   for (const auto& v : values) {
-    std::string want = lower(v.text);
-    for (std::size_t i = 0; i < c.dictionary.size(); ++i)
-      if (lower(c.dictionary[i]) == want) hit[i + 1] = 1;
+    if (auto it = c.lowered.find(lower(v.text)); it != c.lowered.end()) {
+      for (std::uint32_t i : it->second)
+        hit[i + 1] = 1;
+    }
   }
   if (c.type == FieldType::kKeyword) {
     return select(n, [&](std::size_t did) { return hit[c.codes[did]] != 0; });
