@@ -143,19 +143,28 @@ void Columns::grow(Xapian::docid did) {
 
 void Columns::load(const std::string& path) {
   std::unique_lock lock(mutex);
-  Xapian::Database db(path);
-  end_ = 0;
-  live_bits_.clear();
-  for (auto& c : columns_)
-    c = Column{.type = c.type, .kept = c.type != FieldType::kText};
-  grow(db.get_lastdocid());
-  for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it)
-    mark(*it, true);
-  for (std::size_t i = 0; i < columns_.size(); ++i) {
-    Column& c = columns_[i];
-    for (auto v = db.valuestream_begin(slot_of(i)); c.kept && v != db.valuestream_end(slot_of(i));
-         ++v) {
-      c.assign(v.get_docid(), *v);
+  loaded_ = false;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Xapian::Database db(path);
+      end_ = 0;
+      live_bits_.clear();
+      for (auto& c : columns_)
+        c = Column{.type = c.type, .kept = c.type != FieldType::kText};
+      grow(db.get_lastdocid());
+      for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it)
+        mark(*it, true);
+      for (std::size_t i = 0; i < columns_.size(); ++i) {
+        Column& c = columns_[i];
+        for (auto v = db.valuestream_begin(slot_of(i));
+             c.kept && v != db.valuestream_end(slot_of(i)); ++v) {
+          c.assign(v.get_docid(), *v);
+        }
+      }
+      loaded_ = true;
+      return;
+    } catch (const Xapian::DatabaseModifiedError&) {  // commits overtook the read: start again
+      if (attempt >= 4) throw;
     }
   }
 }
@@ -185,6 +194,7 @@ const Columns::Column* Columns::column(const std::string& field, std::size_t* in
 }
 
 bool Columns::covers(const query::Filter* f) const {
+  if (!loaded_) return false;
   if (f == nullptr) return true;
   return std::visit(
       [&](const auto& node) -> bool {

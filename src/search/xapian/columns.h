@@ -30,8 +30,13 @@ class Columns {
  public:
   explicit Columns(const schema::Collection& c);
 
-  // Replaces everything with the documents of the shard at `path`, opened under the lock.
+  // Replaces everything with the documents of the shard at `path`, opened under the lock. Throws
+  // Xapian's errors; until a load succeeds, covers() is false and searches use the matcher.
   void load(const std::string& path);
+  bool loaded() const {
+    std::shared_lock lock(mutex);
+    return loaded_;
+  }
   // After a commit: the documents now at these docids (from their value slots), and the docids
   // whose documents were deleted.
   void update(const std::vector<std::pair<Xapian::docid, Xapian::Document>>& indexed,
@@ -88,6 +93,7 @@ class Columns {
 
   schema::Collection collection_;
   std::vector<Column> columns_;  // by field index
+  bool loaded_ = false;
   std::size_t end_ = 0;  // docids below this have room in every column
   Bits live_bits_;       // documents present
 };

@@ -421,7 +421,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
         reader->db.reopen();
         (*index)->release(std::move(reader));
       }
-      if (attempt >= 2) return fail(core::unavailable("the index kept changing during the search"));
+      if (attempt >= 4) return fail(core::unavailable("the index kept changing during the search"));
     } catch (const Xapian::Error& e) {  // the reader is dropped, not reused
       return fail(
           core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));

@@ -69,8 +69,9 @@ std::vector<const xapian_backend::Columns*> XapianSearch::Index::columns(
       columns_.push_back(std::make_unique<xapian_backend::Columns>(c));
       shards[i]->columns.store(columns_.back().get(), std::memory_order_release);
     }
-    for (std::size_t i = 0; i < shards.size(); ++i)
-      columns_[i]->load(dir + "/shard-" + std::to_string(i));
+  }
+  for (std::size_t i = 0; i < shards.size(); ++i) {  // a failed load is tried again next time
+    if (!columns_[i]->loaded()) columns_[i]->load(dir + "/shard-" + std::to_string(i));
   }
   std::vector<const xapian_backend::Columns*> out;
   for (const auto& col : columns_)
