@@ -26,13 +26,6 @@ bool is_number(FieldType t) {
          t == FieldType::kBool;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  return out;
-}
-
 // A literal as a number of the field's type (compile_filter has already refused bad ones).
 double number_of(FieldType t, const query::Literal& v) {
   if (t == FieldType::kBool) return v.text == "true" ? 1 : 0;
@@ -78,7 +71,7 @@ std::uint32_t Columns::Column::intern(const std::string& value) {
   auto [it, added] = index_of.try_emplace(value, static_cast<std::uint32_t>(dictionary.size()));
   if (added) {
     dictionary.push_back(value);
-    lowered[lower(value)].push_back(it->second);
+    lowered[lower_ascii(value)].push_back(it->second);
   }
   return it->second;
 }
@@ -267,7 +260,7 @@ Bits Columns::equal_any(const Column& c, const std::vector<query::Literal>& valu
   }
   std::vector<std::uint8_t> hit(c.dictionary.size() + 1, 0);  // by dictionary index + 1
   for (const auto& v : values) {
-    if (auto it = c.lowered.find(lower(v.text)); it != c.lowered.end()) {
+    if (auto it = c.lowered.find(lower_ascii(v.text)); it != c.lowered.end()) {
       for (std::uint32_t i : it->second)
         hit[i + 1] = 1;
     }

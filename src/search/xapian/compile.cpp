@@ -75,7 +75,8 @@ std::vector<std::string> spellings(const Xapian::Database& db, const std::string
 std::vector<std::string> completions(const Xapian::Database& db, const std::string& prefix) {
   std::vector<std::pair<Xapian::doccount, std::string>> found;
   for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
-    if ((*it).compare(0, prefix.size(), prefix) != 0) break;  // see has_completion
+    // Over several shards the iterator may stop on the first term after the prefix's.
+    if ((*it).compare(0, prefix.size(), prefix) != 0) break;
     if ((*it).size() > prefix.size()) found.emplace_back(it.get_termfreq(), *it);
   }
   auto keep = std::min<std::size_t>(found.size(), kMaxPrefixExpansion);
@@ -87,26 +88,23 @@ std::vector<std::string> completions(const Xapian::Database& db, const std::stri
   return out;
 }
 
-// Whether any indexed term starts with `prefix`. (Over several shards the iterator may stop on
-// the next term after the prefix instead of at the end, so the term itself is checked.)
-bool has_completion(const Xapian::Database& db, const std::string& prefix) {
-  auto it = db.allterms_begin(prefix);
-  return it != db.allterms_end(prefix) && (*it).compare(0, prefix.size(), prefix) == 0;
-}
-
 Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Database& db,
                          const Xapian::Stem& stem, const TextOptions& o) {
   std::vector<Xapian::Query> alternatives;
   bool known = false;
+  Xapian::doccount most = 0;  // documents of the word's commonest form
   for (const auto& p : o.prefixes) {
     std::string exact = p + term, stemmed = "Z" + p + stem(term);
-    known = known || db.term_exists(exact) || db.term_exists(stemmed) ||
-            (prefix && has_completion(db, exact));
+    Xapian::doccount exact_docs = db.get_termfreq(exact), stemmed_docs = db.get_termfreq(stemmed);
+    most = std::max({most, exact_docs, stemmed_docs});
+    known = known || exact_docs > 0 || stemmed_docs > 0;
     alternatives.emplace_back(exact);
     alternatives.emplace_back(stemmed);
     if (prefix) {
-      for (auto& t : completions(db, exact))
+      for (auto& t : completions(db, exact)) {
+        known = true;
         alternatives.emplace_back(std::move(t));
+      }
     }
   }
   int budget = typo_budget(term, o.typos);
@@ -122,9 +120,6 @@ Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Dat
   // (BM25 gives it an idf of about zero), so it only filters. When every part of a query is
   // weightless, the matcher can stop after the first page and the count it must check instead of
   // scoring every match.
-  Xapian::doccount most = 0;
-  for (const auto& p : o.prefixes)
-    most = std::max({most, db.get_termfreq(p + term), db.get_termfreq("Z" + p + stem(term))});
   if (most > db.get_doccount() / 2) return weightless(any);
   return any;
 }

@@ -114,11 +114,15 @@ int field_index(const schema::Collection& c, std::string_view name) {
   return -1;
 }
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
 std::string keyword_term(std::string_view prefix, std::string_view value) {
-  std::string term(prefix);
-  for (char ch : value) {
-    term.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
-  }
+  std::string term = std::string(prefix) + lower_ascii(value);
   if (term.size() > kMaxTermBytes) term.resize(kMaxTermBytes);
   return term;
 }

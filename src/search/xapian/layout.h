@@ -33,6 +33,7 @@ int field_index(const schema::Collection& c, std::string_view name);
 
 // Keyword values are matched case-insensitively: lower-cased ASCII, kept within Xapian's term
 // length limit.
+std::string lower_ascii(std::string_view s);
 std::string keyword_term(std::string_view prefix, std::string_view value);
 
 // Builds the document of a record (already validated against `c`): data = the record body, id

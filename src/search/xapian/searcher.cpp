@@ -92,43 +92,47 @@ core::Result<std::vector<std::string>> prefixes_for(const SearchRequest& r) {
   return out;
 }
 
+// The sort keys that decide anything: those before the first "_score", or, when "_score" comes
+// first (relevance, then keys for ties), those after it.
+struct SortPlan {
+  bool relevance_first = false;
+  std::vector<const query::SortKey*> keys;
+};
+
+SortPlan sort_plan(const SearchRequest& r) {
+  SortPlan plan;
+  for (std::size_t k = 0; k < r.sort.size(); ++k) {
+    if (r.sort[k].field == "_score") {
+      plan.relevance_first = k == 0;
+      if (!plan.relevance_first) break;  // keys after relevance would never decide anything
+      continue;
+    }
+    plan.keys.push_back(&r.sort[k]);
+  }
+  return plan;
+}
+
 // Sorting: fields with `sort`, "_score" for relevance; documents without the value come last.
 core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys,
                       const SearchRequest& r) {
-  bool relevance_first = false, any_key = false;
-  for (std::size_t k = 0; k < r.sort.size(); ++k) {
-    const auto& key = r.sort[k];
-    if (key.field == "_score") {
-      if (k == 0) relevance_first = true;
-      break;  // keys after relevance would never decide anything
-    }
-    int i = field_index(*r.collection, key.field);
+  SortPlan plan = sort_plan(r);
+  for (const auto* key : plan.keys) {
+    int i = field_index(*r.collection, key->field);
     if (i < 0)
-      return invalid_argument("sort: unknown field '" + key.field + "' at position " +
-                              std::to_string(key.position));
+      return invalid_argument("sort: unknown field '" + key->field + "' at position " +
+                              std::to_string(key->position));
     if (!r.collection->fields[static_cast<std::size_t>(i)].sort) {
-      return invalid_argument("sort: field '" + key.field +
+      return invalid_argument("sort: field '" + key->field +
                               "' is not sortable (declare it with \"sort\": true) at position " +
-                              std::to_string(key.position));
+                              std::to_string(key->position));
     }
-    keys.add_value(slot_of(static_cast<std::size_t>(i)), key.descending,
-                   key.descending ? std::string() : std::string(8, '\xff'));
-    any_key = true;
+    keys.add_value(slot_of(static_cast<std::size_t>(i)), key->descending,
+                   key->descending ? std::string() : std::string(8, '\xff'));
   }
-  if (relevance_first) {
-    for (std::size_t k = 1; k < r.sort.size(); ++k) {
-      const auto& key = r.sort[k];
-      int i = field_index(*r.collection, key.field);
-      if (i < 0 || !r.collection->fields[static_cast<std::size_t>(i)].sort) {
-        return invalid_argument("sort: field '" + key.field + "' is not sortable at position " +
-                                std::to_string(key.position));
-      }
-      keys.add_value(slot_of(static_cast<std::size_t>(i)), key.descending,
-                     key.descending ? std::string() : std::string(8, '\xff'));
-      any_key = true;
-    }
-    if (any_key) enquire.set_sort_by_relevance_then_key(&keys, false);
-  } else if (any_key) {
+  if (plan.keys.empty()) return {};
+  if (plan.relevance_first) {
+    enquire.set_sort_by_relevance_then_key(&keys, false);
+  } else {
     enquire.set_sort_by_key_then_relevance(&keys, false);
   }
   return {};
@@ -254,21 +258,10 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
   for (const auto* c : shards)
     locks.emplace_back(c->mutex);
   const query::Filter* filter = r.filter ? &*r.filter : nullptr;
-  // The sort keys that decide anything, as set_sort applies them: every score is 0 here.
-  std::size_t from = 0, to = r.sort.size();
-  for (std::size_t k = 0; k < r.sort.size(); ++k) {
-    if (r.sort[k].field != "_score") continue;
-    if (k == 0) {
-      from = 1;
-    } else {
-      to = k;
-    }
-    break;
-  }
-  std::vector<std::pair<std::size_t, bool>> keys;  // field, descending
-  for (std::size_t k = from; k < to; ++k) {
-    keys.emplace_back(static_cast<std::size_t>(field_index(*r.collection, r.sort[k].field)),
-                      r.sort[k].descending);
+  std::vector<std::pair<std::size_t, bool>> keys;  // field, descending (every score is 0 here)
+  for (const auto* key : sort_plan(r).keys) {
+    keys.emplace_back(static_cast<std::size_t>(field_index(*r.collection, key->field)),
+                      key->descending);
   }
   for (const auto* c : shards) {
     if (!c->covers(filter)) return std::nullopt;
