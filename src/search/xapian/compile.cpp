@@ -16,7 +16,8 @@ using core::invalid_argument;
 
 constexpr std::size_t kMaxPrefixExpansion = 100;  // completions of the prefix word
 constexpr std::size_t kMaxTypoCandidates = 10;    // spellings kept per word
-constexpr std::size_t kMaxTermsScanned = 50000;   // vocabulary read per word
+constexpr std::size_t kMaxTermsScanned = 50000;   // vocabulary read per word for typos
+constexpr std::size_t kMaxFormsScanned = 1000;    // vocabulary read per word for its forms
 
 // Optimal string alignment distance (Damerau-Levenshtein without repeated edits), capped.
 int edit_distance(std::string_view a, std::string_view b, int cap) {
@@ -88,29 +89,61 @@ std::vector<std::string> completions(const Xapian::Database& db, const std::stri
   return out;
 }
 
-Xapian::Query word_query(const std::string& term, bool prefix, const Xapian::Database& db,
+// The indexed words (under `prefix`) that share the stem of `word`, the word itself included when
+// indexed. Stems are not indexed: forms are looked up in the vocabulary among the words that
+// begin like the word and its stem (Snowball stems keep the start of a word, changing at most its
+// last letters: "happy" -> "happi", "making" -> "make").
+std::vector<std::pair<Xapian::doccount, std::string>> forms(const Xapian::Database& db,
+                                                            const std::string& prefix,
+                                                            const std::string& word,
+                                                            const Xapian::Stem& stem) {
+  std::string root = stem(word);
+  std::size_t common = 0;
+  while (common < word.size() && common < root.size() && word[common] == root[common])
+    ++common;
+  std::string start = prefix + word.substr(0, std::max<std::size_t>(common, 1));
+  std::vector<std::pair<Xapian::doccount, std::string>> out;
+  std::size_t scanned = 0;
+  for (auto it = db.allterms_begin(start);
+       it != db.allterms_end(start) && scanned < kMaxFormsScanned; ++it, ++scanned) {
+    if ((*it).compare(0, start.size(), start) != 0) break;
+    if (stem((*it).substr(prefix.size())) == root) out.emplace_back(it.get_termfreq(), *it);
+  }
+  return out;
+}
+
+Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Database& db,
                          const Xapian::Stem& stem, const TextOptions& o) {
   std::vector<Xapian::Query> alternatives;
-  bool known = false;
   Xapian::doccount most = 0;  // documents of the word's commonest form
   for (const auto& p : o.prefixes) {
-    std::string exact = p + term, stemmed = "Z" + p + stem(term);
-    Xapian::doccount exact_docs = db.get_termfreq(exact), stemmed_docs = db.get_termfreq(stemmed);
-    most = std::max({most, exact_docs, stemmed_docs});
-    known = known || exact_docs > 0 || stemmed_docs > 0;
-    alternatives.emplace_back(exact);
-    alternatives.emplace_back(stemmed);
+    // The exact word, plus every form of it (itself included) as one synonym: a document with
+    // the exact word scores on both, one with another form only on the second.
+    std::string exact = p + word;
+    auto found = forms(db, p, word, stem);
+    bool has_exact = false;
+    for (const auto& [docs, term] : found) {
+      most = std::max(most, docs);
+      has_exact = has_exact || term == exact;
+    }
+    if (found.size() == 1 && has_exact) {  // no other form: the same list twice, merged once
+      alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(exact), 2.0);
+    } else if (!found.empty()) {
+      std::vector<Xapian::Query> synonyms;
+      for (const auto& f : found)
+        synonyms.emplace_back(f.second);
+      if (has_exact) alternatives.emplace_back(exact);
+      alternatives.emplace_back(Xapian::Query::OP_SYNONYM, synonyms.begin(), synonyms.end());
+    }
     if (prefix) {
-      for (auto& t : completions(db, exact)) {
-        known = true;
+      for (auto& t : completions(db, exact))
         alternatives.emplace_back(std::move(t));
-      }
     }
   }
-  int budget = typo_budget(term, o.typos);
-  if (!known && budget > 0) {  // unseen word (or a prefix of none): nearest spellings
+  int budget = typo_budget(word, o.typos);
+  if (alternatives.empty() && budget > 0) {  // unseen word (or a prefix of none): nearest spellings
     for (const auto& p : o.prefixes) {
-      for (const auto& t : spellings(db, p, term, budget)) {
+      for (const auto& t : spellings(db, p, word, budget)) {
         alternatives.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), 0.5);
       }
     }
@@ -148,22 +181,6 @@ Xapian::Query phrase_query(const std::vector<std::string>& words, const TextOpti
 }
 
 }  // namespace
-
-std::vector<std::string> tokenize(std::string_view word) {
-  std::vector<std::string> out;
-  std::string current;
-  for (Xapian::Utf8Iterator it(word.data(), word.size()); it != Xapian::Utf8Iterator(); ++it) {
-    unsigned ch = *it;
-    if (Xapian::Unicode::is_wordchar(ch)) {
-      Xapian::Unicode::append_utf8(current, Xapian::Unicode::tolower(ch));
-    } else if (!current.empty()) {
-      out.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) out.push_back(std::move(current));
-  return out;
-}
 
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& o) {

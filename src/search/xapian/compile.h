@@ -19,9 +19,9 @@ struct TextOptions {
   std::size_t keep_words = SIZE_MAX;  // fallback: search only the first N words
 };
 
-// q -> query. Each word matches its exact or stemmed form (exact ranks higher); the prefix word
-// also matches completions; a word the index has never seen matches its nearest spellings within
-// the typo budget (ranked below exact matches). A word found in more than half of the documents
+// q -> query. Each word matches itself or its other forms (same stem; itself ranks higher); the
+// prefix word also matches completions; a word the index has never seen matches its nearest
+// spellings within the typo budget (ranked below exact matches). A word found in more than half of the documents
 // only filters (it has no weight), and so does `*`.
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& options);
@@ -33,8 +33,5 @@ core::Result<Xapian::Query> compile_filter(const query::Filter& f, const schema:
 // Every document: a new query each time. Xapian's shared Query::MatchAll must not be used: its
 // reference count is not atomic, and copying it from several threads corrupts the heap.
 inline Xapian::Query match_all() { return Xapian::Query(std::string()); }
-
-// The words of a query word as the indexer tokenises them (lower-cased word characters).
-std::vector<std::string> tokenize(std::string_view word);
 
 }  // namespace tandem::search::xapian_backend

@@ -19,7 +19,6 @@ namespace tandem::search {
 struct XapianSearch::Index {
   struct Shard {
     Xapian::WritableDatabase db;
-    Xapian::TermGenerator generator;
     std::atomic<xapian_backend::Columns*> columns{nullptr};  // once made; updated after commits
   };
   struct Reader {
@@ -34,7 +33,7 @@ struct XapianSearch::Index {
   std::atomic<std::uint64_t> generation{0};  // bumped after every commit
   std::mutex readers_mutex;                  // guards idle
   std::vector<std::unique_ptr<Reader>> idle;
-  std::string language;  // for each shard's and reader's own stemmer
+  std::string language;  // for each reader's own stemmer
 
   std::mutex columns_mutex;  // guards making columns_
   std::vector<std::unique_ptr<xapian_backend::Columns>> columns_;  // by shard, once made

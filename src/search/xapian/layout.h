@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "schema/collection.h"
@@ -18,6 +19,11 @@ inline constexpr Xapian::valueno kSeqSlot = 0;          // the record's version 
 inline constexpr Xapian::valueno kIdSlot = 0xfffffff0;  // the record id, for hits
 inline constexpr std::string_view kIdPrefix = "Q";      // unique id term: "Q" + id
 inline constexpr char kListSeparator = '\x1f';          // between keyword[] values in one slot
+// The layout below, kept in each shard's metadata: an index of another layout is refused (until
+// `tandem reindex` rebuilds it) rather than searched wrongly. 1: stems indexed ("Z" terms),
+// words cut by Xapian's TermGenerator; 2: no stems, words cut by tokenize().
+inline constexpr const char* kLayoutKey = "tandem.layout";
+inline constexpr const char* kLayout = "2";
 
 // The unique term of a record id: "Q" + id, or for ids too long for a Xapian term, "Q" + their
 // first 200 bytes + "#" + a 64-bit FNV-1a hash of the whole id.
@@ -36,11 +42,15 @@ int field_index(const schema::Collection& c, std::string_view name);
 std::string lower_ascii(std::string_view s);
 std::string keyword_term(std::string_view prefix, std::string_view value);
 
+// The words of a text, as both indexing and queries cut them: runs of word characters
+// (letters, digits, connector punctuation), lower-cased.
+std::vector<std::string> tokenize(std::string_view text);
+
 // Builds the document of a record (already validated against `c`): data = the record body, id
-// term, text terms with positions (prefixed per field and unprefixed, weighted), keyword terms,
-// value slots. kInvalidArgument when the body does not parse.
+// term, text words with positions unprefixed and without under the field's prefix (weighted by
+// the field's weight as wdf), keyword terms, value slots. kInvalidArgument when the body does
+// not parse.
 core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,
-                                              std::string_view body, std::uint64_t seq,
-                                              Xapian::TermGenerator& generator);
+                                              std::string_view body, std::uint64_t seq);
 
 }  // namespace tandem::search::xapian_backend

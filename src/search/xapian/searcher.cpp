@@ -11,6 +11,7 @@
 #include "json/writer.h"
 #include "search/xapian/columns.h"
 #include "search/xapian/compile.h"
+#include "search/xapian/highlight.h"
 #include "search/xapian/index.h"
 #include "search/xapian/layout.h"
 #include "search/xapian/xapian_search.h"
@@ -77,6 +78,11 @@ class FacetSpy final : public Xapian::MatchSpy {
   std::unordered_map<std::string, Xapian::doccount> counts_;
 };
 
+bool searchable(const schema::FieldSpec& f) {
+  return f.type == FieldType::kText || f.searchable;
+}
+
+// The term prefixes searched: "" (the unprefixed terms of every field), or query_by's fields'.
 core::Result<std::vector<std::string>> prefixes_for(const SearchRequest& r) {
   if (r.query_by.empty()) return std::vector<std::string>{""};
   std::vector<std::string> out;
@@ -84,7 +90,7 @@ core::Result<std::vector<std::string>> prefixes_for(const SearchRequest& r) {
     int i = field_index(*r.collection, name);
     const auto* f = i < 0 ? nullptr : &r.collection->fields[static_cast<std::size_t>(i)];
     if (f == nullptr) return fail(invalid_argument("query_by: unknown field '" + name + "'"));
-    if (f->type != FieldType::kText && !f->searchable) {
+    if (!searchable(*f)) {
       return fail(invalid_argument("query_by: field '" + name + "' is not searchable text"));
     }
     out.push_back(text_prefix(static_cast<std::size_t>(i)));
@@ -157,17 +163,16 @@ core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire&
 core::Status check_highlights(const SearchRequest& r) {
   for (const auto& name : r.highlight) {
     const auto* f = r.collection->field(name);
-    if (f == nullptr || (f->type != FieldType::kText && !f->searchable)) {
+    if (f == nullptr || !searchable(*f)) {
       return invalid_argument("highlight: field '" + name + "' is not a searchable text field");
     }
   }
   return {};
 }
 
-std::vector<std::pair<std::string, std::string>> highlights(const Xapian::MSet& mset,
-                                                            const std::string& body,
-                                                            const SearchRequest& r,
-                                                            const Xapian::Stem& stem) {
+std::vector<std::pair<std::string, std::string>> highlights(const std::string& body,
+                                                            const Marks& marks,
+                                                            const SearchRequest& r) {
   std::vector<std::pair<std::string, std::string>> out;
   if (r.highlight.empty()) return out;
   thread_local simdjson::dom::parser parser;
@@ -176,9 +181,7 @@ std::vector<std::pair<std::string, std::string>> highlights(const Xapian::MSet& 
   for (const auto& name : r.highlight) {
     std::string_view text;
     if (doc[name].get_string().get(text)) continue;
-    std::string snippet =
-        mset.snippet(std::string(text), 200, stem, Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH,
-                     "<mark>", "</mark>", "…");
+    std::string snippet = highlight(text, marks, 200);
     if (!snippet.empty()) out.emplace_back(name, std::move(snippet));
   }
   return out;
@@ -195,7 +198,6 @@ const Xapian::Weight& ranking() {
 // One page of matches, in order, with the count.
 struct Page {
   struct Item {
-    std::size_t mset;         // which of msets it came from
     Xapian::MSetIterator it;  // document and weight
     Xapian::docid order;      // its docid in the database of every shard
   };
@@ -210,7 +212,7 @@ Page match(Xapian::Enquire& enquire, Xapian::doccount first, Xapian::doccount si
   page.msets.push_back(enquire.get_mset(first, size, check));
   const Xapian::MSet& m = page.msets.back();
   for (auto it = m.begin(); it != m.end(); ++it)
-    page.items.push_back({0, it, *it});
+    page.items.push_back({it, *it});
   page.estimated = m.get_matches_estimated();
   page.lower = m.get_matches_lower_bound();
   page.upper = m.get_matches_upper_bound();
@@ -235,7 +237,7 @@ Page match_ranked(Xapian::Enquire& enquire, const std::vector<Xapian::Database>&
     page.msets.push_back(part.get_mset(0, first + size, check));
     const Xapian::MSet& m = page.msets.back();
     for (auto it = m.begin(); it != m.end(); ++it)
-      page.items.push_back({i, it, (*it - 1) * n + i + 1});
+      page.items.push_back({it, (*it - 1) * n + i + 1});
     page.estimated += m.get_matches_estimated();
     page.lower += m.get_matches_lower_bound();
     page.upper += m.get_matches_upper_bound();
@@ -370,6 +372,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     std::size_t words = r.text.words.size();
     SearchResult result;
     Page page;
+    Marks marks;
     Xapian::doccount check = r.facets.empty() ? kExactUpTo : reader.db.get_doccount();
     auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
     auto size = static_cast<Xapian::doccount>(r.per_page);
@@ -377,6 +380,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       Xapian::Query q = compile_text(r.text, reader.db, reader.stem, options);
       if (filter) q = Xapian::Query(Xapian::Query::OP_FILTER, q, *filter);
       enquire.set_query(q);
+      if (!r.highlight.empty()) marks = marks_of(q);
       page = r.facets.empty() && r.sort.empty()
                  ? match_ranked(enquire, reader.parts, q, first, size, check)
                  : match(enquire, first, size, check);
@@ -395,7 +399,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
           Hit{.id = doc.get_value(kIdSlot),
               .score = item.it.get_weight(),
               .document = body,
-              .highlights = highlights(page.msets[item.mset], body, r, reader.stem)});
+              .highlights = highlights(body, marks, r)});
     }
     for (std::size_t f = 0; f < spies->size(); ++f) {
       result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));

@@ -84,6 +84,9 @@ std::vector<const xapian_backend::Columns*> XapianSearch::Index::columns(
 std::vector<store::Rejection> XapianSearch::Index::apply_shard(
     Shard& shard, const schema::Collection& c, const std::vector<const store::Change*>& changes) {
   std::vector<store::Rejection> rejected;
+  // Columns need the values of what is indexed. Documents are kept for them only when columns
+  // exist already: building an index without columns keeps nothing.
+  bool keep = shard.columns.load(std::memory_order_acquire) != nullptr;
   std::vector<std::pair<Xapian::docid, Xapian::Document>> indexed;
   std::vector<Xapian::docid> deleted;
   for (const store::Change* ch : changes) {
@@ -100,16 +103,23 @@ std::vector<store::Rejection> XapianSearch::Index::apply_shard(
       shard.db.delete_document(term);
       continue;
     }
-    auto doc = build_document(c, ch->id, ch->body, ch->seq, shard.generator);
+    auto doc = build_document(c, ch->id, ch->body, ch->seq);
     if (!doc) {
       rejected.push_back({ch->seq, doc.error().message()});
       continue;
     }
     Xapian::docid did = shard.db.replace_document(term, *doc);
-    indexed.emplace_back(did, std::move(*doc));
+    if (keep) doc->clear_terms();  // only the values are needed
+    indexed.emplace_back(did, keep ? std::move(*doc) : Xapian::Document());
   }
   shard.db.commit();
+  // Read after the commit (see columns()): columns published since the start read their values
+  // back from the index.
   if (auto* columns = shard.columns.load(std::memory_order_acquire)) {
+    if (!keep) {
+      for (auto& [did, doc] : indexed)
+        doc = shard.db.get_document(did);
+    }
     columns->update(indexed, deleted);
   }
   return rejected;
@@ -151,8 +161,16 @@ core::Result<std::shared_ptr<XapianSearch::Index>> XapianSearch::index_for(const
       auto shard = std::make_unique<Index::Shard>();
       shard->db = Xapian::WritableDatabase(dir + "/shard-" + std::to_string(i),
                                            Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC);
-      shard->generator.set_stemmer(Xapian::Stem(options_.language));
-      shard->generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      std::string layout = shard->db.get_metadata(kLayoutKey);
+      if (layout.empty() && shard->db.get_doccount() == 0) {
+        shard->db.set_metadata(kLayoutKey, kLayout);
+        shard->db.commit();
+      } else if (layout != kLayout) {
+        return core::fail(core::unavailable(
+            "the search index of '" + name + "' has an older layout (" +
+            (layout.empty() ? "1" : layout) + ", this build reads " + kLayout +
+            "): stop the service and run `tandem reindex`"));
+      }
       index->shards.push_back(std::move(shard));
     }
   } catch (const Xapian::Error& e) {
