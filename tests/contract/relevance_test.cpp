@@ -111,6 +111,35 @@ TEST_F(Relevance, ExactFormRanksAboveStemmedForms) {
   EXPECT_EQ(ids[0], "running-desc");  // the exact word, although only in the description
 }
 
+// Stems are looked up in the vocabulary, not indexed: every form of a word must still be found,
+// also where the stem is not the start of the word ("happy" -> "happi", "making" -> "make").
+TEST_F(Relevance, EveryFormOfAWordMatches) {
+  std::vector<store::Change> changes;
+  std::uint64_t seq = 100;
+  for (const auto& [id, body] : std::vector<std::pair<std::string, std::string>>{
+           {"happy", R"("name":"Happy Lamp","brand":"Glow")"},
+           {"happiness", R"("name":"Mood Light","description":"Pure happiness","brand":"Glow")"},
+           {"make", R"("name":"Maker Kit","description":"Make your own","brand":"Glow")"},
+           {"making", R"("name":"Making Tools","brand":"Glow")"}}) {
+    changes.push_back({.seq = ++seq,
+                       .collection = "shop",
+                       .id = id,
+                       .op = store::ChangeOp::kUpsert,
+                       .body = R"({"id":")" + id + "\"," + body + "}"});
+  }
+  ASSERT_TRUE(backend_->apply(changes));
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(sorted(top("happy", 10)), (Ids{"happiness", "happy"}));
+  EXPECT_EQ(sorted(top("happiness", 10)), (Ids{"happiness", "happy"}));
+  EXPECT_EQ(sorted(top("making", 10)), (Ids{"make", "making"}));
+  EXPECT_EQ(sorted(top("makes", 10)), (Ids{"make", "making"}));  // a form no record has
+  EXPECT_EQ(top("happiness", 1), (Ids{"happiness"}));              // the exact word first
+}
+
 TEST_F(Relevance, PhrasesMatchOnlyAdjacentWords) {
   EXPECT_EQ(top("\"noise cancelling\""), std::vector<std::string>{"phrase-exact"});
   auto loose = top("noise cancelling", 2);

@@ -91,15 +91,16 @@ std::vector<std::string> completions(const Xapian::Database& db, const std::stri
 
 // The indexed words (under `prefix`) that share the stem of `word`, the word itself included when
 // indexed. Stems are not indexed: forms are looked up in the vocabulary among the words that
-// begin like the word and its stem (Snowball stems keep the start of a word, changing at most its
-// last letters: "happy" -> "happi", "making" -> "make").
+// begin like both the word and its stem without its last letter (Snowball stems keep the start
+// of a word, changing at most its last letter: "happy" and "happiness" -> "happi", "making" ->
+// "make").
 std::vector<std::pair<Xapian::doccount, std::string>> forms(const Xapian::Database& db,
                                                             const std::string& prefix,
                                                             const std::string& word,
                                                             const Xapian::Stem& stem) {
   std::string root = stem(word);
   std::size_t common = 0;
-  while (common < word.size() && common < root.size() && word[common] == root[common])
+  while (common + 1 < root.size() && common < word.size() && word[common] == root[common])
     ++common;
   std::string start = prefix + word.substr(0, std::max<std::size_t>(common, 1));
   std::vector<std::pair<Xapian::doccount, std::string>> out;
