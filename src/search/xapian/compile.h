@@ -26,6 +26,10 @@ struct TextOptions {
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& options);
 
+// The weighting of compiled queries: BM25 (k1 = 1, b = 0) with each term's idf from the whole
+// index, carried in the query. Weights are the same over every shard and over each alone.
+const Xapian::Weight& ranking();
+
 // filter -> query on keyword terms and value ranges. kInvalidArgument naming the field, the
 // problem and the position: unknown field, text fields, wrong value types, '<' on keyword lists.
 core::Result<Xapian::Query> compile_filter(const query::Filter& f, const schema::Collection& c);

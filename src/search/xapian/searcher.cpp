@@ -187,14 +187,6 @@ std::vector<std::pair<std::string, std::string>> highlights(const std::string& b
   return out;
 }
 
-// BM25 without document-length normalisation (b = 0). Fields are short and their importance is
-// already in the weights; and the matcher then never reads document lengths, whose list it would
-// otherwise decode from the start for every query, whatever the number of matches.
-const Xapian::Weight& ranking() {
-  static const Xapian::BM25Weight bm25(1.0, 0.0, 1.0, 0.0, 0.5);
-  return bm25;
-}
-
 // One page of matches, in order, with the count.
 struct Page {
   struct Item {
@@ -219,31 +211,55 @@ Page match(Xapian::Enquire& enquire, Xapian::doccount first, Xapian::doccount si
   return page;
 }
 
-// Ordered by relevance. A query without weights (`*`, filters, words in most documents) ranks
-// every match equally, in docid order: Xapian stops such a match once it has the page and has
-// checked `check` matches, but only over a single database. So each shard is matched alone and
-// the pages merged in the order the combined database would give, which is exactly its result.
-Page match_ranked(Xapian::Enquire& enquire, const std::vector<Xapian::Database>& parts,
+// Ordered by relevance, then by docid in the database of every shard. A document's weight does
+// not depend on its shard (see ranking()), so each shard is matched alone, all at the same time
+// (see core::ForkJoin), and the pages merged: the same result as one match over every shard,
+// which Xapian runs one shard after the other. Unscored queries (`*`, filters, words in most
+// documents) gain too: Xapian stops those after the page and the count it must check, but only
+// over a single database.
+//
+// `found` must be exact up to `check` matches, and the matcher's cost grows with the matches it
+// counts: each shard first counts its share of `check`, and only when those counts leave the
+// total at most `check` do the shards not fully counted count up to `check` again.
+Page match_ranked(core::ForkJoin& pool, const std::vector<Xapian::Database>& parts,
                   const Xapian::Query& q, Xapian::doccount first, Xapian::doccount size,
                   Xapian::doccount check) {
-  if (parts.size() < 2 || enquire.get_mset(0, 0).get_max_possible() > 0) {
-    return match(enquire, first, size, check);
-  }
+  std::string wire = q.serialise();  // queries count references without atomics: one per thread
+  auto n = static_cast<Xapian::doccount>(parts.size());
   Page page;
-  auto n = static_cast<Xapian::docid>(parts.size());
-  for (Xapian::docid i = 0; i < n; ++i) {
-    Xapian::Enquire part(parts[i]);
-    part.set_query(q);
-    page.msets.push_back(part.get_mset(0, first + size, check));
-    const Xapian::MSet& m = page.msets.back();
+  page.msets.resize(n);
+  auto count = [&](const std::vector<Xapian::doccount>& which, Xapian::doccount up_to) {
+    pool.run(which.size(), [&](std::size_t k) {
+      Xapian::Enquire part(parts[which[k]]);
+      part.set_weighting_scheme(ranking());
+      part.set_query(Xapian::Query::unserialise(wire));
+      page.msets[which[k]] = part.get_mset(0, first + size, up_to);
+    });
+  };
+  std::vector<Xapian::doccount> all(n);
+  for (Xapian::doccount i = 0; i < n; ++i)
+    all[i] = i;
+  count(all, std::max(first + size, check / n + 1));
+  std::vector<Xapian::doccount> uncounted;
+  Xapian::doccount known = 0;
+  for (Xapian::doccount i = 0; i < n; ++i) {
+    const Xapian::MSet& m = page.msets[i];
+    known += m.get_matches_lower_bound();
+    if (m.get_matches_lower_bound() != m.get_matches_upper_bound()) uncounted.push_back(i);
+  }
+  if (!uncounted.empty() && known <= check) count(uncounted, check);
+  for (Xapian::doccount i = 0; i < n; ++i) {
+    const Xapian::MSet& m = page.msets[i];
     for (auto it = m.begin(); it != m.end(); ++it)
       page.items.push_back({it, (*it - 1) * n + i + 1});
     page.estimated += m.get_matches_estimated();
     page.lower += m.get_matches_lower_bound();
     page.upper += m.get_matches_upper_bound();
   }
-  std::sort(page.items.begin(), page.items.end(),
-            [](const auto& a, const auto& b) { return a.order < b.order; });
+  std::sort(page.items.begin(), page.items.end(), [](const auto& a, const auto& b) {
+    double x = a.it.get_weight(), y = b.it.get_weight();
+    return x != y ? x > y : a.order < b.order;
+  });
   page.items.erase(page.items.begin(),
                    page.items.begin() + std::min<std::size_t>(first, page.items.size()));
   if (page.items.size() > size) page.items.resize(size);
@@ -382,7 +398,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       enquire.set_query(q);
       if (!r.highlight.empty()) marks = marks_of(q);
       page = r.facets.empty() && r.sort.empty()
-                 ? match_ranked(enquire, reader.parts, q, first, size, check)
+                 ? match_ranked(pool_, reader.parts, q, first, size, check)
                  : match(enquire, first, size, check);
       // Nothing matched all words: retry without the last one (never below one word).
       if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;

@@ -125,7 +125,8 @@ std::vector<store::Rejection> XapianSearch::Index::apply_shard(
   return rejected;
 }
 
-XapianSearch::XapianSearch(XapianOptions options) : options_(std::move(options)) {}
+XapianSearch::XapianSearch(XapianOptions options)
+    : options_(std::move(options)), pool_(options_.shards - 1) {}
 
 XapianSearch::~XapianSearch() = default;
 

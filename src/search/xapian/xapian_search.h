@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/fork_join.h"
 #include "search/search_backend.h"
 
 namespace tandem::search {
@@ -53,7 +54,8 @@ class XapianSearch final : public SearchBackend {
   core::Status drop(const std::string& collection);
 
   XapianOptions options_;
-  std::mutex mutex_;  // guards indexes_
+  core::ForkJoin pool_;  // matches the shards of one search at the same time
+  std::mutex mutex_;     // guards indexes_
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
   std::atomic<std::uint64_t> visible_seq_{0};
   mutable std::mutex generations_mutex_;                           // guards generations_
