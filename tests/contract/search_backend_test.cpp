@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -219,6 +220,44 @@ TEST_P(SearchContract, KeywordListsWithManyValuesFilter) {
 
 // Searches run while changes apply (run under ThreadSanitizer in CI): every answer is well formed
 // and the last one counts every record.
+// `found` is exact up to at least 10,000 matches, whatever the query and however the matches
+// spread over the backend's shards; above that it may be an estimate, and says so.
+TEST_P(SearchContract, FoundIsExactUpToTenThousand) {
+  std::vector<std::pair<std::string, std::string>> records;
+  std::mt19937_64 ids(7);  // random ids: matches spread unevenly over shards, as in real data
+  for (int i = 0; i < 20100; ++i) {
+    std::string title = i % 5 == 0 ? "desk" : "lamp";  // "lamp" in 80%: it only filters
+    if (i < 10000) title += i % 7 == 0 ? " amber amber amber" : " amber";  // under half: weighed
+    if (i < 9990) title += " red glow";
+    records.emplace_back(std::to_string(i % 7) + "-" + std::to_string(ids()),
+                         R"("title":")" + title + R"(","genre":")" +
+                             (i < 12490 ? "home" : "garden") + "\"");
+  }
+  put(records);
+  auto amber = find("amber", "", "", [](SearchRequest& r) { r.per_page = 50; });
+  ASSERT_TRUE(amber) << amber.error().message();
+  EXPECT_EQ(amber->found, 10000u);
+  EXPECT_FALSE(amber->found_is_estimate);
+  for (std::size_t i = 1; i < amber->hits.size(); ++i)
+    EXPECT_GE(amber->hits[i - 1].score, amber->hits[i].score);
+  EXPECT_EQ(amber->hits[0].id.substr(0, 2), "0-");  // the most ambers rank first
+
+  auto phrase = find("\"red glow\"");
+  ASSERT_TRUE(phrase);
+  EXPECT_EQ(phrase->found, 9990u);
+  EXPECT_FALSE(phrase->found_is_estimate);
+
+  // Unscored, so a match that may stop once it has counted enough: 9,992 records.
+  auto filtered = find("lamp", "genre = home");
+  ASSERT_TRUE(filtered);
+  EXPECT_EQ(filtered->found, 9992u);
+  EXPECT_FALSE(filtered->found_is_estimate);
+
+  auto lamp = find("lamp");
+  ASSERT_TRUE(lamp);
+  EXPECT_TRUE(lamp->found == 16080u || lamp->found_is_estimate) << lamp->found;
+}
+
 TEST_P(SearchContract, ConcurrentSearchesAndWrites) {
   load_library();
   std::atomic<bool> done{false};
