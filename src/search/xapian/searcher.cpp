@@ -232,7 +232,8 @@ Page match_ranked(core::ForkJoin& pool, const std::vector<Xapian::Database>& par
     pool.run(which.size(), [&](std::size_t k) {
       Xapian::Enquire part(parts[which[k]]);
       part.set_weighting_scheme(ranking());
-      part.set_query(Xapian::Query::unserialise(wire));
+      thread_local const Xapian::Registry registry;  // made once: it registers every scheme
+      part.set_query(Xapian::Query::unserialise(wire, registry));
       page.msets[which[k]] = part.get_mset(0, first + size, up_to);
     });
   };
