@@ -1,6 +1,5 @@
 #include "core/fork_join.h"
 
-#include <algorithm>
 #include <exception>
 
 namespace tandem::core {

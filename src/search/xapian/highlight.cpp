@@ -1,6 +1,9 @@
 // Highlights from the compiled query's text terms. Depends on Xapian.
 #include "search/xapian/highlight.h"
 
+#include "search/xapian/layout.h"
+
+#include <algorithm>
 #include <vector>
 
 namespace tandem::search::xapian_backend {
@@ -56,28 +59,13 @@ Marks marks_of(const Xapian::Query& q) {
 }
 
 std::string highlight(std::string_view text, const Marks& marks, std::size_t length) {
-  // The words of the text as the indexer cuts them, lower-cased, with their places.
-  std::vector<Word> words;
+  std::vector<Word> words;  // as the indexer cuts them
   std::size_t marked = 0;
-  std::string current;
-  std::size_t begin = 0;
-  auto finish = [&](std::size_t end) {
-    bool hit = marks.contains(current);
+  for_each_word(text, [&](const std::string& word, std::size_t begin, std::size_t end) {
+    bool hit = marks.contains(word);
     words.push_back({begin, end, hit});
     marked += hit ? 1 : 0;
-    current.clear();
-  };
-  for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
-    auto at = static_cast<std::size_t>(it.raw() - text.data());
-    unsigned ch = *it;
-    if (Xapian::Unicode::is_wordchar(ch)) {
-      if (current.empty()) begin = at;
-      Xapian::Unicode::append_utf8(current, Xapian::Unicode::tolower(ch));
-    } else if (!current.empty()) {
-      finish(at);
-    }
-  }
-  if (!current.empty()) finish(text.size());
+  });
   if (marked == 0) return {};
 
   // The window: the run of whole words within `length` bytes that holds the most marked words

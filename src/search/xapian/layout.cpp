@@ -54,11 +54,11 @@ std::string slot_value(const schema::FieldSpec& f, element value) {
 void index_text(Xapian::Document& doc, Xapian::termpos& pos, std::string_view text,
                 const std::string& prefix, double weight) {
   auto wdf = static_cast<Xapian::termcount>(std::max(1.0, std::round(weight)));
-  for (const auto& word : tokenize(text)) {
-    if (word.size() > kMaxWordBytes) continue;
+  for_each_word(text, [&](const std::string& word, std::size_t, std::size_t) {
+    if (word.size() > kMaxWordBytes) return;
     doc.add_posting(word, ++pos, wdf);
     doc.add_term(prefix + word, wdf);
-  }
+  });
   pos += 10;  // no phrase across fields or across values of a list
 }
 
@@ -95,17 +95,7 @@ void index_field(Xapian::Document& doc, Xapian::termpos& pos, const schema::Fiel
 
 std::vector<std::string> tokenize(std::string_view text) {
   std::vector<std::string> out;
-  std::string current;
-  for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
-    unsigned ch = *it;
-    if (Xapian::Unicode::is_wordchar(ch)) {
-      Xapian::Unicode::append_utf8(current, Xapian::Unicode::tolower(ch));
-    } else if (!current.empty()) {
-      out.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) out.push_back(std::move(current));
+  for_each_word(text, [&](const std::string& word, std::size_t, std::size_t) { out.push_back(word); });
   return out;
 }
 

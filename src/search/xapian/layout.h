@@ -42,8 +42,26 @@ int field_index(const schema::Collection& c, std::string_view name);
 std::string lower_ascii(std::string_view s);
 std::string keyword_term(std::string_view prefix, std::string_view value);
 
-// The words of a text, as both indexing and queries cut them: runs of word characters
-// (letters, digits, connector punctuation), lower-cased.
+// The words of a text, as indexing, queries and highlights cut them: runs of word characters
+// (letters, digits, connector punctuation), lower-cased. fn(word, begin, end) gets each word with
+// its place in `text`, in bytes.
+template <typename Fn>
+void for_each_word(std::string_view text, Fn&& fn) {
+  std::string word;
+  std::size_t begin = 0;
+  for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
+    auto at = static_cast<std::size_t>(it.raw() - text.data());
+    unsigned ch = *it;
+    if (Xapian::Unicode::is_wordchar(ch)) {
+      if (word.empty()) begin = at;
+      Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+    } else if (!word.empty()) {
+      fn(word, begin, at);
+      word.clear();
+    }
+  }
+  if (!word.empty()) fn(word, begin, text.size());
+}
 std::vector<std::string> tokenize(std::string_view text);
 
 // Builds the document of a record (already validated against `c`): data = the record body, id
