@@ -1,13 +1,14 @@
 // Store schema migrations. Append new steps; never edit a released one.
 #include "store/migrations.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
 namespace tandem::store {
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: documents, change log, cursors, dead letters, collections, job runs.
     R"sql(
     CREATE TABLE collections(
@@ -52,22 +53,42 @@ constexpr std::array<const char*, 1> kMigrations = {
       message TEXT NOT NULL);
     CREATE INDEX job_runs_by_job ON job_runs(job, id);
     )sql",
+    // 2: documents in insertion order with an index by id. Keyed by id (random), every insert
+    // rewrote a random page of bodies: at a million records the writer read and wrote about
+    // seven pages per record, and a bulk import fell to 16,000 records/s. The index's entries are
+    // small, so its pages stay cached, and bodies are appended.
+    R"sql(
+    CREATE TABLE documents_by_rowid(
+      collection TEXT NOT NULL,
+      id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      body TEXT NOT NULL,
+      updated_at INTEGER NOT NULL);
+    INSERT INTO documents_by_rowid(collection, id, seq, body, updated_at)
+      SELECT collection, id, seq, body, updated_at FROM documents ORDER BY seq;
+    DROP TABLE documents;
+    ALTER TABLE documents_by_rowid RENAME TO documents;
+    CREATE UNIQUE INDEX documents_by_id ON documents(collection, id);
+    )sql",
 };
 
 }  // namespace
 
-core::Status migrate(Db& db) {
-  auto version_stmt = db.prepare("PRAGMA user_version");
-  if (!version_stmt) return version_stmt.error();
-  auto row = version_stmt->step();
-  if (!row) return row.error();
-  auto version = static_cast<std::size_t>(version_stmt->column_int(0));
+core::Status migrate(Db& db, std::size_t target) {
+  std::size_t version = 0;
+  {  // finalised before migrating: an open statement keeps tables from being dropped
+    auto version_stmt = db.prepare("PRAGMA user_version");
+    if (!version_stmt) return version_stmt.error();
+    auto row = version_stmt->step();
+    if (!row) return row.error();
+    version = static_cast<std::size_t>(version_stmt->column_int(0));
+  }
   if (version > kMigrations.size()) {
     return {core::StatusCode::kFailedPrecondition,
             "the database has schema version " + std::to_string(version) +
                 ", newer than this binary's " + std::to_string(kMigrations.size())};
   }
-  for (std::size_t v = version; v < kMigrations.size(); ++v) {
+  for (std::size_t v = version; v < std::min(target, kMigrations.size()); ++v) {
     std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
                       "PRAGMA user_version = " + std::to_string(v + 1) + "; COMMIT;";
     if (auto st = db.exec(sql); !st.is_ok()) {

@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "schema/collection.h"
+#include "store/migrations.h"
 #include "support/temp_dir.h"
 
 namespace tandem::store {
@@ -350,6 +351,53 @@ TEST_F(StoreTest, ReopenKeepsDocumentsAndHeadSeq) {
   EXPECT_FALSE(get("b"));
   EXPECT_EQ(changes().size(), 3u);
   EXPECT_EQ(write({upsert("c")})[0].seq.value(), 4u);
+}
+
+// A store written by the first schema (documents keyed by id) opens with its documents intact,
+// moved to the second (documents in insertion order, indexed by id), and takes writes.
+TEST(StoreMigration, DocumentsOfTheFirstSchemaSurviveTheSecond) {
+  testing::TempDir dir;
+  core::FakeClock clock{kStart};
+  std::string path = dir.file("tandem.db");
+  {
+    auto db = Db::open(path, false);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(migrate(**db, 1).is_ok());
+    ASSERT_TRUE((*db)
+                    ->exec("INSERT INTO documents VALUES('products', 'b', 2, '{\"id\":\"b\"}', 7);"
+                           "INSERT INTO documents VALUES('products', 'a', 1, '{\"id\":\"a\"}', 7);"
+                           "INSERT INTO changes(seq, collection, id, op, body, at) VALUES"
+                           "(1, 'products', 'a', 0, '', 7), (2, 'products', 'b', 0, '', 7);")
+                    .is_ok());
+  }
+  auto store = Store::open({.path = path, .clock = &clock});
+  ASSERT_TRUE(store) << store.error().message();
+  auto a = (*store)->get("products", "a");
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->body, R"({"id":"a"})");
+  EXPECT_EQ((*a)->seq, 1u);
+  auto all = (*store)->scan("products", "", 10);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "a");  // in id order, as before
+  EXPECT_EQ((*all)[1].id, "b");
+  EXPECT_EQ((*store)->head_seq(), 2u);
+
+  auto products = std::make_shared<const schema::Collection>(schema::products_collection());
+  auto r = (*store)->write(
+      WriteBatch{.collection = products, .ops = {upsert("a", "5"), upsert("c", "6")}});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ((*(*store)->get("products", "a"))->body, product("a", "5"));  // replaced, not doubled
+  auto count = (*store)->scan("products", "", 10);
+  ASSERT_TRUE(count);
+  EXPECT_EQ(count->size(), 3u);
+  store->reset();
+
+  auto db = Db::open(path, true);
+  ASSERT_TRUE(db);
+  auto index = (*db)->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'documents_by_id'");
+  ASSERT_TRUE(index && *index->step());
+  EXPECT_EQ(index->column_int(0), 1);  // the second schema's index by id
 }
 
 TEST_F(StoreTest, SeqsAreNotReusedAfterPruneDeletedEveryChange) {
