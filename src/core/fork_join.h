@@ -22,10 +22,10 @@ class ForkJoin {
   ForkJoin& operator=(const ForkJoin&) = delete;
 
   // Calls part(0) .. part(n - 1), each once, and returns when all have returned. part(0) runs on
-  // the calling thread, the others on the pool's threads, or on the caller as well when no
-  // thread has taken them by the time it is free (so a busy pool never leaves a caller waiting
-  // idle, and several callers at once are fine). The first exception a part throws is rethrown
-  // here, after every part has ended.
+  // the calling thread; the others on threads of the pool that are waiting for work, and
+  // whatever finds none (or has not been taken by the time the caller is free) on the caller
+  // too. A busy pool thus never leaves a caller waiting idle, and many callers at once are fine.
+  // The first exception a part throws is rethrown here, after every part has ended.
   void run(std::size_t n, const std::function<void(std::size_t)>& part);
 
  private:
@@ -33,9 +33,11 @@ class ForkJoin {
   void work();
   static void run_part(Job& job, std::size_t i);
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
+  std::mutex mutex_;  // guards the four below
+  std::condition_variable wake_;   // work queued, or stopping
+  std::condition_variable ready_;  // a thread became idle
   std::deque<std::pair<Job*, std::size_t>> queue_;  // parts not yet taken
+  std::size_t idle_ = 0;                            // threads waiting for work
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

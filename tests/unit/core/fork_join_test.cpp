@@ -38,6 +38,31 @@ TEST(ForkJoin, PartsRunAtTheSameTime) {
   EXPECT_TRUE(overlapped);
 }
 
+// With every thread of the pool busy, a caller runs all its parts itself, without waiting.
+TEST(ForkJoin, ABusyPoolLeavesTheWorkToTheCaller) {
+  ForkJoin pool(1);
+  std::promise<void> busy, release;
+  auto is_busy = busy.get_future().share();
+  auto released = release.get_future().share();
+  std::thread a([&] {
+    pool.run(2, [&](std::size_t i) {
+      if (i == 0) {
+        is_busy.wait();  // so part 1 cannot run on this thread: it runs on the pool's
+      } else {
+        busy.set_value();
+        released.wait();  // and keeps the pool's only thread until released
+      }
+    });
+  });
+  is_busy.wait();
+  std::vector<std::thread::id> ran(2);
+  pool.run(2, [&](std::size_t i) { ran[i] = std::this_thread::get_id(); });  // returns meanwhile
+  EXPECT_EQ(ran[0], std::this_thread::get_id());
+  EXPECT_EQ(ran[1], std::this_thread::get_id());
+  release.set_value();
+  a.join();
+}
+
 TEST(ForkJoin, RethrowsAPartsExceptionAfterAllHaveEnded) {
   ForkJoin pool(2);
   std::atomic<int> ended{0};
