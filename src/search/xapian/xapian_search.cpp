@@ -168,9 +168,9 @@ core::Result<std::shared_ptr<XapianSearch::Index>> XapianSearch::index_for(const
         shard->db.commit();
       } else if (layout != kLayout) {
         return core::fail(core::unavailable(
-            "the search index of '" + name + "' has an older layout (" +
-            (layout.empty() ? "1" : layout) + ", this build reads " + kLayout +
-            "): stop the service and run `tandem reindex`"));
+            "the search index of '" + name + "' has layout " + (layout.empty() ? "1" : layout) +
+            ", and this build reads layout " + kLayout +
+            ": stop the service and run `tandem reindex` to rebuild it from the store"));
       }
       index->shards.push_back(std::move(shard));
     }
