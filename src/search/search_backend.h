@@ -43,6 +43,7 @@ struct Hit {
 struct FacetValue {
   std::string value;
   std::uint64_t count = 0;
+  bool operator==(const FacetValue&) const = default;
 };
 
 struct SearchResult {

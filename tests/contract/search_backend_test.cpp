@@ -216,10 +216,17 @@ TEST_P(SearchContract, KeywordListsWithManyValuesFilter) {
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->facets[0].second[0].value, "common");
   EXPECT_EQ(r->facets[0].second[0].count, 80u);
+  auto text = find("tagged", "tags IN [t1, t2, t3]", "", [](SearchRequest& req) {
+    req.facets = {"tags", "genre"};
+  });
+  ASSERT_TRUE(text) << text.error().message();
+  EXPECT_EQ(text->found, 3u);
+  EXPECT_EQ(text->facets[0].second[0].value, "common");
+  EXPECT_EQ(text->facets[0].second[0].count, 3u);
+  EXPECT_EQ(text->facets[0].second.size(), 4u);
+  EXPECT_EQ(text->facets[1].second[0].count, 3u);
 }
 
-// Searches run while changes apply (run under ThreadSanitizer in CI): every answer is well formed
-// and the last one counts every record.
 // `found` is exact up to at least 10,000 matches, whatever the query and however the matches
 // spread over the backend's shards; above that it may be an estimate, and says so.
 TEST_P(SearchContract, FoundIsExactUpToTenThousand) {
@@ -258,6 +265,8 @@ TEST_P(SearchContract, FoundIsExactUpToTenThousand) {
   EXPECT_TRUE(lamp->found == 16080u || lamp->found_is_estimate) << lamp->found;
 }
 
+// Searches run while changes apply (run under ThreadSanitizer in CI): every answer is well formed
+// and the last one counts every record.
 TEST_P(SearchContract, ConcurrentSearchesAndWrites) {
   load_library();
   std::atomic<bool> done{false};
@@ -320,6 +329,75 @@ TEST_P(SearchContract, FacetsCountEveryMatch) {
   ASSERT_EQ(top->facets[0].second.size(), 1u);
   EXPECT_TRUE(top->hits.empty());
   EXPECT_EQ(top->found, 5u);
+}
+
+// Facets of a text query count every match of the words (and the filter), not only the page.
+TEST_P(SearchContract, FacetsOfATextQueryCountEveryMatch) {
+  load_library();
+  auto r = find("programming", "", "", [](SearchRequest& req) {
+    req.facets = {"genre", "tags", "ebook", "year"};
+    req.per_page = 1;
+  });
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->found, 2u);
+  EXPECT_FALSE(r->found_is_estimate);
+  EXPECT_EQ(r->hits.size(), 1u);
+  ASSERT_EQ(r->facets.size(), 4u);
+  EXPECT_EQ(r->facets[0].second,
+            (std::vector<FacetValue>{{"programming", 2}}));  // both, though one is on the page
+  EXPECT_EQ(r->facets[1].second.size(), 3u);                  // rust systems lua
+  EXPECT_EQ(r->facets[2].second, (std::vector<FacetValue>{{"false", 1}, {"true", 1}}));
+  EXPECT_EQ(r->facets[3].second, (std::vector<FacetValue>{{"2016", 1}, {"2019", 1}}));
+  auto filtered = find("rust", "ebook = true", "", [](SearchRequest& req) {
+    req.facets = {"genre"};
+  });
+  ASSERT_TRUE(filtered);
+  EXPECT_EQ(filtered->found, 1u);  // b1 (b3 has rust too, in its blurb, but is no ebook)
+  EXPECT_EQ(filtered->facets[0].second, (std::vector<FacetValue>{{"programming", 1}}));
+}
+
+// Words with a filter on values: every match and only those, over pages, after deletes too.
+TEST_P(SearchContract, WordsWithARangeFilterFindExactlyTheirMatches) {
+  std::vector<std::pair<std::string, std::string>> lamps;
+  for (int i = 0; i < 300; ++i) {
+    lamps.emplace_back("l" + std::to_string(i),
+                       R"("title":"Lamp )" + std::string(i % 3 == 0 ? "brass" : "steel") +
+                           R"(","genre":"home","price":)" + std::to_string(i));
+  }
+  put(lamps);
+  auto all_pages = [&](const std::string& q, const std::string& filter) {
+    std::set<std::string> seen;
+    std::uint64_t found = 0;
+    for (std::size_t page = 1; page <= 10; ++page) {
+      auto r = find(q, filter, "", [&](SearchRequest& req) {
+        req.page = page;
+        req.per_page = 40;
+      });
+      EXPECT_TRUE(r) << r.error().message();
+      if (!r) break;
+      found = r->found;
+      for (const auto& h : r->hits)
+        EXPECT_TRUE(seen.insert(h.id).second) << h.id;
+    }
+    EXPECT_EQ(found, seen.size());
+    return seen;
+  };
+  auto expected = [](int from, int to, bool brass_only) {
+    std::set<std::string> out;
+    for (int i = from; i < to; ++i)
+      if (!brass_only || i % 3 == 0) out.insert("l" + std::to_string(i));
+    return out;
+  };
+  EXPECT_EQ(all_pages("lamp", "price >= 100 AND price < 250"), expected(100, 250, false));
+  EXPECT_EQ(all_pages("brass lamp", "price 70 TO 199"), expected(70, 200, true));
+  EXPECT_EQ(all_pages("lamp", "price > 1000").size(), 0u);
+  for (int i = 100; i < 110; ++i) {
+    apply_one({.seq = ++seq_,
+               .collection = "books",
+               .id = "l" + std::to_string(i),
+               .op = store::ChangeOp::kDelete});
+  }
+  EXPECT_EQ(all_pages("lamp", "price >= 100 AND price < 250"), expected(110, 250, false));
 }
 
 TEST_P(SearchContract, PagesDoNotOverlapAndEndEmpty) {

@@ -53,9 +53,10 @@ class Columns {
   Bits match(const query::Filter* f) const;
 
   // Adds the values of `field` over the documents of `docs` to `counts`, keyed as facets show
-  // them. False when the field is not kept.
+  // them. False when the field is not kept (countable() says so beforehand).
   bool count(std::size_t field, const Bits& docs,
              std::unordered_map<std::string, std::uint64_t>& counts) const;
+  bool countable(std::size_t field) const { return loaded_ && columns_[field].kept; }
 
   // A sort key's value of a document: nullopt when it has none.
   struct Key {

@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <charconv>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -144,8 +145,10 @@ core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys
   return {};
 }
 
+// Checks the facet fields; with `attach`, adds a spy counting each one's values over the matches.
 core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire& enquire,
-                                                                const SearchRequest& r) {
+                                                                const SearchRequest& r,
+                                                                bool attach) {
   std::vector<std::unique_ptr<FacetSpy>> spies;
   for (const auto& name : r.facets) {
     int i = field_index(*r.collection, name);
@@ -154,6 +157,7 @@ core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire&
     if (!f.facet)
       return fail(invalid_argument("facets: field '" + name +
                                    "' is not a facet (declare it with \"facet\": true)"));
+    if (!attach) continue;
     spies.push_back(std::make_unique<FacetSpy>(slot_of(static_cast<std::size_t>(i)), f.type));
     enquire.add_matchspy(spies.back().get());
   }
@@ -211,6 +215,61 @@ Page match(Xapian::Enquire& enquire, Xapian::doccount first, Xapian::doccount si
   return page;
 }
 
+// A shard's documents in a bit set, as a posting list without weights.
+class BitsSource final : public Xapian::PostingSource {
+ public:
+  explicit BitsSource(const Bits& bits) : bits_(bits) {
+    for (auto w : bits_)
+      count_ += static_cast<Xapian::doccount>(__builtin_popcountll(w));
+  }
+  void init(const Xapian::Database&) override { did_ = 0; }
+  Xapian::doccount get_termfreq_min() const override { return count_; }
+  Xapian::doccount get_termfreq_est() const override { return count_; }
+  Xapian::doccount get_termfreq_max() const override { return count_; }
+  void next(double) override { did_ = first_from(did_ + 1); }
+  void skip_to(Xapian::docid did, double) override {
+    if (did > did_) did_ = first_from(did);
+  }
+  bool at_end() const override { return did_ == kEnd; }
+  Xapian::docid get_docid() const override { return did_; }
+  BitsSource* clone() const override { return new BitsSource(bits_); }
+
+ private:
+  static constexpr Xapian::docid kEnd = std::numeric_limits<Xapian::docid>::max();
+  Xapian::docid first_from(Xapian::docid from) const {
+    for (std::size_t w = from / 64; w < bits_.size(); ++w) {
+      std::uint64_t word = bits_[w];
+      if (w == from / 64) word &= ~std::uint64_t{0} << (from % 64);
+      if (word != 0) return static_cast<Xapian::docid>(w * 64 + __builtin_ctzll(word));
+    }
+    return kEnd;
+  }
+  const Bits& bits_;  // outlives the match
+  Xapian::doccount count_ = 0;
+  Xapian::docid did_ = 0;
+};
+
+// A query to run on each shard alone, on any thread: the compiled words, serialised (Query objects
+// count references without atomics, so every thread reads its own copy back), and, when the
+// columns evaluated the filter, each shard's matching documents as a posting list (Xapian would
+// read a value stream for a range, about 1 µs a candidate).
+class ShardQuery {
+ public:
+  ShardQuery(const Xapian::Query& q, const std::vector<Bits>* filter)
+      : wire_(q.serialise()), filter_(filter) {}
+  Xapian::Query on(std::size_t shard) const {
+    thread_local const Xapian::Registry registry;  // made once: it registers every scheme
+    Xapian::Query q = Xapian::Query::unserialise(wire_, registry);
+    if (filter_ == nullptr) return q;
+    auto* source = new BitsSource((*filter_)[shard]);
+    return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(source->release()));
+  }
+
+ private:
+  std::string wire_;
+  const std::vector<Bits>* filter_;
+};
+
 // Ordered by relevance, then by docid in the database of every shard. A document's weight does
 // not depend on its shard (see ranking()), so each shard is matched alone, all at the same time
 // (see core::ForkJoin), and the pages merged: the same result as one match over every shard,
@@ -222,9 +281,8 @@ Page match(Xapian::Enquire& enquire, Xapian::doccount first, Xapian::doccount si
 // counts: each shard first counts its share of `check`, and only when those counts leave the
 // total at most `check` do the shards not fully counted count up to `check` again.
 Page match_ranked(core::ForkJoin& pool, const std::vector<Xapian::Database>& parts,
-                  const Xapian::Query& q, Xapian::doccount first, Xapian::doccount size,
+                  const ShardQuery& q, Xapian::doccount first, Xapian::doccount size,
                   Xapian::doccount check) {
-  std::string wire = q.serialise();  // queries count references without atomics: one per thread
   auto n = static_cast<Xapian::doccount>(parts.size());
   Page page;
   page.msets.resize(n);
@@ -232,8 +290,7 @@ Page match_ranked(core::ForkJoin& pool, const std::vector<Xapian::Database>& par
     pool.run(which.size(), [&](std::size_t k) {
       Xapian::Enquire part(parts[which[k]]);
       part.set_weighting_scheme(ranking());
-      thread_local const Xapian::Registry registry;  // made once: it registers every scheme
-      part.set_query(Xapian::Query::unserialise(wire, registry));
+      part.set_query(q.on(which[k]));
       page.msets[which[k]] = part.get_mset(0, first + size, up_to);
     });
   };
@@ -357,6 +414,77 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
   return out;
 }
 
+// Each shard's documents matching `f` (which compiled), from the columns; nullopt when they do
+// not keep every field it names.
+std::optional<std::vector<Bits>> filter_bits(const std::vector<const Columns*>& shards,
+                                             const query::Filter& f) {
+  std::vector<Bits> out;
+  for (const auto* c : shards) {
+    std::shared_lock lock(c->mutex);
+    if (!c->covers(&f)) return std::nullopt;
+    out.push_back(c->match(&f));
+  }
+  return out;
+}
+
+// Sets the bit of every document it is shown.
+class BitsSpy final : public Xapian::MatchSpy {
+ public:
+  explicit BitsSpy(Bits& bits) : bits_(bits) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    Xapian::docid did = doc.get_docid();
+    if (did / 64 >= bits_.size()) bits_.resize(did / 64 + 1);
+    bits_[did / 64] |= std::uint64_t{1} << (did % 64);
+  }
+
+ private:
+  Bits& bits_;
+};
+
+bool countable(const std::vector<const Columns*>& shards, const SearchRequest& r) {
+  for (const auto& name : r.facets) {
+    auto field = static_cast<std::size_t>(field_index(*r.collection, name));
+    for (const auto* c : shards)
+      if (!c->countable(field)) return false;
+  }
+  return true;
+}
+
+// The facets of a text query from the columns: every shard's matches gathered as a bit set by
+// an unscored match of the query (the shards at the same time), then counted in memory. Xapian's
+// spies would read each match's values from the index (about 1.4 µs a match for two facets);
+// this costs about 50 ns. Sets `found`, exact.
+void count_facets(core::ForkJoin& pool, const std::vector<Xapian::Database>& parts,
+                  const std::vector<const Columns*>& shards, const ShardQuery& q,
+                  const SearchRequest& r, SearchResult& out) {
+  std::vector<Bits> matched(parts.size());
+  pool.run(parts.size(), [&](std::size_t i) {
+    Xapian::Enquire part(parts[i]);
+    part.set_query(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q.on(i), 0.0));
+    BitsSpy spy(matched[i]);
+    part.add_matchspy(&spy);
+    part.get_mset(0, 0, std::max<Xapian::doccount>(parts[i].get_doccount(), 1));
+  });
+  std::vector<std::shared_lock<std::shared_mutex>> locks;
+  for (const auto* c : shards)
+    locks.emplace_back(c->mutex);
+  out.found = 0;
+  for (const auto& bits : matched)
+    for (auto w : bits)
+      out.found += static_cast<std::uint64_t>(__builtin_popcountll(w));
+  out.found_is_estimate = false;
+  for (const auto& name : r.facets) {
+    std::unordered_map<std::string, std::uint64_t> counts;
+    auto field = static_cast<std::size_t>(field_index(*r.collection, name));
+    for (std::size_t s = 0; s < shards.size(); ++s)
+      shards[s]->count(field, matched[s], counts);
+    std::vector<FacetValue> values;
+    for (auto& [value, count] : counts)
+      values.push_back({value, count});
+    out.facets.emplace_back(name, most_frequent(std::move(values), r.max_facet_values));
+  }
+}
+
 }  // namespace
 
 core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
@@ -380,26 +508,35 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     enquire.set_weighting_scheme(ranking());
     Xapian::MultiValueKeyMaker keys;
     if (auto st = set_sort(enquire, keys, r); !st.is_ok()) return fail(st);
-    auto spies = add_facets(enquire, r);
+    // Facets of a text query are counted from the columns when they keep every facet field, and
+    // a filter on fields they keep is evaluated there.
+    std::vector<const Columns*> columns;
+    if (options_.columns && (r.text.match_all || !r.facets.empty() || r.filter))
+      columns = (*index)->columns(*r.collection);
+    bool column_facets = !r.facets.empty() && !columns.empty() && countable(columns, r);
+    auto spies = add_facets(enquire, r, !column_facets);
     if (!spies) return fail(spies.error());
     if (r.text.match_all && options_.columns) {
-      if (auto answer = scan((*index)->columns(*r.collection), reader.db, r)) return *answer;
+      if (auto answer = scan(columns, reader.db, r)) return *answer;
     }
+    std::optional<std::vector<Bits>> filtered;
+    if (r.filter && !columns.empty()) filtered = filter_bits(columns, *r.filter);
     TextOptions options{.prefixes = *prefixes, .typos = r.typos};
-    std::size_t words = r.text.words.size();
     SearchResult result;
     Page page;
     Marks marks;
-    Xapian::doccount check = r.facets.empty() ? kExactUpTo : reader.db.get_doccount();
+    Xapian::Query words, q;  // the words alone, and with the filter
+    auto on_shards = [&] { return filtered ? ShardQuery(words, &*filtered) : ShardQuery(q, nullptr); };
+    Xapian::doccount check = spies->empty() ? kExactUpTo : reader.db.get_doccount();
     auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
     auto size = static_cast<Xapian::doccount>(r.per_page);
-    for (options.keep_words = words;; --options.keep_words) {
-      Xapian::Query q = compile_text(r.text, reader.db, reader.stem, options);
-      if (filter) q = Xapian::Query(Xapian::Query::OP_FILTER, q, *filter);
+    for (options.keep_words = r.text.words.size();; --options.keep_words) {
+      words = compile_text(r.text, reader.db, reader.stem, options);
+      q = filter ? Xapian::Query(Xapian::Query::OP_FILTER, words, *filter) : words;
       enquire.set_query(q);
       if (!r.highlight.empty()) marks = marks_of(q);
-      page = r.facets.empty() && r.sort.empty()
-                 ? match_ranked(pool_, reader.parts, q, first, size, check)
+      page = spies->empty() && r.sort.empty()
+                 ? match_ranked(pool_, reader.parts, on_shards(), first, size, check)
                  : match(enquire, first, size, check);
       // Nothing matched all words: retry without the last one (never below one word).
       if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
@@ -418,6 +555,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
               .document = body,
               .highlights = highlights(body, marks, r)});
     }
+    if (column_facets) count_facets(pool_, reader.parts, columns, on_shards(), r, result);
     for (std::size_t f = 0; f < spies->size(); ++f) {
       result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));
     }
