@@ -519,8 +519,10 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     if (r.text.match_all && options_.columns) {
       if (auto answer = scan(columns, reader.db, r)) return *answer;
     }
+    bool by_shard = spies->empty() && r.sort.empty();  // else one match over every shard
     std::optional<std::vector<Bits>> filtered;
-    if (r.filter && !columns.empty()) filtered = filter_bits(columns, *r.filter);
+    if (r.filter && !columns.empty() && (by_shard || column_facets))
+      filtered = filter_bits(columns, *r.filter);
     TextOptions options{.prefixes = *prefixes, .typos = r.typos};
     SearchResult result;
     Page page;
@@ -535,9 +537,8 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       q = filter ? Xapian::Query(Xapian::Query::OP_FILTER, words, *filter) : words;
       enquire.set_query(q);
       if (!r.highlight.empty()) marks = marks_of(q);
-      page = spies->empty() && r.sort.empty()
-                 ? match_ranked(pool_, reader.parts, on_shards(), first, size, check)
-                 : match(enquire, first, size, check);
+      page = by_shard ? match_ranked(pool_, reader.parts, on_shards(), first, size, check)
+                      : match(enquire, first, size, check);
       // Nothing matched all words: retry without the last one (never below one word).
       if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
       result.dropped_words.insert(result.dropped_words.begin(),
