@@ -33,9 +33,9 @@ class ForkJoin {
   void work();
   static void run_part(Job& job, std::size_t i);
 
-  std::mutex mutex_;  // guards the four below
-  std::condition_variable wake_;   // work queued, or stopping
-  std::condition_variable ready_;  // a thread became idle
+  std::mutex mutex_;                                // guards the four below
+  std::condition_variable wake_;                    // work queued, or stopping
+  std::condition_variable ready_;                   // a thread became idle
   std::deque<std::pair<Job*, std::size_t>> queue_;  // parts not yet taken
   std::size_t idle_ = 0;                            // threads waiting for work
   bool stopping_ = false;

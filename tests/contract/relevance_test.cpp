@@ -137,7 +137,7 @@ TEST_F(Relevance, EveryFormOfAWordMatches) {
   EXPECT_EQ(sorted(top("happiness", 10)), (Ids{"happiness", "happy"}));
   EXPECT_EQ(sorted(top("making", 10)), (Ids{"make", "making"}));
   EXPECT_EQ(sorted(top("makes", 10)), (Ids{"make", "making"}));  // a form no record has
-  EXPECT_EQ(top("happiness", 1), (Ids{"happiness"}));              // the exact word first
+  EXPECT_EQ(top("happiness", 1), (Ids{"happiness"}));            // the exact word first
 }
 
 TEST_F(Relevance, PhrasesMatchOnlyAdjacentWords) {

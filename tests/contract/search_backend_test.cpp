@@ -236,9 +236,9 @@ TEST_P(SearchContract, FoundIsExactUpToTenThousand) {
     std::string title = i % 5 == 0 ? "desk" : "lamp";  // "lamp" in 80%: it only filters
     if (i < 10000) title += i % 7 == 0 ? " amber amber amber" : " amber";  // under half: weighed
     if (i < 9990) title += " red glow";
-    records.emplace_back(std::to_string(i % 7) + "-" + std::to_string(ids()),
-                         R"("title":")" + title + R"(","genre":")" +
-                             (i < 12490 ? "home" : "garden") + "\"");
+    records.emplace_back(
+        std::to_string(i % 7) + "-" + std::to_string(ids()),
+        R"("title":")" + title + R"(","genre":")" + (i < 12490 ? "home" : "garden") + "\"");
   }
   put(records);
   auto amber = find("amber", "", "", [](SearchRequest& r) { r.per_page = 50; });
@@ -272,17 +272,16 @@ TEST_P(SearchContract, ConcurrentSearchesAndWrites) {
   std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int i = 0; i < 150; ++i) {
-      put({{"w" + std::to_string(i),
-            R"("title":"Serial )" + std::to_string(i) + R"(","genre":"serial","year":)" +
-                std::to_string(2000 + i % 10)}});
+      put({{"w" + std::to_string(i), R"("title":"Serial )" + std::to_string(i) +
+                                         R"(","genre":"serial","year":)" +
+                                         std::to_string(2000 + i % 10)}});
     }
     done = true;
   });
   auto reader = [&] {
     while (!done) {
-      auto r = find("*", "genre = serial", "year:desc", [](SearchRequest& req) {
-        req.facets = {"year"};
-      });
+      auto r = find("*", "genre = serial", "year:desc",
+                    [](SearchRequest& req) { req.facets = {"year"}; });
       ASSERT_TRUE(r) << r.error().message();
       EXPECT_LE(r->found, 150u);
       auto text = find("serial");
@@ -345,12 +344,11 @@ TEST_P(SearchContract, FacetsOfATextQueryCountEveryMatch) {
   ASSERT_EQ(r->facets.size(), 4u);
   EXPECT_EQ(r->facets[0].second,
             (std::vector<FacetValue>{{"programming", 2}}));  // both, though one is on the page
-  EXPECT_EQ(r->facets[1].second.size(), 3u);                  // rust systems lua
+  EXPECT_EQ(r->facets[1].second.size(), 3u);                 // rust systems lua
   EXPECT_EQ(r->facets[2].second, (std::vector<FacetValue>{{"false", 1}, {"true", 1}}));
   EXPECT_EQ(r->facets[3].second, (std::vector<FacetValue>{{"2016", 1}, {"2019", 1}}));
-  auto filtered = find("rust", "ebook = true", "", [](SearchRequest& req) {
-    req.facets = {"genre"};
-  });
+  auto filtered =
+      find("rust", "ebook = true", "", [](SearchRequest& req) { req.facets = {"genre"}; });
   ASSERT_TRUE(filtered);
   EXPECT_EQ(filtered->found, 1u);  // b1 (b3 has rust too, in its blurb, but is no ebook)
   EXPECT_EQ(filtered->facets[0].second, (std::vector<FacetValue>{{"programming", 1}}));

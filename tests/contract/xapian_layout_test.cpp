@@ -12,8 +12,8 @@ namespace {
 
 TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
   testing::TempDir dir;
-  auto shop = std::make_shared<const schema::Collection>(*schema::collection_from_json(
-      R"({"name":"shop","fields":[{"name":"name","type":"text"}]})"));
+  auto shop = std::make_shared<const schema::Collection>(
+      *schema::collection_from_json(R"({"name":"shop","fields":[{"name":"name","type":"text"}]})"));
   {  // as the first layout left it: documents, and no layout in the metadata
     std::filesystem::create_directories(dir.file("shop"));
     Xapian::WritableDatabase old(dir.file("shop/shard-0"), Xapian::DB_CREATE_OR_OPEN);
@@ -22,8 +22,9 @@ TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
     old.add_document(doc);
     old.commit();
   }
-  auto backend = XapianSearch::open(
-      {.dir = dir.path().string(), .shards = 1, .collection = [&](std::string_view) { return shop; }});
+  auto backend = XapianSearch::open({.dir = dir.path().string(),
+                                     .shards = 1,
+                                     .collection = [&](std::string_view) { return shop; }});
   ASSERT_TRUE(backend);
   SearchRequest r{.collection = shop, .text = *query::parse_text("lamp", true)};
   auto refused = (*backend)->search(r);

@@ -74,7 +74,7 @@ class Columns {
     std::vector<std::uint32_t> codes;  // keyword: dictionary index + 1; 0: none
     std::vector<std::uint64_t> sets;   // keyword list: bit i = dictionary[i]
     std::vector<std::string> dictionary;
-    std::unordered_map<std::string, std::uint32_t> index_of;  // into dictionary
+    std::unordered_map<std::string, std::uint32_t> index_of;              // into dictionary
     std::unordered_map<std::string, std::vector<std::uint32_t>> lowered;  // ASCII-lowered → indexes
 
     std::uint32_t intern(const std::string& value);  // its dictionary index, added if new

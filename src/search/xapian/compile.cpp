@@ -45,7 +45,9 @@ int edit_distance(std::string_view a, std::string_view b, int cap) {
 Xapian::Query weighted(const Xapian::Query& q, double factor) {
   return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, factor);
 }
-Xapian::Query weightless(const Xapian::Query& q) { return weighted(q, 0.0); }
+Xapian::Query weightless(const Xapian::Query& q) {
+  return weighted(q, 0.0);
+}
 
 // Inverse document frequency as Lucene's BM25 has it: always above zero.
 double idf(Xapian::doccount docs, Xapian::doccount all) {
@@ -174,9 +176,9 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
       std::vector<Xapian::Query> synonyms;
       for (const auto& f : found)
         synonyms.emplace_back(f.second);
-      alternatives.push_back(weighted(
-          Xapian::Query(Xapian::Query::OP_SYNONYM, synonyms.begin(), synonyms.end()),
-          idf(any_docs, all)));
+      alternatives.push_back(
+          weighted(Xapian::Query(Xapian::Query::OP_SYNONYM, synonyms.begin(), synonyms.end()),
+                   idf(any_docs, all)));
     }
     if (prefix) {
       for (const auto& [docs, t] : completions(db, exact))

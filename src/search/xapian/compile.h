@@ -21,8 +21,8 @@ struct TextOptions {
 
 // q -> query. Each word matches itself or its other forms (same stem; itself ranks higher); the
 // prefix word also matches completions; a word the index has never seen matches its nearest
-// spellings within the typo budget (ranked below exact matches). A word found in more than half of the documents
-// only filters (it has no weight), and so does `*`.
+// spellings within the typo budget (ranked below exact matches). A word found in more than half of
+// the documents only filters (it has no weight), and so does `*`.
 Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
                            const Xapian::Stem& stem, const TextOptions& options);
 
@@ -36,6 +36,8 @@ core::Result<Xapian::Query> compile_filter(const query::Filter& f, const schema:
 
 // Every document: a new query each time. Xapian's shared Query::MatchAll must not be used: its
 // reference count is not atomic, and copying it from several threads corrupts the heap.
-inline Xapian::Query match_all() { return Xapian::Query(std::string()); }
+inline Xapian::Query match_all() {
+  return Xapian::Query(std::string());
+}
 
 }  // namespace tandem::search::xapian_backend

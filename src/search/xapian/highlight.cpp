@@ -1,10 +1,10 @@
 // Highlights from the compiled query's text terms. Depends on Xapian.
 #include "search/xapian/highlight.h"
 
-#include "search/xapian/layout.h"
-
 #include <algorithm>
 #include <vector>
+
+#include "search/xapian/layout.h"
 
 namespace tandem::search::xapian_backend {
 namespace {
@@ -81,8 +81,10 @@ std::string highlight(std::string_view text, const Marks& marks, std::size_t len
         from = i;
         to = j;
       }
-      if (j == i) ++j;  // a single word longer than the window
-      else count -= words[i].marked ? 1 : 0;
+      if (j == i)
+        ++j;  // a single word longer than the window
+      else
+        count -= words[i].marked ? 1 : 0;
     }
     while (from > 0 && words[to - 1].end - words[from - 1].begin <= length)
       --from;

@@ -35,7 +35,7 @@ struct XapianSearch::Index {
   std::vector<std::unique_ptr<Reader>> idle;
   std::string language;  // for each reader's own stemmer
 
-  std::mutex columns_mutex;  // guards making columns_
+  std::mutex columns_mutex;                                        // guards making columns_
   std::vector<std::unique_ptr<xapian_backend::Columns>> columns_;  // by shard, once made
 
   std::unique_ptr<Reader> acquire();

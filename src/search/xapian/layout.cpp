@@ -95,7 +95,8 @@ void index_field(Xapian::Document& doc, Xapian::termpos& pos, const schema::Fiel
 
 std::vector<std::string> tokenize(std::string_view text) {
   std::vector<std::string> out;
-  for_each_word(text, [&](const std::string& word, std::size_t, std::size_t) { out.push_back(word); });
+  for_each_word(text,
+                [&](const std::string& word, std::size_t, std::size_t) { out.push_back(word); });
   return out;
 }
 

@@ -391,7 +391,9 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
           return x.has_value();  // documents without the value come last
         }
         int c = x->text != nullptr ? x->text->compare(*y->text)
-                                   : (x->number < y->number ? -1 : x->number > y->number ? 1 : 0);
+                                   : (x->number < y->number   ? -1
+                                      : x->number > y->number ? 1
+                                                              : 0);
         if (c != 0) return descending ? c > 0 : c < 0;
       }
       return combined(a) < combined(b);
@@ -528,7 +530,9 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     Page page;
     Marks marks;
     Xapian::Query words, q;  // the words alone, and with the filter
-    auto on_shards = [&] { return filtered ? ShardQuery(words, &*filtered) : ShardQuery(q, nullptr); };
+    auto on_shards = [&] {
+      return filtered ? ShardQuery(words, &*filtered) : ShardQuery(q, nullptr);
+    };
     Xapian::doccount check = spies->empty() ? kExactUpTo : reader.db.get_doccount();
     auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
     auto size = static_cast<Xapian::doccount>(r.per_page);
@@ -550,11 +554,10 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     for (const auto& item : page.items) {
       Xapian::Document doc = item.it.get_document();
       std::string body = doc.get_data();
-      result.hits.push_back(
-          Hit{.id = doc.get_value(kIdSlot),
-              .score = item.it.get_weight(),
-              .document = body,
-              .highlights = highlights(body, marks, r)});
+      result.hits.push_back(Hit{.id = doc.get_value(kIdSlot),
+                                .score = item.it.get_weight(),
+                                .document = body,
+                                .highlights = highlights(body, marks, r)});
     }
     if (column_facets) count_facets(pool_, reader.parts, columns, on_shards(), r, result);
     for (std::size_t f = 0; f < spies->size(); ++f) {

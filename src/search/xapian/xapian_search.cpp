@@ -94,8 +94,7 @@ std::vector<store::Rejection> XapianSearch::Index::apply_shard(
     auto postings = shard.db.postlist_begin(term);
     bool held = postings != shard.db.postlist_end(term);
     if (held) {
-      auto seq =
-          Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
+      auto seq = Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
       if (seq >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
     }
     if (ch->op == store::ChangeOp::kDelete) {

@@ -10,9 +10,9 @@ Marks marks(std::initializer_list<const char*> words) {
 }
 
 TEST(Highlight, MarksEveryWordItIsGivenWhateverItsCase) {
-  EXPECT_EQ(highlight("Wireless Headphones, and one headphone.", marks({"headphones", "headphone"}),
-                      200),
-            "Wireless <mark>Headphones</mark>, and one <mark>headphone</mark>.");
+  EXPECT_EQ(
+      highlight("Wireless Headphones, and one headphone.", marks({"headphones", "headphone"}), 200),
+      "Wireless <mark>Headphones</mark>, and one <mark>headphone</mark>.");
 }
 
 TEST(Highlight, NothingMarkedIsEmpty) {
@@ -26,8 +26,7 @@ TEST(Highlight, EscapesTheText) {
 }
 
 TEST(Highlight, WordsOutsideAsciiAreLowerCasedToMatch) {
-  EXPECT_EQ(highlight("Crème BRÛLÉE kit", marks({"brûlée"}), 200),
-            "Crème <mark>BRÛLÉE</mark> kit");
+  EXPECT_EQ(highlight("Crème BRÛLÉE kit", marks({"brûlée"}), 200), "Crème <mark>BRÛLÉE</mark> kit");
 }
 
 TEST(Highlight, LongTextIsCutAroundTheMostMarkedWords) {
