@@ -42,10 +42,14 @@ class Relevance : public ::testing::Test {
         {"keyring", R"("name":"Key Ring","description":"Brass","brand":"Kestrel")"},
         {"acoustic", R"("name":"Acoustic Guitar","description":"Spruce top","brand":"Lumora")"},
     };
+    put(corpus);
+  }
+
+  // Upserts records given as (id, the body's other fields), with the next seqs.
+  void put(const std::vector<std::pair<std::string, std::string>>& records) {
     std::vector<store::Change> changes;
-    std::uint64_t seq = 0;
-    for (const auto& [id, body] : corpus) {
-      changes.push_back({.seq = ++seq,
+    for (const auto& [id, body] : records) {
+      changes.push_back({.seq = ++seq_,
                          .collection = "shop",
                          .id = id,
                          .op = store::ChangeOp::kUpsert,
@@ -65,6 +69,7 @@ class Relevance : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::uint64_t seq_ = 0;
   std::shared_ptr<const schema::Collection> shop_;
   std::unique_ptr<XapianSearch> backend_;
 };
@@ -72,18 +77,13 @@ class Relevance : public ::testing::Test {
 // A word in more than half of the documents carries no information for ranking: it filters and
 // adds nothing to the score, and a query of such words alone is unscored.
 TEST_F(Relevance, AWordInMostDocumentsOnlyFilters) {
-  std::vector<store::Change> changes;
+  std::vector<std::pair<std::string, std::string>> sale;
   for (int i = 0; i < 12; ++i) {
-    std::string id = "sale-" + std::to_string(i);
     std::string name = i == 0 ? "Brass Lamp" : "Lamp " + std::to_string(i);
-    changes.push_back({.seq = 100 + static_cast<std::uint64_t>(i),
-                       .collection = "shop",
-                       .id = id,
-                       .op = store::ChangeOp::kUpsert,
-                       .body = R"({"id":")" + id + R"(","name":")" + name +
-                               R"(","description":"On sale today","brand":"Lumora"})"});
+    sale.emplace_back("sale-" + std::to_string(i),
+                      R"("name":")" + name + R"(","description":"On sale today","brand":"Lumora")");
   }
-  ASSERT_TRUE(backend_->apply(changes));  // "sale": 12 of 22 documents
+  put(sale);  // "sale": 12 of 22 documents
   auto score_of = [&](const std::string& q, const std::string& id) {
     SearchRequest r{.collection = shop_, .text = *query::parse_text(q, true), .per_page = 50};
     auto result = backend_->search(r);
@@ -114,20 +114,10 @@ TEST_F(Relevance, ExactFormRanksAboveStemmedForms) {
 // Stems are looked up in the vocabulary, not indexed: every form of a word must still be found,
 // also where the stem is not the start of the word ("happy" -> "happi", "making" -> "make").
 TEST_F(Relevance, EveryFormOfAWordMatches) {
-  std::vector<store::Change> changes;
-  std::uint64_t seq = 100;
-  for (const auto& [id, body] : std::vector<std::pair<std::string, std::string>>{
-           {"happy", R"("name":"Happy Lamp","brand":"Glow")"},
-           {"happiness", R"("name":"Mood Light","description":"Pure happiness","brand":"Glow")"},
-           {"make", R"("name":"Maker Kit","description":"Make your own","brand":"Glow")"},
-           {"making", R"("name":"Making Tools","brand":"Glow")"}}) {
-    changes.push_back({.seq = ++seq,
-                       .collection = "shop",
-                       .id = id,
-                       .op = store::ChangeOp::kUpsert,
-                       .body = R"({"id":")" + id + "\"," + body + "}"});
-  }
-  ASSERT_TRUE(backend_->apply(changes));
+  put({{"happy", R"("name":"Happy Lamp","brand":"Glow")"},
+       {"happiness", R"("name":"Mood Light","description":"Pure happiness","brand":"Glow")"},
+       {"make", R"("name":"Maker Kit","description":"Make your own","brand":"Glow")"},
+       {"making", R"("name":"Making Tools","brand":"Glow")"}});
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     return v;
