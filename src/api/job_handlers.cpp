@@ -1,4 +1,4 @@
-// Job and dead-letter handlers. Depends on core, json, scheduler, store.
+// Job and dead-letter handlers. Depends on core, json, scheduler, pipeline.
 #include "api/job_handlers.h"
 
 #include <charconv>
@@ -36,9 +36,11 @@ core::Result<std::int64_t> integer(std::optional<std::string_view> text, std::in
 }  // namespace
 
 Response list_jobs(Request&, JobContext& ctx) {
+  auto jobs = ctx.jobs.status(10);
+  if (!jobs) return error_response(jobs.error());
   json::Writer w;
   w.begin_object().key("jobs").begin_array();
-  for (const auto& job : ctx.jobs.status(10)) {
+  for (const auto& job : *jobs) {
     w.begin_object().field("name", job.name).field("schedule", job.schedule);
     w.field("running", job.running).key("next_run");
     if (job.next_run) {
@@ -72,14 +74,14 @@ Response run_job(Request& req, JobContext& ctx) {
 Response list_dead_letters(Request& req, JobContext& ctx) {
   auto limit = integer(req.query_param("limit"), 100, "limit");
   if (!limit) return error_response(limit.error());
-  auto letters = ctx.store.dead_letters(static_cast<std::size_t>(*limit));
+  auto letters = ctx.pipeline.dead_letters(static_cast<std::size_t>(*limit));
   if (!letters) return error_response(letters.error());
   json::Writer w;
   w.begin_object().key("dead_letters").begin_array();
   for (const auto& l : *letters) {
     w.begin_object().field("id", l.id).field("sink", l.sink).field("seq", l.change.seq);
     w.field("collection", l.change.collection).field("record_id", l.change.id);
-    w.field("op", store::change_op_name(l.change.op)).field("reason", l.reason);
+    w.field("op", changes::op_name(l.change.op)).field("reason", l.reason);
     w.field("at", rfc3339(l.at_ms)).end_object();
   }
   w.end_array().end_object();
@@ -89,16 +91,7 @@ Response list_dead_letters(Request& req, JobContext& ctx) {
 Response retry_dead_letter(Request& req, JobContext& ctx) {
   auto id = integer(req.param("id"), 0, "id");
   if (!id) return error_response(id.error());
-  auto letter = ctx.store.dead_letter(*id);
-  if (!letter) return error_response(letter.error());
-  if (!*letter)
-    return error_response(core::not_found("no dead letter with id " + std::to_string(*id)));
-  auto* applier = ctx.pipeline.applier((*letter)->sink);
-  if (applier == nullptr) {
-    return error_response({core::StatusCode::kFailedPrecondition,
-                           "sink '" + (*letter)->sink + "' is not configured"});
-  }
-  if (auto st = applier->retry_dead_letter(**letter); !st.is_ok()) return error_response(st);
+  if (auto st = ctx.pipeline.retry_dead_letter(*id); !st.is_ok()) return error_response(st);
   json::Writer w;
   w.begin_object().field("id", *id).field("retried", true).end_object();
   return Response{.body = w.take()};
@@ -107,7 +100,7 @@ Response retry_dead_letter(Request& req, JobContext& ctx) {
 Response discard_dead_letter(Request& req, JobContext& ctx) {
   auto id = integer(req.param("id"), 0, "id");
   if (!id) return error_response(id.error());
-  if (auto st = ctx.store.remove_dead_letter(*id); !st.is_ok()) return error_response(st);
+  if (auto st = ctx.pipeline.discard_dead_letter(*id); !st.is_ok()) return error_response(st);
   return Response{.status = 204, .body = ""};
 }
 

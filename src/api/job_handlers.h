@@ -1,18 +1,16 @@
 // Handlers for scheduled jobs and dead letters under /v1. Depends on core, json, scheduler,
-// store, pipeline.
+// pipeline.
 #pragma once
 
 #include "api/router.h"
 #include "pipeline/pipeline.h"
 #include "scheduler/jobs.h"
-#include "store/store.h"
 
 namespace tandem::api {
 
 struct JobContext {
   scheduler::JobRunner& jobs;
-  store::Store& store;
-  pipeline::Pipeline& pipeline;
+  pipeline::Pipeline& pipeline;  // dead letters
 };
 
 // GET /v1/jobs: every job with its schedule, next run, whether it runs now, and recent runs.

@@ -1,4 +1,4 @@
-// Collection and record handlers. Depends on core, json, schema, store, pipeline.
+// Collection and record handlers. Depends on core, json, schema, pipeline.
 #include "api/record_handlers.h"
 
 #include "api/errors.h"
@@ -43,10 +43,14 @@ core::Result<pipeline::BodyFormat> body_format(const Request& req) {
                                            "'; use application/json or application/x-ndjson"));
 }
 
-void write_collection(json::Writer& w, const schema::Collection& c, store::Store& store) {
-  w.begin_object().field("name", c.name);
-  if (auto n = store.count(c.name)) w.field("documents", *n);
+// {"name":..., "documents":N, "schema":{...}}, or the store's error counting the documents.
+core::Status write_collection(json::Writer& w, const schema::Collection& c,
+                              pipeline::Catalog& catalog) {
+  auto n = catalog.count(c.name);
+  if (!n) return n.error();
+  w.begin_object().field("name", c.name).field("documents", *n);
   w.key("schema").raw(schema::collection_to_json(c)).end_object();
+  return {};
 }
 
 std::string collection_param(const Request& req) {
@@ -204,8 +208,9 @@ Response get_cached(Request& req, RecordContext& ctx) {
 Response list_collections(Request&, RecordContext& ctx) {
   json::Writer w;
   w.begin_object().key("collections").begin_array();
-  for (const auto& c : ctx.catalog.list())
-    write_collection(w, *c, ctx.store);
+  for (const auto& c : ctx.catalog.list()) {
+    if (auto st = write_collection(w, *c, ctx.catalog); !st.is_ok()) return failure_response(st);
+  }
   w.end_array().end_object();
   return Response{.body = w.take()};
 }
@@ -215,7 +220,8 @@ Response create_collection(Request& req, RecordContext& ctx) {
   if (!collection) return error_response(collection.error());
   if (auto st = ctx.catalog.create(*collection); !st.is_ok()) return failure_response(st);
   json::Writer w;
-  write_collection(w, *collection, ctx.store);
+  if (auto st = write_collection(w, *collection, ctx.catalog); !st.is_ok())
+    return failure_response(st);
   return Response{.status = 201, .body = w.take()};
 }
 
@@ -224,7 +230,7 @@ Response get_collection(Request& req, RecordContext& ctx) {
   auto c = ctx.catalog.find(name);
   if (!c) return error_response(core::not_found("no collection named '" + name + "'"));
   json::Writer w;
-  write_collection(w, *c, ctx.store);
+  if (auto st = write_collection(w, *c, ctx.catalog); !st.is_ok()) return failure_response(st);
   return Response{.body = w.take()};
 }
 

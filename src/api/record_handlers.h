@@ -1,6 +1,6 @@
 // Handlers for collections and records under /v1. Plain functions over our own types; the
 // record writes are asynchronous (they answer after the store's commit).
-// Depends on core, json, schema, store, pipeline.
+// Depends on core, json, schema, pipeline (and the store's value types).
 #pragma once
 
 #include <string>
@@ -10,7 +10,7 @@
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/read_through.h"
-#include "store/store.h"
+#include "store/types.h"
 
 namespace tandem::api {
 
@@ -18,7 +18,6 @@ namespace tandem::api {
 struct RecordContext {
   pipeline::Ingest& ingest;
   pipeline::Catalog& catalog;
-  store::Store& store;
   pipeline::Pipeline& pipeline;                   // for ?wait=indexed
   pipeline::ReadThrough& reads;                   // by-id reads through the cache
   std::chrono::milliseconds wait_timeout{10000};  // longest ?wait=indexed

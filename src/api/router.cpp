@@ -1,7 +1,9 @@
-// Route matching and dispatch. Depends on core and json.
+// Route matching and dispatch. Depends on core, json, obs.
 #include "api/router.h"
 
+#include <atomic>
 #include <future>
+#include <memory>
 
 #include "api/errors.h"
 
@@ -85,7 +87,7 @@ Router::Match Router::match(Request& req) const {
   return m;
 }
 
-Response respond(const Router& router, Request& req, const Router::Match& m) {
+Response Router::respond(Request& req, const Match& m) const {
   if (m.route < 0) {
     if (m.allow.empty()) {
       return error_response(404, "not_found", "no route for " + std::string(req.path));
@@ -97,27 +99,49 @@ Response respond(const Router& router, Request& req, const Router::Match& m) {
     return res;
   }
   try {
-    return router.routes()[static_cast<std::size_t>(m.route)].handler(req);
-  } catch (const std::exception&) {
-    return internal_error_response();
+    return routes_[static_cast<std::size_t>(m.route)].handler(req);
+  } catch (const std::exception& e) {
+    log_exception(req, m, e.what());
+  } catch (...) {
+    log_exception(req, m, "an exception of unknown type");
   }
+  return internal_error_response();
+}
+
+void Router::start(Request& req, const Match& m, Responder respond) const {
+  // Whether the handler called `respond` before it threw: the rest is its to answer.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto once = [respond, answered](Response r) {
+    answered->store(true);
+    respond(std::move(r));
+  };
+  std::string what;
+  try {
+    routes_[static_cast<std::size_t>(m.route)].async_handler(req, once);
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception of unknown type";
+  }
+  log_exception(req, m, what);
+  if (!answered->load()) respond(internal_error_response());
+}
+
+void Router::log_exception(const Request& req, const Match& m, std::string_view what) const {
+  if (log_ == nullptr) return;
+  TANDEM_LOG(*log_, obs::Level::kError, "handler threw", {"request_id", req.request_id},
+             {"route", routes_[static_cast<std::size_t>(m.route)].pattern}, {"error", what});
 }
 
 Response dispatch(const Router& router, Request& req, int* route_index) {
   Router::Match m = router.match(req);
   *route_index = m.route;
-  const auto* route = m.route < 0 ? nullptr : &router.routes()[static_cast<std::size_t>(m.route)];
-  if (route != nullptr && route->async_handler) {
-    auto promise = std::make_shared<std::promise<Response>>();
-    auto future = promise->get_future();
-    try {
-      route->async_handler(req, [promise](Response r) { promise->set_value(std::move(r)); });
-    } catch (const std::exception&) {
-      return internal_error_response();
-    }
-    return future.get();
-  }
-  return respond(router, req, m);
+  if (!router.is_async(m)) return router.respond(req, m);
+  auto promise = std::make_shared<std::promise<Response>>();
+  auto future = promise->get_future();
+  router.start(req, m, [promise](Response r) { promise->set_value(std::move(r)); });
+  return future.get();
 }
 
 }  // namespace tandem::api

@@ -1,5 +1,6 @@
 // The route table and dispatch: method + path pattern -> handler. Patterns are literal segments
-// and "{name}" captures ("/v1/collections/{c}/records/{id}"). Depends on core and json.
+// and "{name}" captures ("/v1/collections/{c}/records/{id}"). The one dispatch path: the server
+// and dispatch() both run requests through respond() and start(). Depends on core, json, obs.
 // Built once at startup, then read concurrently without locks.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "obs/log.h"
 
 namespace tandem::api {
 
@@ -30,6 +32,9 @@ struct Route {
 
 class Router {
  public:
+  // `log`, when given, receives the exceptions handlers throw (with request id and route).
+  explicit Router(const obs::Logger* log = nullptr) : log_(log) {}
+
   void add(Method method, std::string pattern, Handler handler);
   void add_async(Method method, std::string pattern, AsyncHandler handler);
 
@@ -41,19 +46,26 @@ class Router {
   Match match(Request& req) const;
 
   const std::vector<Route>& routes() const { return routes_; }
+  // True when the match is an asynchronous route: run it with start(), not respond().
+  bool is_async(const Match& m) const { return m.route >= 0 && routes_[m.route].async_handler; }
+
+  // The response of a matched synchronous route, or the error of an unmatched request: unknown
+  // path 404, known path with another method 405 with an Allow header. A handler that throws
+  // answers 500, and the exception is logged.
+  Response respond(Request& req, const Match& m) const;
+  // Starts a matched asynchronous route, which answers through `respond`. A handler that throws
+  // before it responded is answered 500, and the exception is logged.
+  void start(Request& req, const Match& m, Responder respond) const;
 
  private:
+  void log_exception(const Request& req, const Match& m, std::string_view what) const;
+
   std::vector<Route> routes_;  // in registration order; the first match wins
+  const obs::Logger* log_;     // for handlers' exceptions; may be null
 };
 
-// The response for a matched synchronous route, or the error for an unmatched request (404,
-// 405). Not for asynchronous routes: run their async_handler instead.
-Response respond(const Router& router, Request& req, const Router::Match& match);
-
-// Routes and runs the request; for an asynchronous route it waits for the response (tests,
-// tools). The server runs asynchronous routes without blocking. Unknown path: 404; known path with
-// another method: 405 with an Allow header; a handler that throws: 500 (logged by the caller via
-// the status). Sets *route_index to the matched route or -1.
+// Routes and runs the request as the server does, and for an asynchronous route waits for its
+// response (tests, tools, benchmarks). Sets *route_index to the matched route or -1.
 Response dispatch(const Router& router, Request& req, int* route_index);
 
 }  // namespace tandem::api

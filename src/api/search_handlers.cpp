@@ -139,10 +139,8 @@ std::optional<Response> read_params(const Request& req, search::SearchRequest& r
   return std::nullopt;
 }
 
-// The cache key of a search: collection, generation, and the parameters sorted (so that their
-// order does not matter).
-std::string result_key(const Request& req, const std::string& collection,
-                       std::uint64_t generation) {
+// The request's parameters as "name=value" pieces, for the query cache's key.
+std::vector<std::string_view> query_pieces(const Request& req) {
   std::vector<std::string_view> params;
   std::string_view rest = req.query;
   while (!rest.empty()) {
@@ -151,11 +149,7 @@ std::string result_key(const Request& req, const std::string& collection,
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
-  std::sort(params.begin(), params.end());
-  std::string key = "search\n" + collection + "\n" + std::to_string(generation);
-  for (auto p : params)
-    key.append("\n").append(p);
-  return key;
+  return params;
 }
 
 // A cached body with this request's took_ms in place of the one it was stored with.
@@ -179,10 +173,10 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
     return error_response(core::not_found("no collection named '" + collection + "'"));
   std::string key;
   if (ctx.results != nullptr) {
-    key = result_key(req, collection, ctx.backend.generation(collection));
-    if (auto hit = ctx.results->get(key); hit && *hit) {
+    key = ctx.results->key(collection, query_pieces(req));
+    if (auto hit = ctx.results->get(key)) {
       std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
-      Response res{.body = with_took(std::move((*hit)->value), took.count())};
+      Response res{.body = with_took(std::move(*hit), took.count())};
       res.headers.emplace_back("X-Cache", "hit");
       return res;
     }
@@ -198,7 +192,7 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
   std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
   Response res = render(r, *result, took.count());
   if (ctx.results != nullptr) {
-    (void)ctx.results->set(key, res.body, 0, ctx.results_ttl);
+    ctx.results->put(key, res.body);
     res.headers.emplace_back("X-Cache", "miss");
   }
   return res;

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "api/router.h"
-#include "cache/cache_backend.h"
 #include "pipeline/catalog.h"
+#include "pipeline/query_cache.h"
 #include "search/search_backend.h"
 
 namespace tandem::api {
@@ -16,8 +16,7 @@ struct SearchContext {
   search::SearchBackend& backend;
   pipeline::Catalog& catalog;
   std::string default_collection = "products";
-  cache::CacheBackend* results = nullptr;  // query-result cache; null: off
-  std::chrono::milliseconds results_ttl{60000};
+  pipeline::QueryCache* results = nullptr;  // query-result cache; null: off
 };
 
 inline constexpr std::size_t kMaxPerPage = 250;

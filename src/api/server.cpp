@@ -125,7 +125,7 @@ struct Server::Impl {
   asio::awaitable<bool> serve_one(Worker& w, Connection& c, beast::flat_buffer& buffer,
                                   const std::string& remote);
   Request to_request(http::request<http::string_body>& msg);
-  asio::awaitable<Response> run_async(const AsyncHandler& handler, Request& req);
+  asio::awaitable<Response> run_async(const Router::Match& m, Request& req);
   asio::awaitable<void> write(Worker& w, Connection& c, const Request& req, Response& res,
                               unsigned version, bool keep_alive);
   asio::awaitable<void> reject(Worker& w, Connection& c, const ReadFailure& failure,
@@ -260,11 +260,10 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   } else {
     Router::Match m = router.match(req);
     route = m.route;
-    const Route* r = route < 0 ? nullptr : &router.routes()[static_cast<std::size_t>(route)];
-    if (r != nullptr && r->async_handler) {
-      res = co_await run_async(r->async_handler, req);
+    if (router.is_async(m)) {  // not a conditional expression: GCC 12 miscompiles co_await there
+      res = co_await run_async(m, req);
     } else {
-      res = respond(router, req, m);
+      res = router.respond(req, m);
     }
   }
   bool keep_alive = msg.keep_alive() && !stopping.load(std::memory_order_relaxed) && !unframed;
@@ -283,31 +282,30 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   co_return keep_alive;
 }
 
-// Runs an asynchronous handler and resumes this coroutine on its own worker when the handler
+// Runs an asynchronous route and resumes this coroutine on its own worker when the handler
 // responds, from whichever thread. The count of pending handlers lets shutdown() wait for late
 // responders before the io_contexts they post to are destroyed.
-asio::awaitable<Response> Server::Impl::run_async(const AsyncHandler& handler, Request& req) {
+asio::awaitable<Response> Server::Impl::run_async(const Router::Match& m, Request& req) {
   {
     std::lock_guard lock(async_mutex);
     ++async_pending;
   }
-  auto initiate = [this, &handler, &req](auto completion) {
+  auto initiate = [this, &m, &req](auto completion) {
     using Completion = decltype(completion);
-    auto shared = std::make_shared<Completion>(std::move(completion));
-    auto executor = asio::get_associated_executor(*shared);
+    // The completion (which owns this coroutine's frame) moves into the posted function when the
+    // handler responds, so copies of the responder that outlive the server hold nothing of it.
+    auto shared = std::make_shared<std::optional<Completion>>(std::move(completion));
+    auto executor = asio::get_associated_executor(**shared);
     auto work = std::make_shared<asio::executor_work_guard<decltype(executor)>>(executor);
-    Responder respond = [this, shared, work](Response r) {
-      asio::post(work->get_executor(),
-                 [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+    router.start(req, m, [this, shared, work](Response r) {
+      asio::post(work->get_executor(), [c = std::move(**shared), r = std::move(r)]() mutable {
+        std::move(c)(std::move(r));
+      });
+      shared->reset();
       work->reset();
       std::lock_guard lock(async_mutex);
       if (--async_pending == 0) async_done.notify_all();
-    };
-    try {
-      handler(req, respond);
-    } catch (const std::exception&) {
-      respond(internal_error_response());
-    }
+    });
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
       initiate, asio::use_awaitable);
@@ -388,6 +386,13 @@ void Server::Impl::shutdown() {
     asio::post(w->ioc, [this, worker = w.get()] { drain(*worker); });
   for (auto& w : workers)
     w->thread.join();
+  // Handlers still to respond post to their worker's io_context: it must outlive them. Every
+  // asynchronous handler responds in bounded time (a write when its commit ends, ?wait=indexed
+  // at its timeout), so this wait ends.
+  {
+    std::unique_lock wait(async_mutex);
+    async_done.wait(wait, [this] { return async_pending == 0; });
+  }
   acceptor.reset();
   workers.clear();
 }

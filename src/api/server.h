@@ -47,7 +47,9 @@ class Server {
 
   // Stops accepting, closes idle connections, lets in-flight requests finish (their responses
   // carry "Connection: close") and joins the threads. Connections still busy after
-  // shutdown_grace are cut. Idempotent; blocks until done.
+  // shutdown_grace are cut; asynchronous handlers that have not responded yet are waited for
+  // (their responses are dropped), since they post to the server's threads. Idempotent; blocks
+  // until done.
   void shutdown();
 
  private:

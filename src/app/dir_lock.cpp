@@ -7,10 +7,15 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace tandem::app {
 
 core::Result<DirLock> DirLock::acquire(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return core::fail(core::unavailable("cannot create data.dir " + dir + ": " + ec.message()));
   std::string path = dir + "/tandem.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)

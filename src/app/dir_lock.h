@@ -11,8 +11,9 @@ namespace tandem::app {
 
 class DirLock {
  public:
-  // flock(LOCK_EX | LOCK_NB) on dir/tandem.lock, which then holds our pid. kFailedPrecondition
-  // naming the holder's pid when another process has it; kUnavailable when it cannot be created.
+  // flock(LOCK_EX | LOCK_NB) on dir/tandem.lock (creating dir when missing), which then holds
+  // our pid. kFailedPrecondition naming the holder's pid when another process has it;
+  // kUnavailable when it cannot be created. Take it before opening anything in the directory.
   static core::Result<DirLock> acquire(const std::string& dir);
   DirLock(DirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   DirLock& operator=(DirLock&&) = delete;

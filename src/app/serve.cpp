@@ -16,7 +16,6 @@
 #include "app/version.h"
 #include "generator/generator.h"
 #include "json/split.h"
-#include "search/xapian/xapian_search.h"
 
 namespace tandem::app {
 namespace {
@@ -112,26 +111,18 @@ core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& conf
   return {};
 }
 
-core::Result<std::unique_ptr<search::XapianSearch>> open_search(const config::Config& config,
-                                                                const pipeline::Catalog& catalog) {
-  return search::XapianSearch::open(search::XapianOptions{
-      .dir = (std::filesystem::path(config.data.dir) / "index").string(),
-      .shards = config.search.shards > 0 ? static_cast<std::size_t>(config.search.shards)
-                                         : std::max(1u, std::thread::hardware_concurrency()),
-      .language = config.search.language,
-      .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
-}
-
 core::Result<std::unique_ptr<Service>> Service::create(const config::Config& config,
                                                        const obs::Logger& logger,
                                                        const core::Clock& clock) {
-  auto store = open_store(config, clock);  // creates data.dir
-  if (!store) return core::fail(store.error());
-  auto lock = DirLock::acquire(config.data.dir);
+  auto lock = DirLock::acquire(config.data.dir);  // creates data.dir; nothing is opened before
   if (!lock) return core::fail(lock.error());
+  auto store = open_store(config, clock);
+  if (!store) return core::fail(store.error());
+  auto caches = open_caches(config, clock);
+  if (!caches) return core::fail(caches.error());
+  std::unique_ptr<Service> service(
+      new Service(config, logger, clock, std::move(*lock), std::move(*store), std::move(*caches)));
   // The index looks schemas up in the catalog, which the Service owns: it opens the index.
-  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(*store)));
-  service->lock_.emplace(std::move(*lock));
   auto search = open_search(config, service->catalog_);
   if (!search) return core::fail(search.error());
   service->attach_search(std::move(*search));
@@ -141,8 +132,9 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
 }
 
 Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-                 std::unique_ptr<store::Store> store)
+                 DirLock lock, std::unique_ptr<store::Store> store, Caches caches)
     : config_(config),
+      lock_(std::move(lock)),
       logger_(logger),
       clock_(clock),
       http_metrics_(metrics_.registry()),
@@ -153,34 +145,29 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       jobs_(*store_, clock, logger, &metrics_.registry()),
       pipeline_(*store_, clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
-      cache_(std::make_unique<cache::MemoryCache>(
-          cache::MemoryCacheOptions{.max_bytes = config.cache.max_bytes.value,
-                                    .ttl = config.cache.ttl,
-                                    .tombstone_ttl = config.cache.negative_ttl,
-                                    .clock = &clock})),
-      query_cache_(std::make_unique<cache::MemoryCache>(
-          cache::MemoryCacheOptions{.max_bytes = config.cache.max_bytes.value / 4,
-                                    .ttl = config.cache.query_ttl,
-                                    .clock = &clock})),
+      cache_(std::move(caches.records)),
+      query_cache_(std::move(caches.queries)),
       cache_sink_(*cache_),
       reads_(*cache_, *store_, config.cache.negative_ttl),
-      record_context_{.ingest = ingest_,
-                      .catalog = catalog_,
-                      .store = *store_,
-                      .pipeline = pipeline_,
-                      .reads = reads_},
-      job_context_{.jobs = jobs_, .store = *store_, .pipeline = pipeline_},
+      record_context_{
+          .ingest = ingest_, .catalog = catalog_, .pipeline = pipeline_, .reads = reads_},
+      job_context_{.jobs = jobs_, .pipeline = pipeline_},
       info_{.version = kVersion,
             .clock = &clock,
             .started_at = clock.steady_now(),
             .components = [this](json::Writer& w) { describe_components(w); }},
+      router_(&logger),
       server_(server_options(config), router_, logger, http_metrics_) {
   api::add_system_routes(router_, info_, metrics_);
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
   pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
   ingest_.on_commit([this](std::string_view collection, std::string_view id, std::uint64_t seq) {
-    (void)cache_->remove(pipeline::cache_key(collection, id), seq);
+    // A failure leaves the entry to the cache sink, which retries until it is replaced.
+    if (auto st = cache_->remove(pipeline::cache_key(collection, id), seq); !st.is_ok()) {
+      TANDEM_LOG(logger_, obs::Level::kWarn, "cache invalidation failed", {"id", id},
+                 {"error", st.message()});
+    }
   });
   export_cache_stats();
 }
@@ -239,12 +226,13 @@ void Service::export_cache_stats() {
 void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
   search_ = std::move(search);
   search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
+  if (config_.cache.query_results)
+    query_results_.emplace(*query_cache_, *search_, config_.cache.query_ttl, logger_);
   search_context_ = std::make_unique<api::SearchContext>(
       api::SearchContext{.backend = *search_,
                          .catalog = catalog_,
                          .default_collection = "products",
-                         .results = config_.cache.query_results ? query_cache_.get() : nullptr,
-                         .results_ttl = config_.cache.query_ttl});
+                         .results = query_results_ ? &*query_results_ : nullptr});
   api::add_search_routes(router_, *search_context_);
   // Large batches amortise Xapian's per-commit cost when catching up; a short linger keeps
   // single writes visible within milliseconds.

@@ -1,5 +1,6 @@
-// The composition root: builds every module from a Config and runs the service. The only place
-// that names concrete backends. Nothing includes this but the CLI and the tests.
+// The composition root: builds every module from a Config and runs the service. Backends come
+// from app/backends.h, the only place that names concrete ones. Nothing includes this but the
+// CLI and the tests.
 #pragma once
 
 #include <memory>
@@ -12,8 +13,8 @@
 #include "api/router.h"
 #include "api/search_handlers.h"
 #include "api/server.h"
+#include "app/backends.h"
 #include "app/dir_lock.h"
-#include "cache/memory/memory_cache.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "obs/log.h"
@@ -22,10 +23,10 @@
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/query_cache.h"
 #include "pipeline/read_through.h"
 #include "pipeline/search_sink.h"
 #include "scheduler/jobs.h"
-#include "search/xapian/xapian_search.h"
 #include "store/store.h"
 
 namespace tandem::app {
@@ -34,9 +35,11 @@ namespace tandem::app {
 // port 0 with a temporary data dir and talk to it over real HTTP.
 class Service {
  public:
-  // Locks config.data.dir (created when missing), opens the store and the index, loads
-  // collections and builds the jobs. kFailedPrecondition when another process holds the data
-  // dir, kInvalidArgument for a bad job schedule (naming the job), store errors otherwise.
+  // Locks config.data.dir (created when missing) before anything in it is opened, then opens the
+  // store, the cache and the search backends, loads collections and builds the jobs.
+  // kFailedPrecondition when another process holds the data dir, kInvalidArgument for a bad job
+  // schedule (naming the job) or a backend not built in (naming the setting), store and backend
+  // errors otherwise.
   static core::Result<std::unique_ptr<Service>> create(const config::Config& config,
                                                        const obs::Logger& logger,
                                                        const core::Clock& clock);
@@ -58,7 +61,7 @@ class Service {
 
  private:
   Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-          std::unique_ptr<store::Store> store);
+          DirLock lock, std::unique_ptr<store::Store> store, Caches caches);
   // Adds the search backend: its sink, its routes. Before start().
   void attach_search(std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
@@ -66,7 +69,7 @@ class Service {
   void export_cache_stats();
 
   const config::Config config_;
-  std::optional<DirLock> lock_;  // data.dir, for the Service's life
+  DirLock lock_;  // data.dir, for the Service's life
   const obs::Logger& logger_;
   const core::Clock& clock_;
   obs::Metrics metrics_;
@@ -79,6 +82,7 @@ class Service {
   pipeline::Pipeline pipeline_;
   std::unique_ptr<cache::CacheBackend> cache_;         // by-id cache
   std::unique_ptr<cache::CacheBackend> query_cache_;   // search responses (a quarter of the budget)
+  std::optional<pipeline::QueryCache> query_results_;  // over query_cache_, set by attach_search()
   pipeline::CacheSink cache_sink_;                     // keeps cache_ in step with the store
   pipeline::ReadThrough reads_;                        // GET by id through cache_
   std::unique_ptr<search::SearchBackend> search_;      // set by attach_search()
@@ -102,10 +106,6 @@ core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& con
 // collections.file. kInvalidArgument for an unreadable or invalid file, or a declared collection
 // stored with another schema.
 core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& config);
-
-// Opens the configured search backend over data.dir/index; schemas come from `catalog`.
-core::Result<std::unique_ptr<search::XapianSearch>> open_search(const config::Config& config,
-                                                                const pipeline::Catalog& catalog);
 
 // `tandem serve`: opens the log, serves until SIGTERM or SIGINT, then shuts down gracefully.
 // Returns the exit code: 0 after a clean stop, 1 when it cannot start, 2 for a bad job schedule

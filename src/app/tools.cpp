@@ -124,15 +124,15 @@ int import_file(const config::Config& config, const ImportOptions& options) {
 }
 
 int reindex(const config::Config& config, const std::string& only) {
+  auto lock = DirLock::acquire(config.data.dir);  // before the store is opened (and migrated)
+  if (!lock) {
+    std::cerr << "reindex: " << lock.error().message() << "\n";
+    return 1;
+  }
   core::SystemClock clock;
   auto store = open_store(config, clock);
   if (!store) {
     std::cerr << "reindex: " << store.error().message() << "\n";
-    return 1;
-  }
-  auto lock = DirLock::acquire(config.data.dir);
-  if (!lock) {
-    std::cerr << "reindex: " << lock.error().message() << "\n";
     return 1;
   }
   pipeline::Catalog catalog(**store);
@@ -162,12 +162,12 @@ int reindex(const config::Config& config, const std::string& only) {
         return 1;
       }
       if (docs->empty()) break;
-      std::vector<store::Change> changes;
+      std::vector<changes::Change> changes;
       for (auto& d : *docs) {
         changes.push_back({.seq = d.seq,
                            .collection = c->name,
                            .id = d.id,
-                           .op = store::ChangeOp::kUpsert,
+                           .op = changes::ChangeOp::kUpsert,
                            .body = std::move(d.body)});
       }
       after = changes.back().id;

@@ -6,7 +6,6 @@
 #include "core/hash.h"
 
 namespace tandem::pipeline {
-namespace {}  // namespace
 
 std::string_view breaker_name(BreakerState s) {
   switch (s) {
@@ -17,23 +16,37 @@ std::string_view breaker_name(BreakerState s) {
   return "closed";
 }
 
-Applier::Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log,
-                 PipelineMetrics* metrics)
+Applier::Applier(Sink& sink, store::Store& store, const core::Clock& clock, ApplierOptions options,
+                 const obs::Logger& log, PipelineMetrics* metrics)
     : sink_(sink),
       store_(store),
+      clock_(clock),
       options_(options),
       log_(log),
       jitter_state_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
   status_.sink = std::string(sink.name());
-  if (auto cursor = store_.cursor(sink.name())) status_.applied_seq = *cursor;
   if (metrics != nullptr) {
     prometheus::Labels labels{{"sink", status_.sink}};
     applied_gauge_ = &metrics->applied_seq.Add(labels);
     breaker_gauge_ = &metrics->breaker_open.Add(labels);
     retries_counter_ = &metrics->retries.Add(labels);
     dead_letter_counter_ = &metrics->dead_letters.Add(labels);
-    applied_gauge_->Set(static_cast<double>(status_.applied_seq));
   }
+  std::lock_guard lock(mutex_);
+  load_cursor();  // when the store cannot say yet, step() asks again
+}
+
+bool Applier::load_cursor() {
+  if (cursor_loaded_) return true;
+  auto cursor = store_.cursor(status_.sink);
+  if (!cursor) {
+    status_.last_error = "cannot read the cursor: " + cursor.error().message();
+    return false;
+  }
+  status_.applied_seq = *cursor;
+  cursor_loaded_ = true;
+  if (applied_gauge_ != nullptr) applied_gauge_->Set(static_cast<double>(*cursor));
+  return true;
 }
 
 Applier::~Applier() {
@@ -79,13 +92,19 @@ void Applier::loop(std::stop_token stop) {
 
 bool Applier::step() {
   std::uint64_t cursor;
+  std::string cursor_error;
   {
     std::lock_guard lock(mutex_);
     if (status_.breaker == BreakerState::kOpen) {
-      if (std::chrono::steady_clock::now() - opened_at_ < options_.breaker_cooldown) return false;
+      if (clock_.steady_now() - opened_at_ < options_.breaker_cooldown) return false;
       status_.breaker = BreakerState::kHalfOpen;  // one trial batch
     }
+    if (!load_cursor()) cursor_error = status_.last_error;
     cursor = status_.applied_seq;
+  }
+  if (!cursor_error.empty()) {
+    on_failure(core::unavailable(cursor_error));  // never from 0 by mistake: back off, ask again
+    return false;
   }
   auto batch = store_.changes_after(cursor, options_.batch_size);
   if (!batch) {
@@ -131,7 +150,7 @@ void Applier::when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
   {
     std::lock_guard lock(mutex_);
     if (status_.applied_seq < seq) {
-      waiters_.emplace(seq, Waiter{std::chrono::steady_clock::now() + timeout, std::move(done)});
+      waiters_.emplace(seq, Waiter{clock_.steady_now() + timeout, std::move(done)});
       return;
     }
   }
@@ -142,7 +161,7 @@ void Applier::notify_waiters() {
   std::vector<std::pair<std::function<void(bool)>, bool>> ready;
   {
     std::lock_guard lock(mutex_);
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock_.steady_now();
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       bool reached = it->first <= status_.applied_seq;
       if (reached || it->second.deadline <= now) {
@@ -157,8 +176,8 @@ void Applier::notify_waiters() {
     done(reached);  // outside the lock
 }
 
-core::Status Applier::dead_letter(std::span<const store::Change> batch,
-                                  const std::vector<store::Rejection>& rejected) {
+core::Status Applier::dead_letter(std::span<const changes::Change> batch,
+                                  const std::vector<changes::Rejection>& rejected) {
   if (rejected.empty()) return {};
   std::vector<store::DeadLetter> letters;
   for (const auto& r : rejected) {
@@ -187,7 +206,7 @@ void Applier::on_failure(const core::Status& st) {
                  {"failures", status_.consecutive_failures}, {"error", st.message()});
     }
     status_.breaker = BreakerState::kOpen;
-    opened_at_ = std::chrono::steady_clock::now();
+    opened_at_ = clock_.steady_now();
   }
   delay_ = next_delay();
   if (retries_counter_ != nullptr) {
@@ -223,7 +242,7 @@ ApplierStatus Applier::status() const {
 }
 
 core::Status Applier::retry_dead_letter(const store::DeadLetter& letter) {
-  std::vector<store::Change> one{letter.change};
+  std::vector<changes::Change> one{letter.change};
   auto rejected = sink_.apply(one);
   if (!rejected) return rejected.error();
   if (!rejected->empty()) {

@@ -2,7 +2,7 @@
 // own cursor, in order and in batches, applies idempotently (seq = version), retries failures
 // with exponential backoff and jitter, opens a circuit breaker after repeated failures, sends
 // permanent per-record refusals to the dead letters, and moves the cursor only after success.
-// A projection that is down only lags. Depends on core, obs, store.
+// A projection that is down only lags. Depends on core, changes, obs, store.
 #pragma once
 
 #include <atomic>
@@ -29,8 +29,8 @@ class Sink {
   virtual ~Sink() = default;
   virtual std::string_view name() const = 0;
   // See search::SearchBackend::apply: an error retries the batch, rejections are permanent.
-  virtual core::Result<std::vector<store::Rejection>> apply(
-      std::span<const store::Change> changes) = 0;
+  virtual core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) = 0;
 };
 
 struct ApplierOptions {
@@ -58,9 +58,11 @@ struct ApplierStatus {
 
 class Applier {
  public:
-  // `metrics` may be null.
-  Applier(Sink& sink, store::Store& store, ApplierOptions options, const obs::Logger& log,
-          PipelineMetrics* metrics = nullptr);
+  // `metrics` may be null. Backoff, the breaker's cooldown and waiters' deadlines read `clock`'s
+  // steady time. The cursor is read from the store by the first step (and again until that
+  // succeeds): nothing is applied before it is known.
+  Applier(Sink& sink, store::Store& store, const core::Clock& clock, ApplierOptions options,
+          const obs::Logger& log, PipelineMetrics* metrics = nullptr);
   ~Applier();  // stop()
 
   void start();
@@ -87,11 +89,14 @@ class Applier {
   void loop(std::stop_token stop);
   void on_failure(const core::Status& st);
   std::chrono::milliseconds next_delay();
-  core::Status dead_letter(std::span<const store::Change> batch,
-                           const std::vector<store::Rejection>& rejected);
+  core::Status dead_letter(std::span<const changes::Change> batch,
+                           const std::vector<changes::Rejection>& rejected);
+
+  bool load_cursor();  // under mutex_; false when the store cannot say it
 
   Sink& sink_;
   store::Store& store_;
+  const core::Clock& clock_;
   const ApplierOptions options_;
   const obs::Logger& log_;
   prometheus::Gauge* applied_gauge_ = nullptr;  // metrics, when given
@@ -101,6 +106,7 @@ class Applier {
   mutable std::mutex mutex_;        // guards status_, delay_, opened_at_
   std::condition_variable_any cv_;  // cursor moves, stop
   ApplierStatus status_;
+  bool cursor_loaded_ = false;                       // status_.applied_seq came from the store
   std::chrono::milliseconds delay_{0};               // current backoff
   std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
   std::uint64_t jitter_state_;                       // SplitMix64 state for jitter

@@ -23,18 +23,18 @@ class CacheSink final : public Sink {
  public:
   explicit CacheSink(cache::CacheBackend& cache) : cache_(cache) {}
   std::string_view name() const override { return name_; }
-  core::Result<std::vector<store::Rejection>> apply(
-      std::span<const store::Change> changes) override {
+  core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) override {
     for (const auto& c : changes) {
       core::Status st;
-      if (c.op == store::ChangeOp::kUpsert) {
+      if (c.op == changes::ChangeOp::kUpsert) {
         st = cache_.set(cache_key(c.collection, c.id), c.body, c.seq, std::chrono::milliseconds(0));
-      } else if (c.op == store::ChangeOp::kDelete) {
+      } else if (c.op == changes::ChangeOp::kDelete) {
         st = cache_.remove(cache_key(c.collection, c.id), c.seq);
       }
       if (!st.is_ok()) return core::fail(st);
     }
-    return std::vector<store::Rejection>{};
+    return std::vector<changes::Rejection>{};
   }
 
  private:

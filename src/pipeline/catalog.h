@@ -27,6 +27,9 @@ class Catalog {
   std::shared_ptr<const schema::Collection> find(std::string_view name) const;
   std::vector<std::shared_ptr<const schema::Collection>> list() const;
 
+  // Records stored in the collection. Store errors.
+  core::Result<std::int64_t> count(std::string_view name) { return store_.count(name); }
+
   // kInvalidArgument for a bad schema, kAlreadyExists when the name is taken.
   core::Status create(schema::Collection collection);
   // Deletes the collection and its records; kNotFound when missing. Returns the change's seq.

@@ -15,7 +15,31 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::add_sink(Sink& sink, ApplierOptions options) {
-  appliers_.push_back(std::make_unique<Applier>(sink, store_, options, log_, metrics_));
+  appliers_.push_back(std::make_unique<Applier>(sink, store_, clock_, options, log_, metrics_));
+}
+
+std::uint64_t Pipeline::head_seq() const {
+  return store_.head_seq();
+}
+
+core::Result<std::vector<store::DeadLetter>> Pipeline::dead_letters(std::size_t limit) {
+  return store_.dead_letters(limit);
+}
+
+core::Status Pipeline::retry_dead_letter(std::int64_t id) {
+  auto letter = store_.dead_letter(id);
+  if (!letter) return letter.error();
+  if (!*letter) return core::not_found("no dead letter with id " + std::to_string(id));
+  auto* a = applier((*letter)->sink);
+  if (a == nullptr) {
+    return {core::StatusCode::kFailedPrecondition,
+            "sink '" + (*letter)->sink + "' is not configured"};
+  }
+  return a->retry_dead_letter(**letter);
+}
+
+core::Status Pipeline::discard_dead_letter(std::int64_t id) {
+  return store_.remove_dead_letter(id);
 }
 
 void Pipeline::start() {

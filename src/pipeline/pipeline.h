@@ -1,5 +1,6 @@
 // Pipeline: owns one Applier per configured sink and prunes the change log once every sink has
-// applied an entry and it is older than the retention. Depends on core, obs, store.
+// applied an entry and it is older than the retention; the dead letters of its sinks go through it.
+// Depends on core, obs, store.
 #pragma once
 
 #include <memory>
@@ -36,6 +37,17 @@ class Pipeline {
   // nullptr when no sink has that name.
   Applier* applier(std::string_view sink);
   std::vector<ApplierStatus> status() const;
+  // The newest change in the log (0 when empty).
+  std::uint64_t head_seq() const;
+
+  // The oldest `limit` dead letters. Store errors.
+  core::Result<std::vector<store::DeadLetter>> dead_letters(std::size_t limit);
+  // Applies dead letter `id` to its sink again and removes it when that succeeds. kNotFound for
+  // no such letter, kFailedPrecondition when its sink is not configured or still refuses it, the
+  // sink's or the store's errors otherwise.
+  core::Status retry_dead_letter(std::int64_t id);
+  // Discards dead letter `id`. kNotFound when there is none.
+  core::Status discard_dead_letter(std::int64_t id);
 
   // Deletes change-log entries applied by every sink (all entries when there are none) and older
   // than the retention. Returns how many.

@@ -11,8 +11,8 @@ class SearchSink final : public Sink {
  public:
   explicit SearchSink(search::SearchBackend& backend) : backend_(backend) {}
   std::string_view name() const override { return backend_.name(); }
-  core::Result<std::vector<store::Rejection>> apply(
-      std::span<const store::Change> changes) override {
+  core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) override {
     return backend_.apply(changes);
   }
 

@@ -98,12 +98,12 @@ bool JobRunner::launch(Job& job, std::string_view trigger, bool record_skip) {
     if (!record_skip) return false;
     auto now = clock_.now();
     if (runs_ != nullptr) runs_->Add({{"job", job.spec.name}, {"outcome", "skipped"}}).Increment();
-    (void)store_.add_job_run(store::JobRun{.job = job.spec.name,
-                                           .started_at_ms = to_ms(now),
-                                           .outcome = "skipped",
-                                           .message = "the previous run was still going"});
+    auto st = store_.add_job_run(store::JobRun{.job = job.spec.name,
+                                               .started_at_ms = to_ms(now),
+                                               .outcome = "skipped",
+                                               .message = "the previous run was still going"});
     TANDEM_LOG(log_, obs::Level::kWarn, "job run skipped", {"job", job.spec.name},
-               {"trigger", trigger});
+               {"trigger", trigger}, {"recorded", st.is_ok()}, {"error", st.message()});
     return false;
   }
   if (job.worker.joinable()) job.worker.join();  // the last run has finished
@@ -114,13 +114,15 @@ bool JobRunner::launch(Job& job, std::string_view trigger, bool record_skip) {
 
 void JobRunner::execute(Job& job, std::string trigger) {
   auto started = clock_.now();
-  auto steady = std::chrono::steady_clock::now();
+  auto steady = clock_.steady_now();
   core::Result<std::string> outcome = core::fail(core::internal_error("job threw an exception"));
   try {
     outcome = job.spec.run();
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    outcome = core::fail(core::internal_error(std::string("job threw an exception: ") + e.what()));
+  } catch (...) {  // the default outcome says so
   }
-  std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - steady;
+  std::chrono::duration<double, std::milli> took = clock_.steady_now() - steady;
   store::JobRun run{.job = job.spec.name,
                     .started_at_ms = to_ms(started),
                     .duration_ms = took.count(),
@@ -164,7 +166,7 @@ void JobRunner::timer_loop(std::stop_token stop) {
   }
 }
 
-std::vector<JobStatus> JobRunner::status(std::size_t recent_runs) {
+core::Result<std::vector<JobStatus>> JobRunner::status(std::size_t recent_runs) {
   std::vector<JobStatus> out;
   std::lock_guard lock(mutex_);
   for (auto& [name, job] : jobs_) {
@@ -172,7 +174,9 @@ std::vector<JobStatus> JobRunner::status(std::size_t recent_runs) {
                 .schedule = job->spec.schedule.expression(),
                 .running = job->running,
                 .next_run = job->next};
-    if (auto runs = store_.job_runs(name, recent_runs)) s.recent = std::move(*runs);
+    auto runs = store_.job_runs(name, recent_runs);
+    if (!runs) return core::fail(runs.error());
+    s.recent = std::move(*runs);
     out.push_back(std::move(s));
   }
   return out;

@@ -65,7 +65,8 @@ class JobRunner {
   // FakeClock call it directly.
   void tick();
 
-  std::vector<JobStatus> status(std::size_t recent_runs);
+  // Every job with its `recent_runs` latest runs. The store's error when the runs cannot be read.
+  core::Result<std::vector<JobStatus>> status(std::size_t recent_runs);
 
  private:
   struct Job {

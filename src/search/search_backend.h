@@ -1,6 +1,7 @@
 // SearchBackend: the role of a full-text index that projects the store (embedded Xapian,
-// OpenSearch): the write side the pipeline feeds, and searches compiled from the query language's
-// trees (src/query). Depends on core, schema, query and store types.
+// OpenSearch): the write side the pipeline feeds, what `tandem reindex` needs to rebuild it, and
+// searches compiled from the query language's trees (src/query). Depends on core, changes, schema
+// and query; its own target (tandem_search), which no backend's code is part of.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "changes/changes.h"
 #include "core/result.h"
 #include "query/ast.h"
 #include "schema/collection.h"
-#include "store/types.h"
 
 namespace tandem::search {
 
@@ -64,8 +65,16 @@ class SearchBackend {
   // Applies changes in seq order, idempotently: a record's seq is its version and an older
   // version never replaces a newer one. kUnavailable (or any error): nothing is certain, the
   // whole batch is retried. Rejections are permanent per-change refusals (dead-lettered).
-  virtual core::Result<std::vector<store::Rejection>> apply(
-      std::span<const store::Change> changes) = 0;
+  virtual core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) = 0;
+
+  // Removes every document of `collection`, as the first step of a rebuild (`tandem reindex`
+  // clears, then applies the store's documents). kUnavailable when the index cannot be changed.
+  virtual core::Status clear(std::string_view collection) = 0;
+
+  // Documents of `collection` that searches see (0 for one never written). kUnavailable when the
+  // index cannot be read.
+  virtual core::Result<std::uint64_t> count(std::string_view collection) = 0;
 
   // The seq of the newest applied change that searches can see (after refresh).
   virtual std::uint64_t visible_seq() const = 0;

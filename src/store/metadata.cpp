@@ -13,12 +13,12 @@ core::Result<T> failed(const core::Status& st) {
 DeadLetter dead_letter_from_row(const Stmt& s) {
   return DeadLetter{.id = s.column_int(0),
                     .sink = std::string(s.column_text(1)),
-                    .change = Change{.seq = static_cast<std::uint64_t>(s.column_int(2)),
-                                     .collection = std::string(s.column_text(3)),
-                                     .id = std::string(s.column_text(4)),
-                                     .op = static_cast<ChangeOp>(s.column_int(5)),
-                                     .body = std::string(s.column_text(6)),
-                                     .at_ms = s.column_int(7)},
+                    .change = changes::Change{.seq = static_cast<std::uint64_t>(s.column_int(2)),
+                                              .collection = std::string(s.column_text(3)),
+                                              .id = std::string(s.column_text(4)),
+                                              .op = static_cast<changes::ChangeOp>(s.column_int(5)),
+                                              .body = std::string(s.column_text(6)),
+                                              .at_ms = s.column_int(7)},
                     .reason = std::string(s.column_text(8)),
                     .at_ms = s.column_int(9)};
 }

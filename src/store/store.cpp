@@ -20,13 +20,13 @@ core::Result<T> failed(const core::Status& st) {
   return core::fail(st);
 }
 
-Change change_from_row(const Stmt& s, int first) {
-  return Change{.seq = static_cast<std::uint64_t>(s.column_int(first)),
-                .collection = std::string(s.column_text(first + 1)),
-                .id = std::string(s.column_text(first + 2)),
-                .op = static_cast<ChangeOp>(s.column_int(first + 3)),
-                .body = std::string(s.column_text(first + 4)),
-                .at_ms = s.column_int(first + 5)};
+changes::Change change_from_row(const Stmt& s, int first) {
+  return changes::Change{.seq = static_cast<std::uint64_t>(s.column_int(first)),
+                         .collection = std::string(s.column_text(first + 1)),
+                         .id = std::string(s.column_text(first + 2)),
+                         .op = static_cast<changes::ChangeOp>(s.column_int(first + 3)),
+                         .body = std::string(s.column_text(first + 4)),
+                         .at_ms = s.column_int(first + 5)};
 }
 
 }  // namespace
@@ -155,16 +155,17 @@ core::Result<std::vector<Document>> Store::scan(std::string_view collection,
   return out;
 }
 
-core::Result<std::vector<Change>> Store::changes_after(std::uint64_t after, std::size_t limit) {
+core::Result<std::vector<changes::Change>> Store::changes_after(std::uint64_t after,
+                                                                std::size_t limit) {
   auto conn = impl_->lease();
-  if (!conn) return failed<std::vector<Change>>(conn.error());
+  if (!conn) return failed<std::vector<changes::Change>>(conn.error());
   auto stmt = (*conn)->cached(kChangesAfter);
-  if (!stmt) return failed<std::vector<Change>>(stmt.error());
+  if (!stmt) return failed<std::vector<changes::Change>>(stmt.error());
   (*stmt)->bind(1, static_cast<std::int64_t>(after)).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<Change> out;
+  std::vector<changes::Change> out;
   for (;;) {
     auto row = (*stmt)->step();
-    if (!row) return failed<std::vector<Change>>(row.error());
+    if (!row) return failed<std::vector<changes::Change>>(row.error());
     if (!*row) break;
     out.push_back(change_from_row(**stmt, 0));
   }

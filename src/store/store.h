@@ -62,7 +62,7 @@ class Store {
   core::Result<std::vector<Document>> scan(std::string_view collection, std::string_view after_id,
                                            std::size_t limit);
   // Change-log entries with seq > after, oldest first, at most `limit`.
-  core::Result<std::vector<Change>> changes_after(std::uint64_t after, std::size_t limit);
+  core::Result<std::vector<changes::Change>> changes_after(std::uint64_t after, std::size_t limit);
 
   core::Result<std::vector<schema::Collection>> collections();
   // kAlreadyExists when the name is taken.

@@ -47,7 +47,8 @@ struct Store::Impl {
   core::Status apply(Pending& p);
   core::Result<OpResult> apply_op(const WriteBatch& batch, const WriteOp& op, std::int64_t at);
   core::Result<std::uint64_t> append_change(std::string_view collection, std::string_view id,
-                                            ChangeOp op, std::string_view body, std::int64_t at);
+                                            changes::ChangeOp op, std::string_view body,
+                                            std::int64_t at);
   core::Status apply_drop(Pending& p, std::int64_t at);
 
   StoreOptions options;

@@ -1,4 +1,4 @@
-// Names of actions and change operations. Depends on core.
+// Names of actions. Depends on core.
 #include "store/types.h"
 
 namespace tandem::store {
@@ -19,15 +19,6 @@ core::Result<Action> parse_action(std::string_view name) {
   }
   return core::fail(core::invalid_argument("unknown action '" + std::string(name) +
                                            "'; use upsert, create, update or delete"));
-}
-
-std::string_view change_op_name(ChangeOp op) {
-  switch (op) {
-    case ChangeOp::kUpsert: return "upsert";
-    case ChangeOp::kDelete: return "delete";
-    case ChangeOp::kDrop: return "drop";
-  }
-  return "upsert";
 }
 
 }  // namespace tandem::store

@@ -1,5 +1,5 @@
-// The store's value types: write actions, change-log entries, documents, dead letters, job runs.
-// Depends on core and schema.
+// The store's value types: write actions, documents, dead letters, job runs (change-log entries
+// are changes::Change). Depends on core, changes and schema.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "changes/changes.h"
 #include "core/result.h"
 #include "schema/collection.h"
 
@@ -24,24 +25,6 @@ enum class Action {
 std::string_view action_name(Action a);
 // "upsert" | "create" | "update" | "delete"; kInvalidArgument otherwise.
 core::Result<Action> parse_action(std::string_view name);
-
-// What the change log records: the resulting state change, which is what sinks apply.
-enum class ChangeOp {
-  kUpsert = 1,  // body is the full new record
-  kDelete = 2,  // body is empty
-  kDrop = 3,    // the whole collection was deleted; id is empty
-};
-
-std::string_view change_op_name(ChangeOp op);
-
-struct Change {
-  std::uint64_t seq = 0;   // change-log sequence number, also the record's version
-  std::string collection;  // collection name
-  std::string id;          // record id (empty for kDrop)
-  ChangeOp op = ChangeOp::kUpsert;
-  std::string body;        // full record for kUpsert
-  std::int64_t at_ms = 0;  // commit time, ms since the epoch
-};
 
 // One record operation of a write batch.
 struct WriteOp {
@@ -64,13 +47,6 @@ struct OpResult {
   core::Result<std::uint64_t> seq;
 };
 
-// A change a projection (search index, cache) refused permanently, with the reason. It goes to
-// the dead letters; the projection's cursor moves past it.
-struct Rejection {
-  std::uint64_t seq = 0;
-  std::string reason;
-};
-
 struct Document {
   std::string id;
   std::uint64_t seq = 0;           // version
@@ -82,7 +58,7 @@ struct Document {
 struct DeadLetter {
   std::int64_t id = 0;     // assigned by the store
   std::string sink;        // which sink rejected it
-  Change change;           // what it was
+  changes::Change change;  // what it was
   std::string reason;      // the sink's error message
   std::int64_t at_ms = 0;  // when it was dead-lettered
 };

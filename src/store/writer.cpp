@@ -94,7 +94,7 @@ core::Status Store::Impl::apply(Pending& p) {
 }
 
 core::Result<std::uint64_t> Store::Impl::append_change(std::string_view collection,
-                                                       std::string_view id, ChangeOp op,
+                                                       std::string_view id, changes::ChangeOp op,
                                                        std::string_view body, std::int64_t at) {
   auto stmt = writer_db->cached(kInsertChange);
   if (!stmt) return core::fail(stmt.error());
@@ -131,7 +131,7 @@ core::Result<OpResult> Store::Impl::apply_op(const WriteBatch& batch, const Writ
     return record_error(op.id, core::not_found("no record with id '" + op.id + "'"));
   }
   if (op.action == Action::kDelete) {
-    auto seq = append_change(coll, op.id, ChangeOp::kDelete, "", at);
+    auto seq = append_change(coll, op.id, changes::ChangeOp::kDelete, "", at);
     if (!seq) return core::fail(seq.error());
     auto del = writer_db->cached(kDeleteDocument);
     if (!del) return core::fail(del.error());
@@ -146,7 +146,7 @@ core::Result<OpResult> Store::Impl::apply_op(const WriteBatch& batch, const Writ
     merged = std::move(record->body);
   }
   const std::string& body = op.action == Action::kUpdate ? merged : op.body;
-  auto seq = append_change(coll, op.id, ChangeOp::kUpsert, body, at);
+  auto seq = append_change(coll, op.id, changes::ChangeOp::kUpsert, body, at);
   if (!seq) return core::fail(seq.error());
   auto upsert = writer_db->cached(kUpsertDocument);
   if (!upsert) return core::fail(upsert.error());
@@ -167,7 +167,7 @@ core::Status Store::Impl::apply_drop(Pending& p, std::int64_t at) {
     (*stmt)->bind(1, p.drop);
     if (auto st = (*stmt)->run(); !st.is_ok()) return st;
   }
-  auto seq = append_change(p.drop, "", ChangeOp::kDrop, "", at);
+  auto seq = append_change(p.drop, "", changes::ChangeOp::kDrop, "", at);
   if (!seq) return seq.error();
   p.results = {OpResult{.id = "", .seq = *seq}};
   return {};

@@ -47,12 +47,12 @@ class Relevance : public ::testing::Test {
 
   // Upserts records given as (id, the body's other fields), with the next seqs.
   void put(const std::vector<std::pair<std::string, std::string>>& records) {
-    std::vector<store::Change> changes;
+    std::vector<changes::Change> changes;
     for (const auto& [id, body] : records) {
       changes.push_back({.seq = ++seq_,
                          .collection = "shop",
                          .id = id,
-                         .op = store::ChangeOp::kUpsert,
+                         .op = changes::ChangeOp::kUpsert,
                          .body = R"({"id":")" + id + "\"," + body + "}"});
     }
     ASSERT_TRUE(backend_->apply(changes));

@@ -46,12 +46,12 @@ class SearchContract : public ::testing::TestWithParam<BackendFactory> {
 
   // Applies upserts with consecutive seqs.
   void put(const std::vector<std::pair<std::string, std::string>>& records) {
-    std::vector<store::Change> changes;
+    std::vector<changes::Change> changes;
     for (const auto& [id, body] : records) {
       changes.push_back({.seq = ++seq_,
                          .collection = "books",
                          .id = id,
-                         .op = store::ChangeOp::kUpsert,
+                         .op = changes::ChangeOp::kUpsert,
                          .body = R"({"id":")" + id + "\"," + body + "}"});
     }
     auto r = backend_->apply(changes);
@@ -59,8 +59,8 @@ class SearchContract : public ::testing::TestWithParam<BackendFactory> {
     ASSERT_TRUE(r->empty());
   }
 
-  void apply_one(store::Change c) {
-    std::vector<store::Change> one{std::move(c)};
+  void apply_one(changes::Change c) {
+    std::vector<changes::Change> one{std::move(c)};
     ASSERT_TRUE(backend_->apply(one));
   }
 
@@ -193,7 +193,7 @@ TEST_P(SearchContract, FiltersFollowUpdatesAndDeletes) {
   EXPECT_EQ(find("*", "year >= 2019")->found, 2u);  // b1 2019, b4 2021
   put({{"b3", R"("title":"A Field Guide to Birds","genre":"nature","year":2030,"price":19.0)"},
        {"b6", R"("title":"New Arrivals","genre":"Nature","year":2025)"}});
-  apply_one({.seq = ++seq_, .collection = "books", .id = "b4", .op = store::ChangeOp::kDelete});
+  apply_one({.seq = ++seq_, .collection = "books", .id = "b4", .op = changes::ChangeOp::kDelete});
   EXPECT_EQ(ids(find("*", "year >= 2019", "year:desc")),
             (std::vector<std::string>{"b3", "b6", "b1"}));
   auto r = find("*", "genre = nature", "", [](SearchRequest& req) { req.facets = {"genre"}; });
@@ -393,7 +393,7 @@ TEST_P(SearchContract, WordsWithARangeFilterFindExactlyTheirMatches) {
     apply_one({.seq = ++seq_,
                .collection = "books",
                .id = "l" + std::to_string(i),
-               .op = store::ChangeOp::kDelete});
+               .op = changes::ChangeOp::kDelete});
   }
   EXPECT_EQ(all_pages("lamp", "price >= 100 AND price < 250"), expected(110, 250, false));
 }
@@ -468,7 +468,7 @@ TEST_P(SearchContract, UpdatesReplaceAndDeletesRemove) {
   put({{"b2", R"("title":"Programming in Python","genre":"programming")"}});
   EXPECT_EQ(find("lua")->found, 0u);
   EXPECT_EQ(ids(find("python")), std::vector<std::string>{"b2"});
-  apply_one({.seq = ++seq_, .collection = "books", .id = "b2", .op = store::ChangeOp::kDelete});
+  apply_one({.seq = ++seq_, .collection = "books", .id = "b2", .op = changes::ChangeOp::kDelete});
   EXPECT_EQ(find("python")->found, 0u);
   EXPECT_EQ(find("*")->found, 4u);
 }
@@ -478,25 +478,25 @@ TEST_P(SearchContract, AnOlderVersionNeverReplacesANewerOne) {
   apply_one({.seq = 100,
              .collection = "books",
              .id = "b9",
-             .op = store::ChangeOp::kUpsert,
+             .op = changes::ChangeOp::kUpsert,
              .body = R"({"id":"b9","title":"Newer Title","genre":"x"})"});
   apply_one({.seq = 50,
              .collection = "books",
              .id = "b9",
-             .op = store::ChangeOp::kUpsert,
+             .op = changes::ChangeOp::kUpsert,
              .body = R"({"id":"b9","title":"Older Title","genre":"x"})"});
-  apply_one({.seq = 60, .collection = "books", .id = "b9", .op = store::ChangeOp::kDelete});
+  apply_one({.seq = 60, .collection = "books", .id = "b9", .op = changes::ChangeOp::kDelete});
   EXPECT_EQ(ids(find("newer")), std::vector<std::string>{"b9"});
   EXPECT_EQ(find("older")->found, 0u);
 }
 
 TEST_P(SearchContract, ApplyingTheSameChangesAgainChangesNothing) {
   load_library();
-  std::vector<store::Change> again{{.seq = 1,
-                                    .collection = "books",
-                                    .id = "b1",
-                                    .op = store::ChangeOp::kUpsert,
-                                    .body = R"({"id":"b1","title":"Replaced","genre":"x"})"}};
+  std::vector<changes::Change> again{{.seq = 1,
+                                      .collection = "books",
+                                      .id = "b1",
+                                      .op = changes::ChangeOp::kUpsert,
+                                      .body = R"({"id":"b1","title":"Replaced","genre":"x"})"}};
   ASSERT_TRUE(backend_->apply(again));
   EXPECT_EQ(find("replaced")->found, 0u);
   EXPECT_EQ(find("*")->found, 5u);
@@ -505,7 +505,7 @@ TEST_P(SearchContract, ApplyingTheSameChangesAgainChangesNothing) {
 TEST_P(SearchContract, DroppingACollectionEmptiesIt) {
   load_library();
   dropped_ = true;
-  apply_one({.seq = ++seq_, .collection = "books", .op = store::ChangeOp::kDrop});
+  apply_one({.seq = ++seq_, .collection = "books", .op = changes::ChangeOp::kDrop});
   dropped_ = false;
   EXPECT_EQ(find("*")->found, 0u);
   put({{"n1", R"("title":"After the drop","genre":"x")"}});
@@ -519,7 +519,7 @@ TEST_P(SearchContract, GenerationGrowsWithEveryChangeAndIsNeverReused) {
   EXPECT_GT(g1, g0);
   EXPECT_EQ(backend_->generation("books"), g1);  // stable while nothing changes
   dropped_ = true;
-  apply_one({.seq = ++seq_, .collection = "books", .op = store::ChangeOp::kDrop});
+  apply_one({.seq = ++seq_, .collection = "books", .op = changes::ChangeOp::kDrop});
   dropped_ = false;
   auto g2 = backend_->generation("books");
   EXPECT_GT(g2, g1);

@@ -34,11 +34,11 @@ TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
       << refused.error().message();
 
   ASSERT_TRUE((*backend)->clear("shop").is_ok());  // what `tandem reindex` does first
-  std::vector<store::Change> changes{{.seq = 1,
-                                      .collection = "shop",
-                                      .id = "a",
-                                      .op = store::ChangeOp::kUpsert,
-                                      .body = R"({"id":"a","name":"Brass Lamp"})"}};
+  std::vector<changes::Change> changes{{.seq = 1,
+                                        .collection = "shop",
+                                        .id = "a",
+                                        .op = changes::ChangeOp::kUpsert,
+                                        .body = R"({"id":"a","name":"Brass Lamp"})"}};
   ASSERT_TRUE((*backend)->apply(changes));
   auto found = (*backend)->search(r);
   ASSERT_TRUE(found) << found.error().message();

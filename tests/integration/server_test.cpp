@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "app/tools.h"
 #include "core/uuid.h"
 #include "integration/service_fixture.h"
 
@@ -221,6 +223,59 @@ TEST_F(ServerTest, ShutdownIsBoundedByTheGracePeriod) {
   auto took = std::chrono::steady_clock::now() - begin;
   EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 5s);
+}
+
+// An asynchronous handler that answers after the grace period (a ?wait=indexed write, say) posts
+// to the server's threads: shutdown waits for it instead of destroying what it posts to, and the
+// late answer is dropped without harm.
+TEST_F(ServerTest, ShutdownWaitsForAnAsynchronousHandlerThatAnswersLate) {
+  config_.server.shutdown_grace = 100ms;
+  std::promise<api::Responder> held;
+  start([&](api::Router& r) {
+    r.add_async(api::Method::kGet, "/late",
+                [&](api::Request&, api::Responder respond) { held.set_value(std::move(respond)); });
+  });
+  auto client = std::async(std::launch::async, [&] {
+    HttpConnection conn(port_);
+    return conn.request("GET", "/late");
+  });
+  api::Responder respond = held.get_future().get();
+  auto stopping = std::async(std::launch::async, [&] { service_->shutdown(); });
+  EXPECT_EQ(stopping.wait_for(600ms), std::future_status::timeout)
+      << "shutdown returned while a handler had not answered";
+  respond(api::Response{.body = R"({"late":true})"});
+  EXPECT_EQ(stopping.wait_for(5s), std::future_status::ready);
+  client.get();  // the connection was cut at the grace period; whatever it read, it is over
+}
+
+// Another process's lock on the data dir is found before anything in it is opened: the store is
+// neither created nor migrated (the same for `tandem reindex`).
+TEST_F(ServerTest, ALockedDataDirIsRefusedBeforeTheStoreIsOpened) {
+  auto lock = app::DirLock::acquire(config_.data.dir);
+  ASSERT_TRUE(lock) << lock.error().message();
+  auto service = app::Service::create(config_, logger_, clock_);
+  ASSERT_FALSE(service);
+  EXPECT_EQ(service.error().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(data_.path() / "tandem.db"));
+  EXPECT_EQ(app::reindex(config_, ""), 1);
+  EXPECT_FALSE(std::filesystem::exists(data_.path() / "tandem.db"));
+}
+
+// A backend this binary was not built with is a startup error that names the setting and what
+// the build has.
+TEST_F(ServerTest, ABackendNotBuiltInIsAStartupErrorNamingTheSetting) {
+  config_.search.backend = "opensearch";
+  auto service = app::Service::create(config_, logger_, clock_);
+  ASSERT_FALSE(service);
+  EXPECT_EQ(service.error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service.error().message(),
+            "search.backend: 'opensearch' is not built into this binary; choices: xapian");
+  config_.search.backend = "xapian";
+  config_.cache.backend = "redis";
+  service = app::Service::create(config_, logger_, clock_);
+  ASSERT_FALSE(service);
+  EXPECT_EQ(service.error().message(),
+            "cache.backend: 'redis' is not built into this binary; choices: memory");
 }
 
 TEST_F(ServerTest, PortInUseIsAClearError) {

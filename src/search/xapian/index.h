@@ -40,10 +40,12 @@ struct XapianSearch::Index {
 
   std::unique_ptr<Reader> acquire();
   void release(std::unique_ptr<Reader> r);
+  // Reopens a reader at the newest revision; false when Xapian refuses (drop the reader then).
+  bool reopen(Reader& r) noexcept;
   // Every shard's columns, made and loaded on first use (about a second per million records).
   std::vector<const xapian_backend::Columns*> columns(const schema::Collection& c);
-  std::vector<store::Rejection> apply_shard(Shard& shard, const schema::Collection& c,
-                                            const std::vector<const store::Change*>& changes);
+  std::vector<changes::Rejection> apply_shard(Shard& shard, const schema::Collection& c,
+                                              const std::vector<const changes::Change*>& changes);
 };
 
 }  // namespace tandem::search

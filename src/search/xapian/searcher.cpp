@@ -573,14 +573,15 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       (*index)->release(std::move(reader));
       return result;
     } catch (const Xapian::DatabaseModifiedError&) {
-      if (reader) {  // a commit overtook this reader: read again from the new revision
-        reader->db.reopen();
-        (*index)->release(std::move(reader));
-      }
+      // A commit overtook this reader: read again from the new revision. A reader that cannot
+      // reopen is dropped, and the next attempt opens a fresh one.
+      if (reader && (*index)->reopen(*reader)) (*index)->release(std::move(reader));
       if (attempt >= 4) return fail(core::unavailable("the index kept changing during the search"));
     } catch (const Xapian::Error& e) {  // the reader is dropped, not reused
       return fail(
           core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));
+    } catch (const std::exception& e) {
+      return fail(core::unavailable(std::string("search failed: ") + e.what()));
     }
   }
 }

@@ -53,6 +53,15 @@ std::unique_ptr<XapianSearch::Index::Reader> XapianSearch::Index::acquire() {
   return r;
 }
 
+bool XapianSearch::Index::reopen(Reader& r) noexcept {
+  try {
+    r.db.reopen();
+    return true;
+  } catch (const Xapian::Error&) {
+    return false;
+  }
+}
+
 void XapianSearch::Index::release(std::unique_ptr<Reader> r) {
   std::lock_guard lock(readers_mutex);
   idle.push_back(std::move(r));
@@ -81,15 +90,15 @@ std::vector<const xapian_backend::Columns*> XapianSearch::Index::columns(
 
 // Applies changes of one shard in order, skipping versions not newer than what it holds, then
 // commits. Records that cannot be indexed are rejected (dead-lettered by the applier).
-std::vector<store::Rejection> XapianSearch::Index::apply_shard(
-    Shard& shard, const schema::Collection& c, const std::vector<const store::Change*>& changes) {
-  std::vector<store::Rejection> rejected;
+std::vector<changes::Rejection> XapianSearch::Index::apply_shard(
+    Shard& shard, const schema::Collection& c, const std::vector<const changes::Change*>& changes) {
+  std::vector<changes::Rejection> rejected;
   // Columns need the values of what is indexed. Documents are kept for them only when columns
   // exist already: building an index without columns keeps nothing.
   bool keep = shard.columns.load(std::memory_order_acquire) != nullptr;
   std::vector<std::pair<Xapian::docid, Xapian::Document>> indexed;
   std::vector<Xapian::docid> deleted;
-  for (const store::Change* ch : changes) {
+  for (const changes::Change* ch : changes) {
     std::string term = id_term(ch->id);
     auto postings = shard.db.postlist_begin(term);
     bool held = postings != shard.db.postlist_end(term);
@@ -97,7 +106,7 @@ std::vector<store::Rejection> XapianSearch::Index::apply_shard(
       auto seq = Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
       if (seq >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
     }
-    if (ch->op == store::ChangeOp::kDelete) {
+    if (ch->op == changes::ChangeOp::kDelete) {
       if (held) deleted.push_back(*postings);
       shard.db.delete_document(term);
       continue;
@@ -197,20 +206,20 @@ core::Status XapianSearch::drop(const std::string& collection) {
   return {};
 }
 
-core::Result<std::vector<store::Rejection>> XapianSearch::apply(
-    std::span<const store::Change> changes) {
-  std::vector<store::Rejection> rejected;
-  std::map<std::string, std::vector<const store::Change*>> pending;
+core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
+    std::span<const changes::Change> changes) {
+  std::vector<changes::Rejection> rejected;
+  std::map<std::string, std::vector<const changes::Change*>> pending;
   auto flush = [&]() -> core::Status {
     for (auto& [name, list] : pending) {
       auto schema = options_.collection(name);
       if (!schema) continue;  // the collection was deleted meanwhile; a kDrop follows
       auto index = index_for(name, true);
       if (!index) return index.error();
-      std::vector<std::vector<const store::Change*>> by_shard((*index)->shards.size());
+      std::vector<std::vector<const changes::Change*>> by_shard((*index)->shards.size());
       for (const auto* ch : list)
         by_shard[shard_of(ch->id, by_shard.size())].push_back(ch);
-      std::vector<std::future<std::vector<store::Rejection>>> work;
+      std::vector<std::future<std::vector<changes::Rejection>>> work;
       for (std::size_t s = 0; s < by_shard.size(); ++s) {
         if (by_shard[s].empty()) continue;
         work.push_back(std::async(std::launch::async, [&, s] {
@@ -229,7 +238,7 @@ core::Result<std::vector<store::Rejection>> XapianSearch::apply(
   };
   try {
     for (const auto& ch : changes) {
-      if (ch.op != store::ChangeOp::kDrop) {
+      if (ch.op != changes::ChangeOp::kDrop) {
         pending[ch.collection].push_back(&ch);
         continue;
       }
@@ -240,6 +249,8 @@ core::Result<std::vector<store::Rejection>> XapianSearch::apply(
     if (auto st = flush(); !st.is_ok()) return core::fail(st);
   } catch (const Xapian::Error& e) {
     return core::fail(xapian_error(e, "indexing failed"));
+  } catch (const std::exception& e) {  // std::async cannot start a thread, bad_alloc
+    return core::fail(core::unavailable(std::string("indexing failed: ") + e.what()));
   }
   if (!changes.empty()) visible_seq_.store(changes.back().seq);
   return rejected;
@@ -256,19 +267,35 @@ std::uint64_t XapianSearch::generation(std::string_view collection) const {
   return it == generations_.end() ? 0 : it->second;
 }
 
-std::uint64_t XapianSearch::document_count(std::string_view collection) {
+core::Status XapianSearch::clear(std::string_view collection) {
+  auto st = drop(std::string(collection));
+  bump(std::string(collection));
+  return st;
+}
+
+// Opening a shard while a writer commits can fail with DatabaseModifiedError: try again a few
+// times; other failures are the caller's to see.
+core::Result<std::uint64_t> XapianSearch::count(std::string_view collection) {
   auto index = index_for(std::string(collection), false);
-  if (!index || !*index) return 0;
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  if (!index) return core::fail(index.error());
+  if (!*index) return std::uint64_t{0};
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Index::Reader> reader;
     try {
-      auto reader = (*index)->acquire();
+      reader = (*index)->acquire();
       std::uint64_t n = reader->db.get_doccount();
       (*index)->release(std::move(reader));
       return n;
-    } catch (const Xapian::DatabaseModifiedError&) {  // a shard opened mid-commit: again
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      if (attempt >= 4)
+        return core::fail(xapian_error(e, "cannot count " + std::string(collection)));
+    } catch (const Xapian::Error& e) {
+      return core::fail(xapian_error(e, "cannot count " + std::string(collection)));
+    } catch (const std::exception& e) {
+      return core::fail(
+          core::unavailable("cannot count " + std::string(collection) + ": " + e.what()));
     }
   }
-  return 0;
 }
 
 }  // namespace tandem::search

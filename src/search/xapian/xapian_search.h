@@ -3,7 +3,8 @@
 // search applier is indexed by all shards in parallel and committed before apply() returns, so
 // the applier's cursor never runs ahead of the index. Searches use per-collection reader pools;
 // a reader reopens when a commit happened since it was last used, and retries once on
-// DatabaseModifiedError. Depends on core, schema, query, store types and Xapian.
+// DatabaseModifiedError. Xapian errors (which do not derive from std::exception) and standard
+// exceptions are caught here and become statuses. Depends on the search interface and Xapian.
 #pragma once
 
 #include <atomic>
@@ -35,17 +36,14 @@ class XapianSearch final : public SearchBackend {
   ~XapianSearch() override;
 
   std::string_view name() const override { return "xapian"; }
-  core::Result<std::vector<store::Rejection>> apply(
-      std::span<const store::Change> changes) override;
+  core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) override;
   std::uint64_t visible_seq() const override { return visible_seq_.load(); }
   std::uint64_t generation(std::string_view collection) const override;
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
-  // Deletes a collection's index (for rebuilds).
-  core::Status clear(const std::string& collection) { return drop(collection); }
-
-  // Documents in a collection's index (for tests and /health).
-  std::uint64_t document_count(std::string_view collection);
+  core::Status clear(std::string_view collection) override;
+  core::Result<std::uint64_t> count(std::string_view collection) override;
 
  private:
   struct Index;

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "support/log_sinks.h"
+
 namespace tandem::api {
 namespace {
 
@@ -31,7 +33,9 @@ class RouterTest : public ::testing::Test {
     router_.add(Method::kPost, "/boom",
                 [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
   }
-  Router router_;
+  std::shared_ptr<testing::CollectingSink> lines_ = std::make_shared<testing::CollectingSink>();
+  obs::Logger log_{obs::Level::kInfo, obs::Format::kJson, lines_};
+  Router router_{&log_};
 };
 
 TEST_F(RouterTest, MatchesLiteralRoutes) {
@@ -84,6 +88,41 @@ TEST_F(RouterTest, ThrowingHandlerIs500WithoutDetails) {
   Response res = dispatch(router_, req, &route);
   EXPECT_EQ(res.status, 500);
   EXPECT_EQ(res.body.find("secret"), std::string::npos);
+}
+
+// The client learns nothing, the operator everything: the exception is logged with the request
+// id and the route.
+TEST_F(RouterTest, ThrowingHandlerIsLoggedWithRequestIdAndRoute) {
+  auto req = make(Method::kPost, "/boom");
+  req.request_id = "req-42";
+  int route = -1;
+  ASSERT_EQ(dispatch(router_, req, &route).status, 500);
+  auto lines = lines_->lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find(R"("msg":"handler threw")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("request_id":"req-42")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("route":"/boom")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("secret internal detail"), std::string::npos) << lines[0];
+}
+
+TEST_F(RouterTest, ThrowingAsyncHandlerIs500AndLogged) {
+  router_.add_async(Method::kPost, "/later",
+                    [](Request&, Responder) { throw std::runtime_error("async detail"); });
+  router_.add_async(Method::kPost, "/answered", [](Request&, Responder respond) {
+    respond(text("fine"));
+    throw std::runtime_error("after the answer");
+  });
+  auto req = make(Method::kPost, "/later");
+  int route = -1;
+  Response res = dispatch(router_, req, &route);
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.body.find("async detail"), std::string::npos);
+  auto answered = make(Method::kPost, "/answered");
+  EXPECT_EQ(dispatch(router_, answered, &route).status, 200);  // answered once, not twice
+  auto lines = lines_->lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("async detail"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("after the answer"), std::string::npos) << lines[1];
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace tandem::core {
 namespace {
 
@@ -17,11 +19,24 @@ TEST(FakeClock, MovesOnlyWhenAdvanced) {
   EXPECT_EQ(clock.steady_now() - mono, 1500ms);
 }
 
-TEST(SystemClock, SteadyTimeDoesNotGoBack) {
+// The readings are the real clocks: each falls between two readings of the standard clock it
+// stands for, and steady time moves on across a sleep (a clock stuck at one value, or reading the
+// wrong clock, fails).
+TEST(SystemClock, ReadsTheStandardClocks) {
   SystemClock clock;
-  auto a = clock.steady_now();
-  auto b = clock.steady_now();
-  EXPECT_LE(a, b);
+  auto steady_before = std::chrono::steady_clock::now();
+  auto wall_before = std::chrono::system_clock::now();
+  auto steady = clock.steady_now();
+  auto wall = clock.now();
+  auto steady_after = std::chrono::steady_clock::now();
+  auto wall_after = std::chrono::system_clock::now();
+  EXPECT_LE(steady_before, steady);
+  EXPECT_LE(steady, steady_after);
+  EXPECT_LE(wall_before, wall);
+  EXPECT_LE(wall, wall_after);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_GE(clock.steady_now() - steady, std::chrono::milliseconds(2));
 }
 
 // The coarse reading is the same clock at a lower resolution: never ahead, at most a few ticks

@@ -101,26 +101,26 @@ TEST_F(ReadThroughTest, TheCacheSinkKeepsEntriesInStepWithTheStore) {
   CacheSink sink(cache);
   ReadThrough reads(cache, *store_, 5s);
   (void)reads.get("products", "p1");  // cached at seq 1
-  std::vector<store::Change> changes{
+  std::vector<changes::Change> changes{
       {.seq = 2,
        .collection = "products",
        .id = "p1",
-       .op = store::ChangeOp::kUpsert,
+       .op = changes::ChangeOp::kUpsert,
        .body = "{\"v\":2}"},
       {.seq = 3,
        .collection = "products",
        .id = "p2",
-       .op = store::ChangeOp::kUpsert,
+       .op = changes::ChangeOp::kUpsert,
        .body = "{\"v\":3}"},
-      {.seq = 4, .collection = "products", .id = "p2", .op = store::ChangeOp::kDelete}};
+      {.seq = 4, .collection = "products", .id = "p2", .op = changes::ChangeOp::kDelete}};
   ASSERT_TRUE(sink.apply(changes));
   EXPECT_EQ(*reads.get("products", "p1")->body, "{\"v\":2}");
   EXPECT_EQ(cache.get(cache_key("products", "p2"))->has_value(), false);  // removed
-  std::vector<store::Change> stale{{.seq = 3,
-                                    .collection = "products",
-                                    .id = "p2",
-                                    .op = store::ChangeOp::kUpsert,
-                                    .body = "{\"v\":3}"}};
+  std::vector<changes::Change> stale{{.seq = 3,
+                                      .collection = "products",
+                                      .id = "p2",
+                                      .op = changes::ChangeOp::kUpsert,
+                                      .body = "{\"v\":3}"}};
   ASSERT_TRUE(sink.apply(stale));  // replayed after the delete: must not resurrect it
   EXPECT_FALSE(cache.get(cache_key("products", "p2"))->has_value());
 }

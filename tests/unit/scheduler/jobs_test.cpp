@@ -104,7 +104,9 @@ class JobRunnerTest : public ::testing::Test {
   }
 
   std::optional<JobStatus> status_of(const std::string& name) {
-    for (auto& s : runner_->status(10)) {
+    auto all = runner_->status(10);
+    EXPECT_TRUE(all) << all.error().message();
+    for (auto& s : all ? *all : std::vector<JobStatus>{}) {
       if (s.name == name) return s;
     }
     ADD_FAILURE() << "no job " << name;
@@ -311,7 +313,7 @@ TEST_F(JobRunnerTest, EveryRunIsRecordedWithItsOutcomeAndMessage) {
   auto thrown = settle("throws", 1);
   ASSERT_EQ(thrown.size(), 1u);
   EXPECT_EQ(thrown[0].outcome, "failed");
-  EXPECT_EQ(thrown[0].message, "job threw an exception");
+  EXPECT_EQ(thrown[0].message, "job threw an exception: boom");  // what it said is kept
 }
 
 TEST_F(JobRunnerTest, StatusShowsScheduleRunningNextRunAndRecentRunsNewestFirst) {
@@ -329,7 +331,9 @@ TEST_F(JobRunnerTest, StatusShowsScheduleRunningNextRunAndRecentRunsNewestFirst)
   ASSERT_TRUE(runner_->run_now("held").is_ok());
   ASSERT_TRUE(gate.wait_entered(1));
 
-  auto all = runner_->status(2);
+  auto status = runner_->status(2);
+  ASSERT_TRUE(status) << status.error().message();
+  const auto& all = *status;
   ASSERT_EQ(all.size(), 2u);
   const auto& every5 = all[0];  // by name
   EXPECT_EQ(every5.name, "every5");

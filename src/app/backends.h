@@ -1,0 +1,37 @@
+// The backends this binary is built with, chosen by search.backend and cache.backend: the only
+// place that names concrete backends (their targets are linked by tandem_app alone). Adding a
+// backend is one row in a table of backends.cpp and one target in its CMakeLists.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/cache_backend.h"
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "pipeline/catalog.h"
+#include "search/search_backend.h"
+
+namespace tandem::app {
+
+// The names accepted by search.backend and cache.backend in this build.
+std::vector<std::string> search_backends();
+std::vector<std::string> cache_backends();
+
+// Opens the configured search backend (Xapian: over data.dir/index); schemas come from
+// `catalog`, which must outlive it. kInvalidArgument naming search.backend and the choices when
+// the name is not built into this binary; the backend's own errors otherwise.
+core::Result<std::unique_ptr<search::SearchBackend>> open_search(const config::Config& config,
+                                                                 const pipeline::Catalog& catalog);
+
+// The by-id cache and the query-result cache (a quarter of cache.max_bytes) of the configured
+// cache backend. kInvalidArgument naming cache.backend and the choices when it is not built in.
+struct Caches {
+  std::unique_ptr<cache::CacheBackend> records;
+  std::unique_ptr<cache::CacheBackend> queries;
+};
+core::Result<Caches> open_caches(const config::Config& config, const core::Clock& clock);
+
+}  // namespace tandem::app
