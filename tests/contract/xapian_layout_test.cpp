@@ -1,7 +1,9 @@
 // The Xapian backend's on-disk layout: an index written by another layout is refused with the
-// way out, never searched with the wrong terms.
+// way out, never searched with the wrong terms; a damaged one is an error, never an empty answer.
 #include <gtest/gtest.h>
 #include <xapian.h>
+
+#include <fstream>
 
 #include "query/parse.h"
 #include "search/xapian/xapian_search.h"
@@ -43,6 +45,41 @@ TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
   auto found = (*backend)->search(r);
   ASSERT_TRUE(found) << found.error().message();
   EXPECT_EQ(found->found, 1u);
+}
+
+// Xapian's errors are not std::exceptions: each call catches them and answers kUnavailable with
+// Xapian's message, and a count is never a silent 0.
+TEST(XapianLayout, ADamagedIndexIsAnErrorNotAnEmptyAnswer) {
+  testing::TempDir dir;
+  auto shop = std::make_shared<const schema::Collection>(
+      *schema::collection_from_json(R"({"name":"shop","fields":[{"name":"name","type":"text"}]})"));
+  XapianOptions options{.dir = dir.path().string(),
+                        .shards = 1,
+                        .collection = [&](std::string_view) { return shop; }};
+  {
+    auto backend = XapianSearch::open(options);
+    ASSERT_TRUE(backend);
+    std::vector<changes::Change> changes{{.seq = 1,
+                                          .collection = "shop",
+                                          .id = "a",
+                                          .op = changes::ChangeOp::kUpsert,
+                                          .body = R"({"id":"a","name":"Brass Lamp"})"}};
+    ASSERT_TRUE((*backend)->apply(changes));
+    ASSERT_EQ(*(*backend)->count("shop"), 1u);
+  }
+  for (const auto& f : std::filesystem::directory_iterator(dir.file("shop/shard-0")))
+    std::ofstream(f.path(), std::ios::trunc) << "not a xapian table";
+  auto backend = XapianSearch::open(options);
+  ASSERT_TRUE(backend);
+  auto count = (*backend)->count("shop");
+  ASSERT_FALSE(count) << "counted " << *count;
+  EXPECT_EQ(count.error().code(), core::StatusCode::kUnavailable);
+  EXPECT_NE(count.error().message().find("DatabaseCorruptError"), std::string::npos)
+      << count.error().message();
+  SearchRequest r{.collection = shop, .text = *query::parse_text("lamp", true)};
+  auto found = (*backend)->search(r);
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error().code(), core::StatusCode::kUnavailable);
 }
 
 }  // namespace
