@@ -1,9 +1,5 @@
-// The applier loop. Depends on core, obs, store.
+// The applier loop. Depends on core, net, obs, store.
 #include "pipeline/applier.h"
-
-#include <random>
-
-#include "core/hash.h"
 
 namespace tandem::pipeline {
 
@@ -23,7 +19,7 @@ Applier::Applier(Sink& sink, store::Store& store, const core::Clock& clock, Appl
       clock_(clock),
       options_(options),
       log_(log),
-      jitter_state_(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {
+      backoff_(options.backoff) {
   status_.sink = std::string(sink.name());
   if (metrics != nullptr) {
     prometheus::Labels labels{{"sink", status_.sink}};
@@ -192,7 +188,7 @@ core::Status Applier::dead_letter(std::span<const changes::Change> batch,
   return store_.add_dead_letters(letters);
 }
 
-// Records a failed attempt: the delay doubles up to backoff_max, with full jitter, and the
+// Records a failed attempt: the next delay comes from the backoff (doubling, jittered), and the
 // breaker opens after breaker_threshold failures in a row (or at once when a trial fails).
 void Applier::on_failure(const core::Status& st) {
   std::lock_guard lock(mutex_);
@@ -208,26 +204,13 @@ void Applier::on_failure(const core::Status& st) {
     status_.breaker = BreakerState::kOpen;
     opened_at_ = clock_.steady_now();
   }
-  delay_ = next_delay();
+  delay_ = backoff_.delay(status_.consecutive_failures);
   if (retries_counter_ != nullptr) {
     retries_counter_->Increment();
     breaker_gauge_->Set(status_.breaker == BreakerState::kOpen ? 1 : 0);
   }
   TANDEM_LOG(log_, obs::Level::kWarn, "sink apply failed", {"sink", sink_.name()},
              {"error", st.message()}, {"retry_in_ms", delay_.count()});
-}
-
-std::chrono::milliseconds Applier::next_delay() {
-  auto ceiling = options_.backoff_initial.count();
-  for (int i = 1; i < status_.consecutive_failures && ceiling < options_.backoff_max.count(); ++i) {
-    ceiling *= 2;
-  }
-  ceiling = std::min<std::int64_t>(ceiling, options_.backoff_max.count());
-  // Half fixed, half random: spreads retries of many appliers without ever retrying at once.
-  auto half = ceiling / 2;
-  return std::chrono::milliseconds(half +
-                                   static_cast<std::int64_t>(core::splitmix64(jitter_state_) %
-                                                             static_cast<std::uint64_t>(half + 1)));
 }
 
 std::uint64_t Applier::wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout) {

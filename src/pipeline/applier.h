@@ -2,7 +2,7 @@
 // own cursor, in order and in batches, applies idempotently (seq = version), retries failures
 // with exponential backoff and jitter, opens a circuit breaker after repeated failures, sends
 // permanent per-record refusals to the dead letters, and moves the cursor only after success.
-// A projection that is down only lags. Depends on core, changes, obs, store.
+// A projection that is down only lags. Depends on core, changes, net, obs, store.
 #pragma once
 
 #include <atomic>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "net/backoff.h"
 #include "obs/log.h"
 #include "pipeline/metrics.h"
 #include "store/store.h"
@@ -36,11 +37,9 @@ class Sink {
 struct ApplierOptions {
   std::size_t batch_size = 1000;                      // changes per apply() at most
   std::chrono::milliseconds linger{5};                // wait this long to fill a batch
-  std::chrono::milliseconds backoff_initial{100};     // first retry delay
-  std::chrono::milliseconds backoff_max{30000};       // cap of the doubling delay
+  net::BackoffOptions backoff;                        // retry delays after failures
   int breaker_threshold = 5;                          // failures in a row that open it
   std::chrono::milliseconds breaker_cooldown{30000};  // open this long, then one trial
-  std::uint64_t jitter_seed = 0;                      // 0: random; tests fix it
 };
 
 enum class BreakerState { kClosed, kOpen, kHalfOpen };
@@ -88,7 +87,6 @@ class Applier {
  private:
   void loop(std::stop_token stop);
   void on_failure(const core::Status& st);
-  std::chrono::milliseconds next_delay();
   core::Status dead_letter(std::span<const changes::Change> batch,
                            const std::vector<changes::Rejection>& rejected);
 
@@ -109,7 +107,7 @@ class Applier {
   bool cursor_loaded_ = false;                       // status_.applied_seq came from the store
   std::chrono::milliseconds delay_{0};               // current backoff
   std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
-  std::uint64_t jitter_state_;                       // SplitMix64 state for jitter
+  net::Backoff backoff_;                             // guarded by mutex_
   struct Waiter {
     std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> done;

@@ -170,11 +170,10 @@ class ApplierTest : public ::testing::Test {
   static ApplierOptions options(std::size_t batch_size = 1000) {
     return ApplierOptions{.batch_size = batch_size,
                           .linger = 1ms,
-                          .backoff_initial = 1ms,
-                          .backoff_max = 4ms,
+                          .backoff = {.initial = 1ms, .max = 4ms, .seed = 1},
                           .breaker_threshold = 3,
                           .breaker_cooldown = 100ms,
-                          .jitter_seed = 1};
+};
   }
 
   testing::TempDir dir_;
