@@ -4,13 +4,10 @@
 #include "search/xapian/columns.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <mutex>
 
-#include "core/clock.h"
-#include "json/writer.h"
 #include "search/xapian/layout.h"
 
 namespace tandem::search::xapian_backend {
@@ -28,18 +25,15 @@ bool is_number(FieldType t) {
 
 // A literal as a number of the field's type (compile_filter has already refused bad ones).
 double number_of(FieldType t, const query::Literal& v) {
-  if (t == FieldType::kBool) return v.text == "true" ? 1 : 0;
-  if (t == FieldType::kTimestamp) {
-    auto ms = core::parse_rfc3339_ms(v.text);
-    return ms ? static_cast<double>(*ms) : kNone;
-  }
-  double d = kNone;
-  std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
-  return d;
+  return literal_number(t, "", v).value_or(kNone);
 }
 
-Bits make_bits(std::size_t n) { return Bits((n + 63) / 64, 0); }
-void set_bit(Bits& b, std::size_t i) { b[i / 64] |= std::uint64_t{1} << (i % 64); }
+Bits make_bits(std::size_t n) {
+  return Bits((n + 63) / 64, 0);
+}
+void set_bit(Bits& b, std::size_t i) {
+  b[i / 64] |= std::uint64_t{1} << (i % 64);
+}
 
 // Every document below n for which `holds(did)`, a word at a time (branch-free, so that the
 // compiler can vectorise simple tests).
@@ -327,13 +321,7 @@ bool Columns::count(std::size_t field, const Bits& docs,
       if (did < n && !std::isnan(c.numbers[did])) ++by_value[c.numbers[did]];
     });
     for (const auto& [value, k] : by_value) {
-      std::string shown;
-      if (c.type == FieldType::kBool) {
-        shown = value != 0 ? "true" : "false";
-      } else {
-        json::append_number(shown, value);
-      }
-      counts[shown] += k;
+      counts[facet_label(c.type, value)] += k;
     }
     return true;
   }

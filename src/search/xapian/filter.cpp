@@ -1,10 +1,8 @@
 // Filter compilation: keyword and bool equality as boolean terms, numbers and timestamps as
 // value ranges. Depends on query, schema, Xapian.
-#include <charconv>
 #include <cmath>
 #include <limits>
 
-#include "core/clock.h"
 #include "search/xapian/compile.h"
 #include "search/xapian/layout.h"
 
@@ -44,18 +42,7 @@ bool is_ordered(FieldType t) {
 
 // The literal as the slot stores it: sortable numbers for numbers, bools and timestamps.
 core::Result<double> number(const Field& f, const query::Literal& v) {
-  if (f.spec->type == FieldType::kTimestamp) {
-    if (auto ms = core::parse_rfc3339_ms(v.text)) return static_cast<double>(*ms);
-    return fail(invalid_argument(f.spec->name + ": '" + v.text + "' is not an RFC 3339 timestamp" +
-                                 at(v.position)));
-  }
-  double d = 0;
-  auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
-  if (ec != std::errc() || end != v.text.data() + v.text.size() || !std::isfinite(d)) {
-    return fail(
-        invalid_argument(f.spec->name + ": '" + v.text + "' is not a number" + at(v.position)));
-  }
-  return d;
+  return literal_number(f.spec->type, f.spec->name, v);
 }
 
 core::Result<Xapian::Query> equals(const Field& f, const query::Literal& v) {
@@ -64,10 +51,7 @@ core::Result<Xapian::Query> equals(const Field& f, const query::Literal& v) {
     case FieldType::kKeyword:
     case FieldType::kKeywordArray: return Xapian::Query(keyword_term(prefix, v.text));
     case FieldType::kBool:
-      if (v.text != "true" && v.text != "false") {
-        return fail(invalid_argument(f.spec->name + ": expected true or false, got '" + v.text +
-                                     "'" + at(v.position)));
-      }
+      if (auto n = number(f, v); !n) return fail(n.error());
       return Xapian::Query(prefix + v.text);
     default: {
       auto n = number(f, v);

@@ -1,0 +1,118 @@
+// Facet counting. Depends on search, schema, Xapian and the columns.
+#include "search/xapian/facets.h"
+
+#include <algorithm>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "search/xapian/layout.h"
+
+namespace tandem::search::xapian_backend {
+
+using core::fail;
+using core::invalid_argument;
+using schema::FieldType;
+
+std::vector<FacetValue> most_frequent(std::vector<FacetValue> values, std::size_t n) {
+  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+    return a.count != b.count ? a.count > b.count : a.value < b.value;
+  });
+  if (values.size() > n) values.resize(n);
+  return values;
+}
+
+void FacetSpy::operator()(const Xapian::Document& doc, double) {
+  std::string v = doc.get_value(slot_);
+  if (v.empty()) return;
+  if (type_ != FieldType::kKeywordArray) {
+    ++counts_[v];
+    return;
+  }
+  std::size_t start = 0;
+  for (std::size_t sep; (sep = v.find(kListSeparator, start)) != std::string::npos;
+       start = sep + 1) {
+    ++counts_[v.substr(start, sep - start)];
+  }
+  ++counts_[v.substr(start)];
+}
+
+std::vector<FacetValue> FacetSpy::top(std::size_t n) const {
+  std::vector<FacetValue> out;
+  for (const auto& [value, count] : counts_) {
+    bool keyword = type_ == FieldType::kKeyword || type_ == FieldType::kKeywordArray;
+    out.push_back(
+        {keyword ? value : facet_label(type_, Xapian::sortable_unserialise(value)), count});
+  }
+  return most_frequent(std::move(out), n);
+}
+
+core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire& enquire,
+                                                                const SearchRequest& r,
+                                                                bool attach) {
+  std::vector<std::unique_ptr<FacetSpy>> spies;
+  for (const auto& name : r.facets) {
+    int i = field_index(*r.collection, name);
+    if (i < 0) return fail(invalid_argument("facets: unknown field '" + name + "'"));
+    const auto& f = r.collection->fields[static_cast<std::size_t>(i)];
+    if (!f.facet)
+      return fail(invalid_argument("facets: field '" + name +
+                                   "' is not a facet (declare it with \"facet\": true)"));
+    if (!attach) continue;
+    spies.push_back(std::make_unique<FacetSpy>(slot_of(static_cast<std::size_t>(i)), f.type));
+    enquire.add_matchspy(spies.back().get());
+  }
+  return spies;
+}
+
+bool countable(const std::vector<const Columns*>& shards, const SearchRequest& r) {
+  for (const auto& name : r.facets) {
+    auto field = static_cast<std::size_t>(field_index(*r.collection, name));
+    for (const auto* c : shards)
+      if (!c->countable(field)) return false;
+  }
+  return true;
+}
+
+// Adds r.facets, counted in every shard's columns over its `matched` documents, to out.facets.
+// False when a shard does not keep one of the fields (checked first by countable()). The
+// caller holds the columns' shared locks.
+bool column_facets(const std::vector<const Columns*>& shards, const std::vector<Bits>& matched,
+                   const SearchRequest& r, SearchResult& out) {
+  for (const auto& name : r.facets) {
+    std::unordered_map<std::string, std::uint64_t> counts;
+    auto field = static_cast<std::size_t>(field_index(*r.collection, name));
+    for (std::size_t s = 0; s < shards.size(); ++s)
+      if (!shards[s]->count(field, matched[s], counts)) return false;
+    std::vector<FacetValue> values;
+    for (auto& [value, count] : counts)
+      values.push_back({value, count});
+    out.facets.emplace_back(name, most_frequent(std::move(values), r.max_facet_values));
+  }
+  return true;
+}
+
+// The shards are matched at the same time. Xapian's spies would read each match's values from the
+// index (about 1.4 µs a match for two facets); this costs about 50 ns.
+void count_facets(core::ForkJoin& pool, const std::vector<Xapian::Database>& parts,
+                  const std::vector<const Columns*>& shards, const ShardQuery& q,
+                  const SearchRequest& r, SearchResult& out) {
+  std::vector<Bits> matched(parts.size());
+  pool.run(parts.size(), [&](std::size_t i) {
+    Xapian::Enquire part(parts[i]);
+    part.set_query(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q.on(i), 0.0));
+    BitsSpy spy(matched[i]);
+    part.add_matchspy(&spy);
+    part.get_mset(0, 0, std::max<Xapian::doccount>(parts[i].get_doccount(), 1));
+  });
+  std::vector<std::shared_lock<std::shared_mutex>> locks;
+  for (const auto* c : shards)
+    locks.emplace_back(c->mutex);
+  out.found = 0;
+  for (const auto& bits : matched)
+    for (auto w : bits)
+      out.found += static_cast<std::uint64_t>(__builtin_popcountll(w));
+  out.found_is_estimate = false;
+  column_facets(shards, matched, r, out);  // countable() said every shard keeps them
+}
+
+}  // namespace tandem::search::xapian_backend
