@@ -1,9 +1,6 @@
 // The composition root for `tandem serve`.
 #include "app/serve.h"
 
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -140,9 +137,11 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       http_metrics_(metrics_.registry()),
       store_(std::move(store)),
       pipeline_metrics_(metrics_.registry()),
+      cache_metrics_(metrics_.registry()),
+      job_metrics_(metrics_.registry()),
       catalog_(*store_),
       ingest_(*store_, catalog_, config.ingest.max_record_bytes.value, &pipeline_metrics_),
-      jobs_(*store_, clock, logger, &metrics_.registry()),
+      jobs_(*store_, clock, logger, &job_metrics_),
       pipeline_(*store_, clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
       cache_(std::move(caches.records)),
@@ -174,19 +173,8 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
 
 // Both caches' statistics as metrics (label cache="records" or "queries"), read at every scrape.
 void Service::export_cache_stats() {
-  auto& r = metrics_.registry();
-  auto& events = prometheus::BuildCounter()
-                     .Name("tandem_cache_events_total")
-                     .Help("Cache lookups and evictions: hit, miss, eviction; by cache")
-                     .Register(r);
-  auto& size = prometheus::BuildGauge()
-                   .Name("tandem_cache_size")
-                   .Help("Cache contents: bytes, entries; by cache")
-                   .Register(r);
-  auto& loads = prometheus::BuildCounter()
-                    .Name("tandem_cache_store_loads_total")
-                    .Help("Store reads made for by-id cache misses (single flight shares them)")
-                    .Register(r);
+  auto& events = cache_metrics_.events;
+  auto& size = cache_metrics_.size;
   struct Exported {
     cache::CacheBackend* cache;
     prometheus::Counter *hits, *misses, *evictions;
@@ -203,7 +191,7 @@ void Service::export_cache_stats() {
                          .bytes = &size.Add({{"cache", name}, {"unit", "bytes"}}),
                          .entries = &size.Add({{"cache", name}, {"unit", "entries"}})});
   }
-  auto* load_counter = &loads.Add({});
+  auto* load_counter = &cache_metrics_.store_loads;
   auto mutex = std::make_shared<std::mutex>();  // scrapes may overlap
   auto last_loads = std::make_shared<std::uint64_t>(0);
   metrics_.on_scrape([this, exported, load_counter, mutex, last_loads] {

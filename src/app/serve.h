@@ -76,6 +76,8 @@ class Service {
   api::HttpMetrics http_metrics_;
   std::unique_ptr<store::Store> store_;
   pipeline::PipelineMetrics pipeline_metrics_;
+  pipeline::CacheMetrics cache_metrics_;
+  scheduler::JobMetrics job_metrics_;
   pipeline::Catalog catalog_;
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;

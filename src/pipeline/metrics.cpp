@@ -34,4 +34,19 @@ PipelineMetrics::PipelineMetrics(prometheus::Registry& r)
                        .Help("Changes sent to the dead letters, by sink")
                        .Register(r)) {}
 
+CacheMetrics::CacheMetrics(prometheus::Registry& r)
+    : events(prometheus::BuildCounter()
+                 .Name("tandem_cache_events_total")
+                 .Help("Cache lookups and evictions: hit, miss, eviction; by cache")
+                 .Register(r)),
+      size(prometheus::BuildGauge()
+               .Name("tandem_cache_size")
+               .Help("Cache contents: bytes, entries; by cache")
+               .Register(r)),
+      store_loads(prometheus::BuildCounter()
+                      .Name("tandem_cache_store_loads_total")
+                      .Help("Store reads made for by-id cache misses (single flight shares them)")
+                      .Register(r)
+                      .Add({})) {}
+
 }  // namespace tandem::pipeline

@@ -1,5 +1,6 @@
 // The pipeline's metric families: records accepted and refused, the change-log head, and per
-// sink applied seq, retries, dead letters and breaker state. Depends on prometheus-cpp core.
+// sink applied seq, retries, dead letters and breaker state; the caches' hits, misses, evictions
+// and size. Depends on prometheus-cpp core.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -19,6 +20,15 @@ struct PipelineMetrics {
   prometheus::Family<prometheus::Gauge>& breaker_open;    // per sink: 1 while open
   prometheus::Family<prometheus::Counter>& retries;       // per sink: failed attempts
   prometheus::Family<prometheus::Counter>& dead_letters;  // per sink: changes dead-lettered
+};
+
+// The caches' families, read from CacheBackend::stats() and ReadThrough at every scrape.
+struct CacheMetrics {
+  explicit CacheMetrics(prometheus::Registry& registry);
+
+  prometheus::Family<prometheus::Counter>& events;  // by cache (records, queries), event (hit...)
+  prometheus::Family<prometheus::Gauge>& size;      // by cache, unit (bytes, entries)
+  prometheus::Counter& store_loads;                 // store reads made for by-id misses
 };
 
 }  // namespace tandem::pipeline

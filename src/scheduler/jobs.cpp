@@ -11,18 +11,8 @@ std::int64_t to_ms(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 JobRunner::JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log,
-                     prometheus::Registry* registry)
-    : store_(store), clock_(clock), log_(log) {
-  if (registry == nullptr) return;
-  runs_ = &prometheus::BuildCounter()
-               .Name("tandem_job_runs_total")
-               .Help("Job runs by job and outcome (ok, failed, skipped)")
-               .Register(*registry);
-  durations_ = &prometheus::BuildHistogram()
-                    .Name("tandem_job_duration_seconds")
-                    .Help("How long job runs took, by job")
-                    .Register(*registry);
-}
+                     JobMetrics* metrics)
+    : store_(store), clock_(clock), log_(log), metrics_(metrics) {}
 
 JobRunner::~JobRunner() {
   stop();
@@ -97,7 +87,8 @@ bool JobRunner::launch(Job& job, std::string_view trigger, bool record_skip) {
   if (job.running) {
     if (!record_skip) return false;
     auto now = clock_.now();
-    if (runs_ != nullptr) runs_->Add({{"job", job.spec.name}, {"outcome", "skipped"}}).Increment();
+    if (metrics_ != nullptr)
+      metrics_->runs.Add({{"job", job.spec.name}, {"outcome", "skipped"}}).Increment();
     auto st = store_.add_job_run(store::JobRun{.job = job.spec.name,
                                                .started_at_ms = to_ms(now),
                                                .outcome = "skipped",
@@ -128,11 +119,11 @@ void JobRunner::execute(Job& job, std::string trigger) {
                     .duration_ms = took.count(),
                     .outcome = outcome ? "ok" : "failed",
                     .message = outcome ? *outcome : outcome.error().message()};
-  if (runs_ != nullptr) {
-    runs_->Add({{"job", run.job}, {"outcome", run.outcome}}).Increment();
-    durations_
-        ->Add({{"job", run.job}}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05,
-                                                                          0.1, 0.5, 1, 5, 30, 300})
+  if (metrics_ != nullptr) {
+    metrics_->runs.Add({{"job", run.job}, {"outcome", run.outcome}}).Increment();
+    metrics_->durations
+        .Add({{"job", run.job}}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05,
+                                                                         0.1, 0.5, 1, 5, 30, 300})
         .Observe(run.duration_ms / 1000.0);
   }
   if (auto st = store_.add_job_run(run); !st.is_ok()) {

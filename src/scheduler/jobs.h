@@ -3,11 +3,6 @@
 // outcome in the store. Depends on core, obs, store, scheduler/schedule.
 #pragma once
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
-
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -20,6 +15,7 @@
 
 #include "core/clock.h"
 #include "obs/log.h"
+#include "scheduler/metrics.h"
 #include "scheduler/schedule.h"
 #include "store/store.h"
 
@@ -45,9 +41,9 @@ struct JobStatus {
 
 class JobRunner {
  public:
-  // `registry` may be null; with it, runs are counted by job and outcome, with their durations.
+  // `metrics` may be null; with them, runs are counted by job and outcome, with their durations.
   JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log,
-            prometheus::Registry* registry = nullptr);
+            JobMetrics* metrics = nullptr);
   ~JobRunner();  // stop()
 
   void add(JobSpec spec);  // before start()
@@ -88,8 +84,7 @@ class JobRunner {
   std::mutex mutex_;                  // guards jobs_ state
   std::condition_variable_any wake_;  // timer wake-ups
   std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_;
-  prometheus::Family<prometheus::Counter>* runs_ = nullptr;         // tandem_job_runs_total
-  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;  // tandem_job_duration_seconds
+  JobMetrics* metrics_;    // optional
   bool stopping_ = false;  // stop() began: no new runs (mutex_)
   std::jthread timer_;     // runs timer_loop
 };
