@@ -102,4 +102,48 @@ std::optional<std::string_view> Request::param(std::string_view name) const {
   return std::nullopt;
 }
 
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 207: return "Multi-Status";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+  }
+  return "Unknown";
+}
+
+std::string serialize_head(const Response& res, const HeadOptions& o) {
+  std::string out;
+  out.reserve(160 + res.content_type.size() + res.headers.size() * 48);
+  out.append(o.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(res.status));
+  out.append(" ").append(reason_phrase(res.status)).append("\r\nServer: tandem\r\nDate: ");
+  out.append(o.date).append("\r\nContent-Type: ").append(res.content_type);
+  out.append("\r\nX-Request-Id: ").append(o.request_id).append("\r\n");
+  for (const auto& [name, value] : res.headers)
+    out.append(name).append(": ").append(value).append("\r\n");
+  if (res.status != 204 && res.status != 304)
+    out.append("Content-Length: ").append(std::to_string(o.content_length)).append("\r\n");
+  if (o.version == 10 && o.keep_alive) out.append("Connection: keep-alive\r\n");
+  if (o.version != 10 && !o.keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  return out;
+}
+
 }  // namespace tandem::api

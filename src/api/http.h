@@ -47,4 +47,22 @@ struct Response {
 // Splits "path?query" into its parts.
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
 
+// "OK", "Not Found", ... for the statuses we answer with ("Unknown" otherwise).
+std::string_view reason_phrase(int status);
+
+// What the head of a response says besides the response itself.
+struct HeadOptions {
+  unsigned version = 11;        // of the request: 10 or 11
+  bool keep_alive = true;       // whether the connection serves another request
+  std::string_view date;        // IMF-fixdate for Date
+  std::string_view request_id;  // X-Request-Id
+  std::size_t content_length;   // of the body GET would send (HEAD sends the head alone)
+};
+
+// The status line and headers of `res`, ending with the empty line: Server, Date, Content-Type,
+// X-Request-Id, the handler's headers, Content-Length (not for 204 and 304) and Connection when
+// it differs from the version's default. Header values are ours (handlers' constants, checked
+// request ids), so they hold no CR or LF.
+std::string serialize_head(const Response& res, const HeadOptions& options);
+
 }  // namespace tandem::api

@@ -6,6 +6,7 @@
 // state below (connection set, metrics recorder, date cache) is touched by one thread only.
 #include "api/server.h"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -328,22 +330,18 @@ Request Server::Impl::to_request(http::request<http::string_body>& msg) {
 
 asio::awaitable<void> Server::Impl::write(Worker& w, Connection& c, const Request& req,
                                           Response& res, unsigned version, bool keep_alive) {
-  http::response<http::string_body> out{static_cast<http::status>(res.status), version};
-  out.set(http::field::server, "tandem");
-  out.set(http::field::date, w.date.now());
-  out.set(http::field::content_type, res.content_type);
-  out.set("X-Request-Id", req.request_id);
-  for (auto& [name, value] : res.headers)
-    out.set(name, value);
-  out.keep_alive(keep_alive);
-  if (req.method == Method::kHead) {
-    out.content_length(res.body.size());  // what GET would send, without the body
-  } else {
-    out.body() = std::move(res.body);
-    out.prepare_payload();
-  }
+  // Our own head, written with the body in one gather write: Beast's serializer walks its
+  // buffer sequences a byte range at a time, about a tenth of a small request's CPU.
+  std::string head = serialize_head(res, HeadOptions{.version = version,
+                                                     .keep_alive = keep_alive,
+                                                     .date = w.date.now(),
+                                                     .request_id = req.request_id,
+                                                     .content_length = res.body.size()});
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), req.method == Method::kHead
+                                                                    ? asio::const_buffer()
+                                                                    : asio::buffer(res.body)};
   c.stream.expires_after(options.write_timeout);
-  co_await http::async_write(c.stream, out, kTuple);
+  co_await asio::async_write(c.stream, buffers, kTuple);
 }
 
 asio::awaitable<void> Server::Impl::reject(Worker& w, Connection& c, const ReadFailure& failure,

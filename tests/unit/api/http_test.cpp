@@ -64,5 +64,37 @@ TEST(Errors, BodyCarriesCodeAndMessage) {
   EXPECT_EQ(res.body, R"({"error":{"code":"invalid_argument","message":"bad \"q\""}})");
 }
 
+TEST(SerializeHead, StatusLineHeadersAndLength) {
+  Response res{.status = 404, .body = "{}", .headers = {{"Retry-After", "1"}}};
+  std::string head = serialize_head(res, {.version = 11,
+                                          .keep_alive = true,
+                                          .date = "Tue, 01 Dec 2026 07:00:00 GMT",
+                                          .request_id = "r-1",
+                                          .content_length = 2});
+  EXPECT_EQ(head,
+            "HTTP/1.1 404 Not Found\r\nServer: tandem\r\nDate: Tue, 01 Dec 2026 07:00:00 GMT\r\n"
+            "Content-Type: application/json\r\nX-Request-Id: r-1\r\nRetry-After: 1\r\n"
+            "Content-Length: 2\r\n\r\n");
+}
+
+// Connection is said only where it differs from the version's default; 204 has no length.
+TEST(SerializeHead, ConnectionAndNoContent) {
+  Response ok{};
+  auto has = [](const std::string& head, std::string_view line) {
+    return head.find(line) != std::string::npos;
+  };
+  EXPECT_TRUE(has(serialize_head(ok, {.version = 11, .keep_alive = false, .content_length = 0}),
+                  "\r\nConnection: close\r\n"));
+  EXPECT_FALSE(has(serialize_head(ok, {.version = 11, .keep_alive = true, .content_length = 0}),
+                   "Connection"));
+  EXPECT_TRUE(has(serialize_head(ok, {.version = 10, .keep_alive = true, .content_length = 0}),
+                  "HTTP/1.0 200 OK\r\n"));
+  EXPECT_TRUE(has(serialize_head(ok, {.version = 10, .keep_alive = true, .content_length = 0}),
+                  "\r\nConnection: keep-alive\r\n"));
+  Response none{.status = 204};
+  EXPECT_FALSE(has(serialize_head(none, {.content_length = 0}), "Content-Length"));
+  EXPECT_TRUE(has(serialize_head(none, {.content_length = 0}), "HTTP/1.1 204 No Content\r\n"));
+}
+
 }  // namespace
 }  // namespace tandem::api
