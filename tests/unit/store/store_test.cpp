@@ -89,10 +89,10 @@ class StoreTest : public ::testing::Test {
     return doc ? doc->body : "<missing>";
   }
 
-  std::vector<Change> changes(std::uint64_t after = 0, std::size_t limit = 1000) {
+  std::vector<changes::Change> changes(std::uint64_t after = 0, std::size_t limit = 1000) {
     auto c = store_->changes_after(after, limit);
     EXPECT_TRUE(c) << c.error().message();
-    return c ? *c : std::vector<Change>{};
+    return c ? *c : std::vector<changes::Change>{};
   }
 
   testing::TempDir dir_;
@@ -184,7 +184,7 @@ TEST_F(StoreTest, UpdateMergesThePatchIntoTheStoredRecord) {
   EXPECT_EQ(doc->seq, *results[0].seq);
   auto log = changes(1);
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_EQ(log[0].op, ChangeOp::kUpsert);
+  EXPECT_EQ(log[0].op, changes::ChangeOp::kUpsert);
   EXPECT_EQ(log[0].body, merged);  // sinks see the full merged record, not the patch
 }
 
@@ -229,7 +229,7 @@ TEST_F(StoreTest, DeleteRemovesTheDocumentAndLogsADelete) {
   EXPECT_EQ(log[0].seq, 3u);
   EXPECT_EQ(log[0].collection, "products");
   EXPECT_EQ(log[0].id, "a");
-  EXPECT_EQ(log[0].op, ChangeOp::kDelete);
+  EXPECT_EQ(log[0].op, changes::ChangeOp::kDelete);
   EXPECT_EQ(log[0].body, "");
   EXPECT_EQ(log[0].at_ms, ms_of(kStart + 5s));
 }
@@ -244,7 +244,7 @@ TEST_F(StoreTest, ChangesAfterAreOldestFirstAndLimited) {
   EXPECT_EQ(first[0].seq, 1u);
   EXPECT_EQ(first[0].id, "r1");
   EXPECT_EQ(first[0].collection, "products");
-  EXPECT_EQ(first[0].op, ChangeOp::kUpsert);
+  EXPECT_EQ(first[0].op, changes::ChangeOp::kUpsert);
   EXPECT_EQ(first[0].body, product("r1"));
   EXPECT_EQ(first[0].at_ms, ms_of(kStart));
   EXPECT_EQ(first[1].seq, 2u);
@@ -441,7 +441,7 @@ TEST_F(StoreTest, DropCollectionRemovesOnlyThatCollection) {
   auto log = changes(3);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].seq, 4u);
-  EXPECT_EQ(log[0].op, ChangeOp::kDrop);
+  EXPECT_EQ(log[0].op, changes::ChangeOp::kDrop);
   EXPECT_EQ(log[0].collection, "products");
   EXPECT_EQ(log[0].id, "");
   EXPECT_EQ(log[0].body, "");
@@ -467,8 +467,8 @@ TEST_F(StoreTest, CursorsDefaultToZeroAndPersist) {
 }
 
 TEST_F(StoreTest, DeadLettersCanBeAddedListedReadAndRemoved) {
-  Change upserted{.seq = 4, .collection = "products", .id = "a", .body = product("a")};
-  Change deleted{.seq = 5, .collection = "products", .id = "b", .op = ChangeOp::kDelete};
+  changes::Change upserted{.seq = 4, .collection = "products", .id = "a", .body = product("a")};
+  changes::Change deleted{.seq = 5, .collection = "products", .id = "b", .op = changes::ChangeOp::kDelete};
   ASSERT_TRUE(store_
                   ->add_dead_letters(
                       {{.sink = "search", .change = upserted, .reason = "too big"},
@@ -483,14 +483,14 @@ TEST_F(StoreTest, DeadLettersCanBeAddedListedReadAndRemoved) {
   EXPECT_EQ(first.change.seq, 4u);
   EXPECT_EQ(first.change.collection, "products");
   EXPECT_EQ(first.change.id, "a");
-  EXPECT_EQ(first.change.op, ChangeOp::kUpsert);
+  EXPECT_EQ(first.change.op, changes::ChangeOp::kUpsert);
   EXPECT_EQ(first.change.body, product("a"));
   EXPECT_EQ(first.reason, "too big");
   EXPECT_EQ(first.at_ms, ms_of(kStart));  // unset: the store's clock
   const auto& second = (*letters)[1];
   EXPECT_GT(second.id, first.id);
   EXPECT_EQ(second.sink, "cache");
-  EXPECT_EQ(second.change.op, ChangeOp::kDelete);
+  EXPECT_EQ(second.change.op, changes::ChangeOp::kDelete);
   EXPECT_EQ(second.at_ms, 1234);
   EXPECT_EQ(store_->dead_letters(1).value().size(), 1u);
 
