@@ -7,6 +7,7 @@
 #   bench/cache_http.sh [path/to/tandem] [seconds]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+"$here/prepare.sh" tandem open_loop
 tandem=${1:-$here/../build/release/src/cli/tandem}
 secs=${2:-10}
 work=$(mktemp -d)

@@ -8,6 +8,7 @@
 # and are driven by `wrk -t1 -c32`. Rounds alternate between the two to spread out noise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+"$here/prepare.sh" tandem
 tandem=${1:-$here/../build/release/src/cli/tandem}
 secs=${2:-10}
 rounds=${ROUNDS:-2}

@@ -12,6 +12,7 @@
 # also measured at 4 connections.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+"$here/prepare.sh" tandem
 tandem=${1:-$here/../build/release/src/cli/tandem}
 secs=${2:-10}
 work=$(mktemp -d)

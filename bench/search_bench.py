@@ -15,6 +15,7 @@ network). Every engine returns the top 10 by relevance (or the sort) and the num
 import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
 from urllib.parse import urlencode
 
+subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepare.sh"), "tandem"], check=True)
 TANDEM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../build/release/src/cli/tandem")
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
 RUNS = int(os.environ.get("RUNS", "200"))

@@ -3,8 +3,14 @@
 #   scripts/setup.sh build   # compilers, libraries, CMake (enough to build and serve)
 #   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server later)
 #   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, wrk)
-# Every dependency has a decision record in docs/decisions/.
+#   scripts/setup.sh --list LEVEL   # prints LEVEL's packages, one a line, installs nothing
+# Every dependency has a decision record in docs/decisions/. scripts/audit-packages.sh checks
+# that these lists hold every package the build, the tests and the benchmarks use.
 set -euo pipefail
+
+list=
+if [ "${1:-}" = --list ]; then list=1; shift; fi
+level=${1:-build}
 
 build_packages=(
   build-essential cmake ninja-build ccache pkgconf
@@ -13,6 +19,9 @@ build_packages=(
   libcli11-dev              # command line
   libtomlplusplus-dev       # tandem.toml
   libexpected-dev           # Result<T>
+  libsimdjson-dev           # JSON parsing
+  libxapian-dev             # embedded search
+  libsqlite3-dev            # the store
   prometheus-cpp-dev        # metrics registry and text format
   libgtest-dev libgmock-dev # tests (configured with the build)
   libbenchmark-dev          # micro-benchmarks (configured with the build)
@@ -21,16 +30,21 @@ test_packages=(curl python3 procps clang libclang-rt-14-dev)  # clang: libFuzzer
 bench_packages=(nginx-light wrk postgresql redis-server redis-tools)
 
 want=("${build_packages[@]}")
-case "${1:-build}" in
+case "$level" in
   build) ;;
   test) want+=("${test_packages[@]}") ;;
   bench) want+=("${test_packages[@]}" "${bench_packages[@]}") ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 [--list] build|test|bench" >&2; exit 2 ;;
 esac
 
-# Node.js runs the cron cross-check (npm aws-cron-parser); Debian's packages when none is present.
-if [ "${1:-build}" != build ] && ! command -v node >/dev/null; then
+# Node.js runs the cron cross-check (npm aws-cron-parser); Debian's packages when none is present
+# (always in the list: what a fresh machine gets).
+if [ "$level" != build ] && { [ -n "$list" ] || ! command -v node >/dev/null; }; then
   want+=(nodejs npm)
+fi
+if [ -n "$list" ]; then
+  printf '%s\n' "${want[@]}"
+  exit 0
 fi
 
 missing=()
@@ -56,7 +70,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages the tests use, pinned by package-lock.json.
-if [ "${1:-build}" != build ]; then
+if [ "$level" != build ]; then
   here=$(cd "$(dirname "$0")/.." && pwd)
   lock="$here/tests/crosscheck/package-lock.json"
   stamp="$here/tests/crosscheck/node_modules/.installed-lock"
