@@ -12,10 +12,21 @@
 namespace tandem::search {
 namespace {
 
+std::shared_ptr<const schema::Collection> shop_schema() {
+  return std::make_shared<const schema::Collection>(
+      *schema::collection_from_json(R"({"name":"shop","fields":[{"name":"name","type":"text"}]})"));
+}
+
+// One record of the shop, as its first change.
+const std::vector<changes::Change> kBrassLamp{{.seq = 1,
+                                               .collection = "shop",
+                                               .id = "a",
+                                               .op = changes::ChangeOp::kUpsert,
+                                               .body = R"({"id":"a","name":"Brass Lamp"})"}};
+
 TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
   testing::TempDir dir;
-  auto shop = std::make_shared<const schema::Collection>(
-      *schema::collection_from_json(R"({"name":"shop","fields":[{"name":"name","type":"text"}]})"));
+  auto shop = shop_schema();
   {  // as the first layout left it: documents, and no layout in the metadata
     std::filesystem::create_directories(dir.file("shop"));
     Xapian::WritableDatabase old(dir.file("shop/shard-0"), Xapian::DB_CREATE_OR_OPEN);
@@ -36,12 +47,7 @@ TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
       << refused.error().message();
 
   ASSERT_TRUE((*backend)->clear("shop").is_ok());  // what `tandem reindex` does first
-  std::vector<changes::Change> changes{{.seq = 1,
-                                        .collection = "shop",
-                                        .id = "a",
-                                        .op = changes::ChangeOp::kUpsert,
-                                        .body = R"({"id":"a","name":"Brass Lamp"})"}};
-  ASSERT_TRUE((*backend)->apply(changes));
+  ASSERT_TRUE((*backend)->apply(kBrassLamp));
   auto found = (*backend)->search(r);
   ASSERT_TRUE(found) << found.error().message();
   EXPECT_EQ(found->found, 1u);
@@ -51,20 +57,14 @@ TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
 // Xapian's message, and a count is never a silent 0.
 TEST(XapianLayout, ADamagedIndexIsAnErrorNotAnEmptyAnswer) {
   testing::TempDir dir;
-  auto shop = std::make_shared<const schema::Collection>(
-      *schema::collection_from_json(R"({"name":"shop","fields":[{"name":"name","type":"text"}]})"));
+  auto shop = shop_schema();
   XapianOptions options{.dir = dir.path().string(),
                         .shards = 1,
                         .collection = [&](std::string_view) { return shop; }};
   {
     auto backend = XapianSearch::open(options);
     ASSERT_TRUE(backend);
-    std::vector<changes::Change> changes{{.seq = 1,
-                                          .collection = "shop",
-                                          .id = "a",
-                                          .op = changes::ChangeOp::kUpsert,
-                                          .body = R"({"id":"a","name":"Brass Lamp"})"}};
-    ASSERT_TRUE((*backend)->apply(changes));
+    ASSERT_TRUE((*backend)->apply(kBrassLamp));
     ASSERT_EQ(*(*backend)->count("shop"), 1u);
   }
   for (const auto& f : std::filesystem::directory_iterator(dir.file("shop/shard-0")))
