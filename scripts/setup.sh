@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tandem needs, and nothing when they are all present.
 #   scripts/setup.sh build   # compilers, libraries, CMake (enough to build and serve)
-#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server later)
+#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server)
 #   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, wrk)
 #   scripts/setup.sh --list LEVEL   # prints LEVEL's packages, one a line, installs nothing
 # Every dependency has a decision record in docs/decisions/. scripts/audit-packages.sh checks
@@ -22,12 +22,14 @@ build_packages=(
   libsimdjson-dev           # JSON parsing
   libxapian-dev             # embedded search
   libsqlite3-dev            # the store
+  libhiredis-dev            # RESP encoding and parsing for the Redis client
   prometheus-cpp-dev        # metrics registry and text format
   libgtest-dev libgmock-dev # tests (configured with the build)
   libbenchmark-dev          # micro-benchmarks (configured with the build)
 )
-test_packages=(curl python3 procps clang libclang-rt-14-dev)  # clang: libFuzzer targets
-bench_packages=(nginx-light wrk postgresql redis-server redis-tools)
+test_packages=(curl python3 procps clang libclang-rt-14-dev  # clang: libFuzzer targets
+  redis-server redis-tools)  # the Redis cache's contract and end-to-end tests
+bench_packages=(nginx-light wrk postgresql)
 
 want=("${build_packages[@]}")
 case "$level" in

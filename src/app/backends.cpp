@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
 #include "cache/memory/memory_cache.h"
+#include "cache/redis/redis_cache.h"
 #include "search/xapian/xapian_search.h"
 
 namespace tandem::app {
@@ -28,6 +30,15 @@ core::Result<std::unique_ptr<search::SearchBackend>> open_xapian(const config::C
   return std::unique_ptr<search::SearchBackend>(std::move(*xapian));
 }
 
+// The query-result cache in this process: a quarter of the budget.
+std::unique_ptr<cache::CacheBackend> local_query_cache(const config::Config& config,
+                                                       const core::Clock& clock) {
+  return std::make_unique<cache::MemoryCache>(
+      cache::MemoryCacheOptions{.max_bytes = config.cache.max_bytes.value / 4,
+                                .ttl = config.cache.query_ttl,
+                                .clock = &clock});
+}
+
 core::Result<Caches> open_memory(const config::Config& config, const core::Clock& clock) {
   const auto& c = config.cache;
   return Caches{.records = std::make_unique<cache::MemoryCache>(
@@ -35,8 +46,53 @@ core::Result<Caches> open_memory(const config::Config& config, const core::Clock
                                               .ttl = c.ttl,
                                               .tombstone_ttl = c.negative_ttl,
                                               .clock = &clock}),
-                .queries = std::make_unique<cache::MemoryCache>(cache::MemoryCacheOptions{
-                    .max_bytes = c.max_bytes.value / 4, .ttl = c.query_ttl, .clock = &clock})};
+                .queries = local_query_cache(config, clock)};
+}
+
+// The password of cache.redis.password_file (without a trailing newline), else the url's.
+core::Result<std::string> redis_password(const config::RedisConfig& c, const net::RedisUrl& url) {
+  if (c.password_file.empty()) return url.password;
+  std::ifstream in(c.password_file);
+  if (!in)
+    return core::fail(
+        core::invalid_argument("cache.redis.password_file: cannot read " + c.password_file));
+  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+    password.pop_back();
+  return password;
+}
+
+// The by-id cache in Redis. The query-result cache stays in this process: its keys carry the
+// index generation, which is this process's own count (sharing it needs a generation every node
+// agrees on).
+core::Result<Caches> open_redis(const config::Config& config, const core::Clock& clock) {
+  const auto& c = config.cache.redis;
+  auto url = net::parse_redis_url(c.url);
+  if (!url) return core::fail(core::invalid_argument("cache.redis.url: " + url.error().message()));
+  if (url->tls) {
+    return core::fail(core::invalid_argument(
+        "cache.redis.url: rediss:// (TLS) is not supported by this build yet; use redis://"));
+  }
+  if (url->hosts.size() > 1) {
+    return core::fail(core::invalid_argument(
+        "cache.redis.url: several hosts (a cluster) are not supported by this build yet"));
+  }
+  auto password = redis_password(c, *url);
+  if (!password) return core::fail(password.error());
+  auto client = std::make_unique<net::RedisClient>(
+      net::RedisClientOptions{.server = url->hosts.front(),
+                              .user = url->user,
+                              .password = *password,
+                              .db = url->db,
+                              .pool_size = static_cast<std::size_t>(c.pool_size),
+                              .connect_timeout = c.connect_timeout,
+                              .command_timeout = c.command_timeout});
+  return Caches{
+      .records = std::make_unique<cache::RedisCache>(
+          std::move(client), cache::RedisCacheOptions{.prefix = c.prefix,
+                                                      .ttl = config.cache.ttl,
+                                                      .tombstone_ttl = config.cache.negative_ttl}),
+      .queries = local_query_cache(config, clock)};
 }
 
 const std::vector<std::pair<std::string, SearchOpener>>& search_table() {
@@ -45,7 +101,8 @@ const std::vector<std::pair<std::string, SearchOpener>>& search_table() {
 }
 
 const std::vector<std::pair<std::string, CacheOpener>>& cache_table() {
-  static const std::vector<std::pair<std::string, CacheOpener>> table{{"memory", open_memory}};
+  static const std::vector<std::pair<std::string, CacheOpener>> table{{"memory", open_memory},
+                                                                      {"redis", open_redis}};
   return table;
 }
 

@@ -42,7 +42,10 @@ class CacheBackend {
   // Stores the value unless a newer version is held. A zero ttl means the backend's default.
   virtual core::Status set(std::string_view key, std::string_view value, std::uint64_t version,
                            std::chrono::milliseconds ttl) = 0;
-  // Removes the key unless a newer version is held.
+  // Removes the key unless the same or a newer version is held, leaving a tombstone at
+  // `version` that older writes cannot pass: a removal drops only what is older than it (the
+  // write path invalidates at a record's new seq, and the cache sink may have stored that very
+  // version first).
   virtual core::Status remove(std::string_view key, std::uint64_t version) = 0;
 
   virtual CacheStats stats() const = 0;

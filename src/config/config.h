@@ -45,13 +45,24 @@ struct SearchConfig {
   Duration refresh_interval = std::chrono::milliseconds(250);  // longest wait before a commit
 };
 
+// The Redis of cache.backend = "redis".
+struct RedisConfig {
+  std::string url = "redis://127.0.0.1:6379/0";                // redis://[user[:pass]@]host:port/db
+  std::string password_file;                                   // AUTH password; overrides the url's
+  std::string prefix = "tandem:";                              // before every key
+  std::int64_t pool_size = 8;                                  // connections per node
+  Duration connect_timeout = std::chrono::milliseconds(1000);  // connect and log in
+  Duration command_timeout = std::chrono::milliseconds(250);   // one call, round trip included
+};
+
 struct CacheConfig {
-  std::string backend = "memory";                   // memory (redis: later)
+  std::string backend = "memory";                   // memory | redis
   Bytes max_bytes{256ull * 1024 * 1024};            // memory budget
   Duration ttl = std::chrono::hours(1);             // per entry, jittered ±10%
   Duration negative_ttl = std::chrono::seconds(5);  // "no such record" answers
   bool query_results = true;                        // cache search responses
   Duration query_ttl = std::chrono::minutes(1);     // per cached search response
+  RedisConfig redis;
 };
 
 struct CollectionsConfig {

@@ -90,9 +90,41 @@ const std::vector<Setting>& build_table() {
        .min = 1,
        .max = 60 * kSecond},
       {.key = "cache.backend",
-       .help = "By-id cache: memory, a sharded in-process LRU.",
+       .help = "By-id cache: memory, a sharded in-process LRU; redis, shared by every node "
+               "(cache.redis.*).",
        .bind = +[](Config& c) -> std::string& { return c.cache.backend; },
-       .choices = {"memory"}},
+       .choices = {"memory", "redis"}},
+      {.key = "cache.redis.url",
+       .help = "The Redis of cache.backend = redis: redis://[user[:password]@]host:port/db "
+               "(user and password percent-encoded; prefer cache.redis.password_file).",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.url; },
+       .secret = true},
+      {.key = "cache.redis.password_file",
+       .help = "File holding the Redis password (AUTH; with the url's user, an ACL login); it "
+               "overrides a password in the url. A trailing newline is ignored.",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.password_file; }},
+      {.key = "cache.redis.prefix",
+       .help = "Prepended to every key tandem writes to Redis, so that several deployments can "
+               "share one.",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.prefix; }},
+      {.key = "cache.redis.pool_size",
+       .help = "Connections to Redis at most; calls beyond them wait for one within their "
+               "deadline.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.cache.redis.pool_size; },
+       .min = 1,
+       .max = 1024},
+      {.key = "cache.redis.connect_timeout",
+       .help = "Longest time to connect to Redis and log in; after a failure the next attempts "
+               "back off (with jitter) and cache calls fail at once meanwhile.",
+       .bind = +[](Config& c) -> Duration& { return c.cache.redis.connect_timeout; },
+       .min = 1,
+       .max = kMinute},
+      {.key = "cache.redis.command_timeout",
+       .help = "Longest time a cache call waits for Redis (a connection and the round trip); a "
+               "read then falls back to the store.",
+       .bind = +[](Config& c) -> Duration& { return c.cache.redis.command_timeout; },
+       .min = 1,
+       .max = kMinute},
       {.key = "cache.max_bytes",
        .help = "Memory the cache may hold; the least recently used records are evicted beyond it.",
        .bind = +[](Config& c) -> Bytes& { return c.cache.max_bytes; },

@@ -1,16 +1,22 @@
-// The CacheBackend contract: every backend runs this suite (memory always; Redis in its own
-// issue, when its URL is set). Time is a FakeClock where the backend lets us inject one. A test
-// that needs what a backend cannot do is skipped with the reason; a backend's own policies
-// (the memory cache's jittered TTLs and sampled LRU) are its unit tests' business.
+// The CacheBackend contract: every backend runs this suite: memory, and Redis against real
+// redis-server processes the suite starts on loopback (plain, password, ACL user). Time is a
+// FakeClock where the backend lets us inject one. A test that needs what a backend cannot do is
+// skipped with the reason; a backend's own policies (the memory cache's jittered TTLs and sampled
+// LRU) are its unit tests' business.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "cache/memory/memory_cache.h"
+#include "cache/redis/redis_cache.h"
 #include "core/hash.h"
+#include "support/redis_server.h"
 
 namespace tandem::cache {
 namespace {
@@ -19,7 +25,8 @@ using namespace std::chrono_literals;
 
 // What a backend can do, for the tests that need it.
 struct CacheCapabilities {
-  bool fake_time = true;  // its time is the injected clock (expiry tests step a FakeClock)
+  bool fake_time = true;    // its time is the injected clock (expiry tests step a FakeClock)
+  bool local_stats = true;  // counts its own entries and bytes (a server's are the server's)
 };
 
 struct CacheFactory {
@@ -84,6 +91,19 @@ TEST_P(CacheContract, RemoveHonoursVersionsAndBlocksOlderWrites) {
   EXPECT_EQ(get(*c, "k")->value, "v8");
 }
 
+// The write path invalidates at a record's new seq while the cache sink may already have stored
+// that very version: the removal must not drop it.
+TEST_P(CacheContract, ARemovalKeepsTheVersionItInvalidatesFor) {
+  auto c = make();
+  ASSERT_TRUE(c->set("k", "v5", 5, 0ms).is_ok());
+  ASSERT_TRUE(c->remove("k", 5).is_ok());
+  EXPECT_EQ(get(*c, "k")->value, "v5");
+  ASSERT_TRUE(c->remove("k", 6).is_ok());  // a newer removal drops it
+  EXPECT_FALSE(get(*c, "k"));
+  ASSERT_TRUE(c->set("k", "v6", 6, 0ms).is_ok());  // the version removed for, written after
+  EXPECT_EQ(get(*c, "k")->value, "v6");
+}
+
 TEST_P(CacheContract, EntriesExpireAfterTheirTtl) {
   REQUIRE_CAPABILITY(fake_time, "it keeps its own time, so expiry cannot be stepped");
   auto c = make();
@@ -111,15 +131,24 @@ TEST_P(CacheContract, MultiGetAnswersInOrder) {
   EXPECT_EQ((*r)[2]->value, "3");
 }
 
-TEST_P(CacheContract, StatsCountHitsMissesAndEntries) {
+TEST_P(CacheContract, StatsCountHitsAndMisses) {
   auto c = make();
   ASSERT_TRUE(c->set("a", "1", 1, 0ms).is_ok());
   (void)get(*c, "a");
   (void)get(*c, "a");
   (void)get(*c, "nope");
+  std::vector<std::string> keys{"a", "nope"};
+  ASSERT_TRUE(c->get_many(keys));
   auto s = c->stats();
-  EXPECT_EQ(s.hits, 2u);
-  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.hits, 3u);
+  EXPECT_EQ(s.misses, 2u);
+}
+
+TEST_P(CacheContract, StatsCountEntriesAndBytes) {
+  REQUIRE_CAPABILITY(local_stats, "its entries and bytes are the server's (INFO, DBSIZE)");
+  auto c = make();
+  ASSERT_TRUE(c->set("a", "1", 1, 0ms).is_ok());
+  auto s = c->stats();
   EXPECT_EQ(s.entries, 1u);
   EXPECT_GT(s.bytes, 2u);
 }
@@ -187,15 +216,59 @@ TEST_P(CacheContract, MatchesAModelUnderRandomWritesRemovalsAndExpiries) {
   }
 }
 
+// Redis servers started once for the whole run, stopped at exit: plain, with a password, and
+// with an ACL user allowed only the commands and keys tandem uses.
+testing::RedisServer& redis_server(std::string_view kind) {
+  static std::map<std::string, std::unique_ptr<testing::RedisServer>, std::less<>> servers;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  auto it = servers.find(kind);
+  if (it != servers.end()) return *it->second;
+  std::vector<std::string> args;
+  if (kind == "password") args = {"--requirepass", "s3cret"};
+  if (kind == "acl") {
+    args = {"--user",        "tandem", "on",     ">acl-pw",  "~tandem:*",
+            "resetchannels", "-@all",  "+hmget", "+evalsha", "+eval",
+            "+hget",         "+hset",  "+hdel",  "+pexpire", "+client|setname",
+            "+select"};
+  }
+  auto server = std::make_unique<testing::RedisServer>(args);
+  return *servers.emplace(std::string(kind), std::move(server)).first->second;
+}
+
+CacheFactory redis(std::string kind) {
+  return CacheFactory{
+      .name = "redis_" + kind,
+      .make = [kind](const core::Clock&,
+                     std::uint64_t) -> core::Result<std::unique_ptr<CacheBackend>> {
+        static std::atomic<int> instances{0};
+        auto& server = redis_server(kind);
+        net::RedisClientOptions o{.server = {.host = "127.0.0.1", .port = server.port()},
+                                  .command_timeout = 2s};
+        if (kind == "password") o.password = "s3cret";
+        if (kind == "acl") {
+          o.user = "tandem";
+          o.password = "acl-pw";
+        }
+        // Each backend its own keys: tests do not see each other's entries.
+        std::string prefix =
+            "tandem:test-" + std::to_string(::getpid()) + "-" + std::to_string(instances++) + ":";
+        return std::make_unique<RedisCache>(std::make_unique<net::RedisClient>(o),
+                                            RedisCacheOptions{.prefix = prefix});
+      },
+      .can = {.fake_time = false, .local_stats = false}};
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, CacheContract,
-    ::testing::Values(CacheFactory{
-        "memory",
-        [](const core::Clock& clock,
-           std::uint64_t max_bytes) -> core::Result<std::unique_ptr<CacheBackend>> {
-          return std::make_unique<MemoryCache>(
-              MemoryCacheOptions{.max_bytes = max_bytes, .shards = 4, .clock = &clock, .seed = 7});
-        }}),
+    ::testing::Values(
+        CacheFactory{"memory",
+                     [](const core::Clock& clock,
+                        std::uint64_t max_bytes) -> core::Result<std::unique_ptr<CacheBackend>> {
+                       return std::make_unique<MemoryCache>(MemoryCacheOptions{
+                           .max_bytes = max_bytes, .shards = 4, .clock = &clock, .seed = 7});
+                     }},
+        redis("plain"), redis("password"), redis("acl")),
     [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

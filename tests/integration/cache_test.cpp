@@ -1,10 +1,12 @@
 // By-id reads through the cache over real HTTP: read-through, read-your-writes, negative
-// caching, single flight, and the demo's /cache endpoint.
+// caching, single flight, and the demo's /cache endpoint; with the memory cache and with Redis
+// (a redis-server the test starts on loopback).
 #include <gtest/gtest.h>
 
 #include <future>
 
 #include "integration/service_fixture.h"
+#include "support/redis_server.h"
 
 namespace tandem {
 namespace {
@@ -17,8 +19,17 @@ std::string product(const std::string& id, const std::string& price) {
          "}";
 }
 
-class CacheTest : public ServerTest {
+class CacheTest : public ServerTest, public ::testing::WithParamInterface<std::string> {
  protected:
+  void SetUp() override {
+    config_.cache.backend = GetParam();
+    if (GetParam() == "redis") {
+      redis_ = std::make_unique<testing::RedisServer>();
+      config_.cache.redis.url = "redis://127.0.0.1:" + std::to_string(redis_->port());
+      config_.cache.redis.command_timeout = 2s;
+    }
+  }
+
   testing::HttpResponse call(const std::string& method, const std::string& path,
                              const std::string& body = "") {
     HttpConnection conn(port_);
@@ -26,9 +37,11 @@ class CacheTest : public ServerTest {
     EXPECT_TRUE(res) << method << " " << path;
     return res ? *res : testing::HttpResponse{};
   }
+
+  std::unique_ptr<testing::RedisServer> redis_;  // for the redis backend
 };
 
-TEST_F(CacheTest, SecondReadIsACacheHit) {
+TEST_P(CacheTest, SecondReadIsACacheHit) {
   start();
   ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
   auto first = call("GET", kRecords + "/a");
@@ -39,7 +52,7 @@ TEST_F(CacheTest, SecondReadIsACacheHit) {
   EXPECT_EQ(second.header("etag"), "\"1\"");
 }
 
-TEST_F(CacheTest, AReadAfterAnUpdateSeesTheNewVersion) {
+TEST_P(CacheTest, AReadAfterAnUpdateSeesTheNewVersion) {
   start();
   ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
   call("GET", kRecords + "/a");
@@ -47,11 +60,12 @@ TEST_F(CacheTest, AReadAfterAnUpdateSeesTheNewVersion) {
   for (int v = 2; v <= 20; ++v) {
     ASSERT_EQ(call("PATCH", kRecords + "/a", R"({"price":)" + std::to_string(v) + "}").status, 200);
     auto read = call("GET", kRecords + "/a");  // at once, without waiting for any sink
-    EXPECT_EQ(read.body, product("a", std::to_string(v))) << "version " << v << " x-cache " << read.header("x-cache");
+    EXPECT_EQ(read.body, product("a", std::to_string(v)))
+        << "version " << v << " x-cache " << read.header("x-cache");
   }
 }
 
-TEST_F(CacheTest, DeletedRecordsAre404AndTheAnswerIsCached) {
+TEST_P(CacheTest, DeletedRecordsAre404AndTheAnswerIsCached) {
   start();
   ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
   call("GET", kRecords + "/a");
@@ -62,7 +76,7 @@ TEST_F(CacheTest, DeletedRecordsAre404AndTheAnswerIsCached) {
   EXPECT_EQ(again.header("x-cache"), "hit");  // a cached "not found"
 }
 
-TEST_F(CacheTest, AWriteEndsACachedNotFound) {
+TEST_P(CacheTest, AWriteEndsACachedNotFound) {
   start();
   EXPECT_EQ(call("GET", kRecords + "/later").status, 404);
   EXPECT_EQ(call("GET", kRecords + "/later").header("x-cache"), "hit");
@@ -74,7 +88,7 @@ TEST_F(CacheTest, AWriteEndsACachedNotFound) {
 
 // The record is large (3 MB), so that one store read takes long enough for both server threads to
 // be asked for it at once: without single flight this test sees two reads or more (19 runs in 20).
-TEST_F(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
+TEST_P(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
   config_.server.max_body_bytes.value = 4 << 20;
   config_.ingest.max_record_bytes.value = 4 << 20;
   start();
@@ -84,7 +98,8 @@ TEST_F(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
   ASSERT_EQ(call("POST", kRecords + "?wait=indexed", big).status, 200);
   service_->shutdown();
   service_.reset();
-  start();  // a fresh process: an empty cache over the same store
+  if (redis_) redis_->cli({"FLUSHALL"});  // Redis outlives the process: empty it as a new one
+  start();                                // a fresh process: an empty cache over the same store
   auto before = service_->reads().store_loads();
   std::vector<std::future<int>> readers;
   std::promise<void> go;
@@ -103,7 +118,7 @@ TEST_F(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
   EXPECT_EQ(service_->reads().store_loads() - before, 1u);
 }
 
-TEST_F(CacheTest, MetricsCountHitsMissesAndSize) {
+TEST_P(CacheTest, MetricsCountHitsMissesAndSize) {
   start();
   ASSERT_EQ(call("POST", kRecords, product("m", "1")).status, 200);
   call("GET", kRecords + "/m");
@@ -125,7 +140,7 @@ TEST_F(CacheTest, MetricsCountHitsMissesAndSize) {
       << metrics;
 }
 
-TEST_F(CacheTest, SearchResponsesAreCachedUntilTheNextAppliedChange) {
+TEST_P(CacheTest, SearchResponsesAreCachedUntilTheNextAppliedChange) {
   start();
   ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("s1", "1")).status, 200);
   auto first = call("GET", "/search?q=lamp&per_page=5");
@@ -144,18 +159,19 @@ TEST_F(CacheTest, SearchResponsesAreCachedUntilTheNextAppliedChange) {
   }
 }
 
-TEST_F(CacheTest, SearchCacheCanBeTurnedOff) {
+TEST_P(CacheTest, SearchCacheCanBeTurnedOff) {
   config_.cache.query_results = false;
   start();
   call("GET", "/search?q=*");
   EXPECT_EQ(call("GET", "/search?q=*").header("x-cache"), "");
 }
 
-TEST_F(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
+TEST_P(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
   start();
   ASSERT_EQ(call("POST", kRecords, product("d1", "3")).status, 200);
   service_->shutdown();
   service_.reset();
+  if (redis_) redis_->cli({"FLUSHALL"});  // Redis outlives the process: empty it as a new one
   start();
   auto first = call("GET", "/cache?id=d1");
   EXPECT_EQ(first.status, 200);
@@ -167,6 +183,18 @@ TEST_F(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
   EXPECT_EQ(call("GET", "/cache?id=nope").status, 404);
   EXPECT_EQ(call("GET", "/cache").status, 400);
 }
+
+// What tandem wrote to Redis is there by the documented key, for redis-cli.
+TEST_P(CacheTest, RedisCliReadsARecordByItsDocumentedKey) {
+  if (!redis_) GTEST_SKIP() << "the memory cache has no outside view";
+  start();
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("r1", "4.5")).status, 200);
+  EXPECT_EQ(redis_->cli({"HGET", "tandem:products/r1", "d"}), product("r1", "4.5") + "\n");
+  EXPECT_EQ(redis_->cli({"HGET", "tandem:products/r1", "v"}), "1\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CacheTest, ::testing::Values("memory", "redis"),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace tandem

@@ -271,11 +271,11 @@ TEST_F(ServerTest, ABackendNotBuiltInIsAStartupErrorNamingTheSetting) {
   EXPECT_EQ(service.error().message(),
             "search.backend: 'opensearch' is not built into this binary; choices: xapian");
   config_.search.backend = "xapian";
-  config_.cache.backend = "redis";
+  config_.cache.backend = "memcached";
   service = app::Service::create(config_, logger_, clock_);
   ASSERT_FALSE(service);
   EXPECT_EQ(service.error().message(),
-            "cache.backend: 'redis' is not built into this binary; choices: memory");
+            "cache.backend: 'memcached' is not built into this binary; choices: memory, redis");
 }
 
 TEST_F(ServerTest, PortInUseIsAClearError) {

@@ -220,8 +220,11 @@ core::Status MemoryCache::write(std::string_view key, std::string_view value,
   std::lock_guard lock(s.mutex);
   if (std::size_t i = s.find(hash, key); i != s.slots.size()) {
     const Shard::Item* held = s.slots[i].item;
-    // A newer version (or a newer removal) is held; a removal yields to nothing older.
-    if (held->version > version && (tombstone || held->expires > now)) {
+    // A newer live entry (or a newer removal) is held; a removal drops only what is older than
+    // it, so the very version it invalidates for, written meanwhile, stays.
+    bool keep = tombstone ? held->version >= version
+                          : held->version > version && (held->tombstone || held->expires > now);
+    if (keep) {
       Shard::Item::destroy(item);
       return {};
     }

@@ -1,0 +1,55 @@
+// RedisCache: the CacheBackend over a Redis shared by every node. Each entry is a hash under
+// prefix + key: field `v` holds the version (the record's seq) and field `d` the value; a removal
+// leaves `v` without `d` (a tombstone) for the tombstone TTL, so that a late write of an older
+// version cannot bring a deleted record back. Versioned writes are one server-side script (sent
+// by its SHA1, and whole when Redis answers NOSCRIPT), so that check and write are atomic.
+// Multi-gets are pipelined. docs/OPERATIONS.md shows the layout for redis-cli. Thread-safe.
+// Depends on the cache interface and net's RedisClient.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "cache/cache_backend.h"
+#include "net/redis_client.h"
+
+namespace tandem::cache {
+
+struct RedisCacheOptions {
+  std::string prefix = "tandem:";                 // cache.redis.prefix, before every key
+  std::chrono::milliseconds ttl{3600 * 1000};     // cache.ttl, default for set()
+  double ttl_jitter = 0.1;                        // each TTL varies by up to ±10%
+  std::chrono::milliseconds tombstone_ttl{5000};  // how long a removal is remembered
+};
+
+class RedisCache final : public CacheBackend {
+ public:
+  RedisCache(std::unique_ptr<net::RedisClient> client, RedisCacheOptions options);
+  ~RedisCache() override;
+
+  std::string_view name() const override { return "redis"; }
+  core::Result<std::optional<CacheEntry>> get(std::string_view key) override;
+  core::Result<std::vector<std::optional<CacheEntry>>> get_many(
+      std::span<const std::string> keys) override;
+  core::Status set(std::string_view key, std::string_view value, std::uint64_t version,
+                   std::chrono::milliseconds ttl) override;
+  core::Status remove(std::string_view key, std::uint64_t version) override;
+  // Hits and misses of this process's lookups; evictions, bytes and entries are the server's
+  // (INFO stats, DBSIZE) and stay 0 here.
+  CacheStats stats() const override;
+
+ private:
+  core::Status write(std::string_view key, std::uint64_t version, std::chrono::milliseconds ttl,
+                     const std::string* value);
+  std::chrono::milliseconds jittered(std::chrono::milliseconds ttl);
+
+  std::unique_ptr<net::RedisClient> client_;
+  const RedisCacheOptions options_;
+  const std::string write_sha_;  // SHA1 of the write script
+  std::atomic<std::uint64_t> hits_{0}, misses_{0};
+  std::atomic<std::uint64_t> jitter_state_;  // SplitMix64 state, stepped atomically
+};
+
+}  // namespace tandem::cache

@@ -1,0 +1,219 @@
+// The Redis connection pool on Boost.Asio: the only translation unit of src/net that includes
+// Asio. Each connection owns an io_context that the calling thread runs until the operation ends
+// or its deadline passes (then the socket is closed, which ends the operation): blocking calls
+// with deadlines, without a thread of their own.
+#include "net/redis_client.h"
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <functional>
+#include <optional>
+
+namespace tandem::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+struct RedisClient::Connection {
+  explicit Connection(std::size_t max_reply_bytes) : parser(max_reply_bytes) {}
+
+  // Runs the io_context until its work is done or `deadline`; false on the deadline, after
+  // closing the socket so that every pending operation has ended.
+  bool run_until(Clock::time_point deadline) {
+    ioc.restart();
+    ioc.run_until(deadline);
+    if (ioc.stopped()) return true;
+    error_code ignored;
+    socket.close(ignored);
+    ioc.restart();
+    ioc.run();
+    return false;
+  }
+
+  asio::io_context ioc{1};
+  tcp::socket socket{ioc};
+  ReplyParser parser;
+  std::array<char, 16384> buffer{};
+};
+
+namespace {
+
+// Sends the commands and reads as many replies. A failure is the status to return; the
+// connection is unusable after it.
+core::Result<std::vector<Reply>> exchange(auto& c, std::span<const Command> commands,
+                                          std::chrono::steady_clock::time_point deadline) {
+  std::string out;
+  for (const auto& command : commands)
+    encode(command, out);
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  std::optional<core::Status> outcome;  // set when the exchange ended
+  std::function<void()> read_more = [&] {
+    c.socket.async_read_some(asio::buffer(c.buffer), [&](const error_code& ec, std::size_t n) {
+      if (ec) {
+        outcome = core::unavailable(ec == asio::error::eof ? "connection closed by the server"
+                                                           : "read failed: " + ec.message());
+        return;
+      }
+      if (auto st = c.parser.feed(std::string_view(c.buffer.data(), n)); !st.is_ok()) {
+        outcome = st;
+        return;
+      }
+      while (replies.size() < commands.size()) {
+        auto reply = c.parser.next();
+        if (!reply) {
+          outcome = reply.error();
+          return;
+        }
+        if (!*reply) break;
+        replies.push_back(std::move(**reply));
+      }
+      if (replies.size() == commands.size()) {
+        outcome = core::Status{};
+        return;
+      }
+      read_more();
+    });
+  };
+  asio::async_write(c.socket, asio::buffer(out), [&](const error_code& ec, std::size_t) {
+    if (ec) {
+      outcome = core::unavailable("write failed: " + ec.message());
+      return;
+    }
+    read_more();
+  });
+  if (!c.run_until(deadline) || !outcome) return core::fail(core::unavailable("timed out"));
+  if (!outcome->is_ok()) return core::fail(*outcome);
+  return replies;
+}
+
+}  // namespace
+
+RedisClient::RedisClient(RedisClientOptions options)
+    : options_(std::move(options)), backoff_(options_.reconnect) {}
+
+RedisClient::~RedisClient() = default;
+
+core::Status RedisClient::failed(const std::string& what) const {
+  return core::unavailable("redis " + where() + ": " + what);
+}
+
+core::Result<std::unique_ptr<RedisClient::Connection>> RedisClient::connect() {
+  auto deadline = Clock::now() + options_.connect_timeout;
+  auto c = std::make_unique<Connection>(options_.max_reply_bytes);
+  tcp::resolver resolver(c->ioc);
+  std::optional<error_code> result;
+  resolver.async_resolve(options_.server.host, std::to_string(options_.server.port),
+                         [&](const error_code& ec, const tcp::resolver::results_type& endpoints) {
+                           if (ec) {
+                             result = ec;
+                             return;
+                           }
+                           asio::async_connect(c->socket, endpoints,
+                                               [&](const error_code& connected,
+                                                   const tcp::endpoint&) { result = connected; });
+                         });
+  if (!c->run_until(deadline) || !result) return core::fail(failed("connect timed out"));
+  if (*result) return core::fail(failed("cannot connect: " + result->message()));
+  error_code ignored;
+  c->socket.set_option(tcp::no_delay(true), ignored);
+
+  std::vector<Command> hello;
+  if (!options_.password.empty()) {
+    hello.push_back(options_.user.empty() ? Command{"AUTH", options_.password}
+                                          : Command{"AUTH", options_.user, options_.password});
+  }
+  if (options_.db != 0) hello.push_back({"SELECT", std::to_string(options_.db)});
+  if (!options_.client_name.empty()) hello.push_back({"CLIENT", "SETNAME", options_.client_name});
+  if (hello.empty()) return c;
+  auto replies = exchange(*c, hello, deadline);
+  if (!replies) return core::fail(failed("logging in: " + replies.error().message()));
+  for (std::size_t i = 0; i < replies->size(); ++i) {
+    const auto& r = (*replies)[i];
+    if (r.is_error()) return core::fail(failed(hello[i][0] + " refused: " + r.text));
+  }
+  return c;
+}
+
+core::Result<std::unique_ptr<RedisClient::Connection>> RedisClient::acquire(
+    Clock::time_point deadline, bool& reused) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      reused = true;
+      return c;
+    }
+    if (open_ < options_.pool_size) break;
+    if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.pool_size) {
+      return core::fail(failed("all " + std::to_string(options_.pool_size) +
+                               " connections stayed busy past the deadline"));
+    }
+  }
+  auto now = Clock::now();
+  if (connect_failures_ > 0 && now < retry_at_) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now);
+    return core::fail(core::unavailable(last_connect_error_ + " (next try in " +
+                                        std::to_string(wait.count()) + " ms)"));
+  }
+  ++open_;
+  lock.unlock();
+  auto c = connect();
+  lock.lock();
+  if (!c) {
+    --open_;
+    ++connect_failures_;
+    retry_at_ = Clock::now() + backoff_.delay(connect_failures_);
+    last_connect_error_ = c.error().message();
+    freed_.notify_one();
+    return core::fail(c.error());
+  }
+  connect_failures_ = 0;
+  reused = false;
+  return c;
+}
+
+void RedisClient::release(std::unique_ptr<Connection> c) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(c));
+  freed_.notify_one();
+}
+
+void RedisClient::discard() {
+  std::lock_guard lock(mutex_);
+  --open_;
+  freed_.notify_one();
+}
+
+core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> commands) {
+  auto deadline = Clock::now() + options_.command_timeout;
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto c = acquire(deadline, reused);
+    if (!c) return core::fail(c.error());
+    auto replies = exchange(**c, commands, deadline);
+    if (replies) {
+      release(std::move(*c));
+      return replies;
+    }
+    c->reset();  // closes the socket
+    discard();
+    // A kept connection may have died while idle (the server restarted): once more, anew.
+    if (!reused || attempt > 0 || Clock::now() >= deadline)
+      return core::fail(failed(replies.error().message()));
+  }
+}
+
+core::Result<Reply> RedisClient::run(const Command& command) {
+  auto replies = run(std::span<const Command>(&command, 1));
+  if (!replies) return core::fail(replies.error());
+  return std::move(replies->front());
+}
+
+}  // namespace tandem::net
