@@ -146,8 +146,8 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
       cache_(std::move(caches.records)),
       query_cache_(std::move(caches.queries)),
-      cache_sink_(*cache_),
-      reads_(*cache_, *store_, config.cache.negative_ttl),
+      cache_sink_(*cache_, &fence_),
+      reads_(*cache_, *store_, config.cache.negative_ttl, &fence_),
       record_context_{
           .ingest = ingest_, .catalog = catalog_, .pipeline = pipeline_, .reads = reads_},
       job_context_{.jobs = jobs_, .pipeline = pipeline_},
@@ -161,12 +161,10 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
   pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
+  // Reads here skip cached versions older than a write until the cache sink stored it: the
+  // write itself never waits for the cache (a Redis that is slow or down costs writes nothing).
   ingest_.on_commit([this](std::string_view collection, std::string_view id, std::uint64_t seq) {
-    // A failure leaves the entry to the cache sink, which retries until it is replaced.
-    if (auto st = cache_->remove(pipeline::cache_key(collection, id), seq); !st.is_ok()) {
-      TANDEM_LOG(logger_, obs::Level::kWarn, "cache invalidation failed", {"id", id},
-                 {"error", st.message()});
-    }
+    fence_.note(pipeline::cache_key(collection, id), seq);
   });
   export_cache_stats();
 }
@@ -268,6 +266,12 @@ void Service::describe_components(json::Writer& w) {
 
 core::Result<std::uint16_t> Service::start() {
   pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
+  // A cache sink behind the store may leave older versions in a cache that outlived the last
+  // run (Redis): fence every key until it catches up.
+  if (auto* sink = pipeline_.applier(cache_sink_.name());
+      sink == nullptr || sink->status().applied_seq < store_->head_seq()) {
+    fence_.fence_all(store_->head_seq());
+  }
   pipeline_.start();
   jobs_.start();
   auto port = server_.start();

@@ -85,6 +85,7 @@ class Service {
   std::unique_ptr<cache::CacheBackend> cache_;         // by-id cache
   std::unique_ptr<cache::CacheBackend> query_cache_;   // search responses (a quarter of the budget)
   std::optional<pipeline::QueryCache> query_results_;  // over query_cache_, set by attach_search()
+  pipeline::WriteFence fence_;                         // writes the cache does not hold yet
   pipeline::CacheSink cache_sink_;                     // keeps cache_ in step with the store
   pipeline::ReadThrough reads_;                        // GET by id through cache_
   std::unique_ptr<search::SearchBackend> search_;      // set by attach_search()

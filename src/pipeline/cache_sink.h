@@ -8,6 +8,7 @@
 
 #include "cache/cache_backend.h"
 #include "pipeline/applier.h"
+#include "pipeline/write_fence.h"
 
 namespace tandem::pipeline {
 
@@ -21,7 +22,9 @@ inline std::string cache_key(std::string_view collection, std::string_view id) {
 
 class CacheSink final : public Sink {
  public:
-  explicit CacheSink(cache::CacheBackend& cache) : cache_(cache) {}
+  // `fence`, when given, is told every seq the cache holds now (see WriteFence).
+  explicit CacheSink(cache::CacheBackend& cache, WriteFence* fence = nullptr)
+      : cache_(cache), fence_(fence) {}
   std::string_view name() const override { return name_; }
   core::Result<std::vector<changes::Rejection>> apply(
       std::span<const changes::Change> changes) override {
@@ -34,11 +37,13 @@ class CacheSink final : public Sink {
       }
       if (!st.is_ok()) return core::fail(st);
     }
+    if (fence_ != nullptr && !changes.empty()) fence_->applied(changes.back().seq);
     return std::vector<changes::Rejection>{};
   }
 
  private:
   cache::CacheBackend& cache_;
+  WriteFence* fence_;                                         // optional
   std::string name_ = "cache:" + std::string(cache_.name());  // "cache:memory"
 };
 

@@ -60,8 +60,8 @@ class Ingest {
   core::Result<IngestResult> write(IngestRequest request);
 
   // Called on the writer thread for every accepted record, after its commit and before the
-  // request is answered (the by-id cache drops the entry here, so a read after the write's
-  // answer never sees an older version). Set before use.
+  // request is answered (the write fence notes it here, so a read after the write's answer never
+  // sees an older cached version). Must not block. Set before use.
   using CommitHook =
       std::function<void(std::string_view collection, std::string_view id, std::uint64_t seq)>;
   void on_commit(CommitHook hook) { hook_ = std::move(hook); }

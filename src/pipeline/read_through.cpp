@@ -5,9 +5,13 @@
 
 namespace tandem::pipeline {
 
+// The fence is read before the cache: a sink write landing in between lifts the fence, and the
+// value read before it must still be held to the fence it had.
 std::optional<Lookup> ReadThrough::cached(const std::string& key) {
+  std::uint64_t floor = fence_ != nullptr ? fence_->floor(key) : 0;
   auto hit = cache_.get(key);
   if (!hit || !*hit) return std::nullopt;
+  if ((*hit)->version < floor) return std::nullopt;  // older than a write acknowledged here
   Lookup out{.from_cache = true, .version = (*hit)->version};
   if (!(*hit)->value.empty()) out.body = std::move((*hit)->value);
   return out;

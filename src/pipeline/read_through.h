@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cache/cache_backend.h"
+#include "pipeline/write_fence.h"
 #include "store/store.h"
 
 namespace tandem::pipeline {
@@ -24,9 +25,11 @@ struct Lookup {
 
 class ReadThrough {
  public:
+  // With `fence`, a cached entry older than a write this node acknowledged is a miss (see
+  // WriteFence).
   ReadThrough(cache::CacheBackend& cache, store::Store& store,
-              std::chrono::milliseconds negative_ttl)
-      : cache_(cache), store_(store), negative_ttl_(negative_ttl) {}
+              std::chrono::milliseconds negative_ttl, const WriteFence* fence = nullptr)
+      : cache_(cache), store_(store), negative_ttl_(negative_ttl), fence_(fence) {}
 
   // The record `id` of `collection`. Errors: the store's (the cache's own errors count as a miss).
   core::Result<Lookup> get(const std::string& collection, const std::string& id);
@@ -42,7 +45,8 @@ class ReadThrough {
   cache::CacheBackend& cache_;
   store::Store& store_;
   std::chrono::milliseconds negative_ttl_;
-  std::mutex mutex_;  // guards flights_
+  const WriteFence* fence_;  // optional
+  std::mutex mutex_;         // guards flights_
   std::map<std::string, std::shared_future<core::Result<Lookup>>, std::less<>>
       flights_;  // loads under way
   std::atomic<std::uint64_t> store_loads_{0};

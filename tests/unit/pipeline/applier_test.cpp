@@ -168,12 +168,13 @@ class ApplierTest : public ::testing::Test {
   }
 
   static ApplierOptions options(std::size_t batch_size = 1000) {
-    return ApplierOptions{.batch_size = batch_size,
-                          .linger = 1ms,
-                          .backoff = {.initial = 1ms, .max = 4ms, .seed = 1},
-                          .breaker_threshold = 3,
-                          .breaker_cooldown = 100ms,
-};
+    return ApplierOptions{
+        .batch_size = batch_size,
+        .linger = 1ms,
+        .backoff = {.initial = 1ms, .max = 4ms, .seed = 1},
+        .breaker_threshold = 3,
+        .breaker_cooldown = 100ms,
+    };
   }
 
   testing::TempDir dir_;

@@ -118,13 +118,16 @@ TEST_F(IngestTest, TheCommitHookSeesEveryAcceptedRecordBeforeTheAnswer) {
   ingest_->on_commit([&](std::string_view collection, std::string_view id, std::uint64_t seq) {
     seen.emplace_back(collection, id, seq);
   });
-  auto r = write(R"([{"id":"a",)" + kRest + R"(}, {"id":"b","price":"x"}, {"id":"c",)" + kRest +
-                 "}]");
+  auto r =
+      write(R"([{"id":"a",)" + kRest + R"(}, {"id":"b","price":"x"}, {"id":"c",)" + kRest + "}]");
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(seen.size(), 2u);  // as soon as write() returns: the hook ran before the answer
-  EXPECT_EQ(seen[0], std::make_tuple(std::string("products"), std::string("a"), *r->records[0].seq));
-  EXPECT_EQ(seen[1], std::make_tuple(std::string("products"), std::string("c"), *r->records[2].seq));
-  auto del = ingest_->write({.collection = "products", .action = store::Action::kDelete, .id = "a"});
+  EXPECT_EQ(seen[0],
+            std::make_tuple(std::string("products"), std::string("a"), *r->records[0].seq));
+  EXPECT_EQ(seen[1],
+            std::make_tuple(std::string("products"), std::string("c"), *r->records[2].seq));
+  auto del =
+      ingest_->write({.collection = "products", .action = store::Action::kDelete, .id = "a"});
   ASSERT_TRUE(del) << del.error().message();
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(std::get<2>(seen[2]), *del->records[0].seq);

@@ -50,14 +50,15 @@ class ReadThroughTest : public ::testing::Test {
     auto s = store::Store::open({.path = dir_.file("t.db")});
     ASSERT_TRUE(s);
     store_ = std::move(*s);
-    auto products = std::make_shared<const schema::Collection>(schema::products_collection());
     auto w = store_->write(
-        {.collection = products,
+        {.collection = products_,
          .ops = {{.id = "p1",
                   .body = R"({"id":"p1","name":"n","category":"c","brand":"b","price":1})"}}});
     ASSERT_TRUE(w);
   }
   testing::TempDir dir_;
+  std::shared_ptr<const schema::Collection> products_ =
+      std::make_shared<const schema::Collection>(schema::products_collection());
   std::unique_ptr<store::Store> store_;
 };
 
@@ -123,6 +124,82 @@ TEST_F(ReadThroughTest, TheCacheSinkKeepsEntriesInStepWithTheStore) {
                                       .body = "{\"v\":3}"}};
   ASSERT_TRUE(sink.apply(stale));  // replayed after the delete: must not resurrect it
   EXPECT_FALSE(cache.get(cache_key("products", "p2"))->has_value());
+}
+
+// A write this node acknowledged and the cache does not hold yet (its sink lags, Redis is slow):
+// the older cached version is a miss, the store answers, and once the sink stores the write the
+// cache answers again.
+TEST_F(ReadThroughTest, TheFenceHidesCachedVersionsOlderThanAnAcknowledgedWrite) {
+  cache::MemoryCache cache(cache::MemoryCacheOptions{});
+  WriteFence fence;
+  CacheSink sink(cache, &fence);
+  ReadThrough reads(cache, *store_, 5s, &fence);
+  ASSERT_TRUE(reads.get("products", "p1")->body);  // cached at seq 1
+  store::WriteBatch batch{.collection = products_,
+                          .ops = {{.action = store::Action::kUpsert,
+                                   .id = "p1",
+                                   .body = R"({"id":"p1","name":"Second","category":"home",)"
+                                           R"("brand":"Oak","price":2})"}}};
+  ASSERT_TRUE(store_->write(std::move(batch)));
+  fence.note(cache_key("products", "p1"), 2);  // what the write path does at the commit
+  auto read = reads.get("products", "p1");
+  ASSERT_TRUE(read && read->body);
+  EXPECT_FALSE(read->from_cache);
+  EXPECT_EQ(read->version, 2u);
+  auto changes = store_->changes_after(1, 10);
+  ASSERT_TRUE(changes);
+  ASSERT_TRUE(sink.apply(*changes));  // the sink catches up: the fence lifts
+  EXPECT_EQ(fence.floor(cache_key("products", "p1")), 0u);
+  auto cached = reads.get("products", "p1");
+  EXPECT_TRUE(cached->from_cache);
+  EXPECT_EQ(cached->version, 2u);
+}
+
+// The cache sink stores the write and lifts the fence while a read is inside the cache: the value
+// that read got from before the write must still not be served.
+TEST_F(ReadThroughTest, AFenceLiftedDuringTheCacheReadStillHoldsForThatRead) {
+  cache::MemoryCache inner(cache::MemoryCacheOptions{});
+  WriteFence fence;
+  ASSERT_TRUE(inner.set(cache_key("products", "p1"), "{\"v\":1}", 1, 0ms).is_ok());
+  store::WriteBatch batch{.collection = products_,
+                          .ops = {{.action = store::Action::kUpsert,
+                                   .id = "p1",
+                                   .body = R"({"id":"p1","name":"Second","category":"home",)"
+                                           R"("brand":"Oak","price":2})"}}};
+  ASSERT_TRUE(store_->write(std::move(batch)));
+  fence.note(cache_key("products", "p1"), 2);
+  // A cache whose read answers what it held when asked, while the sink writes meanwhile.
+  class Racing final : public cache::CacheBackend {
+   public:
+    Racing(cache::MemoryCache& c, WriteFence& f) : c_(c), f_(f) {}
+    std::string_view name() const override { return "racing"; }
+    core::Result<std::optional<cache::CacheEntry>> get(std::string_view key) override {
+      auto before = c_.get(key);
+      EXPECT_TRUE(c_.set(key, "{\"v\":2}", 2, 0ms).is_ok());
+      f_.applied(2);
+      return before;
+    }
+    core::Result<std::vector<std::optional<cache::CacheEntry>>> get_many(
+        std::span<const std::string> keys) override {
+      return c_.get_many(keys);
+    }
+    core::Status set(std::string_view k, std::string_view v, std::uint64_t version,
+                     std::chrono::milliseconds ttl) override {
+      return c_.set(k, v, version, ttl);
+    }
+    core::Status remove(std::string_view k, std::uint64_t version) override {
+      return c_.remove(k, version);
+    }
+    cache::CacheStats stats() const override { return c_.stats(); }
+
+   private:
+    cache::MemoryCache& c_;
+    WriteFence& f_;
+  } racing(inner, fence);
+  ReadThrough reads(racing, *store_, 5s, &fence);
+  auto read = reads.get("products", "p1");
+  ASSERT_TRUE(read && read->body);
+  EXPECT_EQ(read->version, 2u);
 }
 
 }  // namespace
