@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# By-id lookups: tandem's GET /cache?id= (cache hits) against nginx serving the same body
-# statically and against redis-server GET of the same bytes (redis-benchmark, 50 clients), in
-# the same run on the same machine. Then the latency of tandem and nginx at half tandem's maximum
-# rate, held open-loop by bench/open_loop (50 connections, three rounds each).
+# By-id lookups: tandem's GET /cache?id= (cache hits) with the memory cache and with the Redis
+# cache, against nginx serving the same body statically and against redis-server GET of the same
+# bytes on the same Redis (redis-benchmark, 50 clients), in the same run on the same machine.
+# Then the latency of each at half its own maximum rate (nginx at the memory backend's), held
+# open-loop by bench/open_loop (50 connections, three rounds each, the median round reported).
 #
 #   bench/cache_http.sh [path/to/tandem] [seconds]
 set -euo pipefail
@@ -12,55 +13,76 @@ tandem=${1:-$here/../build/release/src/cli/tandem}
 secs=${2:-10}
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers read the body file
-tandem_pid= nginx_pid= redis_pid=
+tandem_pid= nginx_pid= redis_pid= memory_pid=
 cleanup() {
-  for p in $tandem_pid $nginx_pid $redis_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in $tandem_pid $memory_pid $nginx_pid $redis_pid; do
+    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
 source "$here/lib.sh"
 
-TANDEM_JOBS_GENERATE_ENABLED=false start_tandem
-"$tandem" generate --count 1 --seed 5 --now 2026-01-01T00:00:00Z > "$work/record.json"
-id=$(grep -oE '"id":"[^"]+"' "$work/record.json" | head -1 | cut -d'"' -f4)
-curl -sf -X POST "http://127.0.0.1:$port/v1/collections/products/records" \
-  -H 'Content-Type: application/json' --data-binary @"$work/record.json" > /dev/null
-curl -sf "http://127.0.0.1:$port/cache?id=$id" > /dev/null  # warm
-body=$(curl -sf "http://127.0.0.1:$port/cache?id=$id")
-[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/cache?id=$id")" = 200 ]
-
-printf '%s' "$body" > "$work/cache.json"
-chmod 644 "$work/cache.json"
-start_nginx "location = /cache { default_type application/json; alias $work/cache.json; }" /cache
-
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$work/redis.log" &
 redis_pid=$!
 for _ in $(seq 100); do redis-cli -p "$rport" ping > /dev/null 2>&1 && break; sleep 0.05; done
-redis-cli -p "$rport" -x set "products/$id" < "$work/cache.json" > /dev/null
-echo "body bytes: tandem ${#body}, nginx $(curl -s "http://127.0.0.1:$nport/cache" | wc -c), redis $(redis-cli -p "$rport" strlen "products/$id")"
+
+"$tandem" generate --count 1 --seed 5 --now 2026-01-01T00:00:00Z > "$work/record.json"
+id=$(grep -oE '"id":"[^"]+"' "$work/record.json" | head -1 | cut -d'"' -f4)
+# start_backend NAME [serve flags]: a tandem holding the record, its cache warm; sets $port.
+start_backend() {
+  local name=$1
+  shift
+  work_dir=$work/$name
+  mkdir -p "$work_dir"
+  work=$work_dir TANDEM_JOBS_GENERATE_ENABLED=false start_tandem "$@"
+  curl -sf -X POST "http://127.0.0.1:$port/v1/collections/products/records?wait=indexed" \
+    -H 'Content-Type: application/json' --data-binary @"$work/record.json" > /dev/null
+  curl -sf "http://127.0.0.1:$port/cache?id=$id" > /dev/null  # warm
+  [ "$(curl -s "http://127.0.0.1:$port/cache?id=$id" | grep -o '"source":"cache"')" ]
+}
+start_backend memory
+memory_pid=$tandem_pid mport=$port
+start_backend redis --set cache.backend=redis --set "cache.redis.url=redis://127.0.0.1:$rport/0"
+dport=$port  # tandem_pid is the Redis-backed one
+body=$(curl -sf "http://127.0.0.1:$mport/cache?id=$id")
+[ "$body" = "$(curl -sf "http://127.0.0.1:$dport/cache?id=$id")" ]
+
+printf '%s' "$body" > "$work/cache.json"
+chmod 644 "$work/cache.json"
+start_nginx "location = /cache { default_type application/json; alias $work/cache.json; }" /cache
+redis-cli -p "$rport" -x set "bench/$id" < "$work/cache.json" > /dev/null
+echo "body bytes: tandem ${#body}, nginx $(curl -s "http://127.0.0.1:$nport/cache" | wc -c), redis $(redis-cli -p "$rport" strlen "bench/$id")"
 
 rps() {
   wrk -t1 -c50 -d"${secs}s" --latency "$1" |
     awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
 }
-read -r t tp50 tp99 < <(rps "http://127.0.0.1:$port/cache?id=$id")
+read -r m mp50 mp99 < <(rps "http://127.0.0.1:$mport/cache?id=$id")
+read -r d dp50 dp99 < <(rps "http://127.0.0.1:$dport/cache?id=$id")
 read -r n np50 np99 < <(rps "http://127.0.0.1:$nport/cache")
-r=$(redis-benchmark -p "$rport" -c 50 -n $((secs * 40000)) -q "GET" "products/$id" | grep -oE '[0-9.]+ requests per second' | cut -d' ' -f1)
-# Latency at half tandem's maximum rate, held open-loop, and nginx at the same rate as the peer:
-# three rounds, alternating, reporting each server's median round (this machine is shared).
-half=$(python3 -c "print(int($t / 2))")
+r=$(redis-benchmark -p "$rport" -c 50 -n $((secs * 40000)) -q "GET" "bench/$id" | grep -oE '[0-9.]+ requests per second' | cut -d' ' -f1)
+# Latency at half the maximum rate, held open-loop: three rounds, alternating, each server's
+# median round by p99 (this machine is shared).
+mhalf=$(python3 -c "print(int($m / 2))")
+dhalf=$(python3 -c "print(int($d / 2))")
 open_loop=$here/../build/release/bench/open_loop
 for round in 1 2 3; do
-  "$open_loop" 127.0.0.1 "$port" "/cache?id=$id" "$half" "$secs" 50 >> "$work/tandem-half.txt"
-  "$open_loop" 127.0.0.1 "$nport" /cache "$half" "$secs" 50 >> "$work/nginx-half.txt"
+  "$open_loop" 127.0.0.1 "$mport" "/cache?id=$id" "$mhalf" "$secs" 50 >> "$work/memory-half.txt"
+  "$open_loop" 127.0.0.1 "$dport" "/cache?id=$id" "$dhalf" "$secs" 50 >> "$work/redis-half.txt"
+  "$open_loop" 127.0.0.1 "$nport" /cache "$mhalf" "$secs" 50 >> "$work/nginx-half.txt"
 done
-median_round() { sort -n -k10 "$1" | sed -n 2p; }  # by p99
-read -r -a th < <(median_round "$work/tandem-half.txt")
+median_round() { sort -n -k10 "$1" | sed -n 2p; }
+read -r -a mh < <(median_round "$work/memory-half.txt")
+read -r -a dh < <(median_round "$work/redis-half.txt")
 read -r -a nh < <(median_round "$work/nginx-half.txt")
-echo "tandem /cache hits: $t req/s (p50 $tp50, p99 $tp99)"
-echo "  at half rate:     ${th[3]} req/s held open-loop, median of 3: p50 ${th[5]} ms, p99 ${th[9]} ms, p99.9 ${th[11]} ms (errors ${th[15]})"
+half_line() { echo "  at half rate:     ${1} req/s held open-loop, median of 3: p50 ${2} ms, p99 ${3} ms, p99.9 ${4} ms (errors ${5})"; }
+echo "tandem /cache hits, memory cache: $m req/s (p50 $mp50, p99 $mp99)"
+half_line "${mh[3]}" "${mh[5]}" "${mh[9]}" "${mh[11]}" "${mh[15]}"
+echo "tandem /cache hits, Redis cache:  $d req/s (p50 $dp50, p99 $dp99)"
+half_line "${dh[3]}" "${dh[5]}" "${dh[9]}" "${dh[11]}" "${dh[15]}"
 echo "nginx static body:  $n req/s (p50 $np50, p99 $np99)"
-echo "  at the same rate: ${nh[3]} req/s held open-loop, median of 3: p50 ${nh[5]} ms, p99 ${nh[9]} ms, p99.9 ${nh[11]} ms (errors ${nh[15]})"
-echo "redis-server GET:   $r req/s (redis-benchmark, 50 clients)"
-python3 -c "print(f'ratio to nginx {$t/$n:.2f}, to redis {$t/$r:.2f}')"
+half_line "${nh[3]}" "${nh[5]}" "${nh[9]}" "${nh[11]}" "${nh[15]}"
+echo "redis-server GET:   $r req/s (redis-benchmark, 50 clients, the same Redis)"
+python3 -c "print(f'memory: ratio to nginx {$m/$n:.2f}, to redis {$m/$r:.2f}; redis backend: ratio to redis-benchmark {$d/$r:.2f}, to memory {$d/$m:.2f}')"
