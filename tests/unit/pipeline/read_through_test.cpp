@@ -14,15 +14,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A MemoryCache whose first `n` gets wait for each other: n readers then miss at the same moment,
-// which is exactly when single flight matters.
-class RendezvousCache final : public cache::CacheBackend {
+// A MemoryCache seen through a hook on get(): what the tests below change about reading.
+class HookedCache : public cache::CacheBackend {
  public:
-  explicit RendezvousCache(std::ptrdiff_t n) : barrier_(n), left_(static_cast<int>(n)) {}
-  std::string_view name() const override { return "rendezvous"; }
+  std::string_view name() const override { return "hooked"; }
   core::Result<std::optional<cache::CacheEntry>> get(std::string_view key) override {
     auto r = inner_.get(key);
-    if (left_.fetch_sub(1) > 0) barrier_.arrive_and_wait();
+    after_get(key);
     return r;
   }
   core::Result<std::vector<std::optional<cache::CacheEntry>>> get_many(
@@ -38,10 +36,38 @@ class RendezvousCache final : public cache::CacheBackend {
   }
   cache::CacheStats stats() const override { return inner_.stats(); }
 
- private:
+ protected:
+  // Runs after the value was read and before it is returned.
+  virtual void after_get(std::string_view key) = 0;
   cache::MemoryCache inner_{cache::MemoryCacheOptions{}};
+};
+
+// The first `n` gets wait for each other: n readers then miss at the same moment, which is
+// exactly when single flight matters.
+class RendezvousCache final : public HookedCache {
+ public:
+  explicit RendezvousCache(std::ptrdiff_t n) : barrier_(n), left_(static_cast<int>(n)) {}
+
+ private:
+  void after_get(std::string_view) override {
+    if (left_.fetch_sub(1) > 0) barrier_.arrive_and_wait();
+  }
   std::barrier<> barrier_;
   std::atomic<int> left_;
+};
+
+// The cache sink stores version 2 and lifts the fence while a get is inside the cache.
+class RacingCache final : public HookedCache {
+ public:
+  explicit RacingCache(WriteFence& fence) : fence_(fence) {}
+  cache::MemoryCache& inner() { return inner_; }
+
+ private:
+  void after_get(std::string_view key) override {
+    EXPECT_TRUE(inner_.set(key, "{\"v\":2}", 2, 0ms).is_ok());
+    fence_.applied(2);
+  }
+  WriteFence& fence_;
 };
 
 class ReadThroughTest : public ::testing::Test {
@@ -56,6 +82,15 @@ class ReadThroughTest : public ::testing::Test {
                   .body = R"({"id":"p1","name":"n","category":"c","brand":"b","price":1})"}}});
     ASSERT_TRUE(w);
   }
+  // p1 again, at seq 2.
+  void write_second_version() {
+    auto w = store_->write(
+        {.collection = products_,
+         .ops = {{.id = "p1",
+                  .body = R"({"id":"p1","name":"Second","category":"c","brand":"b","price":2})"}}});
+    ASSERT_TRUE(w);
+  }
+
   testing::TempDir dir_;
   std::shared_ptr<const schema::Collection> products_ =
       std::make_shared<const schema::Collection>(schema::products_collection());
@@ -135,12 +170,7 @@ TEST_F(ReadThroughTest, TheFenceHidesCachedVersionsOlderThanAnAcknowledgedWrite)
   CacheSink sink(cache, &fence);
   ReadThrough reads(cache, *store_, 5s, &fence);
   ASSERT_TRUE(reads.get("products", "p1")->body);  // cached at seq 1
-  store::WriteBatch batch{.collection = products_,
-                          .ops = {{.action = store::Action::kUpsert,
-                                   .id = "p1",
-                                   .body = R"({"id":"p1","name":"Second","category":"home",)"
-                                           R"("brand":"Oak","price":2})"}}};
-  ASSERT_TRUE(store_->write(std::move(batch)));
+  write_second_version();
   fence.note(cache_key("products", "p1"), 2);  // what the write path does at the commit
   auto read = reads.get("products", "p1");
   ASSERT_TRUE(read && read->body);
@@ -158,44 +188,11 @@ TEST_F(ReadThroughTest, TheFenceHidesCachedVersionsOlderThanAnAcknowledgedWrite)
 // The cache sink stores the write and lifts the fence while a read is inside the cache: the value
 // that read got from before the write must still not be served.
 TEST_F(ReadThroughTest, AFenceLiftedDuringTheCacheReadStillHoldsForThatRead) {
-  cache::MemoryCache inner(cache::MemoryCacheOptions{});
   WriteFence fence;
-  ASSERT_TRUE(inner.set(cache_key("products", "p1"), "{\"v\":1}", 1, 0ms).is_ok());
-  store::WriteBatch batch{.collection = products_,
-                          .ops = {{.action = store::Action::kUpsert,
-                                   .id = "p1",
-                                   .body = R"({"id":"p1","name":"Second","category":"home",)"
-                                           R"("brand":"Oak","price":2})"}}};
-  ASSERT_TRUE(store_->write(std::move(batch)));
+  RacingCache racing(fence);
+  ASSERT_TRUE(racing.inner().set(cache_key("products", "p1"), "{\"v\":1}", 1, 0ms).is_ok());
+  write_second_version();
   fence.note(cache_key("products", "p1"), 2);
-  // A cache whose read answers what it held when asked, while the sink writes meanwhile.
-  class Racing final : public cache::CacheBackend {
-   public:
-    Racing(cache::MemoryCache& c, WriteFence& f) : c_(c), f_(f) {}
-    std::string_view name() const override { return "racing"; }
-    core::Result<std::optional<cache::CacheEntry>> get(std::string_view key) override {
-      auto before = c_.get(key);
-      EXPECT_TRUE(c_.set(key, "{\"v\":2}", 2, 0ms).is_ok());
-      f_.applied(2);
-      return before;
-    }
-    core::Result<std::vector<std::optional<cache::CacheEntry>>> get_many(
-        std::span<const std::string> keys) override {
-      return c_.get_many(keys);
-    }
-    core::Status set(std::string_view k, std::string_view v, std::uint64_t version,
-                     std::chrono::milliseconds ttl) override {
-      return c_.set(k, v, version, ttl);
-    }
-    core::Status remove(std::string_view k, std::uint64_t version) override {
-      return c_.remove(k, version);
-    }
-    cache::CacheStats stats() const override { return c_.stats(); }
-
-   private:
-    cache::MemoryCache& c_;
-    WriteFence& f_;
-  } racing(inner, fence);
   ReadThrough reads(racing, *store_, 5s, &fence);
   auto read = reads.get("products", "p1");
   ASSERT_TRUE(read && read->body);
