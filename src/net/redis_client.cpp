@@ -185,6 +185,14 @@ void RedisClient::release(std::unique_ptr<Connection> c) {
   freed_.notify_one();
 }
 
+void RedisClient::drop_idle() {
+  std::vector<std::unique_ptr<Connection>> gone;
+  std::lock_guard lock(mutex_);
+  gone.swap(idle_);
+  open_ -= gone.size();
+  freed_.notify_all();
+}
+
 void RedisClient::discard() {
   std::lock_guard lock(mutex_);
   --open_;
@@ -192,6 +200,7 @@ void RedisClient::discard() {
 }
 
 core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> commands) {
+  if (commands.empty()) return std::vector<Reply>{};  // nothing to wait a reply for
   auto deadline = Clock::now() + options_.command_timeout;
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
@@ -204,9 +213,11 @@ core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> comma
     }
     c->reset();  // closes the socket
     discard();
-    // A kept connection may have died while idle (the server restarted): once more, anew.
+    // A kept connection may have died while idle (the server restarted), and so would the
+    // other kept ones: they go, and the call is sent once more on a new connection.
     if (!reused || attempt > 0 || Clock::now() >= deadline)
       return core::fail(failed(replies.error().message()));
+    drop_idle();
   }
 }
 

@@ -48,7 +48,8 @@ class RedisClient {
   // (Redis unreachable: at once while the reconnect backoff runs; every connection busy past the
   // deadline), the deadline passed, or the connection broke or spoke garbage: then no reply is
   // known and the connection is closed. A call that fails on a connection the pool had kept is
-  // sent once more on a new one, so commands must be safe to run twice.
+  // sent once more on a new one (the other kept ones are closed too: a restarted server broke
+  // them all), so commands must be safe to run twice.
   core::Result<std::vector<Reply>> run(std::span<const Command> commands);
   core::Result<Reply> run(const Command& command);
 
@@ -63,6 +64,7 @@ class RedisClient {
   core::Result<std::unique_ptr<Connection>> acquire(Clock::time_point deadline, bool& reused);
   void release(std::unique_ptr<Connection> c);  // back to the pool
   void discard();                               // a connection closed: room for another
+  void drop_idle();                             // closes every kept connection
   core::Result<std::unique_ptr<Connection>> connect();
   core::Status failed(const std::string& what) const;  // kUnavailable naming the server
 

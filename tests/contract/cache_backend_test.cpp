@@ -131,6 +131,13 @@ TEST_P(CacheContract, MultiGetAnswersInOrder) {
   EXPECT_EQ((*r)[2]->value, "3");
 }
 
+TEST_P(CacheContract, AMultiGetOfNoKeysAnswersAtOnce) {
+  auto c = make();
+  auto r = c->get_many({});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->empty());
+}
+
 TEST_P(CacheContract, StatsCountHitsAndMisses) {
   auto c = make();
   ASSERT_TRUE(c->set("a", "1", 1, 0ms).is_ok());

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/redis_server.h"
 
@@ -129,6 +130,25 @@ TEST(RedisCache, ARestartedServerIsUsedAgain) {
   }
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_EQ((*c->get("k"))->value, "v2");
+}
+
+// After a restart every kept connection is dead: the first call still succeeds, on a new one.
+TEST(RedisCache, TheFirstCallAfterARestartSucceeds) {
+  auto server = std::make_unique<testing::RedisServer>();
+  std::uint16_t port = server->port();
+  auto c = cache_on(port);
+  std::vector<std::thread> readers;  // several calls at once: several kept connections
+  for (int i = 0; i < 4; ++i)
+    readers.emplace_back([&] {
+      for (int j = 0; j < 50; ++j)
+        EXPECT_TRUE(c->get("k"));
+    });
+  for (auto& t : readers)
+    t.join();
+  server.reset();
+  server = std::make_unique<testing::RedisServer>(std::vector<std::string>{}, port);
+  auto st = c->set("k", "v", 1, 0ms);
+  EXPECT_TRUE(st.is_ok()) << st.message();
 }
 
 // A server that answers with something that is not RESP, or with a reply over the bound: an
