@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tandem needs, and nothing when they are all present.
 #   scripts/setup.sh build   # compilers, libraries, CMake (enough to build and serve)
-#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server)
+#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server, openssl)
 #   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, wrk)
 #   scripts/setup.sh --list LEVEL   # prints LEVEL's packages, one a line, installs nothing
 # Every dependency has a decision record in docs/decisions/. scripts/audit-packages.sh checks
@@ -28,7 +28,8 @@ build_packages=(
   libbenchmark-dev          # micro-benchmarks (configured with the build)
 )
 test_packages=(curl python3 procps clang libclang-rt-14-dev  # clang: libFuzzer targets
-  redis-server redis-tools)  # the Redis cache's contract and end-to-end tests
+  redis-server redis-tools   # the Redis cache's contract and end-to-end tests (and a cluster)
+  openssl)                   # certificates made at test time for TLS
 bench_packages=(nginx-light wrk postgresql)
 
 want=("${build_packages[@]}")

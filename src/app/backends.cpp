@@ -9,6 +9,9 @@
 
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
+#include "net/redis_client.h"
+#include "net/redis_cluster.h"
+#include "net/tls.h"
 #include "search/xapian/xapian_search.h"
 
 namespace tandem::app {
@@ -62,36 +65,63 @@ core::Result<std::string> redis_password(const config::RedisConfig& c, const net
   return password;
 }
 
+// The Redis of cache.redis.*: one server, or a cluster seeded by the url's hosts.
+core::Result<std::unique_ptr<net::Redis>> open_redis_client(const config::RedisConfig& c) {
+  auto url = net::parse_redis_url(c.url);
+  if (!url) return core::fail(core::invalid_argument("cache.redis.url: " + url.error().message()));
+  if (url->hosts.size() > 1 && !c.cluster) {
+    return core::fail(core::invalid_argument(
+        "cache.redis.url: several hosts are the seed nodes of a cluster: set "
+        "cache.redis.cluster = true"));
+  }
+  if (c.cluster && url->db != 0) {
+    return core::fail(
+        core::invalid_argument("cache.redis.url: a cluster has only database 0"));
+  }
+  bool tls_files = !c.tls_ca_file.empty() || !c.tls_cert_file.empty() ||
+                   !c.tls_key_file.empty() || !c.tls_server_name.empty();
+  if (tls_files && !url->tls) {
+    return core::fail(core::invalid_argument(
+        "cache.redis.tls_*: set, but cache.redis.url is redis://; use rediss:// for TLS"));
+  }
+  auto password = redis_password(c, *url);
+  if (!password) return core::fail(password.error());
+  net::RedisClientOptions node{.server = url->hosts.front(),
+                               .user = url->user,
+                               .password = *password,
+                               .db = url->db,
+                               .pool_size = static_cast<std::size_t>(c.pool_size),
+                               .connect_timeout = c.connect_timeout,
+                               .command_timeout = c.command_timeout};
+  if (url->tls) {
+    auto tls = net::TlsContext::load({.ca_file = c.tls_ca_file,
+                                      .cert_file = c.tls_cert_file,
+                                      .key_file = c.tls_key_file,
+                                      .server_name = c.tls_server_name});
+    if (!tls) return core::fail(core::invalid_argument("cache.redis." + tls.error().message()));
+    node.tls = std::move(*tls);
+  }
+  if (!c.cluster) return std::unique_ptr<net::Redis>(new net::RedisClient(std::move(node)));
+  return std::unique_ptr<net::Redis>(
+      new net::RedisCluster({.seeds = url->hosts, .node = std::move(node)}));
+}
+
 // The by-id cache in Redis. The query-result cache stays in this process: its keys carry the
 // index generation, which is this process's own count (sharing it needs a generation every node
 // agrees on).
 core::Result<Caches> open_redis(const config::Config& config, const core::Clock& clock) {
   const auto& c = config.cache.redis;
-  auto url = net::parse_redis_url(c.url);
-  if (!url) return core::fail(core::invalid_argument("cache.redis.url: " + url.error().message()));
-  if (url->tls) {
-    return core::fail(core::invalid_argument(
-        "cache.redis.url: rediss:// (TLS) is not supported by this build yet; use redis://"));
-  }
-  if (url->hosts.size() > 1) {
-    return core::fail(core::invalid_argument(
-        "cache.redis.url: several hosts (a cluster) are not supported by this build yet"));
-  }
-  auto password = redis_password(c, *url);
-  if (!password) return core::fail(password.error());
-  auto client = std::make_unique<net::RedisClient>(
-      net::RedisClientOptions{.server = url->hosts.front(),
-                              .user = url->user,
-                              .password = *password,
-                              .db = url->db,
-                              .pool_size = static_cast<std::size_t>(c.pool_size),
-                              .connect_timeout = c.connect_timeout,
-                              .command_timeout = c.command_timeout});
+  auto client = open_redis_client(c);
+  if (!client) return core::fail(client.error());
   return Caches{
       .records = std::make_unique<cache::RedisCache>(
-          std::move(client), cache::RedisCacheOptions{.prefix = c.prefix,
-                                                      .ttl = config.cache.ttl,
-                                                      .tombstone_ttl = config.cache.negative_ttl}),
+          std::move(*client),
+          cache::RedisCacheOptions{
+              .prefix = c.prefix,
+              .ttl = config.cache.ttl,
+              .tombstone_ttl = config.cache.negative_ttl,
+              .wait_replicas = static_cast<int>(c.wait_replicas),
+              .wait_timeout = c.command_timeout / 2}),
       .queries = local_query_cache(config, clock)};
 }
 

@@ -49,6 +49,12 @@ struct SearchConfig {
 struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379/0";                // redis://[user[:pass]@]host:port/db
   std::string password_file;                                   // AUTH password; overrides the url's
+  std::string tls_ca_file;                                     // rediss://: CAs; empty: the system's
+  std::string tls_cert_file;                                   // rediss://: client certificate
+  std::string tls_key_file;                                    // rediss://: its key
+  std::string tls_server_name;                                 // rediss://: name to verify, SNI
+  bool cluster = false;                                        // the url's hosts seed a cluster
+  std::int64_t wait_replicas = 0;                              // a write counts once on this many
   std::string prefix = "tandem:";                              // before every key
   std::int64_t pool_size = 8;                                  // connections per node
   Duration connect_timeout = std::chrono::milliseconds(1000);  // connect and log in

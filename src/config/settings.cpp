@@ -95,14 +95,42 @@ const std::vector<Setting>& build_table() {
        .bind = +[](Config& c) -> std::string& { return c.cache.backend; },
        .choices = {"memory", "redis"}},
       {.key = "cache.redis.url",
-       .help = "The Redis of cache.backend = redis: redis://[user[:password]@]host:port/db "
-               "(user and password percent-encoded; prefer cache.redis.password_file).",
+       .help = "The Redis of cache.backend = redis: redis://[user[:password]@]host:port/db, "
+               "rediss:// for TLS, host:port,host:port,... for a cluster's seed nodes (user "
+               "and password percent-encoded; prefer cache.redis.password_file).",
        .bind = +[](Config& c) -> std::string& { return c.cache.redis.url; },
        .secret = true},
       {.key = "cache.redis.password_file",
        .help = "File holding the Redis password (AUTH; with the url's user, an ACL login); it "
                "overrides a password in the url. A trailing newline is ignored.",
        .bind = +[](Config& c) -> std::string& { return c.cache.redis.password_file; }},
+      {.key = "cache.redis.tls_ca_file",
+       .help = "With rediss://: PEM file of the CAs that sign the Redis server's certificate; "
+               "empty: the system's CAs. The certificate must also carry the server's name.",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.tls_ca_file; }},
+      {.key = "cache.redis.tls_cert_file",
+       .help = "With rediss://: PEM client certificate, for a Redis that asks for one "
+               "(tls-auth-clients); needs cache.redis.tls_key_file.",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.tls_cert_file; }},
+      {.key = "cache.redis.tls_key_file",
+       .help = "With rediss://: PEM private key of cache.redis.tls_cert_file.",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.tls_key_file; }},
+      {.key = "cache.redis.tls_server_name",
+       .help = "With rediss://: the name the server's certificate must carry, also sent as SNI; "
+               "empty: the host of the url (or of each cluster node).",
+       .bind = +[](Config& c) -> std::string& { return c.cache.redis.tls_server_name; }},
+      {.key = "cache.redis.cluster",
+       .help = "The url's hosts are seed nodes of a Redis Cluster: keys go to the master of "
+               "their slot, redirections (MOVED, ASK) and failovers are followed.",
+       .bind = +[](Config& c) -> bool& { return c.cache.redis.cluster; }},
+      {.key = "cache.redis.wait_replicas",
+       .help = "A cache write counts once this many replicas of its master have it (WAIT, for up "
+               "to half of cache.redis.command_timeout); otherwise the cache sink retries it. "
+               "With replicas, 1 keeps a failover from bringing back an older version; 0 trusts "
+               "the master alone.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.cache.redis.wait_replicas; },
+       .min = 0,
+       .max = 16},
       {.key = "cache.redis.prefix",
        .help = "Prepended to every key tandem writes to Redis, so that several deployments can "
                "share one.",

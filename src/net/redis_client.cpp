@@ -1,13 +1,15 @@
-// The Redis connection pool on Boost.Asio: the only translation unit of src/net that includes
-// Asio. Each connection owns an io_context that the calling thread runs until the operation ends
-// or its deadline passes (then the socket is closed, which ends the operation): blocking calls
-// with deadlines, without a thread of their own.
+// The Redis connection pool on Boost.Asio: the only translation unit of src/net that runs
+// Asio I/O. Each connection owns an io_context that the calling thread runs until the operation
+// ends or its deadline passes (then the socket is closed, which ends the operation): blocking
+// calls with deadlines, without a thread of their own.
 #include "net/redis_client.h"
 
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <functional>
 #include <optional>
@@ -15,6 +17,7 @@
 namespace tandem::net {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
@@ -34,8 +37,19 @@ struct RedisClient::Connection {
     return false;
   }
 
+  // Calls `f` with the stream commands travel on: TLS over the socket, or the socket.
+  template <typename F>
+  void with_stream(F&& f) {
+    if (tls) {
+      f(*tls);
+    } else {
+      f(socket);
+    }
+  }
+
   asio::io_context ioc{1};
   tcp::socket socket{ioc};
+  std::optional<ssl::stream<tcp::socket&>> tls;  // set once the TLS handshake is under way
   ReplyParser parser;
   std::array<char, 16384> buffer{};
 };
@@ -52,43 +66,68 @@ core::Result<std::vector<Reply>> exchange(auto& c, std::span<const Command> comm
   std::vector<Reply> replies;
   replies.reserve(commands.size());
   std::optional<core::Status> outcome;  // set when the exchange ended
-  std::function<void()> read_more = [&] {
-    c.socket.async_read_some(asio::buffer(c.buffer), [&](const error_code& ec, std::size_t n) {
-      if (ec) {
-        outcome = core::unavailable(ec == asio::error::eof ? "connection closed by the server"
-                                                           : "read failed: " + ec.message());
-        return;
-      }
-      if (auto st = c.parser.feed(std::string_view(c.buffer.data(), n)); !st.is_ok()) {
-        outcome = st;
-        return;
-      }
-      while (replies.size() < commands.size()) {
-        auto reply = c.parser.next();
-        if (!reply) {
-          outcome = reply.error();
+  c.with_stream([&](auto& stream) {
+    std::function<void()> read_more = [&] {
+      stream.async_read_some(asio::buffer(c.buffer), [&](const error_code& ec, std::size_t n) {
+        if (ec) {
+          outcome = core::unavailable(ec == asio::error::eof ? "connection closed by the server"
+                                                             : "read failed: " + ec.message());
           return;
         }
-        if (!*reply) break;
-        replies.push_back(std::move(**reply));
-      }
-      if (replies.size() == commands.size()) {
-        outcome = core::Status{};
+        if (auto st = c.parser.feed(std::string_view(c.buffer.data(), n)); !st.is_ok()) {
+          outcome = st;
+          return;
+        }
+        while (replies.size() < commands.size()) {
+          auto reply = c.parser.next();
+          if (!reply) {
+            outcome = reply.error();
+            return;
+          }
+          if (!*reply) break;
+          replies.push_back(std::move(**reply));
+        }
+        if (replies.size() == commands.size()) {
+          outcome = core::Status{};
+          return;
+        }
+        read_more();
+      });
+    };
+    asio::async_write(stream, asio::buffer(out), [&](const error_code& ec, std::size_t) {
+      if (ec) {
+        outcome = core::unavailable("write failed: " + ec.message());
         return;
       }
       read_more();
     });
-  };
-  asio::async_write(c.socket, asio::buffer(out), [&](const error_code& ec, std::size_t) {
-    if (ec) {
-      outcome = core::unavailable("write failed: " + ec.message());
-      return;
-    }
-    read_more();
+    // The handlers run within run_until below, while read_more and the stream are alive.
+    if (!c.run_until(deadline)) outcome.reset();
   });
-  if (!c.run_until(deadline) || !outcome) return core::fail(core::unavailable("timed out"));
+  if (!outcome) return core::fail(core::unavailable("timed out"));
   if (!outcome->is_ok()) return core::fail(*outcome);
   return replies;
+}
+
+// The TLS handshake on a connected socket: the server's certificate must chain to a trusted CA
+// and carry the expected name, sent as SNI unless it is an IP address.
+core::Status handshake(auto& c, TlsContext& tls, const std::string& host,
+                       std::chrono::steady_clock::time_point deadline) {
+  const std::string& name = tls.server_name(host);
+  c.tls.emplace(c.socket, tls.native());
+  error_code not_ip;
+  asio::ip::make_address(name, not_ip);
+  // SSL_set_tlsext_host_name, without the macro's cast.
+  if (not_ip && SSL_ctrl(c.tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                         TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str())) != 1)
+    return core::unavailable("TLS: cannot send the server name " + name);
+  c.tls->set_verify_callback(ssl::host_name_verification(name));
+  std::optional<error_code> result;
+  c.tls->async_handshake(ssl::stream_base::client,
+                         [&](const error_code& ec) { result = ec; });
+  if (!c.run_until(deadline) || !result) return core::unavailable("TLS handshake timed out");
+  if (*result) return core::unavailable("TLS handshake failed: " + result->message());
+  return {};
 }
 
 }  // namespace
@@ -121,6 +160,10 @@ core::Result<std::unique_ptr<RedisClient::Connection>> RedisClient::connect() {
   if (*result) return core::fail(failed("cannot connect: " + result->message()));
   error_code ignored;
   c->socket.set_option(tcp::no_delay(true), ignored);
+  if (options_.tls) {
+    if (auto st = handshake(*c, *options_.tls, options_.server.host, deadline); !st.is_ok())
+      return core::fail(failed(st.message()));
+  }
 
   std::vector<Command> hello;
   if (!options_.password.empty()) {
@@ -200,8 +243,12 @@ void RedisClient::discard() {
 }
 
 core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> commands) {
+  return run(commands, Clock::now() + options_.command_timeout);
+}
+
+core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> commands,
+                                                  Clock::time_point deadline) {
   if (commands.empty()) return std::vector<Reply>{};  // nothing to wait a reply for
-  auto deadline = Clock::now() + options_.command_timeout;
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
     auto c = acquire(deadline, reused);
@@ -219,12 +266,6 @@ core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> comma
       return core::fail(failed(replies.error().message()));
     drop_idle();
   }
-}
-
-core::Result<Reply> RedisClient::run(const Command& command) {
-  auto replies = run(std::span<const Command>(&command, 1));
-  if (!replies) return core::fail(replies.error());
-  return std::move(replies->front());
 }
 
 }  // namespace tandem::net

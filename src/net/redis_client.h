@@ -1,5 +1,6 @@
 // RedisClient: commands to one Redis server over a pool of connections, pipelined, each call
-// within a deadline. Connections are made when needed, log in (AUTH with a password or an ACL
+// within a deadline. Connections are made when needed, speak TLS when given a TlsContext
+// (verifying the server's certificate and name), log in (AUTH with a password or an ACL
 // user and password), SELECT the database and name themselves (CLIENT SETNAME); after a failed
 // connect the next tries wait out a backoff with jitter and fail fast meanwhile, so a Redis that
 // is down costs callers no time. Thread-safe: each call takes a connection of its own. Built on
@@ -17,13 +18,15 @@
 
 #include "core/result.h"
 #include "net/backoff.h"
+#include "net/redis.h"
 #include "net/redis_url.h"
-#include "net/resp.h"
+#include "net/tls.h"
 
 namespace tandem::net {
 
 struct RedisClientOptions {
   HostPort server;                                  // where
+  std::shared_ptr<TlsContext> tls;                  // null: plain TCP
   std::string user;                                 // ACL user; empty: the default user
   std::string password;                             // empty: no AUTH
   int db = 0;                                       // SELECT when not 0
@@ -36,29 +39,31 @@ struct RedisClientOptions {
   std::size_t max_reply_bytes = 64u << 20;  // a larger reply fails the call
 };
 
-class RedisClient {
+class RedisClient final : public Redis {
  public:
   explicit RedisClient(RedisClientOptions options);  // connects on first use
-  ~RedisClient();
+  ~RedisClient() override;
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // Sends `commands` on one connection without waiting between them and returns one reply each,
-  // in order; Redis's error replies are replies. kUnavailable when no connection can be had
-  // (Redis unreachable: at once while the reconnect backoff runs; every connection busy past the
-  // deadline), the deadline passed, or the connection broke or spoke garbage: then no reply is
-  // known and the connection is closed. A call that fails on a connection the pool had kept is
-  // sent once more on a new one (the other kept ones are closed too: a restarted server broke
-  // them all), so commands must be safe to run twice.
-  core::Result<std::vector<Reply>> run(std::span<const Command> commands);
-  core::Result<Reply> run(const Command& command);
+  using Redis::run;
+  // Sends `commands` on one connection without waiting between them, within the command
+  // timeout. kUnavailable when no connection can be had (Redis unreachable: at once while the
+  // reconnect backoff runs; every connection busy past the deadline), the deadline passed, or the
+  // connection broke or spoke garbage: then no reply is known and the connection is closed. A
+  // call that fails on a connection the pool had kept is sent once more on a new one (the other
+  // kept ones are closed too: a restarted server broke them all).
+  core::Result<std::vector<Reply>> run(std::span<const Command> commands) override;
+  // The same within `deadline` (a cluster's call spans several servers).
+  core::Result<std::vector<Reply>> run(std::span<const Command> commands,
+                                       Clock::time_point deadline);
 
   // "host:port": for messages (never the credentials).
-  std::string where() const { return describe(options_.server); }
+  std::string where() const override { return describe(options_.server); }
+  const RedisClientOptions& options() const { return options_; }
 
  private:
   struct Connection;
-  using Clock = std::chrono::steady_clock;
 
   // A connection of the pool, or a new one; `reused` says which.
   core::Result<std::unique_ptr<Connection>> acquire(Clock::time_point deadline, bool& reused);

@@ -1,5 +1,6 @@
 // The CacheBackend contract: every backend runs this suite: memory, and Redis against real
-// redis-server processes the suite starts on loopback (plain, password, ACL user). Time is a
+// redis-server processes the suite starts on loopback (plain, password, ACL user, TLS with a
+// client certificate, a cluster of three masters with replicas). Time is a
 // FakeClock where the backend lets us inject one. A test that needs what a backend cannot do is
 // skipped with the reason; a backend's own policies (the memory cache's jittered TTLs and sampled
 // LRU) are its unit tests' business.
@@ -15,8 +16,12 @@
 
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
+#include "net/redis_client.h"
 #include "core/hash.h"
+#include "net/redis_cluster.h"
+#include "support/redis_cluster_servers.h"
 #include "support/redis_server.h"
+#include "support/tls_certs.h"
 
 namespace tandem::cache {
 namespace {
@@ -223,14 +228,28 @@ TEST_P(CacheContract, MatchesAModelUnderRandomWritesRemovalsAndExpiries) {
   }
 }
 
-// Redis servers started once for the whole run, stopped at exit: plain, with a password, and
-// with an ACL user allowed only the commands and keys tandem uses.
-testing::RedisServer& redis_server(std::string_view kind) {
-  static std::map<std::string, std::unique_ptr<testing::RedisServer>, std::less<>> servers;
+// Redis servers started once for the whole run, stopped at exit: plain, with a password, with
+// an ACL user allowed only the commands and keys tandem uses, TLS with a client certificate, and
+// a cluster of three masters with a replica each.
+struct RedisDeployment {
+  std::unique_ptr<testing::TestCertificates> certs;
+  std::unique_ptr<testing::RedisServer> server;
+  std::unique_ptr<testing::RedisClusterServers> cluster;
+  std::uint16_t port = 0;  // where tandem connects
+};
+
+RedisDeployment& redis_deployment(std::string_view kind) {
+  static std::map<std::string, RedisDeployment, std::less<>> deployments;
   static std::mutex mutex;
   std::lock_guard lock(mutex);
-  auto it = servers.find(kind);
-  if (it != servers.end()) return *it->second;
+  auto it = deployments.find(kind);
+  if (it != deployments.end()) return it->second;
+  RedisDeployment d;
+  if (kind == "cluster") {
+    d.cluster = std::make_unique<testing::RedisClusterServers>(3, 1);
+    d.port = d.cluster->ports().front();
+    return deployments.emplace(std::string(kind), std::move(d)).first->second;
+  }
   std::vector<std::string> args;
   if (kind == "password") args = {"--requirepass", "s3cret"};
   if (kind == "acl") {
@@ -239,8 +258,14 @@ testing::RedisServer& redis_server(std::string_view kind) {
             "+hget",         "+hset",  "+hdel",  "+pexpire", "+client|setname",
             "+select"};
   }
-  auto server = std::make_unique<testing::RedisServer>(args);
-  return *servers.emplace(std::string(kind), std::move(server)).first->second;
+  if (kind == "tls") {
+    d.certs = std::make_unique<testing::TestCertificates>();
+    d.port = testing::free_port();
+    args = d.certs->redis_args(d.port, true);
+  }
+  d.server = std::make_unique<testing::RedisServer>(args);
+  if (d.port == 0) d.port = d.server->port();
+  return deployments.emplace(std::string(kind), std::move(d)).first->second;
 }
 
 CacheFactory redis(std::string kind) {
@@ -249,19 +274,35 @@ CacheFactory redis(std::string kind) {
       .make = [kind](const core::Clock&,
                      std::uint64_t) -> core::Result<std::unique_ptr<CacheBackend>> {
         static std::atomic<int> instances{0};
-        auto& server = redis_server(kind);
-        net::RedisClientOptions o{.server = {.host = "127.0.0.1", .port = server.port()},
+        auto& d = redis_deployment(kind);
+        net::RedisClientOptions o{.server = {.host = "127.0.0.1", .port = d.port},
                                   .command_timeout = 2s};
         if (kind == "password") o.password = "s3cret";
         if (kind == "acl") {
           o.user = "tandem";
           o.password = "acl-pw";
         }
+        if (kind == "tls") {
+          auto tls = net::TlsContext::load({.ca_file = d.certs->ca(),
+                                            .cert_file = d.certs->client_cert(),
+                                            .key_file = d.certs->client_key()});
+          if (!tls) return core::fail(tls.error());
+          o.tls = *tls;
+        }
         // Each backend its own keys: tests do not see each other's entries.
         std::string prefix =
             "tandem:test-" + std::to_string(::getpid()) + "-" + std::to_string(instances++) + ":";
-        return std::make_unique<RedisCache>(std::make_unique<net::RedisClient>(o),
-                                            RedisCacheOptions{.prefix = prefix});
+        std::unique_ptr<net::Redis> client;
+        if (d.cluster) {
+          std::vector<net::HostPort> seeds;
+          for (auto port : d.cluster->ports())
+            seeds.push_back({.host = "127.0.0.1", .port = port});
+          client = std::make_unique<net::RedisCluster>(
+              net::RedisClusterOptions{.seeds = seeds, .node = o});
+        } else {
+          client = std::make_unique<net::RedisClient>(o);
+        }
+        return std::make_unique<RedisCache>(std::move(client), RedisCacheOptions{.prefix = prefix});
       },
       .can = {.fake_time = false, .local_stats = false}};
 }
@@ -275,7 +316,7 @@ INSTANTIATE_TEST_SUITE_P(
                        return std::make_unique<MemoryCache>(MemoryCacheOptions{
                            .max_bytes = max_bytes, .shards = 4, .clock = &clock, .seed = 7});
                      }},
-        redis("plain"), redis("password"), redis("acl")),
+        redis("plain"), redis("password"), redis("acl"), redis("tls"), redis("cluster")),
     [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -1,8 +1,10 @@
 // The Redis backend beyond the CacheBackend contract, against real redis-server processes on
 // loopback: the key layout an operator reads with redis-cli, expiry in Redis's own time, the
 // script sent whole after SCRIPT FLUSH, logins refused without echoing the password, and the
-// faults: nothing listening, a frozen server (SIGSTOP), a restart, a server speaking garbage.
+// faults: nothing listening, a frozen server (SIGSTOP), a restart, a server speaking garbage;
+// TLS refusing what it must (an unknown CA, a wrong name, a missing client certificate).
 #include "cache/redis/redis_cache.h"
+#include "net/redis_client.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,11 +13,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/redis_server.h"
+#include "support/tls_certs.h"
 
 namespace tandem::cache {
 namespace {
@@ -187,6 +191,117 @@ TEST(RedisCache, GarbageAndOversizeRepliesAreErrors) {
       << oversize.error().message();
   fake.join();
   ::close(listener);
+}
+
+// With wait_replicas a write counts once a replica has it: a frozen replica fails the write
+// (the cache sink retries it), naming why.
+TEST(RedisCache, AWriteWaitsForItsReplica) {
+  testing::RedisServer master({"--repl-diskless-sync-delay", "0"});
+  testing::RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(master.port())});
+  // A new replica gets the write stream from its first ACK on (up to a second after its sync).
+  master.cli({"SET", "probe", "1"});
+  for (int i = 0; i < 100 && replica.cli({"GET", "probe"}) != "1\n"; ++i)
+    std::this_thread::sleep_for(50ms);
+  // Redis ends a WAIT at its next cron tick (10 per second) after the timeout: room for it.
+  auto c = cache_on(master.port(), {.command_timeout = 1s},
+                    {.wait_replicas = 1, .wait_timeout = 200ms});
+  auto first = c->set("k", "v1", 1, 0ms);
+  ASSERT_TRUE(first.is_ok()) << first.message();
+  EXPECT_EQ(replica.cli({"HGET", "tandem:k", "d"}), "v1\n");  // there before the write returned
+  ASSERT_EQ(::kill(replica.pid(), SIGSTOP), 0);
+  auto begin = Clock::now();
+  auto st = c->set("k", "v2", 2, 0ms);
+  auto took = Clock::now() - begin;
+  ::kill(replica.pid(), SIGCONT);
+  ASSERT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("0 of 1 replicas within 200 ms"), std::string::npos) << st.message();
+  EXPECT_GE(took, 190ms);
+  EXPECT_TRUE(c->set("k", "v3", 3, 0ms).is_ok());  // thawed: counted again
+}
+
+// A TLS Redis (client certificates required) and a client set up by the test.
+class RedisTls : public ::testing::Test {
+ protected:
+  RedisTls()
+      : tls_port_(testing::free_port()), server_(certs_.redis_args(tls_port_, true)) {}
+
+  // The cache over TLS; `edit` changes the TLS options first.
+  core::Result<std::unique_ptr<RedisCache>> cache(
+      const std::function<void(net::TlsOptions&)>& edit = {}, std::uint16_t port = 0) {
+    net::TlsOptions t{.ca_file = certs_.ca(),
+                      .cert_file = certs_.client_cert(),
+                      .key_file = certs_.client_key()};
+    if (edit) edit(t);
+    auto tls = net::TlsContext::load(t);
+    if (!tls) return core::fail(tls.error());
+    return cache_on(port != 0 ? port : tls_port_, {.tls = *tls, .command_timeout = 2s});
+  }
+  static std::string failure(RedisCache& c) {
+    auto r = c.get("k");
+    return r ? std::string("succeeded") : r.error().message();
+  }
+
+  testing::TestCertificates certs_;
+  std::uint16_t tls_port_;
+  testing::RedisServer server_;
+};
+
+TEST_F(RedisTls, WritesAndReadsOverTls) {
+  auto c = cache();
+  ASSERT_TRUE(c) << c.error().message();
+  ASSERT_TRUE((*c)->set("k", "v", 1, 0ms).is_ok());
+  EXPECT_EQ((*(*c)->get("k"))->value, "v");
+  EXPECT_EQ(server_.cli({"HGET", "tandem:k", "d"}), "v\n");  // the plain port, for the test
+}
+
+TEST_F(RedisTls, AServerNameTheCertificateCarriesIsAccepted) {
+  auto c = cache([](net::TlsOptions& t) { t.server_name = "localhost"; });
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_TRUE((*c)->set("k", "v", 1, 0ms).is_ok());
+}
+
+TEST_F(RedisTls, ACertificateFromAnUnknownCaIsRefused) {
+  testing::TestCertificates other("another CA");
+  auto c = cache([&](net::TlsOptions& t) { t.ca_file = other.ca(); });
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_NE(failure(**c).find("certificate verify failed"), std::string::npos) << failure(**c);
+}
+
+TEST_F(RedisTls, ACertificateForAnotherNameIsRefused) {
+  auto c = cache([](net::TlsOptions& t) { t.server_name = "redis.example.com"; });
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_NE(failure(**c).find("certificate verify failed"), std::string::npos) << failure(**c);
+}
+
+TEST_F(RedisTls, WithoutAClientCertificateTheServerRefuses) {
+  auto c = cache([](net::TlsOptions& t) { t.cert_file = t.key_file = ""; });
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_NE(failure(**c), "succeeded");
+}
+
+TEST_F(RedisTls, TlsAndPlainPortsDoNotMix) {
+  auto tls_on_plain = cache({}, server_.port());
+  ASSERT_TRUE(tls_on_plain) << tls_on_plain.error().message();
+  EXPECT_NE(failure(**tls_on_plain).find("TLS handshake"), std::string::npos)
+      << failure(**tls_on_plain);
+  auto plain_on_tls = cache_on(tls_port_, {.command_timeout = 500ms});
+  EXPECT_NE(failure(*plain_on_tls), "succeeded");
+}
+
+TEST(TlsContext, UnusableFilesAreStartupErrors) {
+  testing::TestCertificates certs;
+  auto missing = net::TlsContext::load({.ca_file = "/nonexistent/ca.pem"});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("/nonexistent/ca.pem"), std::string::npos);
+  auto half = net::TlsContext::load({.ca_file = certs.ca(), .cert_file = certs.client_cert()});
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message().find("both"), std::string::npos);
+  auto mismatched = net::TlsContext::load(
+      {.ca_file = certs.ca(), .cert_file = certs.client_cert(), .key_file = certs.server_key()});
+  ASSERT_FALSE(mismatched);
+  EXPECT_NE(mismatched.error().message().find("client key"), std::string::npos)
+      << mismatched.error().message();
+  EXPECT_TRUE(net::TlsContext::load({.ca_file = certs.ca()}));
 }
 
 }  // namespace

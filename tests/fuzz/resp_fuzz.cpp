@@ -1,11 +1,14 @@
 // libFuzzer target for the RESP reply parser: the bytes a Redis (or anything pretending to be
 // one) sends, fed in pieces whose sizes the input chooses. Any crash or sanitizer report is a
 // finding, and so is a broken invariant: a reply re-encoded as RESP must parse back to itself.
+// Each reply is also read as a cluster slot map (CLUSTER SHARDS and SLOTS), whose ranges, when
+// accepted, must lie within the 16384 slots.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "net/redis_cluster.h"
 #include "net/resp.h"
 
 namespace {
@@ -61,6 +64,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto r = parser.next();
       if (!r) return 0;  // not RESP: the connection would be closed
       if (!*r) break;
+      const tandem::net::HostPort asked{.host = "127.0.0.1", .port = 7000};
+      for (auto map : {tandem::net::parse_cluster_shards(**r, asked, size % 2 == 0),
+                       tandem::net::parse_cluster_slots(**r, asked)}) {
+        if (!map) continue;
+        for (const auto& range : *map)
+          if (range.first > range.last || range.last >= tandem::net::kClusterSlots ||
+              range.master.port == 0 || range.master.host.empty())
+            std::abort();
+      }
       if (!line_safe(**r)) continue;
       std::string again;
       append(**r, again);

@@ -1,6 +1,7 @@
 // By-id reads through the cache over real HTTP: read-through, read-your-writes, negative
 // caching, single flight, and the demo's /cache endpoint; with the memory cache and with Redis
-// (a redis-server the test starts on loopback).
+// (redis-server processes the test starts on loopback: one server; one over TLS with a client
+// certificate; a cluster of three masters with replicas).
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -8,7 +9,10 @@
 #include <thread>
 
 #include "integration/service_fixture.h"
+#include "net/redis_cluster.h"
+#include "support/redis_cluster_servers.h"
 #include "support/redis_server.h"
+#include "support/tls_certs.h"
 
 namespace tandem {
 namespace {
@@ -24,12 +28,43 @@ std::string product(const std::string& id, const std::string& price) {
 class CacheTest : public ServerTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
-    config_.cache.backend = GetParam();
-    if (GetParam() == "redis") {
+    const std::string& kind = GetParam();
+    config_.cache.backend = kind.starts_with("redis") ? "redis" : kind;
+    auto& r = config_.cache.redis;
+    r.command_timeout = 2s;
+    if (kind == "redis") {
       redis_ = std::make_unique<testing::RedisServer>();
-      config_.cache.redis.url = "redis://127.0.0.1:" + std::to_string(redis_->port());
-      config_.cache.redis.command_timeout = 2s;
+      r.url = "redis://127.0.0.1:" + std::to_string(redis_->port());
     }
+    if (kind == "redis_tls") {
+      certs_ = std::make_unique<testing::TestCertificates>();
+      auto tls_port = testing::free_port();
+      redis_ = std::make_unique<testing::RedisServer>(certs_->redis_args(tls_port, true));
+      r.url = "rediss://127.0.0.1:" + std::to_string(tls_port);
+      r.tls_ca_file = certs_->ca();
+      r.tls_cert_file = certs_->client_cert();
+      r.tls_key_file = certs_->client_key();
+    }
+    if (kind == "redis_cluster") {
+      cluster_ = std::make_unique<testing::RedisClusterServers>(3, 1);
+      r.url = "redis://";
+      for (auto port : cluster_->ports())
+        r.url += "127.0.0.1:" + std::to_string(port) + ",";
+      r.url.pop_back();
+      r.cluster = true;
+    }
+  }
+
+  void flush_redis() {
+    if (redis_) redis_->cli({"FLUSHALL"});
+    for (std::size_t i = 0; cluster_ && i < cluster_->size(); ++i)
+      cluster_->cli(i, {"FLUSHALL"});  // replicas refuse it, and follow their master
+  }
+
+  // The redis-server holding a cache key (the master of its slot in a cluster); null for memory.
+  testing::RedisServer* holder(const std::string& key) {
+    if (cluster_) return &cluster_->node(cluster_->master_of(net::key_slot("tandem:" + key)));
+    return redis_.get();
   }
 
   testing::HttpResponse call(const std::string& method, const std::string& path,
@@ -40,7 +75,9 @@ class CacheTest : public ServerTest, public ::testing::WithParamInterface<std::s
     return res ? *res : testing::HttpResponse{};
   }
 
-  std::unique_ptr<testing::RedisServer> redis_;  // for the redis backend
+  std::unique_ptr<testing::TestCertificates> certs_;        // redis_tls
+  std::unique_ptr<testing::RedisServer> redis_;             // redis, redis_tls
+  std::unique_ptr<testing::RedisClusterServers> cluster_;  // redis_cluster
 };
 
 TEST_P(CacheTest, SecondReadIsACacheHit) {
@@ -100,7 +137,7 @@ TEST_P(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
   ASSERT_EQ(call("POST", kRecords + "?wait=indexed", big).status, 200);
   service_->shutdown();
   service_.reset();
-  if (redis_) redis_->cli({"FLUSHALL"});  // Redis outlives the process: empty it as a new one
+  flush_redis();  // Redis outlives the process: empty it as a new one
   start();                                // a fresh process: an empty cache over the same store
   auto before = service_->reads().store_loads();
   std::vector<std::future<int>> readers;
@@ -173,7 +210,7 @@ TEST_P(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
   ASSERT_EQ(call("POST", kRecords, product("d1", "3")).status, 200);
   service_->shutdown();
   service_.reset();
-  if (redis_) redis_->cli({"FLUSHALL"});  // Redis outlives the process: empty it as a new one
+  flush_redis();  // Redis outlives the process: empty it as a new one
   start();
   auto first = call("GET", "/cache?id=d1");
   EXPECT_EQ(first.status, 200);
@@ -188,24 +225,27 @@ TEST_P(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
 
 // What tandem wrote to Redis is there by the documented key, for redis-cli.
 TEST_P(CacheTest, RedisCliReadsARecordByItsDocumentedKey) {
-  if (!redis_) GTEST_SKIP() << "the memory cache has no outside view";
+  if (!holder("products/r1")) GTEST_SKIP() << "the memory cache has no outside view";
   start();
   ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("r1", "4.5")).status, 200);
-  EXPECT_EQ(redis_->cli({"HGET", "tandem:products/r1", "d"}), product("r1", "4.5") + "\n");
-  EXPECT_EQ(redis_->cli({"HGET", "tandem:products/r1", "v"}), "1\n");
+  auto* redis = holder("products/r1");
+  EXPECT_EQ(redis->cli({"HGET", "tandem:products/r1", "d"}), product("r1", "4.5") + "\n");
+  EXPECT_EQ(redis->cli({"HGET", "tandem:products/r1", "v"}), "1\n");
 }
 
 // Redis frozen (SIGSTOP) while records are written: every write is acknowledged without waiting
 // for Redis (the write path never calls it), a read after the writes returns the newest from the
 // store, no read returns the version Redis still holds once it thaws, and the cache sink then
-// stores the newest.
+// stores the newest. In a cluster the frozen master's replica takes over meanwhile, holding
+// the old version too.
 TEST_P(CacheTest, AFrozenRedisNeitherSlowsWritesNorServesOlderVersions) {
-  if (!redis_) GTEST_SKIP() << "about Redis";
+  if (!holder("products/f")) GTEST_SKIP() << "about Redis";
   config_.cache.redis.command_timeout = 300ms;
   start();
   ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("f", "1")).status, 200);
   ASSERT_EQ(call("GET", kRecords + "/f").header("x-cache"), "hit");
-  ASSERT_EQ(::kill(redis_->pid(), SIGSTOP), 0);
+  const pid_t frozen = holder("products/f")->pid();
+  ASSERT_EQ(::kill(frozen, SIGSTOP), 0);
   auto begin = std::chrono::steady_clock::now();
   for (int v = 2; v <= 21; ++v) {
     ASSERT_EQ(call("PATCH", kRecords + "/f", R"({"price":)" + std::to_string(v) + "}").status, 200);
@@ -215,7 +255,7 @@ TEST_P(CacheTest, AFrozenRedisNeitherSlowsWritesNorServesOlderVersions) {
   EXPECT_LT(writing, 3s) << "writes waited for a frozen Redis";
   auto read = call("GET", kRecords + "/f");  // Redis still frozen: at most one timeout
   EXPECT_EQ(read.body, product("f", "21"));
-  ::kill(redis_->pid(), SIGCONT);
+  ::kill(frozen, SIGCONT);
   // Redis answers again while the cache sink still waits out its backoff: it holds version 1,
   // which no read may return.
   for (auto until = std::chrono::steady_clock::now() + 3s;
@@ -226,13 +266,14 @@ TEST_P(CacheTest, AFrozenRedisNeitherSlowsWritesNorServesOlderVersions) {
   std::string cached;
   for (int i = 0; i < 200 && cached != product("f", "21") + "\n"; ++i) {
     std::this_thread::sleep_for(50ms);
-    cached = redis_->cli({"HGET", "tandem:products/f", "d"});
+    cached = holder("products/f")->cli({"HGET", "tandem:products/f", "d"});
   }
   EXPECT_EQ(cached, product("f", "21") + "\n");
   EXPECT_EQ(call("GET", kRecords + "/f").body, product("f", "21"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CacheTest, ::testing::Values("memory", "redis"),
+INSTANTIATE_TEST_SUITE_P(Backends, CacheTest,
+                         ::testing::Values("memory", "redis", "redis_tls", "redis_cluster"),
                          [](const auto& param_info) { return param_info.param; });
 
 }  // namespace

@@ -64,7 +64,7 @@ core::Result<std::optional<CacheEntry>> entry_of(const net::Reply& r) {
 
 }  // namespace
 
-RedisCache::RedisCache(std::unique_ptr<net::RedisClient> client, RedisCacheOptions options)
+RedisCache::RedisCache(std::unique_ptr<net::Redis> client, RedisCacheOptions options)
     : client_(std::move(client)),
       options_(std::move(options)),
       write_sha_(sha1_hex(kWriteScript)),
@@ -116,14 +116,28 @@ core::Status RedisCache::write(std::string_view key, std::uint64_t version,
                     std::to_string(version),
                     std::to_string(std::max<std::int64_t>(ttl.count(), 1))};
   if (value != nullptr) eval.push_back(*value);
-  auto r = client_->run(eval);
-  if (r && r->is_error() && r->text.starts_with("NOSCRIPT")) {
-    eval[0] = "EVAL";  // the server does not have it (restarted, flushed): send it whole
-    eval[1] = std::string(kWriteScript);
-    r = client_->run(eval);
+  std::vector<net::Command> commands{std::move(eval)};
+  if (options_.wait_replicas > 0) {
+    commands.push_back({"WAIT", std::to_string(options_.wait_replicas),
+                        std::to_string(std::max<std::int64_t>(options_.wait_timeout.count(), 1))});
+  }
+  auto r = client_->run(commands);
+  if (r && (*r)[0].is_error() && (*r)[0].text.starts_with("NOSCRIPT")) {
+    commands[0][0] = "EVAL";  // the server does not have it (restarted, flushed): send it whole
+    commands[0][1] = std::string(kWriteScript);
+    r = client_->run(commands);
   }
   if (!r) return r.error();
-  if (r->type != net::Reply::Type::kInteger) return unexpected(*r, "the write script");
+  if ((*r)[0].type != net::Reply::Type::kInteger) return unexpected((*r)[0], "the write script");
+  if (options_.wait_replicas > 0) {
+    const auto& acked = (*r)[1];
+    if (acked.type != net::Reply::Type::kInteger) return unexpected(acked, "WAIT");
+    if (acked.integer < options_.wait_replicas) {
+      return core::unavailable("redis: a write reached " + std::to_string(acked.integer) + " of " +
+                               std::to_string(options_.wait_replicas) + " replicas within " +
+                               std::to_string(options_.wait_timeout.count()) + " ms");
+    }
+  }
   return {};
 }
 

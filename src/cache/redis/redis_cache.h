@@ -3,8 +3,10 @@
 // leaves `v` without `d` (a tombstone) for the tombstone TTL, so that a late write of an older
 // version cannot bring a deleted record back. Versioned writes are one server-side script (sent
 // by its SHA1, and whole when Redis answers NOSCRIPT), so that check and write are atomic.
-// Multi-gets are pipelined. docs/OPERATIONS.md shows the layout for redis-cli. Thread-safe.
-// Depends on the cache interface and net's RedisClient.
+// Multi-gets are pipelined. With wait_replicas, each write is followed by WAIT on its connection
+// and fails (to be retried) unless enough replicas acknowledged it. docs/OPERATIONS.md shows the
+// layout for redis-cli. Thread-safe.
+// Depends on the cache interface and net's Redis (one server or a cluster).
 #pragma once
 
 #include <atomic>
@@ -13,7 +15,7 @@
 #include <string>
 
 #include "cache/cache_backend.h"
-#include "net/redis_client.h"
+#include "net/redis.h"
 
 namespace tandem::cache {
 
@@ -22,11 +24,15 @@ struct RedisCacheOptions {
   std::chrono::milliseconds ttl{3600 * 1000};     // cache.ttl, default for set()
   double ttl_jitter = 0.1;                        // each TTL varies by up to ±10%
   std::chrono::milliseconds tombstone_ttl{5000};  // how long a removal is remembered
+  // cache.redis.wait_replicas: a write counts once this many replicas have it (WAIT), so that a
+  // failover cannot bring back an older version; 0: once the master has it.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{100};  // how long WAIT may take
 };
 
 class RedisCache final : public CacheBackend {
  public:
-  RedisCache(std::unique_ptr<net::RedisClient> client, RedisCacheOptions options);
+  RedisCache(std::unique_ptr<net::Redis> client, RedisCacheOptions options);
   ~RedisCache() override;
 
   std::string_view name() const override { return "redis"; }
@@ -45,7 +51,7 @@ class RedisCache final : public CacheBackend {
                      const std::string* value);
   std::chrono::milliseconds jittered(std::chrono::milliseconds ttl);
 
-  std::unique_ptr<net::RedisClient> client_;
+  std::unique_ptr<net::Redis> client_;
   const RedisCacheOptions options_;
   const std::string write_sha_;  // SHA1 of the write script
   std::atomic<std::uint64_t> hits_{0}, misses_{0};
