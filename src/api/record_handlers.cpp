@@ -95,20 +95,63 @@ void submit(RecordContext& ctx, pipeline::IngestRequest ingest, bool wait, Respo
 }
 
 // Looks a record up through the cache; answers the error, or nullopt and fills `out`.
-std::optional<Response> lookup(RecordContext& ctx, const std::string& c, const std::string& id,
-                               pipeline::Lookup& out) {
+// A problem with the request itself: an unknown collection or a malformed id.
+std::optional<Response> check_lookup(RecordContext& ctx, const std::string& c,
+                                     const std::string& id) {
   if (!ctx.catalog.find(c))
     return error_response(core::not_found("no collection named '" + c + "'"));
   if (auto st = schema::RecordParser::check_id(id); !st.is_ok()) return error_response(st);
-  auto found = ctx.reads.get(c, id);
-  if (!found) return failure_response(found.error());
-  out = std::move(*found);
-  if (!out.body) {
-    Response res = error_response(core::not_found("no record with id '" + id + "'"));
-    res.headers.emplace_back("X-Cache", out.from_cache ? "hit" : "miss");
-    return res;
-  }
   return std::nullopt;
+}
+
+// The 404 of a record that is not there (from the cache or the store).
+Response not_found_response(const std::string& id, bool from_cache) {
+  Response res = error_response(core::not_found("no record with id '" + id + "'"));
+  res.headers.emplace_back("X-Cache", from_cache ? "hit" : "miss");
+  return res;
+}
+
+// How a found record is answered: GET /v1/collections/{c}/records/{id} or /cache?id=.
+using Answer = Response (*)(const std::string& id, pipeline::Lookup& found);
+
+Response record_answer(const std::string&, pipeline::Lookup& found) {
+  Response res{.body = std::move(*found.body)};
+  res.headers.emplace_back("ETag", "\"" + std::to_string(found.version) + "\"");
+  res.headers.emplace_back("X-Cache", found.from_cache ? "hit" : "miss");
+  return res;
+}
+
+Response cache_answer(const std::string& id, pipeline::Lookup& found) {
+  json::Writer w;
+  w.begin_object().field("id", id).field("source", found.from_cache ? "cache" : "store");
+  w.field("version", found.version).key("document").raw(*found.body).end_object();
+  Response res{.body = w.take()};
+  res.headers.emplace_back("X-Cache", found.from_cache ? "hit" : "miss");
+  return res;
+}
+
+Response answer(const std::string& id, core::Result<pipeline::Lookup> found, Answer how) {
+  if (!found) return failure_response(found.error());
+  if (!found->body) return not_found_response(id, found->from_cache);
+  return how(id, *found);
+}
+
+Response lookup(RecordContext& ctx, const std::string& c, const std::string& id, Answer how) {
+  if (auto problem = check_lookup(ctx, c, id)) return std::move(*problem);
+  return answer(id, ctx.reads.get(c, id), how);
+}
+
+// The same when the cache answers on its own thread: a hit is answered from there, a miss goes
+// on on a server thread (the store, and filling the cache, block).
+void lookup_async(RecordContext& ctx, std::string c, std::string id, Answer how,
+                  Responder respond) {
+  if (auto problem = check_lookup(ctx, c, id)) return respond(std::move(*problem));
+  auto& reads = ctx.reads;
+  reads.cached_async(c, id, [&reads, c, id, how, respond = std::move(respond)](
+                                std::optional<pipeline::Lookup> hit) {
+    if (hit) return respond(answer(id, std::move(*hit), how));
+    respond.defer([&reads, c, id, how] { return answer(id, reads.after_miss(c, id), how); });
+  });
 }
 
 }  // namespace
@@ -181,28 +224,25 @@ void write_record(Request& req, Responder respond, RecordContext& ctx, store::Ac
 }
 
 Response get_record(Request& req, RecordContext& ctx) {
-  pipeline::Lookup found;
-  if (auto problem =
-          lookup(ctx, collection_param(req), std::string(req.param("id").value_or("")), found)) {
-    return std::move(*problem);
-  }
-  Response res{.body = std::move(*found.body)};
-  res.headers.emplace_back("ETag", "\"" + std::to_string(found.version) + "\"");
-  res.headers.emplace_back("X-Cache", found.from_cache ? "hit" : "miss");
-  return res;
+  return lookup(ctx, collection_param(req), std::string(req.param("id").value_or("")),
+                record_answer);
+}
+
+void get_record_async(Request& req, Responder respond, RecordContext& ctx) {
+  lookup_async(ctx, collection_param(req), std::string(req.param("id").value_or("")),
+               record_answer, std::move(respond));
 }
 
 Response get_cached(Request& req, RecordContext& ctx) {
   auto id = req.query_param("id");
   if (!id) return error_response(core::invalid_argument("id: required (/cache?id=...)"));
-  pipeline::Lookup found;
-  if (auto problem = lookup(ctx, ctx.default_collection, *id, found)) return std::move(*problem);
-  json::Writer w;
-  w.begin_object().field("id", *id).field("source", found.from_cache ? "cache" : "store");
-  w.field("version", found.version).key("document").raw(*found.body).end_object();
-  Response res{.body = w.take()};
-  res.headers.emplace_back("X-Cache", found.from_cache ? "hit" : "miss");
-  return res;
+  return lookup(ctx, ctx.default_collection, std::string(*id), cache_answer);
+}
+
+void get_cached_async(Request& req, Responder respond, RecordContext& ctx) {
+  auto id = req.query_param("id");
+  if (!id) return respond(error_response(core::invalid_argument("id: required (/cache?id=...)")));
+  lookup_async(ctx, ctx.default_collection, std::string(*id), cache_answer, std::move(respond));
 }
 
 Response list_collections(Request&, RecordContext& ctx) {
@@ -256,8 +296,17 @@ void add_record_routes(Router& router, RecordContext& ctx) {
              [&ctx](Request& r) { return delete_collection(r, ctx); });
   router.add_async(Method::kPost, records,
                    [&ctx](Request& r, Responder d) { post_records(r, std::move(d), ctx); });
-  router.add(Method::kGet, record, [&ctx](Request& r) { return get_record(r, ctx); });
-  router.add(Method::kGet, "/cache", [&ctx](Request& r) { return get_cached(r, ctx); });
+  // By id: asynchronous when the cache answers on its own thread (Redis), so that a server
+  // thread does not wait for its round trip.
+  if (ctx.reads.async_gets()) {
+    router.add_async(Method::kGet, record,
+                     [&ctx](Request& r, Responder d) { get_record_async(r, std::move(d), ctx); });
+    router.add_async(Method::kGet, "/cache",
+                     [&ctx](Request& r, Responder d) { get_cached_async(r, std::move(d), ctx); });
+  } else {
+    router.add(Method::kGet, record, [&ctx](Request& r) { return get_record(r, ctx); });
+    router.add(Method::kGet, "/cache", [&ctx](Request& r) { return get_cached(r, ctx); });
+  }
   router.add_async(Method::kPut, record, [&ctx](Request& r, Responder d) {
     write_record(r, std::move(d), ctx, store::Action::kUpsert);
   });

@@ -117,7 +117,7 @@ void Router::start(Request& req, const Match& m, Responder respond) const {
   };
   std::string what;
   try {
-    routes_[static_cast<std::size_t>(m.route)].async_handler(req, once);
+    routes_[static_cast<std::size_t>(m.route)].async_handler(req, Responder(once, respond.runner()));
     return;
   } catch (const std::exception& e) {
     what = e.what();

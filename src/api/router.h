@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "api/http.h"
@@ -16,8 +17,33 @@ namespace tandem::api {
 
 using Handler = std::function<Response(Request&)>;
 
-// Delivers the response of an asynchronous handler. Call it exactly once, from any thread.
-using Responder = std::function<void(Response)>;
+// Delivers the response of an asynchronous handler: call it, or defer(), exactly once, from any
+// thread.
+class Responder {
+ public:
+  using Send = std::function<void(Response)>;
+  // Runs a task on a server thread, where handlers may block (the server posts it to the
+  // request's own thread; dispatch() runs it at once).
+  using Runner = std::function<void(std::function<void()>)>;
+
+  template <typename F>
+    requires std::is_invocable_v<F&, Response>
+  Responder(F send, Runner runner = {})  // NOLINT: converts from a plain callback
+      : send_(std::move(send)), runner_(std::move(runner)) {}
+
+  void operator()(Response r) const { send_(std::move(r)); }
+  // Responds with what `work` returns, running it on a server thread: for a handler called
+  // back on a thread that must not block (a cache client's) that still has blocking work to do.
+  void defer(std::function<Response()> work) const {
+    if (!runner_) return send_(work());
+    runner_([send = send_, work = std::move(work)] { send(work()); });
+  }
+  const Runner& runner() const { return runner_; }
+
+ private:
+  Send send_;
+  Runner runner_;
+};
 // A handler whose work finishes later (a store commit, a search refresh). It must copy or move
 // what it needs out of the request before returning; the request is gone once it responds.
 using AsyncHandler = std::function<void(Request&, Responder)>;

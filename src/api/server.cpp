@@ -299,7 +299,7 @@ asio::awaitable<Response> Server::Impl::run_async(const Router::Match& m, Reques
     auto shared = std::make_shared<std::optional<Completion>>(std::move(completion));
     auto executor = asio::get_associated_executor(**shared);
     auto work = std::make_shared<asio::executor_work_guard<decltype(executor)>>(executor);
-    router.start(req, m, [this, shared, work](Response r) {
+    auto send = [this, shared, work](Response r) {
       asio::post(work->get_executor(), [c = std::move(**shared), r = std::move(r)]() mutable {
         std::move(c)(std::move(r));
       });
@@ -307,7 +307,11 @@ asio::awaitable<Response> Server::Impl::run_async(const Router::Match& m, Reques
       work->reset();
       std::lock_guard lock(async_mutex);
       if (--async_pending == 0) async_done.notify_all();
-    });
+    };
+    // Deferred work runs on this worker too; the handler is still pending meanwhile, so the
+    // server's threads outlive it.
+    auto run_here = [executor](std::function<void()> task) { asio::post(executor, std::move(task)); };
+    router.start(req, m, Responder(std::move(send), std::move(run_here)));
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
       initiate, asio::use_awaitable);

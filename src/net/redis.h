@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,15 @@ class Redis {
     if (!replies) return core::fail(replies.error());
     return std::move(replies->front());
   }
+
+  // The same without blocking the caller where the deployment can: `done` gets the outcome,
+  // exactly once, on a thread of the client's own (it must not block: hand blocking work to
+  // another thread). One server pipelines every caller's commands on one connection; the default
+  // (a cluster, for now) runs them here and calls `done` before returning.
+  using Done = std::function<void(core::Result<std::vector<Reply>>)>;
+  virtual void run_async(std::vector<Command> commands, Done done) { done(run(commands)); }
+  // True when run_async() does not block the caller.
+  virtual bool async_runs() const { return false; }
 
   // "host:port" or "cluster host:port,...": for messages (never the credentials).
   virtual std::string where() const = 0;

@@ -5,12 +5,17 @@
 #include "net/redis_client.h"
 
 #include <array>
+#include <deque>
+#include <thread>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <functional>
 #include <optional>
 
@@ -199,26 +204,38 @@ core::Result<std::unique_ptr<RedisClient::Connection>> RedisClient::acquire(
                                " connections stayed busy past the deadline"));
     }
   }
-  auto now = Clock::now();
-  if (connect_failures_ > 0 && now < retry_at_) {
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now);
-    return core::fail(core::unavailable(last_connect_error_ + " (next try in " +
-                                        std::to_string(wait.count()) + " ms)"));
-  }
   ++open_;
   lock.unlock();
-  auto c = connect();
+  auto c = connect_unless_backing_off();
   lock.lock();
   if (!c) {
     --open_;
-    ++connect_failures_;
-    retry_at_ = Clock::now() + backoff_.delay(connect_failures_);
-    last_connect_error_ = c.error().message();
     freed_.notify_one();
     return core::fail(c.error());
   }
-  connect_failures_ = 0;
   reused = false;
+  return c;
+}
+
+core::Result<std::unique_ptr<RedisClient::Connection>> RedisClient::connect_unless_backing_off() {
+  {
+    std::lock_guard lock(mutex_);
+    auto now = Clock::now();
+    if (connect_failures_ > 0 && now < retry_at_) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now);
+      return core::fail(core::unavailable(last_connect_error_ + " (next try in " +
+                                          std::to_string(wait.count()) + " ms)"));
+    }
+  }
+  auto c = connect();
+  std::lock_guard lock(mutex_);
+  if (!c) {
+    ++connect_failures_;
+    retry_at_ = Clock::now() + backoff_.delay(connect_failures_);
+    last_connect_error_ = c.error().message();
+    return core::fail(c.error());
+  }
+  connect_failures_ = 0;
   return c;
 }
 
@@ -266,6 +283,216 @@ core::Result<std::vector<Reply>> RedisClient::run(std::span<const Command> comma
       return core::fail(failed(replies.error().message()));
     drop_idle();
   }
+}
+
+// run_async's connection: a thread that connects when calls are queued (blocking, as the pool
+// does, within the connect timeout and the reconnect backoff) and then runs the connection's
+// io_context: whatever callers queued meanwhile goes out in one write, replies are matched to
+// calls in order, and a tick fails the calls whose deadline passed (closing the connection when
+// one of them was written: the replies can no longer be matched).
+class RedisClient::Lane {
+ public:
+  explicit Lane(RedisClient& client) : client_(client) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Lane() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      if (active_ != nullptr) asio::post(active_->ioc, [this] { fail(core::unavailable("closing")); });
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  void submit(std::vector<Command> commands, Done done) {
+    Call call{.replies = commands.size(),
+              .done = std::move(done),
+              .deadline = Clock::now() + client_.options_.command_timeout};
+    for (const auto& command : commands)
+      encode(command, call.bytes);
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(call));
+    if (active_ == nullptr) {
+      wake_.notify_one();
+    } else if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(active_->ioc, [this] { flush(); });
+    }
+  }
+
+ private:
+  struct Call {
+    std::string bytes;  // the encoded commands
+    std::size_t replies = 0;
+    Done done;
+    Clock::time_point deadline;
+  };
+  struct Waiting {  // written, its replies not all read
+    std::size_t replies = 0;
+    std::vector<Reply> got;
+    Done done;
+    Clock::time_point deadline;
+  };
+
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) break;
+      lock.unlock();
+      auto c = client_.connect_unless_backing_off();
+      if (!c) {
+        fail_queued(c.error(), Clock::time_point::max());
+        lock.lock();
+        continue;
+      }
+      fail_queued(core::unavailable("timed out waiting for a connection"), Clock::now());
+      lock.lock();
+      if (stopping_) break;
+      active_ = c->get();
+      flush_posted_ = false;
+      lock.unlock();
+      session(**c);
+      lock.lock();
+      active_ = nullptr;
+    }
+    lock.unlock();
+    fail_queued(core::unavailable("the redis client is closing"), Clock::time_point::max());
+  }
+
+  // Fails the queued calls whose deadline is at or before `until` (all: time_point::max()).
+  void fail_queued(const core::Status& why, Clock::time_point until) {
+    std::vector<Call> failed;
+    {
+      std::lock_guard lock(mutex_);
+      auto keep = std::stable_partition(queue_.begin(), queue_.end(),
+                                        [&](const Call& c) { return c.deadline > until; });
+      std::move(keep, queue_.end(), std::back_inserter(failed));
+      queue_.erase(keep, queue_.end());
+    }
+    for (auto& call : failed)
+      call.done(core::fail(client_.failed(why.message())));
+  }
+
+  // One connection's life, on this thread, until it fails or the client closes.
+  void session(Connection& c) {
+    conn_ = &c;
+    broken_ = false;
+    writing_ = false;
+    c.ioc.restart();
+    asio::steady_timer tick(c.ioc);
+    tick_ = &tick;
+    read();
+    arm();
+    flush();
+    c.ioc.run();  // ends when the socket is closed and the tick cancelled
+    conn_ = nullptr;
+    tick_ = nullptr;
+  }
+
+  void fail(const core::Status& why) {
+    if (broken_ || conn_ == nullptr) return;
+    broken_ = true;
+    error_code ignored;
+    conn_->socket.close(ignored);
+    tick_->cancel();
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& w : waiting)
+      w.done(core::fail(client_.failed(why.message())));
+  }
+
+  void flush() {
+    std::vector<Call> calls;
+    {
+      std::lock_guard lock(mutex_);
+      flush_posted_ = false;
+      if (writing_ || broken_ || queue_.empty()) return;
+      calls.swap(queue_);
+    }
+    out_.clear();
+    for (auto& call : calls) {
+      out_ += call.bytes;
+      waiting_.push_back({.replies = call.replies, .done = std::move(call.done),
+                          .deadline = call.deadline});
+    }
+    writing_ = true;
+    conn_->with_stream([this](auto& stream) {
+      asio::async_write(stream, asio::buffer(out_), [this](const error_code& ec, std::size_t) {
+        writing_ = false;
+        if (ec) return fail(core::unavailable("write failed: " + ec.message()));
+        flush();  // what was queued meanwhile
+      });
+    });
+  }
+
+  void read() {
+    conn_->with_stream([this](auto& stream) {
+      stream.async_read_some(asio::buffer(conn_->buffer), [this](const error_code& ec,
+                                                                 std::size_t n) {
+        if (broken_) return;
+        if (ec) {
+          return fail(core::unavailable(ec == asio::error::eof ? "connection closed by the server"
+                                                               : "read failed: " + ec.message()));
+        }
+        if (auto st = conn_->parser.feed(std::string_view(conn_->buffer.data(), n)); !st.is_ok())
+          return fail(st);
+        for (;;) {
+          auto reply = conn_->parser.next();
+          if (!reply) return fail(reply.error());
+          if (!*reply) break;
+          if (waiting_.empty()) return fail(core::unavailable("a reply to nothing asked"));
+          auto& w = waiting_.front();
+          w.got.push_back(std::move(**reply));
+          if (w.got.size() < w.replies) continue;
+          auto done = std::move(w.done);
+          auto got = std::move(w.got);
+          waiting_.pop_front();
+          done(std::move(got));
+        }
+        read();
+      });
+    });
+  }
+
+  // Every few milliseconds: calls past their deadline fail.
+  void arm() {
+    auto period = std::clamp<Clock::duration>(client_.options_.command_timeout / 8,
+                                              std::chrono::milliseconds(1),
+                                              std::chrono::milliseconds(10));
+    tick_->expires_after(period);
+    tick_->async_wait([this](const error_code& ec) {
+      if (ec || broken_) return;
+      auto now = Clock::now();
+      if (!waiting_.empty() && waiting_.front().deadline <= now)
+        return fail(core::unavailable("timed out"));
+      fail_queued(core::unavailable("timed out"), now);
+      arm();
+    });
+  }
+
+  RedisClient& client_;
+  std::mutex mutex_;  // guards the four below
+  std::condition_variable wake_;
+  std::vector<Call> queue_;  // not yet written
+  Connection* active_ = nullptr;
+  bool stopping_ = false;
+  bool flush_posted_ = false;
+  // The session's, on this thread only.
+  Connection* conn_ = nullptr;
+  asio::steady_timer* tick_ = nullptr;
+  std::deque<Waiting> waiting_;
+  std::string out_;  // the write in flight
+  bool writing_ = false;
+  bool broken_ = false;
+  std::thread thread_;
+};
+
+void RedisClient::run_async(std::vector<Command> commands, Done done) {
+  if (commands.empty()) return done(std::vector<Reply>{});
+  std::call_once(lane_once_, [this] { lane_ = std::make_unique<Lane>(*this); });
+  lane_->submit(std::move(commands), std::move(done));
 }
 
 }  // namespace tandem::net

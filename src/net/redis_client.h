@@ -5,7 +5,10 @@
 // connect the next tries wait out a backoff with jitter and fail fast meanwhile, so a Redis that
 // is down costs callers no time. Thread-safe: each call takes a connection of its own. Built on
 // Boost.Asio (this header shows no Asio types; redis_client.cpp is the only unit that includes
-// it); RESP through resp.h. Depends on core and net.
+// it); RESP through resp.h. run_async() goes another way: a thread of the client's own keeps one
+// more connection and writes every caller's queued commands in one pipelined write, matching the
+// replies in order, so that callers do not block and many lookups share a round trip. Depends
+// on core and net.
 #pragma once
 
 #include <chrono>
@@ -58,12 +61,20 @@ class RedisClient final : public Redis {
   core::Result<std::vector<Reply>> run(std::span<const Command> commands,
                                        Clock::time_point deadline);
 
+  // Queues the commands for the client's own connection (made by its thread on first use, and
+  // again after a failure, within the reconnect backoff). Commands not yet written when a
+  // connection fails wait for the next one; those written fail. Each call ends within the
+  // command timeout of its queuing.
+  void run_async(std::vector<Command> commands, Done done) override;
+  bool async_runs() const override { return true; }
+
   // "host:port": for messages (never the credentials).
   std::string where() const override { return describe(options_.server); }
   const RedisClientOptions& options() const { return options_; }
 
  private:
   struct Connection;
+  class Lane;
 
   // A connection of the pool, or a new one; `reused` says which.
   core::Result<std::unique_ptr<Connection>> acquire(Clock::time_point deadline, bool& reused);
@@ -71,6 +82,8 @@ class RedisClient final : public Redis {
   void discard();                               // a connection closed: room for another
   void drop_idle();                             // closes every kept connection
   core::Result<std::unique_ptr<Connection>> connect();
+  // connect(), or at once a failure while the reconnect backoff runs; records the outcome.
+  core::Result<std::unique_ptr<Connection>> connect_unless_backing_off();
   core::Status failed(const std::string& what) const;  // kUnavailable naming the server
 
   const RedisClientOptions options_;
@@ -82,6 +95,8 @@ class RedisClient final : public Redis {
   int connect_failures_ = 0;        // in a row
   Clock::time_point retry_at_{};    // no connect before this after a failure
   std::string last_connect_error_;  // why the last connect failed
+  std::once_flag lane_once_;
+  std::unique_ptr<Lane> lane_;  // run_async's; made on first use, stopped first
 };
 
 }  // namespace tandem::net

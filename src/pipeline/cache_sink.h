@@ -28,15 +28,16 @@ class CacheSink final : public Sink {
   std::string_view name() const override { return name_; }
   core::Result<std::vector<changes::Rejection>> apply(
       std::span<const changes::Change> changes) override {
+    std::vector<cache::CacheWrite> writes;
+    writes.reserve(changes.size());
     for (const auto& c : changes) {
-      core::Status st;
-      if (c.op == changes::ChangeOp::kUpsert) {
-        st = cache_.set(cache_key(c.collection, c.id), c.body, c.seq, std::chrono::milliseconds(0));
-      } else if (c.op == changes::ChangeOp::kDelete) {
-        st = cache_.remove(cache_key(c.collection, c.id), c.seq);
-      }
-      if (!st.is_ok()) return core::fail(st);
+      if (c.op != changes::ChangeOp::kUpsert && c.op != changes::ChangeOp::kDelete) continue;
+      writes.push_back({.key = cache_key(c.collection, c.id),
+                        .value = c.body,
+                        .version = c.seq,
+                        .remove = c.op == changes::ChangeOp::kDelete});
     }
+    if (auto st = cache_.write_many(writes); !st.is_ok()) return core::fail(st);
     if (fence_ != nullptr && !changes.empty()) fence_->applied(changes.back().seq);
     return std::vector<changes::Rejection>{};
   }

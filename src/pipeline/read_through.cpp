@@ -9,17 +9,35 @@ namespace tandem::pipeline {
 // value read before it must still be held to the fence it had.
 std::optional<Lookup> ReadThrough::cached(const std::string& key) {
   std::uint64_t floor = fence_ != nullptr ? fence_->floor(key) : 0;
-  auto hit = cache_.get(key);
-  if (!hit || !*hit) return std::nullopt;
-  if ((*hit)->version < floor) return std::nullopt;  // older than a write acknowledged here
-  Lookup out{.from_cache = true, .version = (*hit)->version};
-  if (!(*hit)->value.empty()) out.body = std::move((*hit)->value);
+  return hit(cache_.get(key), floor);
+}
+
+std::optional<Lookup> ReadThrough::hit(core::Result<std::optional<cache::CacheEntry>> entry,
+                                       std::uint64_t floor) {
+  if (!entry || !*entry) return std::nullopt;
+  if ((*entry)->version < floor) return std::nullopt;  // older than a write acknowledged here
+  Lookup out{.from_cache = true, .version = (*entry)->version};
+  if (!(*entry)->value.empty()) out.body = std::move((*entry)->value);
   return out;
 }
 
-core::Result<Lookup> ReadThrough::get(const std::string& collection, const std::string& id) {
+void ReadThrough::cached_async(const std::string& collection, const std::string& id,
+                               HitDone done) {
   std::string key = cache_key(collection, id);
-  if (auto hit = cached(key)) return std::move(*hit);
+  std::uint64_t floor = fence_ != nullptr ? fence_->floor(key) : 0;  // before the cache, as above
+  cache_.get_async(std::move(key), [floor, done = std::move(done)](
+                                       core::Result<std::optional<cache::CacheEntry>> entry) {
+    done(hit(std::move(entry), floor));
+  });
+}
+
+core::Result<Lookup> ReadThrough::get(const std::string& collection, const std::string& id) {
+  if (auto found = cached(cache_key(collection, id))) return std::move(*found);
+  return after_miss(collection, id);
+}
+
+core::Result<Lookup> ReadThrough::after_miss(const std::string& collection, const std::string& id) {
+  std::string key = cache_key(collection, id);
   std::shared_future<core::Result<Lookup>> flight;
   std::promise<core::Result<Lookup>> mine;
   bool leader = false;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -34,11 +35,23 @@ class ReadThrough {
   // The record `id` of `collection`. Errors: the store's (the cache's own errors count as a miss).
   core::Result<Lookup> get(const std::string& collection, const std::string& id);
 
+  // The cache's half of get() without blocking, for a cache whose lookups are asynchronous
+  // (async_gets()): `done` gets the hit, or nullopt for a miss (then call after_miss() where
+  // blocking is allowed), on the cache's thread; it must not block.
+  using HitDone = std::function<void(std::optional<Lookup>)>;
+  void cached_async(const std::string& collection, const std::string& id, HitDone done);
+  bool async_gets() const { return cache_.async_gets(); }
+  // get() after the cache missed: the store, once per id however many ask at once.
+  core::Result<Lookup> after_miss(const std::string& collection, const std::string& id);
+
   // Store reads made for misses (single flight makes this smaller than the number of misses).
   std::uint64_t store_loads() const { return store_loads_.load(); }
 
  private:
   std::optional<Lookup> cached(const std::string& key);  // a hit, or nullopt
+  // The hit an entry read makes, against the fence floor read before it.
+  static std::optional<Lookup> hit(core::Result<std::optional<cache::CacheEntry>> entry,
+                                   std::uint64_t floor);
   core::Result<Lookup> load(const std::string& key, const std::string& collection,
                             const std::string& id);
 

@@ -143,6 +143,60 @@ TEST_P(CacheContract, AMultiGetOfNoKeysAnswersAtOnce) {
   EXPECT_TRUE(r->empty());
 }
 
+// get_async answers as get does, exactly once each, however many callers ask at once (Redis
+// pipelines them on its client's own connection; memory answers in place).
+TEST_P(CacheContract, AsyncGetsAnswerAsGetsDo) {
+  auto c = make();
+  for (int k = 0; k < 50; ++k)
+    ASSERT_TRUE(c->set("k" + std::to_string(k), "v" + std::to_string(k), k + 1, 0ms).is_ok());
+  ASSERT_TRUE(c->remove("k7", 100).is_ok());
+  std::atomic<int> answered{0}, wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        int k = (i * 7 + t) % 60;  // 50..59 were never written
+        std::string want = k < 50 && k != 7 ? "v" + std::to_string(k) : "";
+        c->get_async("k" + std::to_string(k),
+                     [&, want](core::Result<std::optional<CacheEntry>> r) {
+                       bool right = r && (want.empty() ? !*r : *r && (*r)->value == want);
+                       if (!right) wrong.fetch_add(1);
+                       answered.fetch_add(1);
+                     });
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  for (int i = 0; i < 500 && answered.load() < 2000; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(answered.load(), 2000);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// What the cache sink sends: many writes at once (Redis: several pipelined round trips), in
+// order, with versions deciding as for one write at a time.
+TEST_P(CacheContract, ManyWritesAtOnceApplyInOrder) {
+  auto c = make(64 << 20);
+  std::vector<std::string> values;
+  for (int k = 0; k < 600; ++k)
+    values.push_back("v" + std::to_string(k));
+  std::vector<CacheWrite> writes;
+  for (int k = 0; k < 600; ++k)
+    writes.push_back({.key = "k" + std::to_string(k), .value = values[k], .version = 10});
+  writes.push_back({.key = "k1", .value = "older", .version = 9});   // kept out by v10
+  writes.push_back({.key = "k2", .value = "newer", .version = 11});  // replaces it
+  writes.push_back({.key = "k3", .version = 12, .remove = true});    // removed
+  writes.push_back({.key = "k3", .value = "late", .version = 11});   // after its removal
+  ASSERT_TRUE(c->write_many(writes).is_ok());
+  EXPECT_EQ(get(*c, "k0")->value, "v0");
+  EXPECT_EQ(get(*c, "k599")->value, "v599");
+  EXPECT_EQ(get(*c, "k1")->value, "v1");
+  EXPECT_EQ(get(*c, "k2")->value, "newer");
+  EXPECT_FALSE(get(*c, "k3"));
+  EXPECT_TRUE(c->write_many({}).is_ok());
+}
+
 TEST_P(CacheContract, StatsCountHitsAndMisses) {
   auto c = make();
   ASSERT_TRUE(c->set("a", "1", 1, 0ms).is_ok());

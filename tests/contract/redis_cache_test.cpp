@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,6 +69,13 @@ TEST(RedisCache, AFlushedScriptIsSentAgain) {
   EXPECT_EQ((*c->get("k"))->value, "2");
   ASSERT_TRUE(c->set("k", "old", 1, 0ms).is_ok());  // the script, not a plain write, ran
   EXPECT_EQ((*c->get("k"))->value, "2");
+  EXPECT_EQ(server.cli({"SCRIPT", "FLUSH"}), "OK\n");  // and in a batch of writes
+  std::vector<CacheWrite> writes{{.key = "k", .value = "3", .version = 3},
+                                 {.key = "j", .value = "1", .version = 1},
+                                 {.key = "k", .value = "older", .version = 2}};
+  ASSERT_TRUE(c->write_many(writes).is_ok());
+  EXPECT_EQ((*c->get("k"))->value, "3");
+  EXPECT_EQ((*c->get("j"))->value, "1");
 }
 
 TEST(RedisCache, ARefusedLoginSaysWhyWithoutThePassword) {
@@ -191,6 +199,106 @@ TEST(RedisCache, GarbageAndOversizeRepliesAreErrors) {
       << oversize.error().message();
   fake.join();
   ::close(listener);
+}
+
+// The asynchronous lookups' faults: a frozen server fails each within its deadline, and once it
+// thaws the next ones are answered; a restart breaks the connection, and lookups queued after it
+// are answered on a new one; a client closed with lookups pending answers each of them.
+struct AsyncAnswer {
+  std::promise<core::Result<std::optional<CacheEntry>>> promise;
+  std::future<core::Result<std::optional<CacheEntry>>> future = promise.get_future();
+  CacheBackend::GetDone done() {
+    return [this](core::Result<std::optional<CacheEntry>> r) { promise.set_value(std::move(r)); };
+  }
+};
+
+TEST(RedisCacheAsync, AFrozenServerFailsLookupsAtTheirDeadline) {
+  testing::RedisServer server;
+  auto c = cache_on(server.port(), {.command_timeout = 200ms});
+  ASSERT_TRUE(c->set("k", "v", 1, 0ms).is_ok());
+  AsyncAnswer warm;
+  c->get_async("k", warm.done());
+  ASSERT_TRUE(warm.future.get());
+  ASSERT_EQ(::kill(server.pid(), SIGSTOP), 0);
+  std::vector<std::unique_ptr<AsyncAnswer>> frozen;
+  auto begin = Clock::now();
+  for (int i = 0; i < 20; ++i) {
+    frozen.push_back(std::make_unique<AsyncAnswer>());
+    c->get_async("k", frozen.back()->done());
+  }
+  for (auto& a : frozen) {
+    ASSERT_EQ(a->future.wait_for(2s), std::future_status::ready);
+    auto r = a->future.get();
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message().find("timed out"), std::string::npos) << r.error().message();
+  }
+  auto took = Clock::now() - begin;
+  ::kill(server.pid(), SIGCONT);
+  EXPECT_GE(took, 190ms);
+  EXPECT_LT(took, 1000ms);
+  core::Result<std::optional<CacheEntry>> after = core::fail(core::unavailable("not asked"));
+  for (int i = 0; i < 100 && !(after && *after); ++i) {
+    AsyncAnswer again;
+    c->get_async("k", again.done());
+    after = again.future.get();
+    if (!after) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(after && *after) << (after ? "a miss" : after.error().message());
+  EXPECT_EQ((*after)->value, "v");
+}
+
+TEST(RedisCacheAsync, LookupsAfterARestartAreAnsweredOnANewConnection) {
+  auto server = std::make_unique<testing::RedisServer>();
+  std::uint16_t port = server->port();
+  auto c = cache_on(port, {.reconnect = {.initial = 20ms, .max = 50ms}});
+  AsyncAnswer first;
+  c->get_async("k", first.done());
+  ASSERT_TRUE(first.future.get());
+  server.reset();
+  server = std::make_unique<testing::RedisServer>(std::vector<std::string>{}, port);
+  ASSERT_TRUE(c->set("k", "v2", 2, 0ms).is_ok());
+  core::Result<std::optional<CacheEntry>> r = core::fail(core::unavailable("not asked"));
+  for (int i = 0; i < 100 && !(r && *r); ++i) {
+    AsyncAnswer a;
+    c->get_async("k", a.done());
+    r = a.future.get();
+    if (!r) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(r && *r);
+  EXPECT_EQ((*r)->value, "v2");
+}
+
+TEST(RedisCacheAsync, AnUnreachableServerFailsLookupsFast) {
+  auto c = cache_on(testing::free_port(), {.connect_timeout = 300ms,
+                                           .reconnect = {.initial = 2000ms, .max = 4000ms}});
+  AsyncAnswer first;
+  c->get_async("k", first.done());
+  EXPECT_FALSE(first.future.get());
+  auto begin = Clock::now();
+  AsyncAnswer second;
+  c->get_async("k", second.done());
+  auto r = second.future.get();
+  EXPECT_LT(Clock::now() - begin, 50ms);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("next try in"), std::string::npos) << r.error().message();
+}
+
+TEST(RedisCacheAsync, ClosingAnswersPendingLookups) {
+  testing::RedisServer server;
+  std::vector<std::unique_ptr<AsyncAnswer>> answers;
+  {
+    auto c = cache_on(server.port(), {.command_timeout = 5s});
+    ASSERT_EQ(::kill(server.pid(), SIGSTOP), 0);  // nothing is answered before the close
+    for (int i = 0; i < 10; ++i) {
+      answers.push_back(std::make_unique<AsyncAnswer>());
+      c->get_async("k", answers.back()->done());
+    }
+  }
+  ::kill(server.pid(), SIGCONT);
+  for (auto& a : answers) {
+    ASSERT_EQ(a->future.wait_for(0s), std::future_status::ready);
+    EXPECT_FALSE(a->future.get());
+  }
 }
 
 // With wait_replicas a write counts once a replica has it: a frozen replica fails the write

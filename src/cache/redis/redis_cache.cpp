@@ -80,6 +80,17 @@ core::Result<std::optional<CacheEntry>> RedisCache::get(std::string_view key) {
   return e;
 }
 
+void RedisCache::get_async(std::string key, GetDone done) {
+  std::vector<net::Command> commands{{"HMGET", options_.prefix + key, "v", "d"}};
+  client_->run_async(std::move(commands),
+                     [this, done = std::move(done)](core::Result<std::vector<net::Reply>> r) {
+                       if (!r) return done(core::fail(r.error()));
+                       auto e = entry_of(r->front());
+                       if (e) (*e ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+                       done(std::move(e));
+                     });
+}
+
 core::Result<std::vector<std::optional<CacheEntry>>> RedisCache::get_many(
     std::span<const std::string> keys) {
   std::vector<net::Command> commands;
@@ -107,30 +118,54 @@ std::chrono::milliseconds RedisCache::jittered(std::chrono::milliseconds ttl) {
                   std::chrono::milliseconds(static_cast<std::int64_t>(ttl.count() * factor)));
 }
 
-core::Status RedisCache::write(std::string_view key, std::uint64_t version,
-                               std::chrono::milliseconds ttl, const std::string* value) {
+net::Command RedisCache::write_command(std::string_view key, std::uint64_t version,
+                                       std::chrono::milliseconds ttl,
+                                       const std::string_view* value) const {
   net::Command eval{"EVALSHA",
                     write_sha_,
                     "1",
                     options_.prefix + std::string(key),
                     std::to_string(version),
                     std::to_string(std::max<std::int64_t>(ttl.count(), 1))};
-  if (value != nullptr) eval.push_back(*value);
-  std::vector<net::Command> commands{std::move(eval)};
-  if (options_.wait_replicas > 0) {
-    commands.push_back({"WAIT", std::to_string(options_.wait_replicas),
-                        std::to_string(std::max<std::int64_t>(options_.wait_timeout.count(), 1))});
+  if (value != nullptr) eval.emplace_back(*value);
+  return eval;
+}
+
+core::Status RedisCache::run_writes(std::vector<net::Command> writes) {
+  const std::size_t per = options_.wait_replicas > 0 ? 2 : 1;  // commands per write
+  std::vector<net::Command> commands;
+  commands.reserve(writes.size() * per);
+  for (auto& w : writes) {
+    commands.push_back(std::move(w));
+    if (per == 2) {
+      commands.push_back({"WAIT", std::to_string(options_.wait_replicas),
+                          std::to_string(std::max<std::int64_t>(options_.wait_timeout.count(), 1))});
+    }
   }
   auto r = client_->run(commands);
-  if (r && (*r)[0].is_error() && (*r)[0].text.starts_with("NOSCRIPT")) {
-    commands[0][0] = "EVAL";  // the server does not have it (restarted, flushed): send it whole
-    commands[0][1] = std::string(kWriteScript);
-    r = client_->run(commands);
-  }
   if (!r) return r.error();
-  if ((*r)[0].type != net::Reply::Type::kInteger) return unexpected((*r)[0], "the write script");
-  if (options_.wait_replicas > 0) {
-    const auto& acked = (*r)[1];
+  // The server does not have the script (restarted, flushed): those writes go again, whole.
+  std::vector<std::size_t> noscript;
+  for (std::size_t i = 0; i < r->size(); i += per)
+    if ((*r)[i].is_error() && (*r)[i].text.starts_with("NOSCRIPT")) noscript.push_back(i);
+  if (!noscript.empty()) {
+    std::vector<net::Command> again;
+    for (auto i : noscript) {
+      commands[i][0] = "EVAL";
+      commands[i][1] = std::string(kWriteScript);
+      for (std::size_t k = 0; k < per; ++k)
+        again.push_back(commands[i + k]);
+    }
+    auto r2 = client_->run(again);
+    if (!r2) return r2.error();
+    for (std::size_t n = 0; n < noscript.size(); ++n)
+      for (std::size_t k = 0; k < per; ++k)
+        (*r)[noscript[n] + k] = std::move((*r2)[n * per + k]);
+  }
+  for (std::size_t i = 0; i < r->size(); i += per) {
+    if ((*r)[i].type != net::Reply::Type::kInteger) return unexpected((*r)[i], "the write script");
+    if (per == 1) continue;
+    const auto& acked = (*r)[i + 1];
     if (acked.type != net::Reply::Type::kInteger) return unexpected(acked, "WAIT");
     if (acked.integer < options_.wait_replicas) {
       return core::unavailable("redis: a write reached " + std::to_string(acked.integer) + " of " +
@@ -143,12 +178,27 @@ core::Status RedisCache::write(std::string_view key, std::uint64_t version,
 
 core::Status RedisCache::set(std::string_view key, std::string_view value, std::uint64_t version,
                              std::chrono::milliseconds ttl) {
-  std::string v(value);
-  return write(key, version, jittered(ttl.count() > 0 ? ttl : options_.ttl), &v);
+  std::vector<net::Command> one;
+  one.push_back(write_command(key, version, jittered(ttl.count() > 0 ? ttl : options_.ttl), &value));
+  return run_writes(std::move(one));
 }
 
 core::Status RedisCache::remove(std::string_view key, std::uint64_t version) {
-  return write(key, version, options_.tombstone_ttl, nullptr);
+  std::vector<net::Command> one;
+  one.push_back(write_command(key, version, options_.tombstone_ttl, nullptr));
+  return run_writes(std::move(one));
+}
+
+core::Status RedisCache::write_many(std::span<const CacheWrite> writes) {
+  for (std::size_t at = 0; at < writes.size(); at += kWriteBatch) {
+    std::vector<net::Command> batch;
+    for (const auto& w : writes.subspan(at, std::min(kWriteBatch, writes.size() - at))) {
+      batch.push_back(w.remove ? write_command(w.key, w.version, options_.tombstone_ttl, nullptr)
+                               : write_command(w.key, w.version, jittered(options_.ttl), &w.value));
+    }
+    if (auto st = run_writes(std::move(batch)); !st.is_ok()) return st;
+  }
+  return {};
 }
 
 CacheStats RedisCache::stats() const {

@@ -37,18 +37,27 @@ class RedisCache final : public CacheBackend {
 
   std::string_view name() const override { return "redis"; }
   core::Result<std::optional<CacheEntry>> get(std::string_view key) override;
+  void get_async(std::string key, GetDone done) override;
+  bool async_gets() const override { return client_->async_runs(); }
   core::Result<std::vector<std::optional<CacheEntry>>> get_many(
       std::span<const std::string> keys) override;
   core::Status set(std::string_view key, std::string_view value, std::uint64_t version,
                    std::chrono::milliseconds ttl) override;
   core::Status remove(std::string_view key, std::uint64_t version) override;
+  // Pipelined, up to kWriteBatch writes per round trip.
+  core::Status write_many(std::span<const CacheWrite> writes) override;
+  static constexpr std::size_t kWriteBatch = 256;
   // Hits and misses of this process's lookups; evictions, bytes and entries are the server's
   // (INFO stats, DBSIZE) and stay 0 here.
   CacheStats stats() const override;
 
  private:
-  core::Status write(std::string_view key, std::uint64_t version, std::chrono::milliseconds ttl,
-                     const std::string* value);
+  // The write script's command for one entry (a removal without `value`).
+  net::Command write_command(std::string_view key, std::uint64_t version,
+                             std::chrono::milliseconds ttl, const std::string_view* value) const;
+  // Runs write commands (each followed by WAIT with wait_replicas), sending again whole those
+  // Redis answers NOSCRIPT for, and checks every reply.
+  core::Status run_writes(std::vector<net::Command> writes);
   std::chrono::milliseconds jittered(std::chrono::milliseconds ttl);
 
   std::unique_ptr<net::Redis> client_;
