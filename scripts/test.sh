@@ -28,7 +28,8 @@ cmake --build --preset asan --target unit_tests
 ctest --preset asan
 
 
-# ThreadSanitizer over the concurrent parts: cache, read-through, appliers, job runner.
+# ThreadSanitizer over the concurrent parts: caches (the Redis client's own thread too),
+# read-through, appliers, job runner.
 cmake --preset tsan -DTANDEM_WERROR=ON >/dev/null
 cmake --build --preset tsan --target unit_tests contract_tests
 ctest --preset tsan
