@@ -108,6 +108,23 @@ Response Router::respond(Request& req, const Match& m) const {
   return internal_error_response();
 }
 
+void Responder::defer(std::function<Response()> work) const {
+  auto run = [send = send_, work = std::move(work)] {
+    Response r;
+    try {
+      r = work();
+    } catch (...) {
+      r = internal_error_response();
+    }
+    send(std::move(r));
+  };
+  if (runner_) {
+    runner_(std::move(run));
+  } else {
+    run();
+  }
+}
+
 void Router::start(Request& req, const Match& m, Responder respond) const {
   // Whether the handler called `respond` before it threw: the rest is its to answer.
   auto answered = std::make_shared<std::atomic<bool>>(false);

@@ -34,10 +34,8 @@ class Responder {
   void operator()(Response r) const { send_(std::move(r)); }
   // Responds with what `work` returns, running it on a server thread: for a handler called
   // back on a thread that must not block (a cache client's) that still has blocking work to do.
-  void defer(std::function<Response()> work) const {
-    if (!runner_) return send_(work());
-    runner_([send = send_, work = std::move(work)] { send(work()); });
-  }
+  // If `work` throws, the answer is 500.
+  void defer(std::function<Response()> work) const;
   const Runner& runner() const { return runner_; }
 
  private:

@@ -38,6 +38,16 @@ class RedisClusterTest : public ::testing::Test {
     // Each write waits for its replica (WAIT 1): a crashed master's successor has it.
     cache_ = std::make_unique<RedisCache>(
         std::move(cluster), RedisCacheOptions{.wait_replicas = 1, .wait_timeout = 100ms});
+    // A new replica gets its master's write stream from its first ACK on (up to a second after
+    // its sync): until then WAIT counts none. Writes to every master until each counts.
+    auto until = Clock::now() + 10s;
+    for (int k = 0; k < 30 && Clock::now() < until;) {
+      if (cache_->set("warm-up-" + std::to_string(k), "", 1, 0ms).is_ok()) {
+        ++k;
+      } else {
+        std::this_thread::sleep_for(50ms);
+      }
+    }
   }
 
   std::uint16_t slot(const std::string& key) const { return net::key_slot("tandem:" + key); }
