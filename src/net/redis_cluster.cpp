@@ -313,6 +313,41 @@ core::Status RedisCluster::refresh(std::uint64_t seen, Clock::time_point deadlin
   return core::unavailable("redis " + where() + ": cannot load the slot map: " + why);
 }
 
+void RedisCluster::run_async(std::vector<Command> commands, Done done) {
+  Node target;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& command : commands) {
+      auto key = command_key(command);
+      if (!key) continue;  // goes with the command before it
+      if (slots_.empty()) break;
+      Node n = masters_[slots_[key_slot(*key)]];
+      if (target && n != target) {
+        target.reset();
+        break;
+      }
+      target = n;
+    }
+  }
+  if (!target) return done(run(commands));
+  target->run_async(std::move(commands), [this, done = std::move(done)](
+                                             core::Result<std::vector<Reply>> replies) {
+    if (replies) {
+      for (const auto& r : *replies) {
+        if (starts_with_word(r, "MOVED")) {
+          moved_.fetch_add(1, std::memory_order_relaxed);
+          if (auto to = redirection(r.text)) moved(to->first, to->second);
+        }
+        if (starts_with_word(r, "MOVED") || starts_with_word(r, "ASK") ||
+            starts_with_word(r, "TRYAGAIN") || starts_with_word(r, "CLUSTERDOWN") ||
+            starts_with_word(r, "LOADING") || starts_with_word(r, "MASTERDOWN"))
+          return done(core::fail(core::unavailable("redis " + where() + ": " + r.text)));
+      }
+    }
+    done(std::move(replies));
+  });
+}
+
 core::Result<std::vector<Reply>> RedisCluster::run(std::span<const Command> commands) {
   if (commands.empty()) return std::vector<Reply>{};
   auto deadline = Clock::now() + options_.node.command_timeout;

@@ -71,6 +71,12 @@ class RedisCluster final : public Redis {
 
   using Redis::run;
   core::Result<std::vector<Reply>> run(std::span<const Command> commands) override;
+  // Commands that all go to one master go through its client's run_async; a redirection or a
+  // retry reply fails the call (after noting a MOVED slot), so that the caller takes its slow
+  // path, where run() follows the cluster. Commands for several masters, or before the slot map
+  // is loaded, run here.
+  void run_async(std::vector<Command> commands, Done done) override;
+  bool async_runs() const override { return true; }
   std::string where() const override;
   RedisClusterStats stats() const;
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 #include <string>
@@ -55,6 +56,14 @@ class RedisClusterTest : public ::testing::Test {
     auto r = cache_->get(key);
     EXPECT_TRUE(r) << key << ": " << r.error().message();
     return r ? *r : std::nullopt;
+  }
+  // An asynchronous lookup's value, or its error.
+  std::string async_get(const std::string& key) {
+    std::promise<std::string> p;
+    cache_->get_async(key, [&](core::Result<std::optional<CacheEntry>> r) {
+      p.set_value(!r ? r.error().message() : *r ? (*r)->value : "a miss");
+    });
+    return p.get_future().get();
   }
   // A node's role line ("role:master").
   bool is_master(std::size_t i) {
@@ -189,6 +198,9 @@ TEST_F(RedisClusterTest, ASlotMigratesUnderTheCache) {
     migrate.push_back("tandem:" + key(i));
   ASSERT_EQ(servers_.cli(from, migrate), "OK\n");
 
+  // An asynchronous lookup does not follow a redirection: it fails, and the caller's slow path
+  // (a blocking get) follows it.
+  EXPECT_NE(async_get(key(3)).find("ASK"), std::string::npos);
   auto ask_before = cluster_->stats().ask;
   EXPECT_EQ(get(key(3))->value, "a3");   // moved: ASK
   EXPECT_EQ(get(key(15))->value, "a15");  // not yet moved: the old master
@@ -210,7 +222,9 @@ TEST_F(RedisClusterTest, ASlotMigratesUnderTheCache) {
     }
   }
   auto moved_before = cluster_->stats().moved;
-  EXPECT_EQ(get(key(15))->value, "a15");  // the map still names the old master: MOVED
+  EXPECT_NE(async_get(key(15)).find("MOVED"), std::string::npos);  // the map still names the old
+  EXPECT_EQ(async_get(key(15)), "a15");  // master; the MOVED put the slot right
+  EXPECT_EQ(get(key(16))->value, "a16");
   EXPECT_GT(cluster_->stats().moved, moved_before);
   for (int i = 0; i <= 20; ++i) {
     auto e = get(key(i));
