@@ -1,0 +1,181 @@
+// OpenSearch's request bodies and _bulk responses. Depends on core, json, schema, changes and
+// simdjson.
+#include "search/opensearch/protocol.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "json/writer.h"
+
+namespace tandem::search::opensearch {
+namespace {
+
+// Xapian's stemmer names and ISO codes -> OpenSearch's Snowball languages.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kSnowball{{
+    {"armenian", "Armenian"},   {"hy", "Armenian"},       {"basque", "Basque"},
+    {"eu", "Basque"},           {"catalan", "Catalan"},   {"ca", "Catalan"},
+    {"danish", "Danish"},       {"da", "Danish"},         {"dutch", "Dutch"},
+    {"nl", "Dutch"},            {"english", "English"},   {"en", "English"},
+    {"finnish", "Finnish"},     {"fi", "Finnish"},        {"french", "French"},
+    {"fr", "French"},           {"german", "German"},     {"de", "German"},
+    {"german2", "German2"},     {"hungarian", "Hungarian"}, {"hu", "Hungarian"},
+    {"irish", "Irish"},         {"ga", "Irish"},          {"italian", "Italian"},
+    {"it", "Italian"},          {"kraaij_pieters", "Kp"}, {"lithuanian", "Lithuanian"},
+    {"lt", "Lithuanian"},       {"lovins", "Lovins"},     {"norwegian", "Norwegian"},
+    {"nb", "Norwegian"},        {"nn", "Norwegian"},      {"no", "Norwegian"},
+    {"porter", "Porter"},       {"portuguese", "Portuguese"}, {"pt", "Portuguese"},
+    {"romanian", "Romanian"},   {"ro", "Romanian"},       {"russian", "Russian"},
+    {"ru", "Russian"},          {"spanish", "Spanish"},   {"es", "Spanish"},
+    {"swedish", "Swedish"},     {"sv", "Swedish"},        {"turkish", "Turkish"},
+    {"tr", "Turkish"},
+}};
+
+void text_mapping(json::Writer& w) {
+  w.begin_object().field("type", "text").field("analyzer", "tandem_text").end_object();
+}
+
+// An item of a _bulk response: {"index": {"status": 201, ...}} or {"delete": {...}}.
+core::Result<BulkItem> item_of(simdjson::dom::element item) {
+  simdjson::dom::object wrapper;
+  if (item.get(wrapper) != simdjson::SUCCESS || wrapper.size() != 1)
+    return core::fail(core::unavailable("opensearch: a _bulk item is not an object of one action"));
+  simdjson::dom::element action = (*wrapper.begin()).value;
+  std::int64_t status = 0;
+  if (action["status"].get(status) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: a _bulk item has no status"));
+  BulkItem out{.status = static_cast<int>(status)};
+  simdjson::dom::element error;
+  if (action["error"].get(error) == simdjson::SUCCESS) {
+    std::string_view type, reason;
+    if (error["type"].get(type) != simdjson::SUCCESS) type = {};
+    if (error["reason"].get(reason) != simdjson::SUCCESS) reason = {};
+    out.reason = std::string(type) + (reason.empty() ? "" : ": " + std::string(reason));
+    if (out.reason.empty()) out.reason = std::string(simdjson::to_string(error));
+  }
+  if (status < 300 || status == 409) {  // 409: a newer version is already there
+    out.outcome = ItemOutcome::kApplied;
+  } else if (status == 404 && std::string_view((*wrapper.begin()).key) == "delete") {
+    out.outcome = ItemOutcome::kApplied;  // deleting what is not there
+  } else if (status == 429 || status >= 500) {
+    out.outcome = ItemOutcome::kRetry;
+  } else {
+    out.outcome = ItemOutcome::kRejected;
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<std::string> snowball_language(std::string_view language) {
+  std::string l(language);
+  std::transform(l.begin(), l.end(), l.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (l == "none" || l.empty()) return std::string();
+  for (const auto& [name, snowball] : kSnowball)
+    if (name == l) return std::string(snowball);
+  return core::fail(core::invalid_argument("search.language: OpenSearch has no Snowball stemmer for '" +
+                                           std::string(language) + "'"));
+}
+
+core::Result<std::string> index_body(const schema::Collection& collection,
+                                     const IndexSettings& settings) {
+  auto stemmer = snowball_language(settings.language);
+  if (!stemmer) return core::fail(stemmer.error());
+  json::Writer w;
+  w.begin_object().key("settings").begin_object();
+  w.key("index").begin_object();
+  w.field("number_of_shards", settings.shards).field("number_of_replicas", settings.replicas);
+  w.field("refresh_interval", settings.refresh_interval).end_object();
+  w.key("analysis").begin_object();
+  if (!stemmer->empty()) {
+    w.key("filter").begin_object().key("tandem_stem").begin_object();
+    w.field("type", "snowball").field("language", *stemmer).end_object().end_object();
+  }
+  w.key("analyzer").begin_object().key("tandem_text").begin_object();
+  w.field("type", "custom").field("tokenizer", "standard");
+  w.key("filter").begin_array().value("lowercase");
+  if (!stemmer->empty()) w.value("tandem_stem");
+  w.end_array().end_object().end_object().end_object();  // tandem_text, analyzer, analysis
+  w.end_object();                                        // settings
+
+  w.key("mappings").begin_object().field("dynamic", false).key("properties").begin_object();
+  w.key("id").begin_object().field("type", "keyword").end_object();
+  for (const auto& f : collection.fields) {
+    w.key(f.name);
+    switch (f.type) {
+      case schema::FieldType::kText: text_mapping(w); break;
+      case schema::FieldType::kKeyword:
+      case schema::FieldType::kKeywordArray:
+        w.begin_object().field("type", "keyword");
+        if (f.searchable) {
+          w.key("fields").begin_object().key("text");
+          text_mapping(w);
+          w.end_object();
+        }
+        w.end_object();
+        break;
+      case schema::FieldType::kInt: w.begin_object().field("type", "long").end_object(); break;
+      case schema::FieldType::kFloat: w.begin_object().field("type", "double").end_object(); break;
+      case schema::FieldType::kBool: w.begin_object().field("type", "boolean").end_object(); break;
+      case schema::FieldType::kTimestamp:
+        w.begin_object().field("type", "date").field("format", "strict_date_optional_time");
+        w.end_object();
+        break;
+    }
+  }
+  w.end_object().end_object().end_object();  // properties, mappings, the body
+  return w.take();
+}
+
+std::string bulk_body(std::span<const changes::Change> changes, std::string_view index) {
+  std::string out;
+  for (const auto& c : changes) {
+    const bool upsert = c.op == changes::ChangeOp::kUpsert;
+    if (!upsert && c.op != changes::ChangeOp::kDelete) continue;
+    json::Writer w;
+    w.begin_object().key(upsert ? "index" : "delete").begin_object();
+    w.field("_index", index).field("_id", c.id).field("version", c.seq);
+    w.field("version_type", "external").end_object().end_object();
+    out += w.str();
+    out += '\n';
+    if (upsert) {
+      // One line: a record accepted pretty-printed has raw line breaks only as whitespace
+      // (inside its strings they are escaped), so they become spaces.
+      std::size_t at = out.size();
+      out += c.body;
+      std::replace_if(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
+                      [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+core::Result<std::vector<BulkItem>> parse_bulk_response(std::string_view body,
+                                                        std::size_t expected) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: the _bulk response is not JSON"));
+  simdjson::dom::array items;
+  if (doc["items"].get(items) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: the _bulk response has no items"));
+  if (items.size() != expected) {
+    return core::fail(core::unavailable("opensearch: the _bulk response has " +
+                                        std::to_string(items.size()) + " items for " +
+                                        std::to_string(expected) + " actions"));
+  }
+  std::vector<BulkItem> out;
+  out.reserve(expected);
+  for (auto item : items) {
+    auto parsed = item_of(item);
+    if (!parsed) return core::fail(parsed.error());
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
+}  // namespace tandem::search::opensearch

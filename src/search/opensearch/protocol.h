@@ -1,0 +1,63 @@
+// What tandem says to OpenSearch and how it reads the answers, without I/O: the index body
+// (settings and mappings derived from a collection's schema), the _bulk NDJSON of a batch of
+// changes (external versions: the change's seq), and the per-item outcome of a _bulk response.
+// The OpenSearch backend sends these over net's HTTP client. Depends on core, json, schema and
+// changes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "changes/changes.h"
+#include "core/result.h"
+#include "schema/collection.h"
+
+namespace tandem::search::opensearch {
+
+struct IndexSettings {
+  int shards = 1;
+  int replicas = 1;
+  std::string refresh_interval = "1s";
+  std::string language = "english";  // search.language: the text analyzer's stemmer
+};
+
+// The Snowball stemmer OpenSearch names for search.language ("english" -> "English", "fr" ->
+// "French"), the one Xapian uses, so that both engines stem alike; "" for "none".
+// kInvalidArgument for a language OpenSearch has no Snowball stemmer for.
+core::Result<std::string> snowball_language(std::string_view language);
+
+// The body of PUT /<index>: settings (shards, replicas, refresh interval, the "tandem_text"
+// analyzer: standard tokenizer, lowercase, Snowball stemmer) and strict mappings from the
+// schema: text -> text with that analyzer; keyword and keyword[] -> keyword (a searchable one
+// also gets a "text" subfield); int -> long; float -> double; bool -> boolean; timestamp ->
+// date; id -> keyword; fields outside the schema are kept in _source, not indexed.
+core::Result<std::string> index_body(const schema::Collection& collection,
+                                     const IndexSettings& settings);
+
+// The _bulk body for `changes` into `index`: an upsert is an "index" action with
+// version=seq, version_type=external and the record as its source; a delete is a "delete" with
+// the same versioning. Changes of other kinds (a collection dropped) have no line.
+std::string bulk_body(std::span<const changes::Change> changes, std::string_view index);
+
+// What became of one item of a _bulk request.
+enum class ItemOutcome {
+  kApplied,   // written, or a newer version was already there (409 version conflict)
+  kRetry,     // 429 or a 5xx: send it again later
+  kRejected,  // the document cannot be indexed (mapping, parse): a dead letter with `reason`
+};
+
+struct BulkItem {
+  ItemOutcome outcome = ItemOutcome::kApplied;
+  int status = 0;
+  std::string reason;  // OpenSearch's error type and reason, for dead letters and logs
+};
+
+// The items of a _bulk response, in request order. kUnavailable when the body is not a _bulk
+// response or does not hold `expected` items.
+core::Result<std::vector<BulkItem>> parse_bulk_response(std::string_view body,
+                                                        std::size_t expected);
+
+}  // namespace tandem::search::opensearch

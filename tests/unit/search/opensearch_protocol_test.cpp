@@ -1,0 +1,105 @@
+// The OpenSearch protocol without a server: the index body derived from the products schema
+// (its mappings and analyzer, parsed back), stemmer names matching Xapian's, _bulk NDJSON with
+// external versions (a pretty-printed record kept on one line), and _bulk responses item by
+// item as OpenSearch sends them (created, version conflict, 429, mapping error, delete of a
+// missing id), garbage included.
+#include "search/opensearch/protocol.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+namespace tandem::search::opensearch {
+namespace {
+
+TEST(OpenSearchProtocol, TheIndexBodyFollowsTheSchema) {
+  auto body = index_body(schema::products_collection(),
+                         {.shards = 3, .replicas = 2, .refresh_interval = "500ms",
+                          .language = "english"});
+  ASSERT_TRUE(body) << body.error().message();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(*body);
+  EXPECT_EQ(std::int64_t(doc["settings"]["index"]["number_of_shards"]), 3);
+  EXPECT_EQ(std::int64_t(doc["settings"]["index"]["number_of_replicas"]), 2);
+  EXPECT_EQ(std::string_view(doc["settings"]["index"]["refresh_interval"]), "500ms");
+  auto analysis = doc["settings"]["analysis"];
+  EXPECT_EQ(std::string_view(analysis["filter"]["tandem_stem"]["type"]), "snowball");
+  EXPECT_EQ(std::string_view(analysis["filter"]["tandem_stem"]["language"]), "English");
+  EXPECT_EQ(std::string_view(analysis["analyzer"]["tandem_text"]["tokenizer"]), "standard");
+  auto props = doc["mappings"]["properties"];
+  EXPECT_FALSE(bool(doc["mappings"]["dynamic"]));
+  EXPECT_EQ(std::string_view(props["id"]["type"]), "keyword");
+  EXPECT_EQ(std::string_view(props["name"]["type"]), "text");
+  EXPECT_EQ(std::string_view(props["name"]["analyzer"]), "tandem_text");
+  EXPECT_EQ(std::string_view(props["brand"]["type"]), "keyword");
+  EXPECT_EQ(std::string_view(props["category"]["type"]), "keyword");  // searchable:
+  EXPECT_EQ(std::string_view(props["category"]["fields"]["text"]["type"]), "text");
+  EXPECT_EQ(std::string_view(props["price"]["type"]), "double");
+  EXPECT_EQ(std::string_view(props["stock"]["type"]), "long");
+  EXPECT_EQ(std::string_view(props["in_stock"]["type"]), "boolean");
+  EXPECT_EQ(std::string_view(props["created_at"]["type"]), "date");
+  EXPECT_EQ(std::string_view(props["tags"]["type"]), "keyword");
+}
+
+TEST(OpenSearchProtocol, StemmersMatchXapiansAndUnknownOnesAreRefused) {
+  EXPECT_EQ(*snowball_language("english"), "English");
+  EXPECT_EQ(*snowball_language("FR"), "French");
+  EXPECT_EQ(*snowball_language("kraaij_pieters"), "Kp");
+  EXPECT_EQ(*snowball_language("none"), "");
+  auto none = index_body(schema::products_collection(), {.language = "none"});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->find("tandem_stem"), std::string::npos);
+  auto tamil = snowball_language("tamil");  // Xapian has it, OpenSearch's Snowball does not
+  ASSERT_FALSE(tamil);
+  EXPECT_NE(tamil.error().message().find("tamil"), std::string::npos);
+  EXPECT_FALSE(index_body(schema::products_collection(), {.language = "tamil"}));
+}
+
+TEST(OpenSearchProtocol, BulkBodiesCarryExternalVersions) {
+  std::vector<changes::Change> batch{
+      {.seq = 7, .collection = "products", .id = "p1", .body = "{\n  \"id\": \"p1\",\n  \"name\": \"a\\nb\"\n}"},
+      {.seq = 8, .collection = "products", .id = "p\"2", .op = changes::ChangeOp::kDelete},
+      {.seq = 9, .collection = "products", .op = changes::ChangeOp::kDrop},
+  };
+  EXPECT_EQ(bulk_body(batch, "products-v1"),
+            "{\"index\":{\"_index\":\"products-v1\",\"_id\":\"p1\",\"version\":7,"
+            "\"version_type\":\"external\"}}\n"
+            "{   \"id\": \"p1\",   \"name\": \"a\\nb\" }\n"
+            "{\"delete\":{\"_index\":\"products-v1\",\"_id\":\"p\\\"2\",\"version\":8,"
+            "\"version_type\":\"external\"}}\n");
+  EXPECT_EQ(bulk_body({}, "products-v1"), "");
+}
+
+TEST(OpenSearchProtocol, BulkResponsesAreReadItemByItem) {
+  const std::string response = R"({"took":30,"errors":true,"items":[
+    {"index":{"_index":"products-v1","_id":"p1","_version":7,"result":"created","status":201}},
+    {"index":{"_index":"products-v1","_id":"p2","status":409,"error":{"type":"version_conflict_engine_exception","reason":"[p2]: version conflict, current version [9] is higher or equal to the one provided [8]"}}},
+    {"index":{"_index":"products-v1","_id":"p3","status":429,"error":{"type":"es_rejected_execution_exception","reason":"rejected execution"}}},
+    {"index":{"_index":"products-v1","_id":"p4","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [price] of type [double]"}}},
+    {"delete":{"_index":"products-v1","_id":"p5","_version":10,"result":"not_found","status":404}},
+    {"index":{"_index":"products-v1","_id":"p6","status":503,"error":{"type":"unavailable_shards_exception","reason":"primary shard is not active"}}}
+  ]})";
+  auto items = parse_bulk_response(response, 6);
+  ASSERT_TRUE(items) << items.error().message();
+  ASSERT_EQ(items->size(), 6u);
+  EXPECT_EQ((*items)[0].outcome, ItemOutcome::kApplied);
+  EXPECT_EQ((*items)[1].outcome, ItemOutcome::kApplied);  // a newer version is there
+  EXPECT_EQ((*items)[2].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ((*items)[3].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ((*items)[3].reason,
+            "mapper_parsing_exception: failed to parse field [price] of type [double]");
+  EXPECT_EQ((*items)[4].outcome, ItemOutcome::kApplied);  // deleting what is not there
+  EXPECT_EQ((*items)[5].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ((*items)[5].status, 503);
+}
+
+TEST(OpenSearchProtocol, WhatIsNotABulkResponseIsAnError) {
+  for (std::string bad : {"", "not json", "{}", R"({"items":{}})", R"({"items":[1]})",
+                          R"({"items":[{"index":{}}]})", R"({"items":[{"a":{"status":1},"b":{}}]})"}) {
+    EXPECT_FALSE(parse_bulk_response(bad, 1)) << bad;
+  }
+  EXPECT_FALSE(parse_bulk_response(R"({"items":[]})", 1));  // an item missing
+  EXPECT_TRUE(parse_bulk_response(R"({"items":[]})", 0));
+}
+
+}  // namespace
+}  // namespace tandem::search::opensearch
