@@ -1,60 +1,28 @@
-// The Redis connection pool on Boost.Asio: the only translation unit of src/net that runs
-// Asio I/O. Each connection owns an io_context that the calling thread runs until the operation
-// ends or its deadline passes (then the socket is closed, which ends the operation): blocking
-// calls with deadlines, without a thread of their own.
+// The Redis connection pool on Boost.Asio, over net/asio_stream.h: each connection owns an
+// io_context that the calling thread runs until the operation ends or its deadline passes;
+// run_async's lane runs one connection's io_context on a thread of its own.
 #include "net/redis_client.h"
 
-#include <array>
-#include <deque>
-#include <thread>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/write.hpp>
 #include <algorithm>
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
 #include <functional>
 #include <optional>
+#include <thread>
+
+#include "net/asio_stream.h"
 
 namespace tandem::net {
 
 namespace asio = boost::asio;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using boost::system::error_code;
+using detail::error_code;
 
-struct RedisClient::Connection {
+struct RedisClient::Connection : detail::AsioStream {
   explicit Connection(std::size_t max_reply_bytes) : parser(max_reply_bytes) {}
 
-  // Runs the io_context until its work is done or `deadline`; false on the deadline, after
-  // closing the socket so that every pending operation has ended.
-  bool run_until(Clock::time_point deadline) {
-    ioc.restart();
-    ioc.run_until(deadline);
-    if (ioc.stopped()) return true;
-    error_code ignored;
-    socket.close(ignored);
-    ioc.restart();
-    ioc.run();
-    return false;
-  }
-
-  // Calls `f` with the stream commands travel on: TLS over the socket, or the socket.
-  template <typename F>
-  void with_stream(F&& f) {
-    if (tls) {
-      f(*tls);
-    } else {
-      f(socket);
-    }
-  }
-
-  asio::io_context ioc{1};
-  tcp::socket socket{ioc};
-  std::optional<ssl::stream<tcp::socket&>> tls;  // set once the TLS handshake is under way
   ReplyParser parser;
   std::array<char, 16384> buffer{};
 };
@@ -114,27 +82,6 @@ core::Result<std::vector<Reply>> exchange(auto& c, std::span<const Command> comm
   return replies;
 }
 
-// The TLS handshake on a connected socket: the server's certificate must chain to a trusted CA
-// and carry the expected name, sent as SNI unless it is an IP address.
-core::Status handshake(auto& c, TlsContext& tls, const std::string& host,
-                       std::chrono::steady_clock::time_point deadline) {
-  const std::string& name = tls.server_name(host);
-  c.tls.emplace(c.socket, tls.native());
-  error_code not_ip;
-  asio::ip::make_address(name, not_ip);
-  // SSL_set_tlsext_host_name, without the macro's cast.
-  if (not_ip && SSL_ctrl(c.tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                         TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str())) != 1)
-    return core::unavailable("TLS: cannot send the server name " + name);
-  c.tls->set_verify_callback(ssl::host_name_verification(name));
-  std::optional<error_code> result;
-  c.tls->async_handshake(ssl::stream_base::client,
-                         [&](const error_code& ec) { result = ec; });
-  if (!c.run_until(deadline) || !result) return core::unavailable("TLS handshake timed out");
-  if (*result) return core::unavailable("TLS handshake failed: " + result->message());
-  return {};
-}
-
 }  // namespace
 
 RedisClient::RedisClient(RedisClientOptions options)
@@ -149,24 +96,12 @@ core::Status RedisClient::failed(const std::string& what) const {
 core::Result<std::unique_ptr<RedisClient::Connection>> RedisClient::connect() {
   auto deadline = Clock::now() + options_.connect_timeout;
   auto c = std::make_unique<Connection>(options_.max_reply_bytes);
-  tcp::resolver resolver(c->ioc);
-  std::optional<error_code> result;
-  resolver.async_resolve(options_.server.host, std::to_string(options_.server.port),
-                         [&](const error_code& ec, const tcp::resolver::results_type& endpoints) {
-                           if (ec) {
-                             result = ec;
-                             return;
-                           }
-                           asio::async_connect(c->socket, endpoints,
-                                               [&](const error_code& connected,
-                                                   const tcp::endpoint&) { result = connected; });
-                         });
-  if (!c->run_until(deadline) || !result) return core::fail(failed("connect timed out"));
-  if (*result) return core::fail(failed("cannot connect: " + result->message()));
-  error_code ignored;
-  c->socket.set_option(tcp::no_delay(true), ignored);
+  if (auto st = detail::connect_tcp(*c, options_.server.host, options_.server.port, deadline);
+      !st.is_ok())
+    return core::fail(failed(st.message()));
   if (options_.tls) {
-    if (auto st = handshake(*c, *options_.tls, options_.server.host, deadline); !st.is_ok())
+    if (auto st = detail::tls_handshake(*c, *options_.tls, options_.server.host, deadline);
+        !st.is_ok())
       return core::fail(failed(st.message()));
   }
 

@@ -1,0 +1,63 @@
+// A fault-injecting HTTP/1.1 server for client tests, on a free loopback port: each request it
+// reads (any connection, in arrival order) gets the next step of its script: a response with a
+// status, headers and body (keep-alive unless the step closes), a connection dropped after the
+// request was read, or no answer at all (until the server stops). Past the script, 200 "ok".
+// Records every request and counts connections. A thread per connection; stopped with the
+// object. POSIX only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace tandem::testing {
+
+struct HttpStep {
+  enum class Kind { kRespond, kDrop, kHang } kind = Kind::kRespond;
+  int status = 200;
+  std::string body = "ok";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close = false;  // Connection: close after the response
+};
+
+struct SeenRequest {
+  std::string method, target, body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string header(const std::string& name) const;  // "" when absent
+};
+
+class HttpFaultServer {
+ public:
+  explicit HttpFaultServer(std::vector<HttpStep> script = {});
+  ~HttpFaultServer();
+  HttpFaultServer(const HttpFaultServer&) = delete;
+  HttpFaultServer& operator=(const HttpFaultServer&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::vector<SeenRequest> requests() const;
+  int connections() const { return connections_.load(); }
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+  HttpStep next_step();
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  mutable std::mutex mutex_;  // guards the three below
+  std::vector<HttpStep> script_;
+  std::size_t step_ = 0;
+  std::vector<SeenRequest> seen_;
+  std::vector<int> fds_;  // open connections, shut down at the stop
+  std::vector<std::thread> threads_;
+  std::thread acceptor_;
+};
+
+}  // namespace tandem::testing
