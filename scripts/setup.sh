@@ -16,6 +16,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkgconf
   libboost1.81-dev          # Asio + Beast (1.81; plain libboost-dev is 1.74 and conflicts)
   libssl-dev                # TLS
+  zlib1g-dev                # gzip of OpenSearch bulk bodies
   libcli11-dev              # command line
   libtomlplusplus-dev       # tandem.toml
   libexpected-dev           # Result<T>

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "net/asio_stream.h"
+#include "net/gzip.h"
 
 namespace tandem::net {
 
@@ -139,6 +140,10 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
 HttpClient::~HttpClient() = default;
 
 core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
+  if (options_.gzip_from_bytes > 0 && request.body.size() >= options_.gzip_from_bytes) {
+    request.body = gzip(request.body);
+    request.headers.emplace_back("Content-Encoding", "gzip");
+  }
   const auto deadline = Clock::now() + options_.request_timeout;
   std::optional<Backoff> backoff;
   std::string why;  // the last failure, for the error

@@ -67,8 +67,11 @@ struct HttpClientOptions {
   BackoffOptions retry{.initial = std::chrono::milliseconds(100),
                        .max = std::chrono::milliseconds(5000)};
   std::size_t max_response_bytes = 256u << 20;
-  // Called on every attempt after Host and Content-Length are set, before sending: SigV4 signs
-  // here, so that each attempt carries a fresh date.
+  // Bodies of at least this many bytes go gzip-compressed (Content-Encoding: gzip); 0: never.
+  std::size_t gzip_from_bytes = 0;
+  // Called on every attempt after Host and Content-Length are set (and the body compressed),
+  // before sending: SigV4 signs here, so that each attempt carries a fresh date and the hash
+  // of the bytes sent.
   std::function<void(HttpRequest&, const HttpEndpoint&)> prepare;
 };
 

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <thread>
 
+#include "net/gzip.h"
 #include "support/http_fault_server.h"
 #include "support/redis_server.h"
 #include "support/tls_certs.h"
@@ -173,6 +174,26 @@ TEST(HttpClient, EveryAttemptIsPreparedAfresh) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].header("X-Attempt"), "1");
   EXPECT_EQ(seen[1].header("X-Attempt"), "2");
+}
+
+TEST(HttpClient, LargeBodiesGoCompressedAndAreSignedAsSent) {
+  HttpFaultServer server;
+  auto o = on({server.port()});
+  o.gzip_from_bytes = 100;
+  std::string hashed;
+  o.prepare = [&](HttpRequest& r, const HttpEndpoint&) { hashed = sha256_hex(r.body); };
+  HttpClient client(o);
+  std::string big(5000, 'x');
+  ASSERT_TRUE(client.send({.method = "POST", .target = "/_bulk", .body = big}));
+  ASSERT_TRUE(client.send({.method = "POST", .target = "/_bulk", .body = "small"}));
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].header("Content-Encoding"), "gzip");
+  EXPECT_LT(seen[0].body.size(), 200u);
+  EXPECT_EQ(*gunzip(seen[0].body), big);
+  EXPECT_EQ(seen[1].header("Content-Encoding"), "");
+  EXPECT_EQ(seen[1].body, "small");
+  EXPECT_EQ(hashed, sha256_hex("small"));  // the prepare hook saw the bytes sent
 }
 
 TEST(HttpClient, OversizeResponsesAreErrors) {
