@@ -30,6 +30,13 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// host[:port], the port left out when it is the scheme's; an IPv6 literal in brackets.
+std::string host_header(const HttpEndpoint& e) {
+  std::string host = e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host;
+  if (e.port != (e.tls ? 443 : 80)) host += ":" + std::to_string(e.port);
+  return host;
+}
+
 bool retryable_status(int status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
@@ -206,7 +213,7 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
     }
 
     HttpRequest r = request;
-    r.headers.emplace_back("Host", pool->endpoint.host + ":" + std::to_string(pool->endpoint.port));
+    r.headers.emplace_back("Host", host_header(pool->endpoint));
     r.headers.emplace_back("Content-Length", std::to_string(r.body.size()));
     if (options_.prepare) options_.prepare(r, pool->endpoint);
     http::request<http::string_body> msg;

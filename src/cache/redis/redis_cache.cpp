@@ -70,7 +70,9 @@ RedisCache::RedisCache(std::unique_ptr<net::Redis> client, RedisCacheOptions opt
       write_sha_(sha1_hex(kWriteScript)),
       jitter_state_(std::random_device{}()) {}
 
-RedisCache::~RedisCache() = default;
+// The client goes first: its own thread may still be answering lookups, whose callbacks count
+// hits and misses here.
+RedisCache::~RedisCache() { client_.reset(); }
 
 core::Result<std::optional<CacheEntry>> RedisCache::get(std::string_view key) {
   auto r = client_->run({"HMGET", options_.prefix + std::string(key), "v", "d"});
