@@ -178,4 +178,103 @@ core::Result<std::vector<BulkItem>> parse_bulk_response(std::string_view body,
   return out;
 }
 
+core::Result<SearchResult> parse_search_response(std::string_view body,
+                                                 const std::vector<std::string>& facets) {
+  namespace od = simdjson::ondemand;
+  SearchResult out;
+  std::vector<std::pair<std::string, std::vector<FacetValue>>> found_facets;
+  bool saw_hits = false;
+  try {
+    od::parser parser;
+    simdjson::padded_string padded(body);
+    od::document doc = parser.iterate(padded);
+    for (auto top : doc.get_object()) {
+      std::string_view key = top.unescaped_key();
+      if (key == "hits") {
+        saw_hits = true;
+        for (auto h : top.value().get_object()) {
+          std::string_view hkey = h.unescaped_key();
+          if (hkey == "total") {
+            for (auto t : h.value().get_object()) {
+              std::string_view tkey = t.unescaped_key();
+              if (tkey == "value") out.found = t.value().get_uint64();
+              if (tkey == "relation") out.found_is_estimate = std::string_view(t.value()) == "gte";
+            }
+          } else if (hkey == "hits") {
+            for (auto item : h.value().get_array()) {
+              Hit hit;
+              for (auto f : item.get_object()) {
+                std::string_view fkey = f.unescaped_key();
+                if (fkey == "_id") {
+                  hit.id = std::string(std::string_view(f.value()));
+                } else if (fkey == "_score") {
+                  auto v = f.value();
+                  if (!v.is_null()) hit.score = v.get_double();
+                } else if (fkey == "_source") {
+                  od::object source = f.value().get_object();
+                  hit.document = std::string(source.raw_json().value());
+                } else if (fkey == "highlight") {
+                  for (auto field : f.value().get_object()) {
+                    std::string name(field.unescaped_key().value());
+                    std::string joined;
+                    for (auto fragment : field.value().get_array()) {
+                      if (!joined.empty()) joined += " ... ";
+                      joined += std::string_view(fragment);
+                    }
+                    hit.highlights.emplace_back(std::move(name), std::move(joined));
+                  }
+                }
+              }
+              out.hits.push_back(std::move(hit));
+            }
+          }
+        }
+      } else if (key == "aggregations") {
+        for (auto agg : top.value().get_object()) {
+          std::string name(agg.unescaped_key().value());
+          std::vector<FacetValue> values;
+          for (auto part : agg.value().get_object()) {
+            if (part.unescaped_key().value() != "buckets") continue;
+            for (auto bucket : part.value().get_array()) {
+              FacetValue fv;
+              std::string key_text, as_string;
+              for (auto b : bucket.get_object()) {
+                std::string_view bkey = b.unescaped_key();
+                if (bkey == "key") {
+                  auto v = b.value();
+                  if (v.type() == od::json_type::string) {
+                    key_text = std::string(std::string_view(v));
+                  } else {
+                    key_text = std::string(v.raw_json_token().value());
+                    while (!key_text.empty() && key_text.back() == ' ')
+                      key_text.pop_back();
+                  }
+                } else if (bkey == "key_as_string") {
+                  as_string = std::string(std::string_view(b.value()));
+                } else if (bkey == "doc_count") {
+                  fv.count = b.value().get_uint64();
+                }
+              }
+              fv.value = as_string.empty() ? key_text : as_string;
+              values.push_back(std::move(fv));
+            }
+          }
+          found_facets.emplace_back(std::move(name), std::move(values));
+        }
+      }
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    return core::fail(core::unavailable(std::string("opensearch: a _search response that does "
+                                                    "not parse: ") + e.what()));
+  }
+  if (!saw_hits) return core::fail(core::unavailable("opensearch: a _search response without hits"));
+  for (const auto& name : facets) {
+    auto it = std::find_if(found_facets.begin(), found_facets.end(),
+                           [&](const auto& f) { return f.first == name; });
+    out.facets.emplace_back(name, it == found_facets.end() ? std::vector<FacetValue>{}
+                                                           : std::move(it->second));
+  }
+  return out;
+}
+
 }  // namespace tandem::search::opensearch

@@ -1,6 +1,7 @@
 // What tandem says to OpenSearch and how it reads the answers, without I/O: the index body
 // (settings and mappings derived from a collection's schema), the _bulk NDJSON of a batch of
-// changes (external versions: the change's seq), and the per-item outcome of a _bulk response.
+// changes (external versions: the change's seq), the per-item outcome of a _bulk response, and
+// a _search response as our hit model.
 // The OpenSearch backend sends these over net's HTTP client. Depends on core, json, schema and
 // changes.
 #pragma once
@@ -14,6 +15,7 @@
 #include "changes/changes.h"
 #include "core/result.h"
 #include "schema/collection.h"
+#include "search/search_backend.h"
 
 namespace tandem::search::opensearch {
 
@@ -59,5 +61,13 @@ struct BulkItem {
 // response or does not hold `expected` items.
 core::Result<std::vector<BulkItem>> parse_bulk_response(std::string_view body,
                                                         std::size_t expected);
+
+// The hits, the number found and the facets of a _search response: each hit's document is its
+// _source byte for byte (as it was sent), highlights are the field's fragments joined with
+// " ... ", facets come in the order `facets` asks for them (a facet without an aggregation in
+// the response has no values), and a total of relation "gte" makes `found` an estimate.
+// kUnavailable for a body of another shape.
+core::Result<SearchResult> parse_search_response(std::string_view body,
+                                                 const std::vector<std::string>& facets);
 
 }  // namespace tandem::search::opensearch

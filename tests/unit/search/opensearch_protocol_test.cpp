@@ -103,3 +103,52 @@ TEST(OpenSearchProtocol, WhatIsNotABulkResponseIsAnError) {
 
 }  // namespace
 }  // namespace tandem::search::opensearch
+
+namespace tandem::search::opensearch {
+namespace {
+
+TEST(OpenSearchProtocol, SearchResponsesBecomeOurHits) {
+  const std::string response = R"({"took":3,"timed_out":false,
+    "_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
+    "hits":{"total":{"value":10000,"relation":"gte"},"max_score":null,"hits":[
+      {"_index":"products-v1","_id":"p1","_score":2.5,"_source":{"id":"p1","price":19.99,"name":"Lamp \"Oak\""},
+       "highlight":{"name":["<mark>Lamp</mark> Oak","tall <mark>lamp</mark>"]}},
+      {"_index":"products-v1","_id":"p2","_score":null,"_source":{"id":"p2","price":1e2},"sort":[5]}
+    ]},
+    "aggregations":{"in_stock":{"doc_count_error_upper_bound":0,"sum_other_doc_count":0,
+      "buckets":[{"key":1,"key_as_string":"true","doc_count":7}]},
+      "brand":{"buckets":[{"key":"acme","doc_count":3},{"key":"globex","doc_count":1}]},
+      "stock":{"buckets":[{"key":12,"doc_count":2}]}}})";
+  auto r = parse_search_response(response, {"brand", "in_stock", "stock", "rating"});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->found, 10000u);
+  EXPECT_TRUE(r->found_is_estimate);
+  ASSERT_EQ(r->hits.size(), 2u);
+  EXPECT_EQ(r->hits[0].id, "p1");
+  EXPECT_DOUBLE_EQ(r->hits[0].score, 2.5);
+  EXPECT_EQ(r->hits[0].document, R"({"id":"p1","price":19.99,"name":"Lamp \"Oak\""})");
+  ASSERT_EQ(r->hits[0].highlights.size(), 1u);
+  EXPECT_EQ(r->hits[0].highlights[0].second, "<mark>Lamp</mark> Oak ... tall <mark>lamp</mark>");
+  EXPECT_EQ(r->hits[1].document, R"({"id":"p2","price":1e2})");  // as sent, not re-written
+  EXPECT_EQ(r->hits[1].score, 0);
+  ASSERT_EQ(r->facets.size(), 4u);
+  EXPECT_EQ(r->facets[0].first, "brand");
+  EXPECT_EQ(r->facets[0].second, (std::vector<FacetValue>{{"acme", 3}, {"globex", 1}}));
+  EXPECT_EQ(r->facets[1].second, (std::vector<FacetValue>{{"true", 7}}));
+  EXPECT_EQ(r->facets[2].second, (std::vector<FacetValue>{{"12", 2}}));
+  EXPECT_TRUE(r->facets[3].second.empty());  // not in the response
+}
+
+TEST(OpenSearchProtocol, WhatIsNotASearchResponseIsAnError) {
+  for (std::string bad : {"", "[]", "{}", R"({"hits":[]})", R"({"hits":{"hits":[{"_id":3}]}})",
+                          R"({"hits":{"total":{"value":"x"}}})", "{\"hits\":{"}) {
+    EXPECT_FALSE(parse_search_response(bad, {})) << bad;
+  }
+  auto empty = parse_search_response(R"({"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}})", {});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->found, 0u);
+  EXPECT_FALSE(empty->found_is_estimate);
+}
+
+}  // namespace
+}  // namespace tandem::search::opensearch
