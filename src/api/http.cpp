@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "core/text.h"
+
 namespace tandem::api {
 namespace {
 
@@ -15,24 +17,6 @@ constexpr std::array<std::pair<Method, std::string_view>, 7> kMethods = {{
     {Method::kDelete, "DELETE"},
     {Method::kOptions, "OPTIONS"},
 }};
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -56,7 +40,7 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c == '%' && i + 2 < s.size()) {
-      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      int hi = core::hex_value(s[i + 1]), lo = core::hex_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
@@ -76,7 +60,7 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 
 std::optional<std::string_view> Request::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (iequals(k, name)) return v;
+    if (core::iequals(k, name)) return v;
   }
   return std::nullopt;
 }

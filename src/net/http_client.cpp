@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/text.h"
 #include "net/asio_stream.h"
 #include "net/gzip.h"
 
@@ -21,14 +22,6 @@ namespace http = beast::http;
 using detail::error_code;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 // host[:port], the port left out when it is the scheme's; an IPv6 literal in brackets.
 std::string host_header(const HttpEndpoint& e) {
@@ -112,7 +105,7 @@ std::string describe(const HttpEndpoint& e) {
 
 std::optional<std::string_view> HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return std::string_view(v);
+    if (core::iequals(k, name)) return std::string_view(v);
   return std::nullopt;
 }
 

@@ -3,18 +3,13 @@
 
 #include <charconv>
 
+#include "core/text.h"
+
 namespace tandem::net {
 namespace {
 
 core::Status bad(std::string_view why) {
   return core::invalid_argument("redis url: " + std::string(why));
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 core::Result<std::string> decode(std::string_view s, std::string_view what) {
@@ -24,8 +19,8 @@ core::Result<std::string> decode(std::string_view s, std::string_view what) {
       out.push_back(s[i]);
       continue;
     }
-    int hi = i + 2 < s.size() ? hex(s[i + 1]) : -1;
-    int lo = i + 2 < s.size() ? hex(s[i + 2]) : -1;
+    int hi = i + 2 < s.size() ? core::hex_value(s[i + 1]) : -1;
+    int lo = i + 2 < s.size() ? core::hex_value(s[i + 2]) : -1;
     if (hi < 0 || lo < 0) return core::fail(bad("bad percent escape in the " + std::string(what)));
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <map>
 
+#include "core/text.h"
+
 namespace tandem::net {
 namespace {
 
@@ -52,20 +54,13 @@ std::string encode(std::string_view s, bool keep_slash) {
   return out;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Percent-decoding of a query component ('+' stays '+': it is not a space in SigV4).
 std::string decode(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     int hi = 0, lo = 0;
-    if (s[i] == '%' && i + 2 < s.size() && (hi = hex_digit(s[i + 1])) >= 0 &&
-        (lo = hex_digit(s[i + 2])) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && (hi = core::hex_value(s[i + 1])) >= 0 &&
+        (lo = core::hex_value(s[i + 2])) >= 0) {
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else {
