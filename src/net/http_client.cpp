@@ -157,7 +157,9 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
       Pool& p = *pools_[(first + static_cast<std::size_t>(attempt) - 1 + i) % pools_.size()];
       if (!p.down(now)) pool = &p;
     }
-    if (pool == nullptr) pool = pools_[(first + static_cast<std::size_t>(attempt) - 1) % pools_.size()].get();
+    if (pool == nullptr) {
+      pool = pools_[(first + static_cast<std::size_t>(attempt) - 1) % pools_.size()].get();
+    }
     const std::string where = describe(pool->endpoint);
 
     // A kept connection, or room for a new one.
@@ -219,6 +221,7 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
 
     http::response_parser<http::string_body> parser;
     parser.header_limit(64 * 1024);
+    parser.skip(r.method == "HEAD");  // its Content-Length describes a body that is not sent
     parser.body_limit(options_.max_response_bytes);
     std::optional<error_code> result;
     c->with_stream([&](auto& stream) {

@@ -93,6 +93,23 @@ TEST(HttpClient, ManyThreadsShareThePool) {
   EXPECT_LE(server.connections(), 2);
 }
 
+// OpenSearch answers HEAD /<index> with the Content-Length of the GET it stands for, and no
+// body: the client must not wait for one.
+TEST(HttpClient, HeadResponsesHaveNoBody) {
+  testing::HttpFaultServer server({{.status = 200, .content_length = 1234}, {.body = "next"}});
+  auto o = on({server.port()});
+  o.request_timeout = 1s;
+  HttpClient client(o);
+  auto r = client.send({.method = "HEAD", .target = "/products-v1"});
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "");
+  auto next = client.send({.target = "/"});  // the connection is still in step
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "next");
+  EXPECT_EQ(server.connections(), 1);
+}
+
 TEST(HttpClient, RetriesBusyAnswersOfIdempotentRequestsOnly) {
   HttpFaultServer server({{.status = 503}, {.status = 429}, {.status = 200, .body = "done"},
                           {.status = 503}});

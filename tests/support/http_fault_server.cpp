@@ -135,9 +135,10 @@ void HttpFaultServer::serve(int fd) {
     std::string out = "HTTP/1.1 " + std::to_string(step.status) + " Status\r\n";
     for (const auto& [k, v] : step.headers)
       out += k + ": " + v + "\r\n";
-    out += "Content-Length: " + std::to_string(step.body.size()) + "\r\n";
+    out += "Content-Length: " + std::to_string(step.content_length.value_or(step.body.size())) +
+           "\r\n";
     if (step.close) out += "Connection: close\r\n";
-    out += "\r\n" + step.body;
+    out += "\r\n" + (step.content_length ? std::string() : step.body);
     if (::write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size())) return;
     if (step.close) {
       ::shutdown(fd, SHUT_RDWR);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -23,6 +24,8 @@ struct HttpStep {
   std::string body = "ok";
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // Connection: close after the response
+  // Sent as Content-Length instead of the body's size, with no body (a HEAD response).
+  std::optional<std::size_t> content_length;
 };
 
 struct SeenRequest {
