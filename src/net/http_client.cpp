@@ -125,6 +125,7 @@ struct HttpClient::Pool {
   Backoff backoff;
   int connect_failures = 0;
   Clock::time_point down_until{};
+  std::string last_error;  // why the last connect failed
 
   bool down(Clock::time_point now) {
     std::lock_guard lock(mutex);
@@ -157,8 +158,13 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
       Pool& p = *pools_[(first + static_cast<std::size_t>(attempt) - 1 + i) % pools_.size()];
       if (!p.down(now)) pool = &p;
     }
-    if (pool == nullptr) {
-      pool = pools_[(first + static_cast<std::size_t>(attempt) - 1) % pools_.size()].get();
+    if (pool == nullptr) {  // every endpoint failed to connect lately: fail fast meanwhile
+      Pool& p = *pools_[(first + static_cast<std::size_t>(attempt) - 1) % pools_.size()];
+      std::lock_guard lock(p.mutex);
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(p.down_until - now);
+      why = describe(p.endpoint) + ": " + p.last_error + " (every endpoint is down; next try in " +
+            std::to_string(wait.count()) + " ms)";
+      break;
     }
     const std::string where = describe(pool->endpoint);
 
@@ -198,6 +204,7 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
         --pool->open;
         ++pool->connect_failures;
         pool->down_until = Clock::now() + pool->backoff.delay(pool->connect_failures);
+        pool->last_error = st.message();
         pool->freed.notify_one();
         why = where + ": " + st.message();
         if (Clock::now() >= deadline) break;

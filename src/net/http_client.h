@@ -83,7 +83,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Sends the request to the endpoints in turn, starting with the next one round robin and
-  // skipping those whose connect failed recently. Tries again, after a backoff with jitter or
+  // skipping those whose connect failed recently (while every one has, calls fail at once,
+  // until the first one's reconnect backoff has passed). Tries again, after a backoff with jitter or
   // the response's Retry-After, while the deadline allows and attempts remain: a connection
   // that could not be made; for idempotent requests also a connection dropped after sending and
   // the statuses 429, 502, 503 and 504. When retries run out the last response is returned as it

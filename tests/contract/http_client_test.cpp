@@ -172,10 +172,18 @@ TEST(HttpClient, AnEndpointThatRefusesIsPassedOver) {
     EXPECT_EQ(r->endpoint, "http://127.0.0.1:" + std::to_string(server.port()));
   }
   EXPECT_EQ(server.requests().size(), 4u);
-  HttpClient nowhere(on({testing::free_port()}));
+  auto o = on({testing::free_port()});
+  o.retry = {.initial = 2000ms, .max = 4000ms};
+  HttpClient nowhere(o);
   auto r = nowhere.send({.target = "/"});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("cannot connect"), std::string::npos) << r.error().message();
+  auto begin = Clock::now();  // every endpoint down: at once, until its backoff has passed
+  auto again = nowhere.send({.target = "/"});
+  EXPECT_LT(Clock::now() - begin, 50ms);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message().find("next try in"), std::string::npos)
+      << again.error().message();
 }
 
 TEST(HttpClient, EveryAttemptIsPreparedAfresh) {
