@@ -212,6 +212,19 @@ struct AsyncAnswer {
   }
 };
 
+// Asynchronous lookups of `key`, 20 ms apart while they fail (up to 2 s), until one answers:
+// the first answer.
+core::Result<std::optional<CacheEntry>> first_hit(CacheBackend& c, const std::string& key) {
+  core::Result<std::optional<CacheEntry>> r = core::fail(core::unavailable("not asked"));
+  for (int i = 0; i < 100 && !(r && *r); ++i) {
+    AsyncAnswer a;
+    c.get_async(key, a.done());
+    r = a.future.get();
+    if (!r) std::this_thread::sleep_for(20ms);
+  }
+  return r;
+}
+
 TEST(RedisCacheAsync, AFrozenServerFailsLookupsAtTheirDeadline) {
   testing::RedisServer server;
   auto c = cache_on(server.port(), {.command_timeout = 200ms});
@@ -236,13 +249,7 @@ TEST(RedisCacheAsync, AFrozenServerFailsLookupsAtTheirDeadline) {
   ::kill(server.pid(), SIGCONT);
   EXPECT_GE(took, 190ms);
   EXPECT_LT(took, 1000ms);
-  core::Result<std::optional<CacheEntry>> after = core::fail(core::unavailable("not asked"));
-  for (int i = 0; i < 100 && !(after && *after); ++i) {
-    AsyncAnswer again;
-    c->get_async("k", again.done());
-    after = again.future.get();
-    if (!after) std::this_thread::sleep_for(20ms);
-  }
+  auto after = first_hit(*c, "k");
   ASSERT_TRUE(after && *after) << (after ? "a miss" : after.error().message());
   EXPECT_EQ((*after)->value, "v");
 }
@@ -257,14 +264,8 @@ TEST(RedisCacheAsync, LookupsAfterARestartAreAnsweredOnANewConnection) {
   server.reset();
   server = std::make_unique<testing::RedisServer>(std::vector<std::string>{}, port);
   ASSERT_TRUE(c->set("k", "v2", 2, 0ms).is_ok());
-  core::Result<std::optional<CacheEntry>> r = core::fail(core::unavailable("not asked"));
-  for (int i = 0; i < 100 && !(r && *r); ++i) {
-    AsyncAnswer a;
-    c->get_async("k", a.done());
-    r = a.future.get();
-    if (!r) std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_TRUE(r && *r);
+  auto r = first_hit(*c, "k");
+  ASSERT_TRUE(r && *r) << (r ? "a miss" : r.error().message());
   EXPECT_EQ((*r)->value, "v2");
 }
 
