@@ -8,6 +8,7 @@
 #include <limits>
 #include <mutex>
 
+#include "search/request_checks.h"
 #include "search/xapian/layout.h"
 
 namespace tandem::search::xapian_backend {

@@ -36,11 +36,10 @@ class FacetSpy final : public Xapian::MatchSpy {
   std::unordered_map<std::string, Xapian::doccount> counts_;
 };
 
-// Checks the facet fields (kInvalidArgument: unknown, not a facet); with `attach`, adds a spy to
-// `enquire` counting each one's values over the matches.
-core::Result<std::vector<std::unique_ptr<FacetSpy>>> add_facets(Xapian::Enquire& enquire,
-                                                                const SearchRequest& r,
-                                                                bool attach);
+// With `attach`, adds a spy to `enquire` counting each (checked) facet field's values over the
+// matches.
+std::vector<std::unique_ptr<FacetSpy>> add_facets(Xapian::Enquire& enquire, const SearchRequest& r,
+                                                  bool attach);
 
 // True when every shard's columns can count every facet of the request.
 bool countable(const std::vector<const Columns*>& shards, const SearchRequest& r);

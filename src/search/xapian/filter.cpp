@@ -4,19 +4,15 @@
 #include <limits>
 
 #include "search/xapian/compile.h"
+#include "search/request_checks.h"
 #include "search/xapian/layout.h"
 
 namespace tandem::search::xapian_backend {
 namespace {
 
 using core::fail;
-using core::invalid_argument;
 using query::CompareOp;
 using schema::FieldType;
-
-std::string at(std::size_t position) {
-  return " at position " + std::to_string(position);
-}
 
 struct Field {
   const schema::FieldSpec* spec;
@@ -24,20 +20,9 @@ struct Field {
 };
 
 core::Result<Field> lookup(const schema::Collection& c, const std::string& name, std::size_t pos) {
-  int i = field_index(c, name);
-  if (i < 0) return fail(invalid_argument("unknown field '" + name + "'" + at(pos)));
-  const auto& f = c.fields[static_cast<std::size_t>(i)];
-  if (f.type == FieldType::kText) {
-    return fail(invalid_argument("field '" + name +
-                                 "' is text and cannot be filtered; filter on "
-                                 "keyword, number, bool or timestamp fields" +
-                                 at(pos)));
-  }
-  return Field{&f, static_cast<std::size_t>(i)};
-}
-
-bool is_ordered(FieldType t) {
-  return t == FieldType::kInt || t == FieldType::kFloat || t == FieldType::kTimestamp;
+  auto i = filter_field(c, name, pos);
+  if (!i) return fail(i.error());
+  return Field{&c.fields[*i], *i};
 }
 
 // The literal as the slot stores it: sortable numbers for numbers, bools and timestamps.
@@ -64,12 +49,8 @@ core::Result<Xapian::Query> equals(const Field& f, const query::Literal& v) {
 
 // The serialised bound of a literal for ordered comparisons on numbers or keywords.
 core::Result<std::string> bound(const Field& f, const query::Literal& v, std::size_t op_pos) {
+  if (auto st = check_comparable(*f.spec, op_pos); !st.is_ok()) return fail(st);
   if (f.spec->type == FieldType::kKeyword) return v.text;
-  if (!is_ordered(f.spec->type)) {
-    return fail(invalid_argument("field '" + f.spec->name + "' (" +
-                                 std::string(schema::type_name(f.spec->type)) +
-                                 ") has no order; use = or IN" + at(op_pos)));
-  }
   auto n = number(f, v);
   if (!n) return fail(n.error());
   return Xapian::sortable_serialise(*n);

@@ -163,27 +163,6 @@ core::Result<Xapian::Document> build_document(const schema::Collection& c, std::
   return doc;
 }
 
-core::Result<double> literal_number(schema::FieldType t, std::string_view field,
-                                    const query::Literal& v) {
-  auto problem = [&](std::string_view what) {
-    return core::fail(core::invalid_argument(std::string(field) + ": " + std::string(what) +
-                                             " at position " + std::to_string(v.position)));
-  };
-  if (t == schema::FieldType::kBool) {
-    if (v.text == "true" || v.text == "false") return v.text == "true" ? 1.0 : 0.0;
-    return problem("expected true or false, got '" + v.text + "'");
-  }
-  if (t == schema::FieldType::kTimestamp) {
-    if (auto ms = core::parse_rfc3339_ms(v.text)) return static_cast<double>(*ms);
-    return problem("'" + v.text + "' is not an RFC 3339 timestamp");
-  }
-  double d = 0;
-  auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
-  if (ec != std::errc() || end != v.text.data() + v.text.size() || !std::isfinite(d))
-    return problem("'" + v.text + "' is not a number");
-  return d;
-}
-
 std::string facet_label(schema::FieldType t, double value) {
   if (t == schema::FieldType::kBool) return value != 0 ? "true" : "false";
   std::string out;

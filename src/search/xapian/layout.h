@@ -72,12 +72,6 @@ std::vector<std::string> tokenize(std::string_view text);
 core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,
                                               std::string_view body, std::uint64_t seq);
 
-// A filter literal as the number slots and columns hold for a field of type `t` (int, float,
-// timestamp, bool): its value, milliseconds since the epoch, 1 or 0. kInvalidArgument naming
-// `field` and the literal's position when the text is not one.
-core::Result<double> literal_number(schema::FieldType t, std::string_view field,
-                                    const query::Literal& v);
-
 // A number-valued field's value as facets show it: "true"/"false" for bools, the shortest
 // round-trip form otherwise ("19.99").
 std::string facet_label(schema::FieldType t, double value);

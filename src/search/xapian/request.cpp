@@ -1,4 +1,4 @@
-// Checks and plans of a search request. Depends on search, schema, query, Xapian, simdjson.
+// Plans of a checked search request. Depends on search, schema, query, Xapian, simdjson.
 #include "search/xapian/request.h"
 
 #include <simdjson.h>
@@ -7,75 +7,27 @@
 
 namespace tandem::search::xapian_backend {
 
-using core::fail;
-using core::invalid_argument;
-using schema::FieldType;
-
-bool searchable(const schema::FieldSpec& f) {
-  return f.type == FieldType::kText || f.searchable;
-}
-
-core::Result<std::vector<std::string>> prefixes_for(const SearchRequest& r) {
-  if (r.query_by.empty()) return std::vector<std::string>{""};
+std::vector<std::string> prefixes_for(const std::vector<std::size_t>& query_by) {
+  if (query_by.empty()) return {""};
   std::vector<std::string> out;
-  for (const auto& name : r.query_by) {
-    int i = field_index(*r.collection, name);
-    const auto* f = i < 0 ? nullptr : &r.collection->fields[static_cast<std::size_t>(i)];
-    if (f == nullptr) return fail(invalid_argument("query_by: unknown field '" + name + "'"));
-    if (!searchable(*f)) {
-      return fail(invalid_argument("query_by: field '" + name + "' is not searchable text"));
-    }
-    out.push_back(text_prefix(static_cast<std::size_t>(i)));
-  }
+  for (auto i : query_by)
+    out.push_back(text_prefix(i));
   return out;
 }
 
-SortPlan sort_plan(const SearchRequest& r) {
-  SortPlan plan;
-  for (std::size_t k = 0; k < r.sort.size(); ++k) {
-    if (r.sort[k].field == "_score") {
-      plan.relevance_first = k == 0;
-      if (!plan.relevance_first) break;  // keys after relevance would never decide anything
-      continue;
-    }
-    plan.keys.push_back(&r.sort[k]);
-  }
-  return plan;
-}
-
-core::Status set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys,
-                      const SearchRequest& r) {
+void set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys, const SearchRequest& r) {
   SortPlan plan = sort_plan(r);
   for (const auto* key : plan.keys) {
-    int i = field_index(*r.collection, key->field);
-    if (i < 0)
-      return invalid_argument("sort: unknown field '" + key->field + "' at position " +
-                              std::to_string(key->position));
-    if (!r.collection->fields[static_cast<std::size_t>(i)].sort) {
-      return invalid_argument("sort: field '" + key->field +
-                              "' is not sortable (declare it with \"sort\": true) at position " +
-                              std::to_string(key->position));
-    }
-    keys.add_value(slot_of(static_cast<std::size_t>(i)), key->descending,
+    auto i = static_cast<std::size_t>(field_index(*r.collection, key->field));
+    keys.add_value(slot_of(i), key->descending,
                    key->descending ? std::string() : std::string(8, '\xff'));
   }
-  if (plan.keys.empty()) return {};
+  if (plan.keys.empty()) return;
   if (plan.relevance_first) {
     enquire.set_sort_by_relevance_then_key(&keys, false);
   } else {
     enquire.set_sort_by_key_then_relevance(&keys, false);
   }
-  return {};
-}
-
-core::Status check_highlights(const SearchRequest& r) {
-  for (const auto& name : r.highlight) {
-    const auto* f = r.collection->field(name);
-    if (f == nullptr || !searchable(*f)) {
-      return invalid_argument("highlight: field '" + name + "' is not a searchable text field");
-    }
-  }
-  return {};
 }
 
 std::vector<std::pair<std::string, std::string>> highlights(const std::string& body,

@@ -112,9 +112,8 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
 }  // namespace
 
 core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
-  auto prefixes = prefixes_for(r);
-  if (!prefixes) return fail(prefixes.error());
-  if (auto st = check_highlights(r); !st.is_ok()) return fail(st);
+  if (auto st = check_request(r); !st.is_ok()) return fail(st);
+  auto prefixes = prefixes_for(*query_by_fields(r));
   std::optional<Xapian::Query> filter;
   if (r.filter) {
     auto compiled = compile_filter(*r.filter, *r.collection);
@@ -131,7 +130,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     Xapian::Enquire enquire(reader.db);
     enquire.set_weighting_scheme(ranking());
     Xapian::MultiValueKeyMaker keys;
-    if (auto st = set_sort(enquire, keys, r); !st.is_ok()) return fail(st);
+    set_sort(enquire, keys, r);
     // Facets of a text query are counted from the columns when they keep every facet field, and
     // a filter on fields they keep is evaluated there.
     std::vector<const Columns*> columns;
@@ -139,15 +138,14 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       columns = (*index)->columns(*r.collection);
     bool column_facets = !r.facets.empty() && !columns.empty() && countable(columns, r);
     auto spies = add_facets(enquire, r, !column_facets);
-    if (!spies) return fail(spies.error());
     if (r.text.match_all && options_.columns) {
       if (auto answer = scan(columns, reader.db, r)) return *answer;
     }
-    bool by_shard = spies->empty() && r.sort.empty();  // else one match over every shard
+    bool by_shard = spies.empty() && r.sort.empty();  // else one match over every shard
     std::optional<std::vector<Bits>> filtered;
     if (r.filter && !columns.empty() && (by_shard || column_facets))
       filtered = filter_bits(columns, *r.filter);
-    TextOptions options{.prefixes = *prefixes, .typos = r.typos};
+    TextOptions options{.prefixes = prefixes, .typos = r.typos};
     SearchResult result;
     Page page;
     Marks marks;
@@ -155,7 +153,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     auto on_shards = [&] {
       return filtered ? ShardQuery(words, &*filtered) : ShardQuery(q, nullptr);
     };
-    Xapian::doccount check = spies->empty() ? kExactUpTo : reader.db.get_doccount();
+    Xapian::doccount check = spies.empty() ? kExactUpTo : reader.db.get_doccount();
     auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
     auto size = static_cast<Xapian::doccount>(r.per_page);
     for (options.keep_words = r.text.words.size();; --options.keep_words) {
@@ -182,8 +180,8 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
                                 .highlights = highlights(body, marks, r)});
     }
     if (column_facets) count_facets(pool_, reader.parts, columns, on_shards(), r, result);
-    for (std::size_t f = 0; f < spies->size(); ++f) {
-      result.facets.emplace_back(r.facets[f], (*spies)[f]->top(r.max_facet_values));
+    for (std::size_t f = 0; f < spies.size(); ++f) {
+      result.facets.emplace_back(r.facets[f], spies[f]->top(r.max_facet_values));
     }
     return result;
   };
