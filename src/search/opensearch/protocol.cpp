@@ -111,7 +111,7 @@ core::Result<std::string> index_body(const schema::Collection& collection,
       case schema::FieldType::kKeywordArray:
         w.begin_object().field("type", "keyword");
         if (f.searchable) {
-          w.key("fields").begin_object().key("text");
+          w.key("fields").begin_object().key(kTextSubfield.substr(1));
           text_mapping(w);
           w.end_object();
         }
@@ -216,6 +216,7 @@ core::Result<SearchResult> parse_search_response(std::string_view body,
                 } else if (fkey == "highlight") {
                   for (auto field : f.value().get_object()) {
                     std::string name(field.unescaped_key().value());
+                    if (name.ends_with(kTextSubfield)) name.resize(name.size() - kTextSubfield.size());
                     std::string joined;
                     for (auto fragment : field.value().get_array()) {
                       if (!joined.empty()) joined += " ... ";

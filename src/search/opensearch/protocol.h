@@ -19,6 +19,9 @@
 
 namespace tandem::search::opensearch {
 
+// The subfield a searchable keyword is matched and highlighted through ("brand.text").
+inline constexpr std::string_view kTextSubfield = ".text";
+
 struct IndexSettings {
   int shards = 1;
   int replicas = 1;
@@ -64,7 +67,7 @@ core::Result<std::vector<BulkItem>> parse_bulk_response(std::string_view body,
 
 // The hits, the number found and the facets of a _search response: each hit's document is its
 // _source byte for byte (as it was sent), highlights are the field's fragments joined with
-// " ... ", facets come in the order `facets` asks for them (a facet without an aggregation in
+// " ... " (a keyword's kTextSubfield named as the keyword), facets come in the order `facets` asks for them (a facet without an aggregation in
 // the response has no values), and a total of relation "gte" makes `found` an estimate.
 // kUnavailable for a body of another shape.
 core::Result<SearchResult> parse_search_response(std::string_view body,
