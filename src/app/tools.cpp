@@ -150,8 +150,9 @@ int reindex(const config::Config& config, const std::string& only) {
   std::size_t total = 0;
   for (const auto& c : catalog.list()) {
     if (!only.empty() && c->name != only) continue;
-    if (auto st = (*backend)->clear(c->name); !st.is_ok()) {
-      std::cerr << "reindex: " << st.message() << "\n";
+    auto rebuild = (*backend)->rebuild(c->name);
+    if (!rebuild) {
+      std::cerr << "reindex: " << rebuild.error().message() << "\n";
       return 1;
     }
     std::string after;
@@ -171,7 +172,7 @@ int reindex(const config::Config& config, const std::string& only) {
                            .body = std::move(d.body)});
       }
       after = changes.back().id;
-      auto applied = (*backend)->apply(changes);
+      auto applied = (*rebuild)->apply(changes);
       if (!applied) {
         std::cerr << "reindex: " << applied.error().message() << "\n";
         return 1;
@@ -180,6 +181,10 @@ int reindex(const config::Config& config, const std::string& only) {
       std::cerr << "\r  " << c->name << ": " << total << " records" << std::flush;
     }
     std::cerr << "\n";
+    if (auto st = (*rebuild)->finish(); !st.is_ok()) {
+      std::cerr << "reindex: " << st.message() << "\n";
+      return 1;
+    }
   }
   if (auto st = (*store)->set_cursor((*backend)->name(), head); !st.is_ok()) {
     std::cerr << "reindex: " << st.message() << "\n";

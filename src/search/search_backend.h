@@ -55,6 +55,21 @@ struct SearchResult {
   std::vector<std::string> dropped_words;  // words left out by the no-results fallback
 };
 
+// Rebuilding one collection's index from the store (`tandem reindex`): the documents applied
+// here go into the rebuilt index, and finish() makes it the one searches see. Whether searches
+// see the old documents until then is the backend's to say (OpenSearch: they do, its new index
+// is switched to atomically behind an alias; Xapian: the rebuild starts empty).
+class Rebuild {
+ public:
+  virtual ~Rebuild() = default;
+  // Applies the store's documents (upserts), as SearchBackend::apply does.
+  virtual core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) = 0;
+  // Makes the rebuilt index the one searches see, and bumps the generation. A Rebuild dropped
+  // without finish() leaves the old index as it was (where the backend keeps one).
+  virtual core::Status finish() = 0;
+};
+
 class SearchBackend {
  public:
   virtual ~SearchBackend() = default;
@@ -68,9 +83,8 @@ class SearchBackend {
   virtual core::Result<std::vector<changes::Rejection>> apply(
       std::span<const changes::Change> changes) = 0;
 
-  // Removes every document of `collection`, as the first step of a rebuild (`tandem reindex`
-  // clears, then applies the store's documents). kUnavailable when the index cannot be changed.
-  virtual core::Status clear(std::string_view collection) = 0;
+  // Starts rebuilding `collection` (see Rebuild). kUnavailable when the index cannot be changed.
+  virtual core::Result<std::unique_ptr<Rebuild>> rebuild(std::string_view collection) = 0;
 
   // Documents of `collection` that searches see (0 for one never written). kUnavailable when the
   // index cannot be read.

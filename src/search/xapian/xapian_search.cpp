@@ -252,7 +252,13 @@ core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
   } catch (const std::exception& e) {  // std::async cannot start a thread, bad_alloc
     return core::fail(core::unavailable(std::string("indexing failed: ") + e.what()));
   }
-  if (!changes.empty()) visible_seq_.store(changes.back().seq);
+  // Never backwards: a rebuild applies older seqs than the sink already has.
+  if (!changes.empty()) {
+    auto seq = changes.back().seq;
+    auto seen = visible_seq_.load();
+    while (seen < seq && !visible_seq_.compare_exchange_weak(seen, seq)) {
+    }
+  }
   return rejected;
 }
 
@@ -271,6 +277,29 @@ core::Status XapianSearch::clear(std::string_view collection) {
   auto st = drop(std::string(collection));
   bump(std::string(collection));
   return st;
+}
+
+namespace {
+
+// Applies to the live index: every batch is committed, so finish() has nothing left to do.
+class InPlaceRebuild final : public Rebuild {
+ public:
+  explicit InPlaceRebuild(XapianSearch& backend) : backend_(backend) {}
+  core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) override {
+    return backend_.apply(changes);
+  }
+  core::Status finish() override { return {}; }
+
+ private:
+  XapianSearch& backend_;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<Rebuild>> XapianSearch::rebuild(std::string_view collection) {
+  if (auto st = clear(collection); !st.is_ok()) return core::fail(st);
+  return std::unique_ptr<Rebuild>(std::make_unique<InPlaceRebuild>(*this));
 }
 
 // Opening a shard while a writer commits can fail with DatabaseModifiedError: try again a few

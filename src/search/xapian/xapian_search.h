@@ -42,7 +42,10 @@ class XapianSearch final : public SearchBackend {
   std::uint64_t generation(std::string_view collection) const override;
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
-  core::Status clear(std::string_view collection) override;
+  // A rebuild empties the collection first: searches see it refill.
+  core::Result<std::unique_ptr<Rebuild>> rebuild(std::string_view collection) override;
+  // Removes every document of `collection`.
+  core::Status clear(std::string_view collection);
   core::Result<std::uint64_t> count(std::string_view collection) override;
 
  private:
