@@ -28,7 +28,8 @@ std::string SeenRequest::header(const std::string& name) const {
   return "";
 }
 
-HttpFaultServer::HttpFaultServer(std::vector<HttpStep> script) : script_(std::move(script)) {
+HttpFaultServer::HttpFaultServer(std::vector<HttpStep> script, HttpHandler handler)
+    : handler_(std::move(handler)), script_(std::move(script)) {
   listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -63,9 +64,17 @@ std::vector<SeenRequest> HttpFaultServer::requests() const {
   return seen_;
 }
 
-HttpStep HttpFaultServer::next_step() {
+void HttpFaultServer::inject(std::vector<HttpStep> steps) {
   std::lock_guard lock(mutex_);
-  return step_ < script_.size() ? script_[step_++] : HttpStep{};
+  script_.insert(script_.begin() + static_cast<std::ptrdiff_t>(step_), steps.begin(), steps.end());
+}
+
+HttpStep HttpFaultServer::next_step(const SeenRequest& r) {
+  {
+    std::lock_guard lock(mutex_);
+    if (step_ < script_.size()) return script_[step_++];
+  }
+  return handler_ ? handler_(r) : HttpStep{};
 }
 
 void HttpFaultServer::accept_loop() {
@@ -122,7 +131,8 @@ void HttpFaultServer::serve(int fd) {
       std::lock_guard lock(mutex_);
       seen_.push_back(r);
     }
-    HttpStep step = next_step();
+    HttpStep step = next_step(r);
+    if (step.delay.count() > 0) std::this_thread::sleep_for(step.delay);
     if (step.kind == HttpStep::Kind::kDrop) {
       ::shutdown(fd, SHUT_RDWR);
       return;
@@ -138,7 +148,14 @@ void HttpFaultServer::serve(int fd) {
     out += "Content-Length: " + std::to_string(step.content_length.value_or(step.body.size())) +
            "\r\n";
     if (step.close) out += "Connection: close\r\n";
-    out += "\r\n" + (step.content_length ? std::string() : step.body);
+    out += "\r\n";
+    if (step.kind == HttpStep::Kind::kTruncate) {
+      out += step.body.substr(0, step.body.size() / 2);
+      if (::write(fd, out.data(), out.size()) < 0) return;
+      ::shutdown(fd, SHUT_RDWR);
+      return;
+    }
+    if (!step.content_length) out += step.body;
     if (::write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size())) return;
     if (step.close) {
       ::shutdown(fd, SHUT_RDWR);

@@ -81,7 +81,7 @@ core::Result<std::string> snowball_language(std::string_view language) {
 }
 
 core::Result<std::string> index_body(const schema::Collection& collection,
-                                     const IndexSettings& settings) {
+                                     const IndexSettings& settings, std::string_view alias) {
   auto stemmer = snowball_language(settings.language);
   if (!stemmer) return core::fail(stemmer.error());
   json::Writer w;
@@ -126,7 +126,9 @@ core::Result<std::string> index_body(const schema::Collection& collection,
         break;
     }
   }
-  w.end_object().end_object().end_object();  // properties, mappings, the body
+  w.end_object().end_object();  // properties, mappings
+  if (!alias.empty()) w.key("aliases").begin_object().key(alias).begin_object().end_object().end_object();
+  w.end_object();
   return w.take();
 }
 
@@ -275,6 +277,110 @@ core::Result<SearchResult> parse_search_response(std::string_view body,
     out.facets.emplace_back(name, it == found_facets.end() ? std::vector<FacetValue>{}
                                                            : std::move(it->second));
   }
+  return out;
+}
+
+std::string move_alias_body(std::string_view alias, const std::vector<std::string>& from,
+                            std::string_view to) {
+  json::Writer w;
+  w.begin_object().key("actions").begin_array();
+  for (const auto& index : from) {
+    w.begin_object().key("remove").begin_object().field("index", index).field("alias", alias);
+    w.end_object().end_object();
+  }
+  w.begin_object().key("add").begin_object().field("index", to).field("alias", alias);
+  w.end_object().end_object();
+  w.end_array().end_object();
+  return w.take();
+}
+
+core::Result<std::vector<AliasedIndex>> parse_alias_response(std::string_view body,
+                                                             std::string_view alias) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object indexes;
+  if (parser.parse(body.data(), body.size()).get(indexes) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: an _alias response that is not an object"));
+  std::vector<AliasedIndex> out;
+  for (auto [index, entry] : indexes) {
+    simdjson::dom::object aliases;
+    if (entry["aliases"].get(aliases) != simdjson::SUCCESS)
+      return core::fail(core::unavailable("opensearch: an _alias response without aliases"));
+    bool has = false;
+    for (auto a : aliases)
+      has = has || a.key == alias;
+    out.push_back({std::string(index), has});
+  }
+  return out;
+}
+
+std::string mget_body(std::span<const std::string> ids) {
+  json::Writer w;
+  w.begin_object().key("ids").begin_array();
+  for (const auto& id : ids)
+    w.value(id);
+  w.end_array().end_object();
+  return w.take();
+}
+
+core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::string_view body,
+                                                                         std::size_t expected) {
+  namespace od = simdjson::ondemand;
+  std::vector<std::optional<std::string>> out;
+  try {
+    od::parser parser;
+    simdjson::padded_string padded(body);
+    od::document doc = parser.iterate(padded);
+    for (auto item : doc["docs"].get_array()) {
+      std::optional<std::string> source;
+      bool found = false;
+      for (auto f : item.get_object()) {
+        std::string_view key = f.unescaped_key();
+        if (key == "found") {
+          found = f.value().get_bool();
+        } else if (key == "_source") {
+          od::object object = f.value().get_object();
+          source = std::string(object.raw_json().value());
+        }
+      }
+      out.push_back(found ? std::move(source) : std::nullopt);
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    return core::fail(core::unavailable(std::string("opensearch: an _mget response that does "
+                                                    "not parse: ") + e.what()));
+  }
+  if (out.size() != expected) {
+    return core::fail(core::unavailable("opensearch: the _mget response has " +
+                                        std::to_string(out.size()) + " docs for " +
+                                        std::to_string(expected) + " ids"));
+  }
+  return out;
+}
+
+core::Result<std::uint64_t> parse_count_response(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::uint64_t count = 0;
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS ||
+      doc["count"].get(count) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: a _count response without a count"));
+  return count;
+}
+
+std::string error_reason(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string_view type, reason;
+  if (parser.parse(body.data(), body.size()).get(doc) == simdjson::SUCCESS) {
+    auto error = doc["error"];
+    if (error["type"].get(type) == simdjson::SUCCESS) {
+      if (error["reason"].get(reason) != simdjson::SUCCESS) reason = {};
+      return std::string(type) + (reason.empty() ? "" : ": " + std::string(reason));
+    }
+    if (error.get(reason) == simdjson::SUCCESS) return std::string(reason);  // old servers
+  }
+  std::string out;
+  for (char c : body.substr(0, 200))
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
   return out;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,8 +40,34 @@ core::Result<std::string> snowball_language(std::string_view language);
 // schema: text -> text with that analyzer; keyword and keyword[] -> keyword (a searchable one
 // also gets a "text" subfield); int -> long; float -> double; bool -> boolean; timestamp ->
 // date; id -> keyword; fields outside the schema are kept in _source, not indexed.
+// With `alias`, the index is created carrying it (one atomic step).
 core::Result<std::string> index_body(const schema::Collection& collection,
-                                     const IndexSettings& settings);
+                                     const IndexSettings& settings, std::string_view alias = {});
+
+// The body of POST /_aliases that moves `alias` from the indexes in `from` to `to` atomically.
+std::string move_alias_body(std::string_view alias, const std::vector<std::string>& from,
+                            std::string_view to);
+
+// The indexes of a GET /<pattern>/_alias response, each with whether it carries `alias`.
+struct AliasedIndex {
+  std::string index;
+  bool has_alias = false;
+};
+core::Result<std::vector<AliasedIndex>> parse_alias_response(std::string_view body,
+                                                             std::string_view alias);
+
+// The body of POST /<index>/_mget for `ids`, and the _source of each (nullopt: not found) from
+// its response, in the order asked.
+std::string mget_body(std::span<const std::string> ids);
+core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::string_view body,
+                                                                         std::size_t expected);
+
+// The "count" of a _count response.
+core::Result<std::uint64_t> parse_count_response(std::string_view body);
+
+// "type: reason" of an OpenSearch error response ({"error": {"type", "reason"}, "status"}), or
+// the start of the body (at most 200 bytes, made printable) when it is not one.
+std::string error_reason(std::string_view body);
 
 // The _bulk body for `changes` into `index`: an upsert is an "index" action with
 // version=seq, version_type=external and the record as its source; a delete is a "delete" with
