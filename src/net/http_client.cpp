@@ -217,7 +217,14 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
     HttpRequest r = request;
     r.headers.emplace_back("Host", host_header(pool->endpoint));
     r.headers.emplace_back("Content-Length", std::to_string(r.body.size()));
-    if (options_.prepare) options_.prepare(r, pool->endpoint);
+    if (options_.prepare) {
+      if (auto st = options_.prepare(r, pool->endpoint); !st.is_ok()) {
+        std::lock_guard lock(pool->mutex);  // the connection goes back unused
+        pool->idle.push_back(std::move(c));
+        pool->freed.notify_one();
+        return core::fail(st);
+      }
+    }
     http::request<http::string_body> msg;
     msg.method_string(r.method);
     msg.target(pool->endpoint.base_path + r.target);

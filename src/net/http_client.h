@@ -71,8 +71,8 @@ struct HttpClientOptions {
   std::size_t gzip_from_bytes = 0;
   // Called on every attempt after Host and Content-Length are set (and the body compressed),
   // before sending: SigV4 signs here, so that each attempt carries a fresh date and the hash
-  // of the bytes sent.
-  std::function<void(HttpRequest&, const HttpEndpoint&)> prepare;
+  // of the bytes sent. A failure (credentials that cannot be had) ends the call with it.
+  std::function<core::Status(HttpRequest&, const HttpEndpoint&)> prepare;
 };
 
 class HttpClient {

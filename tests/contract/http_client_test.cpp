@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
+#include <map>
 #include <chrono>
 #include <thread>
 
 #include "net/gzip.h"
+#include "net/http_auth.h"
 #include "support/http_fault_server.h"
 #include "support/redis_server.h"
 #include "support/tls_certs.h"
@@ -192,6 +195,7 @@ TEST(HttpClient, EveryAttemptIsPreparedAfresh) {
   int calls = 0;
   o.prepare = [&](HttpRequest& r, const HttpEndpoint&) {
     r.headers.emplace_back("X-Attempt", std::to_string(++calls));
+    return calls <= 3 ? core::Status() : core::unavailable("no credentials to sign with");
   };
   HttpClient client(o);
   ASSERT_TRUE(client.send({.target = "/"}));
@@ -199,6 +203,13 @@ TEST(HttpClient, EveryAttemptIsPreparedAfresh) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].header("X-Attempt"), "1");
   EXPECT_EQ(seen[1].header("X-Attempt"), "2");
+  // A hook that fails ends the call with its reason, sending nothing; the connection stays usable.
+  auto unsigned_call = client.send({.target = "/"});
+  ASSERT_TRUE(unsigned_call);
+  auto refused = client.send({.target = "/"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message(), "no credentials to sign with");
+  EXPECT_EQ(server.requests().size(), 3u);
 }
 
 TEST(HttpClient, LargeBodiesGoCompressedAndAreSignedAsSent) {
@@ -206,7 +217,10 @@ TEST(HttpClient, LargeBodiesGoCompressedAndAreSignedAsSent) {
   auto o = on({server.port()});
   o.gzip_from_bytes = 100;
   std::string hashed;
-  o.prepare = [&](HttpRequest& r, const HttpEndpoint&) { hashed = sha256_hex(r.body); };
+  o.prepare = [&](HttpRequest& r, const HttpEndpoint&) {
+    hashed = sha256_hex(r.body);
+    return core::Status();
+  };
   HttpClient client(o);
   std::string big(5000, 'x');
   ASSERT_TRUE(client.send({.method = "POST", .target = "/_bulk", .body = big}));
@@ -219,6 +233,63 @@ TEST(HttpClient, LargeBodiesGoCompressedAndAreSignedAsSent) {
   EXPECT_EQ(seen[1].header("Content-Encoding"), "");
   EXPECT_EQ(seen[1].body, "small");
   EXPECT_EQ(hashed, sha256_hex("small"));  // the prepare hook saw the bytes sent
+}
+
+TEST(HttpAuth, BasicAuthorizationOnEveryRequest) {
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("foob"), "Zm9vYg==");
+  HttpFaultServer server;
+  auto o = on({server.port()});
+  o.prepare = basic_auth("admin", "s3cret:x");
+  HttpClient client(o);
+  ASSERT_TRUE(client.send({.target = "/"}));
+  EXPECT_EQ(server.requests().at(0).header("Authorization"), "Basic " + base64("admin:s3cret:x"));
+}
+
+// What reaches the server is what was signed: the signature recomputed from the request as the
+// server saw it (gzip body, Host, the base path) matches, with the provider's credentials.
+TEST(HttpAuth, SigV4SignsWhatIsSent) {
+  HttpFaultServer server;
+  auto o = on({server.port()});
+  o.endpoints[0].base_path = "/os";
+  o.gzip_from_bytes = 10;
+  std::map<std::string, std::string> env{{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                                         {"AWS_SECRET_ACCESS_KEY", "secret"},
+                                         {"AWS_SESSION_TOKEN", "token"}};
+  auto provider = AwsCredentialsProvider::from_environment(
+      [&](std::string_view k) -> std::optional<std::string> {
+        auto it = env.find(std::string(k));
+        return it == env.end() ? std::nullopt : std::optional(it->second);
+      });
+  ASSERT_TRUE(provider) << provider.error().message();
+  std::shared_ptr<AwsCredentialsProvider> shared(std::move(*provider));
+  SigV4Options sig{.region = "eu-west-1", .service = "es"};
+  o.prepare = sigv4_auth(shared, sig);
+  HttpClient client(o);
+  ASSERT_TRUE(client.send({.method = "POST",
+                           .target = "/tandem-books/_search?size=1",
+                           .headers = {{"Content-Type", "application/json"}},
+                           .body = R"({"query":{"match_all":{}}})"}));
+  auto seen = server.requests().at(0);
+  EXPECT_EQ(seen.header("Content-Encoding"), "gzip");
+  HeaderList unsigned_headers;
+  for (const auto& [k, v] : seen.headers)
+    if (k != "Authorization" && !k.starts_with("X-Amz-")) unsigned_headers.emplace_back(k, v);
+  std::tm tm{};
+  std::string date = seen.header("X-Amz-Date");
+  ASSERT_EQ(date.size(), 16u);
+  ::strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  auto when = std::chrono::system_clock::from_time_t(::timegm(&tm));
+  auto again = sign_v4({.method = "POST",
+                        .path = "/os/tandem-books/_search",
+                        .query = "size=1",
+                        .headers = unsigned_headers,
+                        .body = seen.body},
+                       {"AKIDEXAMPLE", "secret", "token"}, sig, when);
+  EXPECT_EQ(seen.header("Authorization"), again.headers.back().second);
+  EXPECT_EQ(seen.header("X-Amz-Security-Token"), "token");
+  EXPECT_EQ(seen.header("X-Amz-Content-Sha256"), sha256_hex(seen.body));
 }
 
 TEST(HttpClient, OversizeResponsesAreErrors) {
