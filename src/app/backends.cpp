@@ -9,9 +9,13 @@
 
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
+#include "net/aws_credentials.h"
+#include "net/http_auth.h"
+#include "net/http_client.h"
 #include "net/redis_client.h"
 #include "net/redis_cluster.h"
 #include "net/tls.h"
+#include "search/opensearch/opensearch_search.h"
 #include "search/xapian/xapian_search.h"
 
 namespace tandem::app {
@@ -20,6 +24,17 @@ namespace {
 using SearchOpener = std::function<core::Result<std::unique_ptr<search::SearchBackend>>(
     const config::Config&, const pipeline::Catalog&)>;
 using CacheOpener = std::function<core::Result<Caches>(const config::Config&, const core::Clock&)>;
+
+// The text of a secret file without a trailing newline; kInvalidArgument naming `setting`.
+core::Result<std::string> read_secret_file(const std::string& path, std::string_view setting) {
+  std::ifstream in(path);
+  if (!in)
+    return core::fail(core::invalid_argument(std::string(setting) + ": cannot read " + path));
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+    secret.pop_back();
+  return secret;
+}
 
 core::Result<std::unique_ptr<search::SearchBackend>> open_xapian(const config::Config& config,
                                                                  const pipeline::Catalog& catalog) {
@@ -31,6 +46,98 @@ core::Result<std::unique_ptr<search::SearchBackend>> open_xapian(const config::C
       .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
   if (!xapian) return core::fail(xapian.error());
   return std::unique_ptr<search::SearchBackend>(std::move(*xapian));
+}
+
+// The HTTP client options of search.opensearch.*: nodes, TLS, deadlines, authentication.
+core::Result<net::HttpClientOptions> opensearch_http(const config::OpenSearchConfig& c) {
+  net::HttpClientOptions http{.pool_size = static_cast<std::size_t>(c.pool_size),
+                              .connect_timeout = c.connect_timeout,
+                              .request_timeout = c.request_timeout,
+                              .gzip_from_bytes = c.gzip ? std::size_t{1024} : 0};
+  bool tls = false;
+  std::string_view urls = c.url;
+  while (!urls.empty()) {
+    auto comma = urls.find(',');
+    auto one = urls.substr(0, comma);
+    while (!one.empty() && one.front() == ' ')
+      one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ')
+      one.remove_suffix(1);
+    if (!one.empty()) {
+      auto e = net::parse_http_endpoint(one);
+      if (!e) {
+        return core::fail(
+            core::invalid_argument("search.opensearch.url: " + e.error().message()));
+      }
+      tls = tls || e->tls;
+      http.endpoints.push_back(std::move(*e));
+    }
+    urls = comma == std::string_view::npos ? std::string_view() : urls.substr(comma + 1);
+  }
+  if (http.endpoints.empty())
+    return core::fail(core::invalid_argument("search.opensearch.url: no node given"));
+  if (!c.tls_ca_file.empty() && !tls) {
+    return core::fail(core::invalid_argument(
+        "search.opensearch.tls_ca_file: set, but no node is https://"));
+  }
+  if (tls) {
+    auto context = net::TlsContext::load({.ca_file = c.tls_ca_file});
+    if (!context)
+      return core::fail(core::invalid_argument("search.opensearch." + context.error().message()));
+    http.tls = std::move(*context);
+  }
+  if (c.auth == "basic") {
+    if (c.user.empty()) {
+      return core::fail(
+          core::invalid_argument("search.opensearch.user: auth = basic needs a user"));
+    }
+    std::string password = c.password;
+    if (!c.password_file.empty()) {
+      auto read = read_secret_file(c.password_file, "search.opensearch.password_file");
+      if (!read) return core::fail(read.error());
+      password = std::move(*read);
+    }
+    http.prepare = net::basic_auth(c.user, password);
+  } else if (c.auth == "sigv4") {
+    auto env = net::process_environment();
+    std::string region = c.region;
+    if (region.empty()) region = env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(""));
+    if (region.empty()) {
+      return core::fail(core::invalid_argument(
+          "search.opensearch.region: auth = sigv4 needs the domain's region (or AWS_REGION)"));
+    }
+    auto credentials = net::AwsCredentialsProvider::from_environment(env);
+    if (!credentials) {
+      return core::fail(
+          core::invalid_argument("search.opensearch.auth: " + credentials.error().message()));
+    }
+    http.prepare = net::sigv4_auth(std::shared_ptr<net::AwsCredentialsProvider>(std::move(*credentials)),
+                                   {.region = region, .service = c.service});
+  } else if (!c.user.empty() || !c.password.empty() || !c.password_file.empty()) {
+    return core::fail(core::invalid_argument(
+        "search.opensearch.user/password: set, but search.opensearch.auth is '" + c.auth +
+        "'; use auth = basic"));
+  }
+  return http;
+}
+
+core::Result<std::unique_ptr<search::SearchBackend>> open_opensearch(
+    const config::Config& config, const pipeline::Catalog& catalog) {
+  const auto& c = config.search.opensearch;
+  auto http = opensearch_http(c);
+  if (!http) return core::fail(http.error());
+  auto backend = search::OpenSearchSearch::open(search::OpenSearchOptions{
+      .http = std::move(*http),
+      .index_prefix = c.index_prefix,
+      .index = {.shards = static_cast<int>(c.shards),
+                .replicas = static_cast<int>(c.replicas),
+                .language = config.search.language},
+      .refresh_interval = config.search.refresh_interval,
+      .bulk_max_docs = static_cast<std::size_t>(c.bulk_max_docs),
+      .bulk_max_bytes = static_cast<std::size_t>(c.bulk_max_bytes.value),
+      .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
+  if (!backend) return core::fail(backend.error());
+  return std::unique_ptr<search::SearchBackend>(std::move(*backend));
 }
 
 // The query-result cache in this process: a quarter of the budget.
@@ -52,17 +159,10 @@ core::Result<Caches> open_memory(const config::Config& config, const core::Clock
                 .queries = local_query_cache(config, clock)};
 }
 
-// The password of cache.redis.password_file (without a trailing newline), else the url's.
+// The password of cache.redis.password_file, else the url's.
 core::Result<std::string> redis_password(const config::RedisConfig& c, const net::RedisUrl& url) {
   if (c.password_file.empty()) return url.password;
-  std::ifstream in(c.password_file);
-  if (!in)
-    return core::fail(
-        core::invalid_argument("cache.redis.password_file: cannot read " + c.password_file));
-  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-    password.pop_back();
-  return password;
+  return read_secret_file(c.password_file, "cache.redis.password_file");
 }
 
 // The Redis of cache.redis.*: one server, or a cluster seeded by the url's hosts.
@@ -126,7 +226,8 @@ core::Result<Caches> open_redis(const config::Config& config, const core::Clock&
 }
 
 const std::vector<std::pair<std::string, SearchOpener>>& search_table() {
-  static const std::vector<std::pair<std::string, SearchOpener>> table{{"xapian", open_xapian}};
+  static const std::vector<std::pair<std::string, SearchOpener>> table{{"xapian", open_xapian},
+                                                                         {"opensearch", open_opensearch}};
   return table;
 }
 

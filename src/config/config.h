@@ -38,11 +38,33 @@ struct StoreConfig {
   Duration retention = std::chrono::hours(24);  // change-log pruning age
 };
 
+// The OpenSearch of search.backend = "opensearch".
+struct OpenSearchConfig {
+  std::string url = "http://127.0.0.1:9200";                   // nodes, comma-separated
+  std::string index_prefix = "tandem-";                        // alias = prefix + collection
+  std::string auth = "none";                                   // none | basic | sigv4
+  std::string user;                                            // basic
+  std::string password;                                        // basic (secret; prefer the file)
+  std::string password_file;                                   // basic
+  std::string region;                                          // sigv4; empty: AWS_REGION
+  std::string service = "es";                                  // sigv4: es | aoss
+  std::string tls_ca_file;                                     // https: CAs; empty: the system's
+  std::int64_t shards = 1;                                     // number_of_shards of new indexes
+  std::int64_t replicas = 1;                                   // number_of_replicas
+  std::int64_t pool_size = 8;                                  // connections per node
+  Duration connect_timeout = std::chrono::milliseconds(2000);  // connect and TLS handshake
+  Duration request_timeout = std::chrono::seconds(30);         // one call, retries included
+  std::int64_t bulk_max_docs = 1000;                           // actions per _bulk
+  Bytes bulk_max_bytes{5 * 1024 * 1024};                       // bytes per _bulk
+  bool gzip = false;                                           // compress bulk bodies
+};
+
 struct SearchConfig {
-  std::string backend = "xapian";                              // xapian (opensearch: later)
+  std::string backend = "xapian";                              // xapian | opensearch
   std::int64_t shards = 0;                                     // 0 = one per CPU core
   std::string language = "english";                            // stemmer
   Duration refresh_interval = std::chrono::milliseconds(250);  // longest wait before a commit
+  OpenSearchConfig opensearch;
 };
 
 // The Redis of cache.backend = "redis".

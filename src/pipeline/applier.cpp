@@ -74,8 +74,14 @@ void Applier::loop(std::stop_token stop) {
       std::lock_guard lock(mutex_);
       cursor = status_.applied_seq;
     }
-    notify_waiters();  // expired ones
-    if (store_.wait_for_head(cursor, std::chrono::milliseconds(100)) <= cursor) continue;
+    notify_waiters();  // expired ones, and those the sink now shows
+    bool unseen;  // a waiter waits for what is applied but not yet visible
+    {
+      std::lock_guard lock(mutex_);
+      unseen = !waiters_.empty() && waiters_.begin()->first <= status_.applied_seq;
+    }
+    auto poll = std::chrono::milliseconds(unseen ? 2 : 100);
+    if (store_.wait_for_head(cursor, poll) <= cursor) continue;
     if (options_.linger.count() > 0) std::this_thread::sleep_for(options_.linger);
     if (step()) continue;
     // Back off after a failure; otherwise the changes after the cursor were pruned before this
@@ -145,12 +151,17 @@ void Applier::when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
                            std::function<void(bool)> done) {
   {
     std::lock_guard lock(mutex_);
-    if (status_.applied_seq < seq) {
+    if (visible() < seq) {
       waiters_.emplace(seq, Waiter{clock_.steady_now() + timeout, std::move(done)});
       return;
     }
   }
   done(true);
+}
+
+std::uint64_t Applier::visible() const {
+  auto unseen = sink_.unseen_from();
+  return unseen == 0 ? status_.applied_seq : std::min(status_.applied_seq, unseen - 1);
 }
 
 void Applier::notify_waiters() {
@@ -159,7 +170,7 @@ void Applier::notify_waiters() {
     std::lock_guard lock(mutex_);
     auto now = clock_.steady_now();
     for (auto it = waiters_.begin(); it != waiters_.end();) {
-      bool reached = it->first <= status_.applied_seq;
+      bool reached = it->first <= visible();
       if (reached || it->second.deadline <= now) {
         ready.emplace_back(std::move(it->second.done), reached);
         it = waiters_.erase(it);

@@ -32,6 +32,8 @@ class Sink {
   // See search::SearchBackend::apply: an error retries the batch, rejections are permanent.
   virtual core::Result<std::vector<changes::Rejection>> apply(
       std::span<const changes::Change> changes) = 0;
+  // See search::SearchBackend::unseen_from: 0 where applying is seeing (Redis writes).
+  virtual std::uint64_t unseen_from() const { return 0; }
 };
 
 struct ApplierOptions {
@@ -74,9 +76,10 @@ class Applier {
   // Blocks until the cursor reaches `seq` or the timeout passes; returns the cursor.
   std::uint64_t wait_applied(std::uint64_t seq, std::chrono::milliseconds timeout);
 
-  // Calls `done(true)` once the cursor reaches `seq`, or `done(false)` when the timeout passes
-  // first (checked by the applier's thread at least every 100 ms). Never blocks; `done` runs on
-  // the applier's thread, or at once when `seq` is already applied.
+  // Calls `done(true)` once the cursor reaches `seq` and the sink shows it (Sink::unseen_from),
+  // or `done(false)` when the timeout passes first (checked by the applier's thread at least
+  // every 100 ms, and every few while a change applied is not yet visible). Never blocks; `done`
+  // runs on the applier's thread, or at once when `seq` is already visible.
   void when_applied(std::uint64_t seq, std::chrono::milliseconds timeout,
                     std::function<void(bool)> done);
   ApplierStatus status() const;
@@ -91,6 +94,7 @@ class Applier {
                            const std::vector<changes::Rejection>& rejected);
 
   bool load_cursor();  // under mutex_; false when the store cannot say it
+  std::uint64_t visible() const;  // under mutex_: what waiters wait for
 
   Sink& sink_;
   store::Store& store_;

@@ -15,6 +15,7 @@ class SearchSink final : public Sink {
       std::span<const changes::Change> changes) override {
     return backend_.apply(changes);
   }
+  std::uint64_t unseen_from() const override { return backend_.unseen_from(); }
 
  private:
   search::SearchBackend& backend_;

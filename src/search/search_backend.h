@@ -90,8 +90,9 @@ class SearchBackend {
   // index cannot be read.
   virtual core::Result<std::uint64_t> count(std::string_view collection) = 0;
 
-  // The seq of the newest applied change that searches can see (after refresh).
-  virtual std::uint64_t visible_seq() const = 0;
+  // The lowest seq among the changes applied that searches cannot see yet (OpenSearch: until
+  // its next refresh), or 0 when they see everything applied. ?wait=indexed waits for it.
+  virtual std::uint64_t unseen_from() const = 0;
 
   // A number that grows whenever what searches of `collection` see changes (a batch applied, the
   // collection dropped); never reused within the process. Keys the query-result cache.

@@ -268,8 +268,7 @@ core::Result<std::vector<changes::Rejection>> OpenSearchSearch::apply(
   while (begin < changes.size()) {
     const auto& first = changes[begin];
     if (first.op == changes::ChangeOp::kDrop) {
-      if (auto st = drop(first.collection); !st.is_ok()) return fail(st);
-      applied(first.seq, {});
+      if (auto st = drop(first.collection); !st.is_ok()) return fail(st);  // seen at once
       ++begin;
       continue;
     }
@@ -282,19 +281,25 @@ core::Result<std::vector<changes::Rejection>> OpenSearchSearch::apply(
       if (auto st = ensure(first.collection); !st.is_ok()) return fail(st);
       if (auto st = bulk(run, alias(first.collection), rejected); !st.is_ok()) return fail(st);
     }
-    applied(run.back().seq, first.collection);
+    applied(run.front().seq, first.collection);
     begin = end;
   }
   return rejected;
 }
 
-void OpenSearchSearch::applied(std::uint64_t seq, const std::string& collection) {
+void OpenSearchSearch::applied(std::uint64_t first_seq, const std::string& collection) {
   {
     std::lock_guard lock(mutex_);
-    applied_seq_ = std::max(applied_seq_, seq);
-    if (!collection.empty()) unrefreshed_.insert(collection);
+    auto& from = refreshing_ ? newer_from_ : unseen_from_;
+    from = from == 0 ? first_seq : std::min(from, first_seq);
+    unrefreshed_.insert(collection);
   }
   wake_.notify_all();
+}
+
+std::uint64_t OpenSearchSearch::unseen_from() const {
+  std::lock_guard lock(mutex_);
+  return unseen_from_;
 }
 
 core::Status OpenSearchSearch::refresh(const std::string& targets) {
@@ -310,28 +315,31 @@ void OpenSearchSearch::refresh_loop() {
   net::Backoff backoff(options_.item_retry);
   int failures = 0;
   while (!stopping_) {
-    wake_.wait(lock, [&] { return stopping_ || applied_seq_ > visible_seq_.load(); });
+    wake_.wait(lock, [&] { return stopping_ || unseen_from_ != 0; });
     auto next = last + (failures > 0 ? backoff.delay(failures) : options_.refresh_interval);
     if (wake_.wait_until(lock, next, [&] { return stopping_; })) break;
-    std::uint64_t seq = applied_seq_;
     std::set<std::string> collections = std::move(unrefreshed_);
     unrefreshed_.clear();
+    refreshing_ = true;
     lock.unlock();
     std::vector<std::string> aliases;
     for (const auto& c : collections)
       aliases.push_back(alias(c));
     core::Status st = aliases.empty() ? core::Status() : refresh(join(aliases));
     lock.lock();
+    refreshing_ = false;
     last = std::chrono::steady_clock::now();
-    if (!st.is_ok()) {
+    if (st.is_ok()) {
+      failures = 0;
+      unseen_from_ = newer_from_;
+      for (const auto& c : collections)
+        generations_[c] = ++next_generation_;
+    } else {
       ++failures;
+      if (newer_from_ != 0) unseen_from_ = std::min(unseen_from_, newer_from_);
       unrefreshed_.insert(collections.begin(), collections.end());
-      continue;
     }
-    failures = 0;
-    if (seq > visible_seq_.load()) visible_seq_.store(seq);
-    for (const auto& c : collections)
-      generations_[c] = ++next_generation_;
+    newer_from_ = 0;
   }
 }
 

@@ -9,8 +9,7 @@
 // again after a backoff, items it refuses (mapping, parse) become rejections with its reason,
 // and whatever cannot be had makes the whole batch kUnavailable (the applier retries it).
 // Visibility: a refresh thread sends _refresh at most once per refresh interval while something
-// applied is not yet visible, and visible_seq() and the generations move only once it answered;
-// searches thus see at least everything up to visible_seq(). Depends on the search interface,
+// applied is not yet visible; unseen_from() and the generations move only once it answered. Depends on the search interface,
 // the request checks, the Query DSL compiler, net and simdjson.
 #pragma once
 
@@ -59,7 +58,7 @@ class OpenSearchSearch final : public SearchBackend {
       std::span<const changes::Change> changes) override;
   core::Result<std::unique_ptr<Rebuild>> rebuild(std::string_view collection) override;
   core::Result<std::uint64_t> count(std::string_view collection) override;
-  std::uint64_t visible_seq() const override { return visible_seq_.load(); }
+  std::uint64_t unseen_from() const override;
   std::uint64_t generation(std::string_view collection) const override;
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
@@ -89,7 +88,7 @@ class OpenSearchSearch final : public SearchBackend {
   core::Status bulk_once(std::span<const changes::Change> changes, const std::string& index,
                          std::vector<changes::Rejection>& rejected);
   core::Status refresh(const std::string& targets);
-  void applied(std::uint64_t seq, const std::string& collection);
+  void applied(std::uint64_t first_seq, const std::string& collection);
   void bump(const std::string& collection);
   void refresh_loop();
 
@@ -101,11 +100,12 @@ class OpenSearchSearch final : public SearchBackend {
   mutable std::mutex mutex_;  // guards the members below
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::uint64_t applied_seq_ = 0;
-  std::set<std::string> unrefreshed_;  // collections written since the last refresh
+  bool refreshing_ = false;            // a _refresh is on its way
+  std::uint64_t unseen_from_ = 0;      // see unseen_from()
+  std::uint64_t newer_from_ = 0;       // the same, of what was applied after that _refresh began
+  std::set<std::string> unrefreshed_;  // collections written since the last refresh began
   std::map<std::string, std::uint64_t, std::less<>> generations_;
   std::uint64_t next_generation_ = 0;
-  std::atomic<std::uint64_t> visible_seq_{0};
   std::thread refresher_;
 };
 

@@ -252,13 +252,6 @@ core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
   } catch (const std::exception& e) {  // std::async cannot start a thread, bad_alloc
     return core::fail(core::unavailable(std::string("indexing failed: ") + e.what()));
   }
-  // Never backwards: a rebuild applies older seqs than the sink already has.
-  if (!changes.empty()) {
-    auto seq = changes.back().seq;
-    auto seen = visible_seq_.load();
-    while (seen < seq && !visible_seq_.compare_exchange_weak(seen, seq)) {
-    }
-  }
   return rejected;
 }
 

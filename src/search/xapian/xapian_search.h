@@ -38,7 +38,8 @@ class XapianSearch final : public SearchBackend {
   std::string_view name() const override { return "xapian"; }
   core::Result<std::vector<changes::Rejection>> apply(
       std::span<const changes::Change> changes) override;
-  std::uint64_t visible_seq() const override { return visible_seq_.load(); }
+  // apply() commits before it returns: searches see everything applied.
+  std::uint64_t unseen_from() const override { return 0; }
   std::uint64_t generation(std::string_view collection) const override;
   core::Result<SearchResult> search(const SearchRequest& request) override;
 
@@ -58,7 +59,6 @@ class XapianSearch final : public SearchBackend {
   core::ForkJoin pool_;  // matches the shards of one search at the same time
   std::mutex mutex_;     // guards indexes_
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
-  std::atomic<std::uint64_t> visible_seq_{0};
   mutable std::mutex generations_mutex_;                           // guards generations_
   std::map<std::string, std::uint64_t, std::less<>> generations_;  // see generation()
   std::uint64_t next_generation_ = 0;                              // guarded likewise

@@ -7,8 +7,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <set>
 #include <string>
@@ -73,6 +75,9 @@ class ScriptedSink final : public Sink {
     std::lock_guard lock(mutex_);
     fail_next_ = n;
   }
+  // What unseen_from() answers: applied changes from this seq on are not yet visible.
+  void unseen(std::uint64_t from) { unseen_ = from; }
+  std::uint64_t unseen_from() const override { return unseen_.load(); }
   void refuse(std::uint64_t seq) {
     std::lock_guard lock(mutex_);
     refused_.insert(seq);
@@ -119,6 +124,7 @@ class ScriptedSink final : public Sink {
   int fail_next_ = 0;
   std::set<std::uint64_t> refused_;
   std::function<void()> on_apply_;
+  std::atomic<std::uint64_t> unseen_{0};
   std::vector<std::vector<std::uint64_t>> attempts_;
   std::vector<std::vector<std::uint64_t>> batches_;
   std::vector<changes::Change> applied_;
@@ -416,6 +422,30 @@ TEST_F(ApplierTest, WaitAppliedReturnsTheCursorOnTimeout) {
   EXPECT_EQ(applier.wait_applied(2, 1ms), 0u);  // not started: nothing applies
   ASSERT_TRUE(applier.step());
   EXPECT_EQ(applier.wait_applied(2, 0ms), 2u);
+}
+
+// ?wait=indexed means searchable: a change applied but not yet visible (OpenSearch before its
+// refresh) keeps its waiter waiting until the sink shows it, or until the timeout.
+TEST_F(ApplierTest, WaitersWaitUntilTheSinkShowsWhatWasApplied) {
+  Applier applier(sink_, *store_, clock_, options(), log_);
+  applier.start();
+  sink_.unseen(1);
+  auto head = write(3);
+  ASSERT_EQ(applier.wait_applied(head, 5s), head);
+  std::promise<bool> shown, expired;
+  applier.when_applied(head, 10s, [&](bool ok) { shown.set_value(ok); });
+  applier.when_applied(2, 0ms, [&](bool ok) { expired.set_value(ok); });
+  auto shown_future = shown.get_future();
+  EXPECT_EQ(shown_future.wait_for(50ms), std::future_status::timeout);  // applied, not seen
+  EXPECT_FALSE(expired.get_future().get());
+  sink_.unseen(0);
+  ASSERT_EQ(shown_future.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(shown_future.get());
+  sink_.unseen(head);  // only newer changes are unseen: older ones answer at once
+  bool at_once = false;
+  applier.when_applied(head - 1, 0ms, [&](bool ok) { at_once = ok; });
+  EXPECT_TRUE(at_once);
+  applier.stop();
 }
 
 class PipelineTest : public ApplierTest {
