@@ -1,15 +1,20 @@
-// The SearchBackend contract: every backend runs this suite (Xapian always; OpenSearch when its
-// URL is set, in its own issue). Capability flags skip what a backend cannot do, visibly and
+// The SearchBackend contract: every backend runs this suite (Xapian always; OpenSearch when
+// TANDEM_TEST_OPENSEARCH_URL is set). Capability flags skip what a backend cannot do, visibly and
 // with the reason; a factory that cannot open its backend fails the test.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "query/parse.h"
+#include "net/http_client.h"
+#include "search/opensearch/opensearch_search.h"
 #include "search/xapian/xapian_search.h"
 #include "support/temp_dir.h"
 
@@ -647,8 +652,75 @@ BackendFactory xapian(bool columns) {
           }};
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SearchContract, ::testing::Values(xapian(true), xapian(false)),
+// A real OpenSearch, when TANDEM_TEST_OPENSEARCH_URL names one: each test under its own index
+// prefix, every index of this run deleted at the end.
+const char* opensearch_url() {
+  return std::getenv("TANDEM_TEST_OPENSEARCH_URL");
+}
+std::string opensearch_run_prefix() {
+  return "tandemtest-" + std::to_string(::getpid()) + "-";
+}
+
+net::HttpClientOptions opensearch_http() {
+  net::HttpClientOptions http;
+  std::string_view urls = opensearch_url();
+  while (!urls.empty()) {
+    auto comma = urls.find(',');
+    auto e = net::parse_http_endpoint(urls.substr(0, comma));
+    if (e) http.endpoints.push_back(*e);
+    urls = comma == std::string_view::npos ? "" : urls.substr(comma + 1);
+  }
+  if (std::any_of(http.endpoints.begin(), http.endpoints.end(), [](auto& e) { return e.tls; }))
+    http.tls = net::TlsContext::load({}).value_or(nullptr);
+  return http;
+}
+
+BackendFactory opensearch() {
+  return {"opensearch",
+          [](const std::string&, auto lookup) -> core::Result<std::unique_ptr<SearchBackend>> {
+            static std::atomic<int> n{0};
+            auto b = OpenSearchSearch::open(
+                {.http = opensearch_http(),
+                 .index_prefix = opensearch_run_prefix() + std::to_string(++n) + "-",
+                 .index = {.replicas = 0},
+                 .refresh_interval = std::chrono::milliseconds(20),
+                 .collection = std::move(lookup)});
+            if (!b) return core::fail(b.error());
+            return std::unique_ptr<SearchBackend>(std::move(*b));
+          },
+          {.atomic_rebuild = true}};
+}
+
+class DeleteOpenSearchIndexes : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (opensearch_url() == nullptr) return;
+    net::HttpClient client(opensearch_http());
+    (void)client.send({.method = "DELETE", .target = "/" + opensearch_run_prefix() + "*"});
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new DeleteOpenSearchIndexes);
+
+std::vector<BackendFactory> backends() {
+  std::vector<BackendFactory> out{xapian(true), xapian(false)};
+  if (opensearch_url() != nullptr) out.push_back(opensearch());
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SearchContract, ::testing::ValuesIn(backends()),
                          [](const auto& param_info) { return param_info.param.name; });
+
+// Visible in every run's results: whether the suite met a real OpenSearch.
+TEST(SearchContractOpenSearch, RunsAgainstARealServerWhenItsUrlIsSet) {
+  if (opensearch_url() == nullptr) {
+    GTEST_SKIP() << "no OpenSearch here: set TANDEM_TEST_OPENSEARCH_URL (docs/OPERATIONS.md) to "
+                    "run the SearchBackend contract suite against one";
+  }
+  net::HttpClient client(opensearch_http());
+  auto info = client.send({.target = "/"});
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->status, 200) << info->body;
+}
 
 }  // namespace
 }  // namespace tandem::search

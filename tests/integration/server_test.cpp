@@ -264,12 +264,13 @@ TEST_F(ServerTest, ALockedDataDirIsRefusedBeforeTheStoreIsOpened) {
 // A backend this binary was not built with is a startup error that names the setting and what
 // the build has.
 TEST_F(ServerTest, ABackendNotBuiltInIsAStartupErrorNamingTheSetting) {
-  config_.search.backend = "opensearch";
+  config_.search.backend = "meilisearch";
   auto service = app::Service::create(config_, logger_, clock_);
   ASSERT_FALSE(service);
   EXPECT_EQ(service.error().code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(service.error().message(),
-            "search.backend: 'opensearch' is not built into this binary; choices: xapian");
+            "search.backend: 'meilisearch' is not built into this binary; choices: xapian, "
+            "opensearch");
   config_.search.backend = "xapian";
   config_.cache.backend = "memcached";
   service = app::Service::create(config_, logger_, clock_);
