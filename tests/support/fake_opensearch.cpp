@@ -282,7 +282,11 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
     for (const auto& [id, d] : indexes_[t].docs)
       if (!d.source.empty()) live.emplace_back(id, &d);
   }
-  if (op == "_count") return json_step(200, "{\"count\":" + std::to_string(visible.size()) + "}");
+  constexpr std::string_view kShards = R"({"total":1,"successful":1,"skipped":0,"failed":0})";
+  if (op == "_count") {
+    return json_step(200, "{\"count\":" + std::to_string(visible.size()) + ",\"_shards\":" +
+                              std::string(kShards) + "}");
+  }
   if (op == "_mget" && r.method == "POST") {
     simdjson::dom::element doc;
     simdjson::dom::array ids;
@@ -312,7 +316,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       if (doc[key].get(*out) != simdjson::SUCCESS && doc[key].error() != simdjson::NO_SUCH_FIELD)
         return error_step(400, "parse_exception", std::string("fake: bad ") + key);
     json::Writer w;
-    w.begin_object().field("took", 1).field("timed_out", false).key("hits").begin_object();
+    w.begin_object().field("took", 1).field("timed_out", false);
+    w.key("_shards").raw(kShards).key("hits").begin_object();
     w.key("total").begin_object().field("value", std::min<std::uint64_t>(visible.size(), track));
     w.field("relation", visible.size() > track ? "gte" : "eq").end_object();
     w.field("max_score", 1.0).key("hits").begin_array();

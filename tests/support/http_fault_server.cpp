@@ -127,11 +127,18 @@ void HttpFaultServer::serve(int fd) {
       if (!read_more()) return;
     r.body = in.substr(0, length);
     in.erase(0, length);
+    std::size_t seen_at;
     {
       std::lock_guard lock(mutex_);
+      seen_at = seen_.size();
       seen_.push_back(r);
     }
     HttpStep step = next_step(r);
+    if (step.kind == HttpStep::Kind::kRespond) {
+      std::lock_guard lock(mutex_);
+      seen_[seen_at].response_status = step.status;
+      seen_[seen_at].response_body = step.body;
+    }
     if (step.delay.count() > 0) std::this_thread::sleep_for(step.delay);
     if (step.kind == HttpStep::Kind::kDrop) {
       ::shutdown(fd, SHUT_RDWR);

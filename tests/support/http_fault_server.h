@@ -35,6 +35,8 @@ struct HttpStep {
 struct SeenRequest {
   std::string method, target, body;
   std::vector<std::pair<std::string, std::string>> headers;
+  int response_status = 0;     // what it was answered (0: dropped, hung or cut short)
+  std::string response_body;
   std::string header(const std::string& name) const;  // "" when absent
 };
 
