@@ -2,7 +2,7 @@
 // fake_opensearch): the versioned index created behind its alias with the schema's mappings,
 // external versions (an older change never replaces a newer, applying again changes nothing),
 // per-item 429s sent again alone, per-item 400s rejected with OpenSearch's reason, whole-request
-// faults (503, dropped connections, hangs, truncated bodies) retried or failing the batch
+// faults (503, dropped connections, hangs, truncated bodies, slow answers) retried or failing the batch
 // without losing anything once the fault passes, visibility moving only after a _refresh
 // answered, rebuilds switching the alias atomically, drops, real-time gets and match_all
 // searches parsed into hits.
@@ -163,10 +163,14 @@ TEST_F(OpenSearchBackend, ItemsOpenSearchCannotIndexAreRejectedWithItsReason) {
 
 TEST_F(OpenSearchBackend, WholeRequestFaultsAreRetriedOrFailTheBatch) {
   ASSERT_TRUE(apply({upsert(1, "b1", "Dune")}));  // the index exists
+  // Scripted steps answer whichever request comes next: each is set while the refresh thread
+  // has nothing to send.
+  wait_visible(1);
   // 503 and a dropped connection: the client sends the bulk again (external versions make it safe).
   fake_.inject({{.status = 503, .body = R"({"error":"unavailable"})"}, {.kind = Kind::kDrop}});
   ASSERT_TRUE(apply({upsert(2, "b2", "Emma")}));
   EXPECT_EQ(fake_.doc("tandem-books", "b2")->version, 2u);
+  wait_visible(2);
   // A truncated answer: what became of the items is unknown, so the batch fails; sent again, the
   // applied items conflict (already there) and the rest are applied.
   fake_.inject({{.kind = Kind::kTruncate, .body = std::string(400, ' ')}});
@@ -178,6 +182,7 @@ TEST_F(OpenSearchBackend, WholeRequestFaultsAreRetriedOrFailTheBatch) {
   }
   ASSERT_TRUE(apply({upsert(3, "b3", "Ulysses")}));
   EXPECT_EQ(fake_.doc("tandem-books", "b3")->version, 3u);
+  wait_visible(3);
   // A node that never answers: the deadline ends the call, the batch fails, nothing hangs.
   fake_.inject({{.kind = Kind::kHang}});
   auto start = std::chrono::steady_clock::now();
@@ -187,9 +192,13 @@ TEST_F(OpenSearchBackend, WholeRequestFaultsAreRetriedOrFailTheBatch) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
   ASSERT_TRUE(apply({upsert(4, "b4", "Middlemarch")}));
   EXPECT_EQ(fake_.size("tandem-books"), 4u);
-  // A mapping-level refusal of the whole request is no success either.
-  fake_.inject({{.status = 413, .body = R"({"error":{"type":"too_large","reason":"big"}})"}});
-  auto big = apply({upsert(5, "b5", "Big")});
+  // A slow answer within the deadline is just slow.
+  fake_.slow_requests("_bulk", 300ms, 1);
+  ASSERT_TRUE(apply({upsert(5, "b5", "Slow")}));
+  EXPECT_EQ(fake_.doc("tandem-books", "b5")->version, 5u);
+  // A refusal of the whole request is no success either.
+  fake_.fail_requests("_bulk", 413, 1);
+  auto big = apply({upsert(6, "b6", "Big")});
   ASSERT_FALSE(big);
   EXPECT_NE(big.error().message().find("413"), std::string::npos) << big.error().message();
 }

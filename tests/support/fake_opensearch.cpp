@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "json/split.h"
 #include "json/writer.h"
@@ -58,6 +59,12 @@ void FakeOpenSearch::fail_item(const std::string& id, int status, int times) {
 void FakeOpenSearch::fail_requests(const std::string& operation, int status, int times) {
   std::lock_guard lock(mutex_);
   request_faults_[operation] = {status, times};
+}
+
+void FakeOpenSearch::slow_requests(const std::string& operation, std::chrono::milliseconds delay,
+                                   int times) {
+  std::lock_guard lock(mutex_);
+  slow_[operation] = {delay, times};
 }
 
 std::vector<std::string> FakeOpenSearch::resolve(const std::string& names) const {
@@ -195,6 +202,17 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
     body = std::move(*plain);
   }
   auto parts = split(path, '/');
+  std::chrono::milliseconds delay{0};
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [operation, slow] : slow_) {
+      if (slow.second > 0 && path.ends_with(operation)) {
+        --slow.second;
+        delay = slow.first;
+      }
+    }
+  }
+  std::this_thread::sleep_for(delay);
   {
     std::lock_guard lock(mutex_);
     for (auto& [operation, fault] : request_faults_) {

@@ -6,9 +6,11 @@
 // _search but not to _mget. It does not search text (any query other than match_all is a 400):
 // the contract suite meets real search behaviour against a real OpenSearch.
 // Faults: scripted steps before the model answers (503, dropped connections, hangs, truncated
-// bodies, slow answers: HttpFaultServer's), and per-document item statuses in _bulk (429, 400).
+// bodies: HttpFaultServer's), statuses and delays per operation, and per-document item statuses
+// in _bulk (429, 400).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -34,6 +36,8 @@ class FakeOpenSearch {
   void fail_item(const std::string& id, int status, int times);
   // The next `times` requests whose path ends with `operation` ("_refresh") answer `status`.
   void fail_requests(const std::string& operation, int status, int times);
+  // The next `times` such requests are answered by the model only after `delay`.
+  void slow_requests(const std::string& operation, std::chrono::milliseconds delay, int times);
 
   struct Doc {
     std::uint64_t version = 0;
@@ -65,6 +69,7 @@ class FakeOpenSearch {
   std::map<std::string, Index> indexes_;
   std::map<std::string, std::pair<int, int>> item_faults_;     // id -> (status, times)
   std::map<std::string, std::pair<int, int>> request_faults_;  // operation -> (status, times)
+  std::map<std::string, std::pair<std::chrono::milliseconds, int>> slow_;  // -> (delay, times)
   std::unique_ptr<HttpFaultServer> server_;  // last: stopped before the model goes
 };
 
