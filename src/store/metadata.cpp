@@ -203,4 +203,46 @@ core::Result<std::vector<JobRun>> Store::job_runs(std::string_view job, std::siz
   return out;
 }
 
+core::Status Store::put_key(const ApiKeyRow& key) {
+  std::lock_guard lock(impl_->write_mutex);
+  auto stmt = impl_->writer_db->cached(
+      "INSERT INTO api_keys(id, hash, spec, created_at, revoked_at) VALUES(?, ?, ?, ?, ?) "
+      "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, spec = excluded.spec, "
+      "revoked_at = excluded.revoked_at");
+  if (!stmt) return stmt.error();
+  (*stmt)->bind(1, key.id).bind(2, key.hash).bind(3, key.spec);
+  (*stmt)->bind(4, key.created_at_ms).bind(5, key.revoked_at_ms);
+  return (*stmt)->run();
+}
+
+core::Result<std::vector<ApiKeyRow>> Store::keys() {
+  auto conn = impl_->lease();
+  if (!conn) return failed<std::vector<ApiKeyRow>>(conn.error());
+  auto stmt = (*conn)->cached(
+      "SELECT id, hash, spec, created_at, revoked_at FROM api_keys ORDER BY created_at, id");
+  if (!stmt) return failed<std::vector<ApiKeyRow>>(stmt.error());
+  std::vector<ApiKeyRow> out;
+  for (;;) {
+    auto row = (*stmt)->step();
+    if (!row) return failed<std::vector<ApiKeyRow>>(row.error());
+    if (!*row) break;
+    out.push_back(ApiKeyRow{.id = std::string((*stmt)->column_text(0)),
+                            .hash = std::string((*stmt)->column_text(1)),
+                            .spec = std::string((*stmt)->column_text(2)),
+                            .created_at_ms = (*stmt)->column_int(3),
+                            .revoked_at_ms = (*stmt)->column_int(4)});
+  }
+  return out;
+}
+
+core::Result<bool> Store::revoke_key(std::string_view id, std::int64_t at_ms) {
+  std::lock_guard lock(impl_->write_mutex);
+  auto stmt = impl_->writer_db->cached(
+      "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0");
+  if (!stmt) return core::fail(stmt.error());
+  (*stmt)->bind(1, at_ms).bind(2, id);
+  if (auto st = (*stmt)->run(); !st.is_ok()) return core::fail(st);
+  return sqlite3_changes(impl_->writer_db->handle()) > 0;
+}
+
 }  // namespace tandem::store

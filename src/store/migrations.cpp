@@ -8,7 +8,7 @@
 namespace tandem::store {
 namespace {
 
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: documents, change log, cursors, dead letters, collections, job runs.
     R"sql(
     CREATE TABLE collections(
@@ -69,6 +69,15 @@ constexpr std::array<const char*, 2> kMigrations = {
     DROP TABLE documents;
     ALTER TABLE documents_by_rowid RENAME TO documents;
     CREATE UNIQUE INDEX documents_by_id ON documents(collection, id);
+    )sql",
+    // 3: API keys, by id; the key text itself is never kept, only its SHA-256.
+    R"sql(
+    CREATE TABLE api_keys(
+      id TEXT PRIMARY KEY,
+      hash TEXT NOT NULL UNIQUE,
+      spec TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      revoked_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     )sql",
 };
 

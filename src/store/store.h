@@ -1,5 +1,5 @@
 // Store: the system of record. One SQLite database in WAL mode holds the latest version of every
-// document, the change log, sink cursors, dead letters, collections and job runs.
+// document, the change log, sink cursors, dead letters, collections, job runs and API keys.
 // Depends on core, schema and SQLite.
 //
 // Writes go through one writer thread that commits every queued batch in one transaction (group
@@ -85,6 +85,12 @@ class Store {
   core::Status add_job_run(const JobRun& run);
   // The newest runs of a job, newest first.
   core::Result<std::vector<JobRun>> job_runs(std::string_view job, std::size_t limit);
+
+  // API keys: added or replaced by id; every key, revoked ones too; revoking says whether a live
+  // key of that id was there.
+  core::Status put_key(const ApiKeyRow& key);
+  core::Result<std::vector<ApiKeyRow>> keys();
+  core::Result<bool> revoke_key(std::string_view id, std::int64_t at_ms);
 
  private:
   struct Impl;

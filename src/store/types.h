@@ -71,4 +71,13 @@ struct JobRun {
   std::string message;             // a summary ("10 records") or the error
 };
 
+// An API key as the store keeps it (src/access gives it meaning): never the key text.
+struct ApiKeyRow {
+  std::string id;
+  std::string hash;  // SHA-256 of the key text, lowercase hex
+  std::string spec;  // JSON: scopes, collections, expiry, rate, burst, filter, description
+  std::int64_t created_at_ms = 0;
+  std::int64_t revoked_at_ms = 0;  // 0: live
+};
+
 }  // namespace tandem::store

@@ -530,6 +530,27 @@ TEST_F(StoreTest, PruneRespectsBothSeqAndAge) {
   EXPECT_EQ(store_->head_seq(), 4u);
 }
 
+TEST_F(StoreTest, ApiKeysAreKeptByIdAndRevokedOnce) {
+  ASSERT_TRUE(store_->keys().value().empty());
+  ASSERT_TRUE(store_->put_key({.id = "k2", .hash = "h2", .spec = R"({"scopes":["read"]})",
+                               .created_at_ms = 2000})
+                  .is_ok());
+  ASSERT_TRUE(store_->put_key({.id = "k1", .hash = "h1", .spec = "{}", .created_at_ms = 1000})
+                  .is_ok());
+  auto keys = store_->keys();
+  ASSERT_TRUE(keys) << keys.error().message();
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].id, "k1");  // by creation time
+  EXPECT_EQ((*keys)[1].spec, R"({"scopes":["read"]})");
+  EXPECT_EQ((*keys)[1].revoked_at_ms, 0);
+  EXPECT_TRUE(store_->revoke_key("k2", 5000).value());
+  EXPECT_FALSE(store_->revoke_key("k2", 6000).value());  // already
+  EXPECT_FALSE(store_->revoke_key("nope", 6000).value());
+  EXPECT_EQ(store_->keys().value()[1].revoked_at_ms, 5000);
+  // Another key with the same hash is refused: one text, one key.
+  EXPECT_FALSE(store_->put_key({.id = "k3", .hash = "h1", .spec = "{}"}).is_ok());
+}
+
 TEST_F(StoreTest, JobRunsAreNewestFirstAndLimited) {
   for (int i = 1; i <= 3; ++i) {
     ASSERT_TRUE(store_
