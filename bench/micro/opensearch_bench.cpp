@@ -118,7 +118,8 @@ const std::string& search_response() {
                  R"(","doc_count":)" + std::to_string(100 - i) + "}";
     return R"({"took":3,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},)"
            R"("hits":{"total":{"value":144,"relation":"eq"},"max_score":12.5,"hits":[)" +
-           hits + R"(]},"aggregations":{"category":{"doc_count_error_upper_bound":0,)"
+           hits +
+           R"(]},"aggregations":{"category":{"doc_count_error_upper_bound":0,)"
            R"("sum_other_doc_count":0,"buckets":[)" +
            buckets + R"(]},"brand":{"buckets":[)" + buckets + "]}}}";
   }();

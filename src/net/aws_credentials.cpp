@@ -106,14 +106,15 @@ core::Result<std::unique_ptr<AwsCredentialsProvider>> AwsCredentialsProvider::fr
     if (auto st = p->fetch(); !st.is_ok()) return core::fail(st);
     return p;
   }
-  std::string file = env("AWS_SHARED_CREDENTIALS_FILE")
-                         .value_or(env("HOME").value_or("") + "/.aws/credentials");
+  std::string file =
+      env("AWS_SHARED_CREDENTIALS_FILE").value_or(env("HOME").value_or("") + "/.aws/credentials");
   std::string profile = env("AWS_PROFILE").value_or("default");
   std::ifstream in(file);
   if (!in) {
     return core::fail(core::invalid_argument(
         "aws credentials: none found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run "
-        "where the container credentials endpoint is set, or write " + file));
+        "where the container credentials endpoint is set, or write " +
+        file));
   }
   auto creds = read_profile(in, profile);
   if (!creds || creds->access_key_id.empty() || creds->secret_access_key.empty()) {

@@ -38,13 +38,14 @@ core::Result<std::string> gunzip(std::string_view data, std::size_t max_bytes) {
     out.append(chunk.data(), chunk.size() - z.avail_out);
     if (out.size() > max_bytes) {
       inflateEnd(&z);
-      return core::fail(core::invalid_argument("gzip: inflates past " + std::to_string(max_bytes) +
-                                               " bytes"));
+      return core::fail(
+          core::invalid_argument("gzip: inflates past " + std::to_string(max_bytes) + " bytes"));
     }
     if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) break;  // truncated input
   }
   inflateEnd(&z);
-  if (rc != Z_STREAM_END) return core::fail(core::invalid_argument("gzip: not a complete gzip stream"));
+  if (rc != Z_STREAM_END)
+    return core::fail(core::invalid_argument("gzip: not a complete gzip stream"));
   return out;
 }
 

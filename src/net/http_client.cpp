@@ -194,9 +194,9 @@ core::Result<HttpResponse> HttpClient::send(HttpRequest request) {
       c = std::make_unique<Connection>();
       auto st = detail::connect_tcp(*c, pool->endpoint.host, pool->endpoint.port, connect_deadline);
       if (st.is_ok() && pool->endpoint.tls) {
-        st = options_.tls ? detail::tls_handshake(*c, *options_.tls, pool->endpoint.host,
-                                                   connect_deadline)
-                          : core::unavailable("https endpoint without a TLS context");
+        st = options_.tls
+                 ? detail::tls_handshake(*c, *options_.tls, pool->endpoint.host, connect_deadline)
+                 : core::unavailable("https endpoint without a TLS context");
       }
       if (!st.is_ok()) {
         c.reset();

@@ -24,8 +24,8 @@
 namespace tandem::net {
 
 struct HttpEndpoint {
-  bool tls = false;       // https://
-  std::string host;       // a name or an IP literal (without brackets)
+  bool tls = false;  // https://
+  std::string host;  // a name or an IP literal (without brackets)
   std::uint16_t port = 80;
   std::string base_path;  // before every target: "" or "/prefix" (no trailing slash)
   bool operator==(const HttpEndpoint&) const = default;
@@ -58,9 +58,9 @@ struct HttpResponse {
 };
 
 struct HttpClientOptions {
-  std::vector<HttpEndpoint> endpoints;  // at least one
-  std::shared_ptr<TlsContext> tls;      // for the https endpoints
-  std::size_t pool_size = 8;            // open connections per endpoint at most
+  std::vector<HttpEndpoint> endpoints;               // at least one
+  std::shared_ptr<TlsContext> tls;                   // for the https endpoints
+  std::size_t pool_size = 8;                         // open connections per endpoint at most
   std::chrono::milliseconds connect_timeout{2000};   // resolve, connect and TLS handshake
   std::chrono::milliseconds request_timeout{30000};  // the whole call, retries included
   int max_attempts = 4;
@@ -84,11 +84,11 @@ class HttpClient {
 
   // Sends the request to the endpoints in turn, starting with the next one round robin and
   // skipping those whose connect failed recently (while every one has, calls fail at once,
-  // until the first one's reconnect backoff has passed). Tries again, after a backoff with jitter or
-  // the response's Retry-After, while the deadline allows and attempts remain: a connection
-  // that could not be made; for idempotent requests also a connection dropped after sending and
-  // the statuses 429, 502, 503 and 504. When retries run out the last response is returned as it
-  // is; kUnavailable when no response was had at all, saying where and why.
+  // until the first one's reconnect backoff has passed). Tries again, after a backoff with jitter
+  // or the response's Retry-After, while the deadline allows and attempts remain: a connection that
+  // could not be made; for idempotent requests also a connection dropped after sending and the
+  // statuses 429, 502, 503 and 504. When retries run out the last response is returned as it is;
+  // kUnavailable when no response was had at all, saying where and why.
   core::Result<HttpResponse> send(HttpRequest request);
 
  private:

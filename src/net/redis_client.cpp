@@ -234,7 +234,8 @@ class RedisClient::Lane {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
-      if (active_ != nullptr) asio::post(active_->ioc, [this] { fail(core::unavailable("closing")); });
+      if (active_ != nullptr)
+        asio::post(active_->ioc, [this] { fail(core::unavailable("closing")); });
     }
     wake_.notify_all();
     thread_.join();
@@ -349,8 +350,8 @@ class RedisClient::Lane {
     out_.clear();
     for (auto& call : calls) {
       out_ += call.bytes;
-      waiting_.push_back({.replies = call.replies, .done = std::move(call.done),
-                          .deadline = call.deadline});
+      waiting_.push_back(
+          {.replies = call.replies, .done = std::move(call.done), .deadline = call.deadline});
     }
     writing_ = true;
     conn_->with_stream([this](auto& stream) {
@@ -393,9 +394,9 @@ class RedisClient::Lane {
 
   // Every few milliseconds: calls past their deadline fail.
   void arm() {
-    auto period = std::clamp<Clock::duration>(client_.options_.command_timeout / 8,
-                                              std::chrono::milliseconds(1),
-                                              std::chrono::milliseconds(10));
+    auto period =
+        std::clamp<Clock::duration>(client_.options_.command_timeout / 8,
+                                    std::chrono::milliseconds(1), std::chrono::milliseconds(10));
     tick_->expires_after(period);
     tick_->async_wait([this](const error_code& ec) {
       if (ec || broken_) return;

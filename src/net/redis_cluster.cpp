@@ -203,7 +203,9 @@ std::string RedisCluster::where() const {
 }
 
 RedisClusterStats RedisCluster::stats() const {
-  return {.moved = moved_.load(), .ask = ask_.load(), .retries = retries_.load(),
+  return {.moved = moved_.load(),
+          .ask = ask_.load(),
+          .retries = retries_.load(),
           .refreshes = refreshes_.load()};
 }
 
@@ -359,7 +361,7 @@ core::Result<std::vector<Reply>> RedisCluster::run(std::span<const Command> comm
   // go to its node on the same connection and are sent again with it. Each unit is routed by its
   // first command's key.
   struct Unit {
-    std::size_t first, end;         // commands [first, end)
+    std::size_t first, end;          // commands [first, end)
     std::optional<HostPort> asking;  // an ASK's node, for the next try
   };
   std::vector<Unit> pending;

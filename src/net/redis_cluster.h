@@ -93,11 +93,11 @@ class RedisCluster final : public Redis {
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
 
   const RedisClusterOptions options_;
-  mutable std::shared_mutex mutex_;  // guards nodes_, slots_ and masters_
+  mutable std::shared_mutex mutex_;    // guards nodes_, slots_ and masters_
   std::map<std::string, Node> nodes_;  // by "host:port"
   std::vector<std::uint16_t> slots_;   // slot -> index in masters_; empty: no map yet
   std::vector<Node> masters_;
-  std::mutex refresh_mutex_;           // one refresh at a time
+  std::mutex refresh_mutex_;             // one refresh at a time
   std::atomic<std::uint64_t> epoch_{0};  // maps loaded so far
   std::atomic<std::uint64_t> moved_{0}, ask_{0}, retries_{0}, refreshes_{0};
 };

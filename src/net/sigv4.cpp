@@ -76,7 +76,8 @@ std::string normalized(std::string_view path) {
   std::size_t at = 0;
   while (at <= path.size()) {
     auto slash = path.find('/', at);
-    auto seg = path.substr(at, slash == std::string_view::npos ? std::string_view::npos : slash - at);
+    auto seg =
+        path.substr(at, slash == std::string_view::npos ? std::string_view::npos : slash - at);
     if (seg == "..") {
       if (!kept.empty()) kept.pop_back();
     } else if (!seg.empty() && seg != ".") {
@@ -88,8 +89,8 @@ std::string normalized(std::string_view path) {
   std::string out = "/";
   for (std::size_t i = 0; i < kept.size(); ++i)
     out.append(kept[i]).append(i + 1 < kept.size() ? "/" : "");
-  bool trailing = path.size() > 1 && (path.ends_with('/') || path.ends_with("/.") ||
-                                      path.ends_with("/.."));
+  bool trailing =
+      path.size() > 1 && (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/.."));
   if (trailing && !kept.empty()) out.push_back('/');
   return out;
 }
@@ -99,12 +100,13 @@ std::string canonical_query(std::string_view query) {
   std::size_t at = 0;
   while (at < query.size()) {
     auto amp = query.find('&', at);
-    auto piece = query.substr(at, amp == std::string_view::npos ? std::string_view::npos : amp - at);
+    auto piece =
+        query.substr(at, amp == std::string_view::npos ? std::string_view::npos : amp - at);
     if (!piece.empty()) {
       auto eq = piece.find('=');
-      params.emplace_back(encode(decode(piece.substr(0, eq)), false),
-                          eq == std::string_view::npos ? ""
-                                                       : encode(decode(piece.substr(eq + 1)), false));
+      params.emplace_back(
+          encode(decode(piece.substr(0, eq)), false),
+          eq == std::string_view::npos ? "" : encode(decode(piece.substr(eq + 1)), false));
     }
     if (amp == std::string_view::npos) break;
     at = amp + 1;
@@ -183,12 +185,12 @@ SigV4Signature sign_v4(const SigV4Request& request, const AwsCredentials& creden
   }
   const std::string path = options.normalize_path ? normalized(request.path) : request.path;
   out.canonical_request = request.method + "\n" + encode(path, true) + "\n" +
-                          canonical_query(request.query) + "\n" + canonical_headers + "\n" +
-                          names + "\n" + payload_hash;
+                          canonical_query(request.query) + "\n" + canonical_headers + "\n" + names +
+                          "\n" + payload_hash;
 
   const std::string scope = date + "/" + options.region + "/" + options.service + "/aws4_request";
-  out.string_to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" +
-                       sha256_hex(out.canonical_request);
+  out.string_to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(out.canonical_request);
   std::string key = hmac("AWS4" + credentials.secret_access_key, date);
   key = hmac(key, options.region);
   key = hmac(key, options.service);
@@ -198,10 +200,9 @@ SigV4Signature sign_v4(const SigV4Request& request, const AwsCredentials& creden
 
   if (token && !options.sign_session_token)
     out.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
-  out.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" +
-                                                credentials.access_key_id + "/" + scope +
-                                                ", SignedHeaders=" + names +
-                                                ", Signature=" + out.signature);
+  out.headers.emplace_back(
+      "Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope +
+                           ", SignedHeaders=" + names + ", Signature=" + out.signature);
   return out;
 }
 

@@ -8,7 +8,8 @@ namespace tandem::net {
 namespace ssl = boost::asio::ssl;
 
 TlsContext::TlsContext(TlsOptions options)
-    : options_(std::move(options)), context_(std::make_unique<ssl::context>(ssl::context::tls_client)) {}
+    : options_(std::move(options)),
+      context_(std::make_unique<ssl::context>(ssl::context::tls_client)) {}
 
 TlsContext::~TlsContext() = default;
 
@@ -21,8 +22,8 @@ core::Result<std::shared_ptr<TlsContext>> TlsContext::load(const TlsOptions& opt
   auto& c = *tls->context_;
   boost::system::error_code ec;
   auto bad = [&](const std::string& what, const std::string& file) {
-    return core::fail(core::invalid_argument("tls: cannot use " + what + " " + file + ": " +
-                                             ec.message()));
+    return core::fail(
+        core::invalid_argument("tls: cannot use " + what + " " + file + ": " + ec.message()));
   };
   // TLS 1.2 at least; compression and renegotiation off.
   c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |

@@ -75,7 +75,7 @@ void Applier::loop(std::stop_token stop) {
       cursor = status_.applied_seq;
     }
     notify_waiters();  // expired ones, and those the sink now shows
-    bool unseen;  // a waiter waits for what is applied but not yet visible
+    bool unseen;       // a waiter waits for what is applied but not yet visible
     {
       std::lock_guard lock(mutex_);
       unseen = !waiters_.empty() && waiters_.begin()->first <= status_.applied_seq;

@@ -93,7 +93,7 @@ class Applier {
   core::Status dead_letter(std::span<const changes::Change> batch,
                            const std::vector<changes::Rejection>& rejected);
 
-  bool load_cursor();  // under mutex_; false when the store cannot say it
+  bool load_cursor();             // under mutex_; false when the store cannot say it
   std::uint64_t visible() const;  // under mutex_: what waiters wait for
 
   Sink& sink_;

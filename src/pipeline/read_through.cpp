@@ -21,8 +21,7 @@ std::optional<Lookup> ReadThrough::hit(core::Result<std::optional<cache::CacheEn
   return out;
 }
 
-void ReadThrough::cached_async(const std::string& collection, const std::string& id,
-                               HitDone done) {
+void ReadThrough::cached_async(const std::string& collection, const std::string& id, HitDone done) {
   std::string key = cache_key(collection, id);
   std::uint64_t floor = fence_ != nullptr ? fence_->floor(key) : 0;  // before the cache, as above
   cache_.get_async(std::move(key), [floor, done = std::move(done)](

@@ -34,9 +34,9 @@ std::string iso(std::chrono::system_clock::time_point t) {
 }
 
 TEST(AwsCredentials, FromTheEnvironment) {
-  auto p = AwsCredentialsProvider::from_environment(env_of(
-      {{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "SECRET"},
-       {"AWS_SESSION_TOKEN", "TOKEN"}}));
+  auto p = AwsCredentialsProvider::from_environment(env_of({{"AWS_ACCESS_KEY_ID", "AKID"},
+                                                            {"AWS_SECRET_ACCESS_KEY", "SECRET"},
+                                                            {"AWS_SESSION_TOKEN", "TOKEN"}}));
   ASSERT_TRUE(p) << p.error().message();
   auto c = (*p)->get();
   ASSERT_TRUE(c);
@@ -65,8 +65,8 @@ TEST(AwsCredentials, FromAProfileOfTheCredentialsFile) {
   ASSERT_TRUE(search);
   EXPECT_EQ((*search)->get()->secret_access_key, "SS");
   EXPECT_EQ((*search)->get()->session_token, "ST");
-  auto missing = AwsCredentialsProvider::from_environment(env_of(
-      {{"AWS_SHARED_CREDENTIALS_FILE", dir.file("credentials")}, {"AWS_PROFILE", "nope"}}));
+  auto missing = AwsCredentialsProvider::from_environment(
+      env_of({{"AWS_SHARED_CREDENTIALS_FILE", dir.file("credentials")}, {"AWS_PROFILE", "nope"}}));
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("[nope]"), std::string::npos);
   auto none = AwsCredentialsProvider::from_environment(env_of({{"HOME", dir.file("empty")}}));
@@ -78,16 +78,16 @@ TEST(AwsCredentials, FromTheContainerEndpointAndAgainBeforeTheyExpire) {
   auto soon = iso(std::chrono::system_clock::now() + 2min);  // within the 5 min margin
   auto later = iso(std::chrono::system_clock::now() + 6h);
   testing::HttpFaultServer server(
-      {{.body = R"({"AccessKeyId":"A1","SecretAccessKey":"S1","Token":"T1","Expiration":")" +
-                soon + "\"}"},
+      {{.body = R"({"AccessKeyId":"A1","SecretAccessKey":"S1","Token":"T1","Expiration":")" + soon +
+                "\"}"},
        {.body = R"({"AccessKeyId":"A2","SecretAccessKey":"S2","Token":"T2","Expiration":")" +
                 later + "\"}"}});
   testing::TempDir dir;
   std::ofstream(dir.file("token")) << "secret-token\n";
-  auto p = AwsCredentialsProvider::from_environment(env_of(
-      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "http://127.0.0.1:" + std::to_string(server.port()) + "/v2/credentials/x"},
-       {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir.file("token")}}));
+  auto p = AwsCredentialsProvider::from_environment(
+      env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+               "http://127.0.0.1:" + std::to_string(server.port()) + "/v2/credentials/x"},
+              {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir.file("token")}}));
   ASSERT_TRUE(p) << p.error().message();
   auto first = (*p)->get();  // expires within the margin: fetched again
   ASSERT_TRUE(first);
@@ -103,17 +103,17 @@ TEST(AwsCredentials, AnEndpointThatFailsSaysSoWithoutSecrets) {
   testing::HttpFaultServer server({{.status = 500, .body = "boom"},
                                    {.status = 500, .body = "boom"},
                                    {.status = 500, .body = "boom"}});
-  auto p = AwsCredentialsProvider::from_environment(env_of(
-      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "http://127.0.0.1:" + std::to_string(server.port()) + "/creds"},
-       {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok-123"}}));
+  auto p = AwsCredentialsProvider::from_environment(
+      env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+               "http://127.0.0.1:" + std::to_string(server.port()) + "/creds"},
+              {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok-123"}}));
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().message().find("answered 500"), std::string::npos) << p.error().message();
   EXPECT_EQ(p.error().message().find("tok-123"), std::string::npos);
   testing::HttpFaultServer garbage({{.body = R"({"nothing":1})"}});
-  auto g = AwsCredentialsProvider::from_environment(env_of(
-      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "http://127.0.0.1:" + std::to_string(garbage.port()) + "/creds"}}));
+  auto g = AwsCredentialsProvider::from_environment(
+      env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+               "http://127.0.0.1:" + std::to_string(garbage.port()) + "/creds"}}));
   ASSERT_FALSE(g);
   EXPECT_NE(g.error().message().find("without AccessKeyId"), std::string::npos);
 }

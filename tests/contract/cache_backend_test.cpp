@@ -16,8 +16,8 @@
 
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
-#include "net/redis_client.h"
 #include "core/hash.h"
+#include "net/redis_client.h"
 #include "net/redis_cluster.h"
 #include "support/redis_cluster_servers.h"
 #include "support/redis_server.h"
@@ -157,12 +157,11 @@ TEST_P(CacheContract, AsyncGetsAnswerAsGetsDo) {
       for (int i = 0; i < 500; ++i) {
         int k = (i * 7 + t) % 60;  // 50..59 were never written
         std::string want = k < 50 && k != 7 ? "v" + std::to_string(k) : "";
-        c->get_async("k" + std::to_string(k),
-                     [&, want](core::Result<std::optional<CacheEntry>> r) {
-                       bool right = r && (want.empty() ? !*r : *r && (*r)->value == want);
-                       if (!right) wrong.fetch_add(1);
-                       answered.fetch_add(1);
-                     });
+        c->get_async("k" + std::to_string(k), [&, want](core::Result<std::optional<CacheEntry>> r) {
+          bool right = r && (want.empty() ? !*r : *r && (*r)->value == want);
+          if (!right) wrong.fetch_add(1);
+          answered.fetch_add(1);
+        });
       }
     });
   }

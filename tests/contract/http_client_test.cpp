@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <ctime>
 #include <map>
-#include <chrono>
 #include <thread>
 
 #include "net/gzip.h"
@@ -114,8 +114,8 @@ TEST(HttpClient, HeadResponsesHaveNoBody) {
 }
 
 TEST(HttpClient, RetriesBusyAnswersOfIdempotentRequestsOnly) {
-  HttpFaultServer server({{.status = 503}, {.status = 429}, {.status = 200, .body = "done"},
-                          {.status = 503}});
+  HttpFaultServer server(
+      {{.status = 503}, {.status = 429}, {.status = 200, .body = "done"}, {.status = 503}});
   HttpClient client(on({server.port()}));
   auto r = client.send({.target = "/_search"});
   ASSERT_TRUE(r);

@@ -2,8 +2,8 @@
 // fake_opensearch): the versioned index created behind its alias with the schema's mappings,
 // external versions (an older change never replaces a newer, applying again changes nothing),
 // per-item 429s sent again alone, per-item 400s rejected with OpenSearch's reason, whole-request
-// faults (503, dropped connections, hangs, truncated bodies, slow answers) retried or failing the batch
-// without losing anything once the fault passes, visibility moving only after a _refresh
+// faults (503, dropped connections, hangs, truncated bodies, slow answers) retried or failing the
+// batch without losing anything once the fault passes, visibility moving only after a _refresh
 // answered, rebuilds switching the alias atomically, drops, real-time gets and match_all
 // searches parsed into hits.
 #include "search/opensearch/opensearch_search.h"
@@ -33,7 +33,10 @@ std::shared_ptr<const schema::Collection> books() {
 }
 
 changes::Change upsert(std::uint64_t seq, const std::string& id, const std::string& title) {
-  return {.seq = seq, .collection = "books", .id = id, .op = changes::ChangeOp::kUpsert,
+  return {.seq = seq,
+          .collection = "books",
+          .id = id,
+          .op = changes::ChangeOp::kUpsert,
           .body = R"({"id":")" + id + R"(","title":")" + title + R"(","genre":"x"})"};
 }
 changes::Change remove(std::uint64_t seq, const std::string& id) {
@@ -263,7 +266,8 @@ TEST_F(OpenSearchBackend, SearchesParseIntoHitsAndRefusalsAreClear) {
   auto empty = backend_->search(r);  // nothing written: no index, no error
   ASSERT_TRUE(empty) << empty.error().message();
   EXPECT_EQ(empty->found, 0u);
-  ASSERT_TRUE(apply({upsert(1, "b1", "Dune"), upsert(2, "b2", "Emma"), upsert(3, "b3", "Ulysses")}));
+  ASSERT_TRUE(
+      apply({upsert(1, "b1", "Dune"), upsert(2, "b2", "Emma"), upsert(3, "b3", "Ulysses")}));
   wait_visible(3);
   r.per_page = 2;
   r.page = 2;

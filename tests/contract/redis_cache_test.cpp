@@ -4,7 +4,6 @@
 // faults: nothing listening, a frozen server (SIGSTOP), a restart, a server speaking garbage;
 // TLS refusing what it must (an unknown CA, a wrong name, a missing client certificate).
 #include "cache/redis/redis_cache.h"
-#include "net/redis_client.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -19,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/redis_client.h"
 #include "support/redis_server.h"
 #include "support/tls_certs.h"
 
@@ -270,8 +270,8 @@ TEST(RedisCacheAsync, LookupsAfterARestartAreAnsweredOnANewConnection) {
 }
 
 TEST(RedisCacheAsync, AnUnreachableServerFailsLookupsFast) {
-  auto c = cache_on(testing::free_port(), {.connect_timeout = 300ms,
-                                           .reconnect = {.initial = 2000ms, .max = 4000ms}});
+  auto c = cache_on(testing::free_port(),
+                    {.connect_timeout = 300ms, .reconnect = {.initial = 2000ms, .max = 4000ms}});
   AsyncAnswer first;
   c->get_async("k", first.done());
   EXPECT_FALSE(first.future.get());
@@ -312,8 +312,8 @@ TEST(RedisCache, AWriteWaitsForItsReplica) {
   for (int i = 0; i < 100 && replica.cli({"GET", "probe"}) != "1\n"; ++i)
     std::this_thread::sleep_for(50ms);
   // Redis ends a WAIT at its next cron tick (10 per second) after the timeout: room for it.
-  auto c = cache_on(master.port(), {.command_timeout = 1s},
-                    {.wait_replicas = 1, .wait_timeout = 200ms});
+  auto c =
+      cache_on(master.port(), {.command_timeout = 1s}, {.wait_replicas = 1, .wait_timeout = 200ms});
   auto first = c->set("k", "v1", 1, 0ms);
   ASSERT_TRUE(first.is_ok()) << first.message();
   EXPECT_EQ(replica.cli({"HGET", "tandem:k", "d"}), "v1\n");  // there before the write returned
@@ -331,15 +331,13 @@ TEST(RedisCache, AWriteWaitsForItsReplica) {
 // A TLS Redis (client certificates required) and a client set up by the test.
 class RedisTls : public ::testing::Test {
  protected:
-  RedisTls()
-      : tls_port_(testing::free_port()), server_(certs_.redis_args(tls_port_, true)) {}
+  RedisTls() : tls_port_(testing::free_port()), server_(certs_.redis_args(tls_port_, true)) {}
 
   // The cache over TLS; `edit` changes the TLS options first.
   core::Result<std::unique_ptr<RedisCache>> cache(
       const std::function<void(net::TlsOptions&)>& edit = {}, std::uint16_t port = 0) {
-    net::TlsOptions t{.ca_file = certs_.ca(),
-                      .cert_file = certs_.client_cert(),
-                      .key_file = certs_.client_key()};
+    net::TlsOptions t{
+        .ca_file = certs_.ca(), .cert_file = certs_.client_cert(), .key_file = certs_.client_key()};
     if (edit) edit(t);
     auto tls = net::TlsContext::load(t);
     if (!tls) return core::fail(tls.error());

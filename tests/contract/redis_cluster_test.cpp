@@ -3,6 +3,8 @@
 // the cache (ASK while it moves, MOVED after), a failover on command and a master crashing,
 // both during traffic. The CacheBackend contract itself runs on a cluster in
 // cache_backend_test.cpp.
+#include "net/redis_cluster.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "cache/redis/redis_cache.h"
-#include "net/redis_cluster.h"
 #include "support/redis_cluster_servers.h"
 
 namespace tandem::cache {
@@ -33,8 +34,7 @@ class RedisClusterTest : public ::testing::Test {
       seeds.push_back({.host = "127.0.0.1", .port = port});
     auto cluster = std::make_unique<net::RedisCluster>(net::RedisClusterOptions{
         .seeds = seeds,
-        .node = {.command_timeout = 300ms,
-                 .reconnect = {.initial = 20ms, .max = 200ms}}});
+        .node = {.command_timeout = 300ms, .reconnect = {.initial = 20ms, .max = 200ms}}});
     cluster_ = cluster.get();
     // Each write waits for its replica (WAIT 1): a crashed master's successor has it.
     cache_ = std::make_unique<RedisCache>(
@@ -136,8 +136,8 @@ class Traffic {
 
 TEST_F(RedisClusterTest, KeysSpreadOverEveryMasterWhereRedisCliFindsThem) {
   for (int i = 0; i < 300; ++i)
-    ASSERT_TRUE(cache_->set("products/p-" + std::to_string(i), "v" + std::to_string(i), 1, 0ms)
-                    .is_ok());
+    ASSERT_TRUE(
+        cache_->set("products/p-" + std::to_string(i), "v" + std::to_string(i), 1, 0ms).is_ok());
   std::map<std::size_t, int> per_master;
   for (int i = 0; i < 300; ++i) {
     std::string key = "products/p-" + std::to_string(i);
@@ -202,10 +202,10 @@ TEST_F(RedisClusterTest, ASlotMigratesUnderTheCache) {
   // (a blocking get) follows it.
   EXPECT_NE(async_get(key(3)).find("ASK"), std::string::npos);
   auto ask_before = cluster_->stats().ask;
-  EXPECT_EQ(get(key(3))->value, "a3");   // moved: ASK
+  EXPECT_EQ(get(key(3))->value, "a3");    // moved: ASK
   EXPECT_EQ(get(key(15))->value, "a15");  // not yet moved: the old master
   ASSERT_TRUE(cache_->set(key(3), "b3", 2, 0ms).is_ok());
-  ASSERT_TRUE(cache_->set(key(3), "old", 1, 0ms).is_ok());  // the script ran on the new node
+  ASSERT_TRUE(cache_->set(key(3), "old", 1, 0ms).is_ok());   // the script ran on the new node
   ASSERT_TRUE(cache_->set(key(20), "b20", 1, 0ms).is_ok());  // a new key: the importing node
   EXPECT_GT(cluster_->stats().ask, ask_before);
   // The importing node holds the 10 keys moved and the new one.
@@ -217,8 +217,7 @@ TEST_F(RedisClusterTest, ASlotMigratesUnderTheCache) {
   ASSERT_EQ(servers_.cli(from, migrate), "OK\n");
   for (std::size_t n = 0; n < servers_.size(); ++n) {
     if (is_master(n)) {
-      ASSERT_EQ(servers_.cli(n, {"CLUSTER", "SETSLOT", std::to_string(s), "NODE", to_id}),
-                "OK\n");
+      ASSERT_EQ(servers_.cli(n, {"CLUSTER", "SETSLOT", std::to_string(s), "NODE", to_id}), "OK\n");
     }
   }
   auto moved_before = cluster_->stats().moved;
@@ -282,7 +281,7 @@ TEST_F(RedisClusterTest, AMasterCrashLosesNoAcknowledgedWriteAndTheReplicaTakesO
   servers_.wait_ok(30s, false);
   std::this_thread::sleep_for(500ms);
   traffic.stop();
-  EXPECT_GT(traffic.failed(), 0u);           // the dead master's keys
+  EXPECT_GT(traffic.failed(), 0u);       // the dead master's keys
   EXPECT_GT(traffic.ok(), ok_at_crash);  // the other masters' keys were written meanwhile
   EXPECT_LT(traffic.slowest(), 300ms + 200ms);
   for (const auto& [key, version] : traffic.acked()) {
@@ -304,8 +303,7 @@ TEST_F(RedisClusterTest, AMasterCrashLosesNoAcknowledgedWriteAndTheReplicaTakesO
       auto waited = cache_->set(key, "w", 1u << 30, 0ms);
       if (!waited.is_ok()) {
         ++lonely;
-        EXPECT_NE(waited.message().find("0 of 1 replicas"), std::string::npos)
-            << waited.message();
+        EXPECT_NE(waited.message().find("0 of 1 replicas"), std::string::npos) << waited.message();
       }
     }
     ASSERT_TRUE(no_wait.set(key, "final", (1u << 30) + 1, 0ms).is_ok()) << key;

@@ -12,8 +12,8 @@
 #include <set>
 #include <thread>
 
-#include "query/parse.h"
 #include "net/http_client.h"
+#include "query/parse.h"
 #include "search/opensearch/opensearch_search.h"
 #include "search/xapian/xapian_search.h"
 #include "support/temp_dir.h"
@@ -23,10 +23,10 @@ namespace {
 
 // What a backend can do, for the tests that need it.
 struct SearchCapabilities {
-  bool exact_counts = true;  // `found` exact up to 10,000 matches (OpenSearch: track_total_hits)
-  bool typos = true;         // typo tolerance by word length
-  bool stems = true;         // a word's other forms match (the language's stemmer)
-  bool highlights = true;    // <mark> snippets of requested fields
+  bool exact_counts = true;     // `found` exact up to 10,000 matches (OpenSearch: track_total_hits)
+  bool typos = true;            // typo tolerance by word length
+  bool stems = true;            // a word's other forms match (the language's stemmer)
+  bool highlights = true;       // <mark> snippets of requested fields
   bool atomic_rebuild = false;  // searches see the old documents until a rebuild finishes
 };
 
@@ -567,9 +567,15 @@ TEST_P(SearchContract, ARebuildReplacesOneCollectionAndCountFollows) {
   auto rebuild = backend_->rebuild("books");
   ASSERT_TRUE(rebuild) << rebuild.error().message();
   std::vector<changes::Change> docs{
-      {.seq = 2, .collection = "books", .id = "b2", .op = changes::ChangeOp::kUpsert,
+      {.seq = 2,
+       .collection = "books",
+       .id = "b2",
+       .op = changes::ChangeOp::kUpsert,
        .body = R"({"id":"b2","title":"Programming in Lua","genre":"programming"})"},
-      {.seq = 4, .collection = "books", .id = "b4", .op = changes::ChangeOp::kUpsert,
+      {.seq = 4,
+       .collection = "books",
+       .id = "b4",
+       .op = changes::ChangeOp::kUpsert,
        .body = R"({"id":"b4","title":"Cooking for Runners","genre":"cooking"})"}};
   ASSERT_TRUE((*rebuild)->apply(docs));
   if (GetParam().can.atomic_rebuild) {

@@ -31,7 +31,10 @@ std::shared_ptr<const schema::Collection> books() {
 }
 
 changes::Change upsert(std::uint64_t seq, const std::string& id) {
-  return {.seq = seq, .collection = "books", .id = id, .op = changes::ChangeOp::kUpsert,
+  return {.seq = seq,
+          .collection = "books",
+          .id = id,
+          .op = changes::ChangeOp::kUpsert,
           .body = R"({"id":")" + id + R"(","title":"Dune )" + id +
                   R"(","genre":"sf","tags":["a","b"],"year":1965,"price":9.5,"ebook":true,)"
                   R"("published":"1965-08-01T00:00:00Z"})"};
@@ -86,7 +89,10 @@ int main() {
       {"dune messiah", "", "", [](auto& r) { r.typos = 0; }},
       {"dune messiah", "", "", [](auto& r) { r.typos = 2; }},
       {"\"desert planet\" spice -sandworm -\"gom jabbar\"", "", "", {}},
-      {"dune", "", "", [](auto& r) { r.query_by = {"title", "genre"}; }},
+      {"dune", "", "",
+       [](auto& r) {
+         r.query_by = {"title", "genre"};
+       }},
       {"*", "genre = sf AND year >= 1960 AND year < 1970", "", {}},
       {"*", "price 1 TO 20 OR ebook = false", "", {}},
       {"*", "tags IN [a, \"b c\"] AND NOT genre != sf", "", {}},

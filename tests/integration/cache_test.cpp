@@ -75,8 +75,8 @@ class CacheTest : public ServerTest, public ::testing::WithParamInterface<std::s
     return res ? *res : testing::HttpResponse{};
   }
 
-  std::unique_ptr<testing::TestCertificates> certs_;        // redis_tls
-  std::unique_ptr<testing::RedisServer> redis_;             // redis, redis_tls
+  std::unique_ptr<testing::TestCertificates> certs_;       // redis_tls
+  std::unique_ptr<testing::RedisServer> redis_;            // redis, redis_tls
   std::unique_ptr<testing::RedisClusterServers> cluster_;  // redis_cluster
 };
 
@@ -138,7 +138,7 @@ TEST_P(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
   service_->shutdown();
   service_.reset();
   flush_redis();  // Redis outlives the process: empty it as a new one
-  start();                                // a fresh process: an empty cache over the same store
+  start();        // a fresh process: an empty cache over the same store
   auto before = service_->reads().store_loads();
   std::vector<std::future<int>> readers;
   std::promise<void> go;

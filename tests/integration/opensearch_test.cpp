@@ -68,7 +68,8 @@ TEST_F(OpenSearchServiceTest, WritesReachOpenSearchAndWaitIndexedMeansSearchable
   EXPECT_NE(found.body.find(R"("id":"p1")"), std::string::npos) << found.body;
   bool refreshed_before_answer = false;
   for (const auto& r : fake_.requests())
-    refreshed_before_answer = refreshed_before_answer || r.target.find("/_refresh") != std::string::npos;
+    refreshed_before_answer =
+        refreshed_before_answer || r.target.find("/_refresh") != std::string::npos;
   EXPECT_TRUE(refreshed_before_answer);
 }
 

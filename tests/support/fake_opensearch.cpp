@@ -14,9 +14,8 @@ namespace tandem::testing {
 namespace {
 
 HttpStep json_step(int status, std::string body) {
-  return HttpStep{.status = status,
-                  .body = std::move(body),
-                  .headers = {{"Content-Type", "application/json"}}};
+  return HttpStep{
+      .status = status, .body = std::move(body), .headers = {{"Content-Type", "application/json"}}};
 }
 
 HttpStep error_step(int status, std::string_view type, std::string_view reason) {
@@ -132,8 +131,7 @@ HttpStep FakeOpenSearch::bulk(const std::string& body) {
   std::lock_guard lock(mutex_);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     simdjson::dom::object action;
-    if (parser.parse(lines[i].text.data(), lines[i].text.size()).get(action) ||
-        action.size() != 1)
+    if (parser.parse(lines[i].text.data(), lines[i].text.size()).get(action) || action.size() != 1)
       return error_step(400, "illegal_argument_exception", "Malformed action/metadata line");
     std::string kind(std::string_view((*action.begin()).key));
     simdjson::dom::element meta = (*action.begin()).value;
@@ -142,8 +140,8 @@ HttpStep FakeOpenSearch::bulk(const std::string& body) {
     if (meta["_index"].get(index_name) || meta["_id"].get(id) || meta["version"].get(version) ||
         meta["version_type"].get(version_type) || version_type != "external" ||
         (kind != "index" && kind != "delete"))
-      return error_step(400, "illegal_argument_exception", "fake: unexpected action " +
-                                                               std::string(lines[i].text));
+      return error_step(400, "illegal_argument_exception",
+                        "fake: unexpected action " + std::string(lines[i].text));
     std::string source;
     if (kind == "index") {
       if (++i >= lines.size())
@@ -223,7 +221,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
     }
   }
   simdjson::dom::parser parser;
-  if (parts.empty()) return json_step(200, R"({"version":{"distribution":"fake","number":"2.11.0"}})");
+  if (parts.empty())
+    return json_step(200, R"({"version":{"distribution":"fake","number":"2.11.0"}})");
   if (parts.size() == 1 && parts[0] == "_bulk" && r.method == "POST") return bulk(body);
 
   std::unique_lock lock(mutex_);
@@ -239,7 +238,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       std::string index{std::string_view((*action.begin()).value["index"])};
       std::string alias{std::string_view((*action.begin()).value["alias"])};
       auto it = next.find(index);
-      if (it == next.end()) return error_step(404, "index_not_found_exception", "no such index [" + index + "]");
+      if (it == next.end())
+        return error_step(404, "index_not_found_exception", "no such index [" + index + "]");
       if (kind == "add") {
         it->second.aliases.insert(alias);
       } else if (kind == "remove") {
@@ -262,8 +262,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       for (auto a : aliases)
         index.aliases.insert(std::string(std::string_view(a.key)));
     indexes_[parts[0]] = std::move(index);
-    return json_step(200, R"({"acknowledged":true,"shards_acknowledged":true,"index":")" +
-                              parts[0] + "\"}");
+    return json_step(
+        200, R"({"acknowledged":true,"shards_acknowledged":true,"index":")" + parts[0] + "\"}");
   }
   auto targets = resolve(parts[0]);
   bool wildcard = parts[0].find('*') != std::string::npos;
@@ -274,7 +274,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       indexes_.erase(t);
     return json_step(200, R"({"acknowledged":true})");
   }
-  if (parts.size() != 2) return error_step(400, "fake_unsupported", "fake: " + r.method + " " + path);
+  if (parts.size() != 2)
+    return error_step(400, "fake_unsupported", "fake: " + r.method + " " + path);
   const std::string& op = parts[1];
   if (op == "_alias" && r.method == "GET") {
     json::Writer w;
@@ -302,8 +303,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
   }
   constexpr std::string_view kShards = R"({"total":1,"successful":1,"skipped":0,"failed":0})";
   if (op == "_count") {
-    return json_step(200, "{\"count\":" + std::to_string(visible.size()) + ",\"_shards\":" +
-                              std::string(kShards) + "}");
+    return json_step(200, "{\"count\":" + std::to_string(visible.size()) +
+                              ",\"_shards\":" + std::string(kShards) + "}");
   }
   if (op == "_mget" && r.method == "POST") {
     simdjson::dom::element doc;
@@ -317,7 +318,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       auto it = std::find_if(live.begin(), live.end(), [&](auto& p) { return p.first == id; });
       w.begin_object().field("_index", targets.empty() ? parts[0] : targets[0]).field("_id", id);
       w.field("found", it != live.end());
-      if (it != live.end()) w.field("_version", it->second->version).key("_source").raw(it->second->source);
+      if (it != live.end())
+        w.field("_version", it->second->version).key("_source").raw(it->second->source);
       w.end_object();
     }
     return json_step(200, w.end_array().end_object().take());
@@ -330,7 +332,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
     if (!text.empty() && text != R"({"bool":{"must":[{"match_all":{}}]}})")
       return error_step(400, "fake_unsupported", "fake: only match_all is modelled, not " + text);
     std::uint64_t from = 0, size = 10, track = 10000;
-    for (auto [key, out] : {std::pair{"from", &from}, {"size", &size}, {"track_total_hits", &track}})
+    for (auto [key, out] :
+         {std::pair{"from", &from}, {"size", &size}, {"track_total_hits", &track}})
       if (doc[key].get(*out) != simdjson::SUCCESS && doc[key].error() != simdjson::NO_SUCH_FIELD)
         return error_step(400, "parse_exception", std::string("fake: bad ") + key);
     json::Writer w;

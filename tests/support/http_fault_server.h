@@ -35,7 +35,7 @@ struct HttpStep {
 struct SeenRequest {
   std::string method, target, body;
   std::vector<std::pair<std::string, std::string>> headers;
-  int response_status = 0;     // what it was answered (0: dropped, hung or cut short)
+  int response_status = 0;  // what it was answered (0: dropped, hung or cut short)
   std::string response_body;
   std::string header(const std::string& name) const;  // "" when absent
 };
@@ -65,7 +65,7 @@ class HttpFaultServer {
   std::atomic<bool> stopping_{false};
   std::atomic<int> connections_{0};
   mutable std::mutex mutex_;  // guards the three below
-  HttpHandler handler_;  // set once, before the first connection
+  HttpHandler handler_;       // set once, before the first connection
   std::vector<HttpStep> script_;
   std::size_t step_ = 0;
   std::vector<SeenRequest> seen_;

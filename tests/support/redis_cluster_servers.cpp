@@ -20,11 +20,16 @@ bool has(const std::string& text, const std::string& what) {
 
 RedisClusterServers::RedisClusterServers(int masters, int replicas) : masters_(masters) {
   const int n = masters * (1 + replicas);
-  const std::vector<std::string> args{"--cluster-enabled",      "yes",
-                                      "--cluster-config-file",  "nodes.conf",
-                                      "--cluster-node-timeout", "1000",
-                                      "--cluster-replica-validity-factor", "0",
-                                      "--repl-diskless-sync-delay", "0"};
+  const std::vector<std::string> args{"--cluster-enabled",
+                                      "yes",
+                                      "--cluster-config-file",
+                                      "nodes.conf",
+                                      "--cluster-node-timeout",
+                                      "1000",
+                                      "--cluster-replica-validity-factor",
+                                      "0",
+                                      "--repl-diskless-sync-delay",
+                                      "0"};
   for (int i = 0; i < n; ++i) {
     // The cluster bus listens on port + 10000: the port must leave room for it, and the bus
     // port may be taken; a few tries.

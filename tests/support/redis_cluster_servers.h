@@ -1,8 +1,8 @@
 // A real Redis Cluster for tests: `masters` redis-server processes with `replicas` replicas each
 // on loopback (cluster-node-timeout 1 s, so that a failover takes a few seconds), joined with
 // redis-cli --cluster create and ready once every node reports cluster_state:ok, serves all
-// 16384 slots and every master has a replica connected (state=online). Stopped by PID with the object. Throws
-// std::runtime_error when it cannot be made.
+// 16384 slots and every master has a replica connected (state=online). Stopped by PID with the
+// object. Throws std::runtime_error when it cannot be made.
 #pragma once
 
 #include <chrono>

@@ -28,8 +28,7 @@ TestCertificates::TestCertificates(const std::string& ca_name) {
     run("openssl req" + key + " -keyout " + d + who + ".key' -out " + d + who +
         ".csr' -subj '/CN=tandem-" + who + "'");
     run("openssl x509 -req -in " + d + who + ".csr' -CA " + d + "ca.crt' -CAkey " + d +
-        "ca.key' -CAcreateserial -days 2 -out " + d + who + ".crt' -extfile " + d + who +
-        ".ext'");
+        "ca.key' -CAcreateserial -days 2 -out " + d + who + ".crt' -extfile " + d + who + ".ext'");
   }
 }
 

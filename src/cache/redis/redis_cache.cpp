@@ -72,7 +72,9 @@ RedisCache::RedisCache(std::unique_ptr<net::Redis> client, RedisCacheOptions opt
 
 // The client goes first: its own thread may still be answering lookups, whose callbacks count
 // hits and misses here.
-RedisCache::~RedisCache() { client_.reset(); }
+RedisCache::~RedisCache() {
+  client_.reset();
+}
 
 core::Result<std::optional<CacheEntry>> RedisCache::get(std::string_view key) {
   auto r = client_->run({"HMGET", options_.prefix + std::string(key), "v", "d"});
@@ -140,8 +142,9 @@ core::Status RedisCache::run_writes(std::vector<net::Command> writes) {
   for (auto& w : writes) {
     commands.push_back(std::move(w));
     if (per == 2) {
-      commands.push_back({"WAIT", std::to_string(options_.wait_replicas),
-                          std::to_string(std::max<std::int64_t>(options_.wait_timeout.count(), 1))});
+      commands.push_back(
+          {"WAIT", std::to_string(options_.wait_replicas),
+           std::to_string(std::max<std::int64_t>(options_.wait_timeout.count(), 1))});
     }
   }
   auto r = client_->run(commands);
@@ -181,7 +184,8 @@ core::Status RedisCache::run_writes(std::vector<net::Command> writes) {
 core::Status RedisCache::set(std::string_view key, std::string_view value, std::uint64_t version,
                              std::chrono::milliseconds ttl) {
   std::vector<net::Command> one;
-  one.push_back(write_command(key, version, jittered(ttl.count() > 0 ? ttl : options_.ttl), &value));
+  one.push_back(
+      write_command(key, version, jittered(ttl.count() > 0 ? ttl : options_.ttl), &value));
   return run_writes(std::move(one));
 }
 

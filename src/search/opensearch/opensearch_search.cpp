@@ -133,9 +133,8 @@ core::Result<net::HttpResponse> OpenSearchSearch::call(std::string method, std::
                                                        std::string body) {
   net::HttpRequest r{.method = std::move(method), .target = std::move(target)};
   if (!body.empty()) {
-    r.headers.emplace_back("Content-Type",
-                           r.target.ends_with("_bulk") ? "application/x-ndjson"
-                                                       : "application/json");
+    r.headers.emplace_back(
+        "Content-Type", r.target.ends_with("_bulk") ? "application/x-ndjson" : "application/json");
     r.body = std::move(body);
   }
   // Every request is safe to send twice: reads, index creation (a second one is refused as
@@ -178,8 +177,8 @@ core::Status OpenSearchSearch::ensure(const std::string& collection) {
   std::string a = alias(collection);
   auto existing = versions(a);
   if (!existing) return existing.error();
-  bool aliased = std::any_of(existing->begin(), existing->end(),
-                             [](const auto& i) { return i.has_alias; });
+  bool aliased =
+      std::any_of(existing->begin(), existing->end(), [](const auto& i) { return i.has_alias; });
   if (!aliased) {
     if (auto st = create_index(a + "-v1", collection, a); !st.is_ok()) return st;
   }

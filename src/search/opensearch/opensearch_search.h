@@ -9,8 +9,8 @@
 // again after a backoff, items it refuses (mapping, parse) become rejections with its reason,
 // and whatever cannot be had makes the whole batch kUnavailable (the applier retries it).
 // Visibility: a refresh thread sends _refresh at most once per refresh interval while something
-// applied is not yet visible; unseen_from() and the generations move only once it answered. Depends on the search interface,
-// the request checks, the Query DSL compiler, net and simdjson.
+// applied is not yet visible; unseen_from() and the generations move only once it answered. Depends
+// on the search interface, the request checks, the Query DSL compiler, net and simdjson.
 #pragma once
 
 #include <atomic>
@@ -33,9 +33,9 @@
 namespace tandem::search {
 
 struct OpenSearchOptions {
-  net::HttpClientOptions http;          // nodes, TLS, deadlines, retries, gzip, signing
-  std::string index_prefix = "tandem-"; // lower-case; the alias is prefix + collection
-  opensearch::IndexSettings index;      // shards, replicas, refresh interval, language
+  net::HttpClientOptions http;           // nodes, TLS, deadlines, retries, gzip, signing
+  std::string index_prefix = "tandem-";  // lower-case; the alias is prefix + collection
+  opensearch::IndexSettings index;       // shards, replicas, refresh interval, language
   std::chrono::milliseconds refresh_interval{1000};  // index.refresh_interval and ours
   std::size_t bulk_max_docs = 1000;                  // actions per _bulk request
   std::size_t bulk_max_bytes = 5u << 20;             // bytes per _bulk request (before gzip)

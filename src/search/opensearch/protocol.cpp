@@ -15,21 +15,51 @@ namespace {
 
 // Xapian's stemmer names and ISO codes -> OpenSearch's Snowball languages.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kSnowball{{
-    {"armenian", "Armenian"},   {"hy", "Armenian"},       {"basque", "Basque"},
-    {"eu", "Basque"},           {"catalan", "Catalan"},   {"ca", "Catalan"},
-    {"danish", "Danish"},       {"da", "Danish"},         {"dutch", "Dutch"},
-    {"nl", "Dutch"},            {"english", "English"},   {"en", "English"},
-    {"finnish", "Finnish"},     {"fi", "Finnish"},        {"french", "French"},
-    {"fr", "French"},           {"german", "German"},     {"de", "German"},
-    {"german2", "German2"},     {"hungarian", "Hungarian"}, {"hu", "Hungarian"},
-    {"irish", "Irish"},         {"ga", "Irish"},          {"italian", "Italian"},
-    {"it", "Italian"},          {"kraaij_pieters", "Kp"}, {"lithuanian", "Lithuanian"},
-    {"lt", "Lithuanian"},       {"lovins", "Lovins"},     {"norwegian", "Norwegian"},
-    {"nb", "Norwegian"},        {"nn", "Norwegian"},      {"no", "Norwegian"},
-    {"porter", "Porter"},       {"portuguese", "Portuguese"}, {"pt", "Portuguese"},
-    {"romanian", "Romanian"},   {"ro", "Romanian"},       {"russian", "Russian"},
-    {"ru", "Russian"},          {"spanish", "Spanish"},   {"es", "Spanish"},
-    {"swedish", "Swedish"},     {"sv", "Swedish"},        {"turkish", "Turkish"},
+    {"armenian", "Armenian"},
+    {"hy", "Armenian"},
+    {"basque", "Basque"},
+    {"eu", "Basque"},
+    {"catalan", "Catalan"},
+    {"ca", "Catalan"},
+    {"danish", "Danish"},
+    {"da", "Danish"},
+    {"dutch", "Dutch"},
+    {"nl", "Dutch"},
+    {"english", "English"},
+    {"en", "English"},
+    {"finnish", "Finnish"},
+    {"fi", "Finnish"},
+    {"french", "French"},
+    {"fr", "French"},
+    {"german", "German"},
+    {"de", "German"},
+    {"german2", "German2"},
+    {"hungarian", "Hungarian"},
+    {"hu", "Hungarian"},
+    {"irish", "Irish"},
+    {"ga", "Irish"},
+    {"italian", "Italian"},
+    {"it", "Italian"},
+    {"kraaij_pieters", "Kp"},
+    {"lithuanian", "Lithuanian"},
+    {"lt", "Lithuanian"},
+    {"lovins", "Lovins"},
+    {"norwegian", "Norwegian"},
+    {"nb", "Norwegian"},
+    {"nn", "Norwegian"},
+    {"no", "Norwegian"},
+    {"porter", "Porter"},
+    {"portuguese", "Portuguese"},
+    {"pt", "Portuguese"},
+    {"romanian", "Romanian"},
+    {"ro", "Romanian"},
+    {"russian", "Russian"},
+    {"ru", "Russian"},
+    {"spanish", "Spanish"},
+    {"es", "Spanish"},
+    {"swedish", "Swedish"},
+    {"sv", "Swedish"},
+    {"turkish", "Turkish"},
     {"tr", "Turkish"},
 }};
 
@@ -76,8 +106,8 @@ core::Result<std::string> snowball_language(std::string_view language) {
   if (l == "none" || l.empty()) return std::string();
   for (const auto& [name, snowball] : kSnowball)
     if (name == l) return std::string(snowball);
-  return core::fail(core::invalid_argument("search.language: OpenSearch has no Snowball stemmer for '" +
-                                           std::string(language) + "'"));
+  return core::fail(core::invalid_argument(
+      "search.language: OpenSearch has no Snowball stemmer for '" + std::string(language) + "'"));
 }
 
 core::Result<std::string> index_body(const schema::Collection& collection,
@@ -127,7 +157,8 @@ core::Result<std::string> index_body(const schema::Collection& collection,
     }
   }
   w.end_object().end_object();  // properties, mappings
-  if (!alias.empty()) w.key("aliases").begin_object().key(alias).begin_object().end_object().end_object();
+  if (!alias.empty())
+    w.key("aliases").begin_object().key(alias).begin_object().end_object().end_object();
   w.end_object();
   return w.take();
 }
@@ -148,8 +179,9 @@ std::string bulk_body(std::span<const changes::Change> changes, std::string_view
       // (inside its strings they are escaped), so they become spaces.
       std::size_t at = out.size();
       out += c.body;
-      std::replace_if(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
-                      [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
+      std::replace_if(
+          out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
+          [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
       out += '\n';
     }
   }
@@ -218,7 +250,8 @@ core::Result<SearchResult> parse_search_response(std::string_view body,
                 } else if (fkey == "highlight") {
                   for (auto field : f.value().get_object()) {
                     std::string name(field.unescaped_key().value());
-                    if (name.ends_with(kTextSubfield)) name.resize(name.size() - kTextSubfield.size());
+                    if (name.ends_with(kTextSubfield))
+                      name.resize(name.size() - kTextSubfield.size());
                     std::string joined;
                     for (auto fragment : field.value().get_array()) {
                       if (!joined.empty()) joined += " ... ";
@@ -268,14 +301,16 @@ core::Result<SearchResult> parse_search_response(std::string_view body,
     }
   } catch (const simdjson::simdjson_error& e) {
     return core::fail(core::unavailable(std::string("opensearch: a _search response that does "
-                                                    "not parse: ") + e.what()));
+                                                    "not parse: ") +
+                                        e.what()));
   }
-  if (!saw_hits) return core::fail(core::unavailable("opensearch: a _search response without hits"));
+  if (!saw_hits)
+    return core::fail(core::unavailable("opensearch: a _search response without hits"));
   for (const auto& name : facets) {
     auto it = std::find_if(found_facets.begin(), found_facets.end(),
                            [&](const auto& f) { return f.first == name; });
-    out.facets.emplace_back(name, it == found_facets.end() ? std::vector<FacetValue>{}
-                                                           : std::move(it->second));
+    out.facets.emplace_back(
+        name, it == found_facets.end() ? std::vector<FacetValue>{} : std::move(it->second));
   }
   return out;
 }
@@ -323,7 +358,7 @@ std::string mget_body(std::span<const std::string> ids) {
 }
 
 core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::string_view body,
-                                                                         std::size_t expected) {
+                                                                          std::size_t expected) {
   namespace od = simdjson::ondemand;
   std::vector<std::optional<std::string>> out;
   try {
@@ -346,7 +381,8 @@ core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::s
     }
   } catch (const simdjson::simdjson_error& e) {
     return core::fail(core::unavailable(std::string("opensearch: an _mget response that does "
-                                                    "not parse: ") + e.what()));
+                                                    "not parse: ") +
+                                        e.what()));
   }
   if (out.size() != expected) {
     return core::fail(core::unavailable("opensearch: the _mget response has " +

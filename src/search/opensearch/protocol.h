@@ -60,7 +60,7 @@ core::Result<std::vector<AliasedIndex>> parse_alias_response(std::string_view bo
 // its response, in the order asked.
 std::string mget_body(std::span<const std::string> ids);
 core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::string_view body,
-                                                                         std::size_t expected);
+                                                                          std::size_t expected);
 
 // The "count" of a _count response.
 core::Result<std::uint64_t> parse_count_response(std::string_view body);
@@ -94,9 +94,9 @@ core::Result<std::vector<BulkItem>> parse_bulk_response(std::string_view body,
 
 // The hits, the number found and the facets of a _search response: each hit's document is its
 // _source byte for byte (as it was sent), highlights are the field's fragments joined with
-// " ... " (a keyword's kTextSubfield named as the keyword), facets come in the order `facets` asks for them (a facet without an aggregation in
-// the response has no values), and a total of relation "gte" makes `found` an estimate.
-// kUnavailable for a body of another shape.
+// " ... " (a keyword's kTextSubfield named as the keyword), facets come in the order `facets` asks
+// for them (a facet without an aggregation in the response has no values), and a total of relation
+// "gte" makes `found` an estimate. kUnavailable for a body of another shape.
 core::Result<SearchResult> parse_search_response(std::string_view body,
                                                  const std::vector<std::string>& facets);
 

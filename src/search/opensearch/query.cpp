@@ -84,8 +84,9 @@ core::Status literal(json::Writer& w, const schema::FieldSpec& f, const query::L
 }
 
 // {"range": {"<field>": {"gte": .., "lte": ..}}}: each bound that is set.
-core::Status range(json::Writer& w, const schema::FieldSpec& f,
-                   std::initializer_list<std::pair<std::string_view, const query::Literal*>> bounds) {
+core::Status range(
+    json::Writer& w, const schema::FieldSpec& f,
+    std::initializer_list<std::pair<std::string_view, const query::Literal*>> bounds) {
   w.begin_object().key("range").begin_object().key(f.name).begin_object();
   for (const auto& [op, v] : bounds) {
     w.key(op);
@@ -97,8 +98,7 @@ core::Status range(json::Writer& w, const schema::FieldSpec& f,
 }
 
 core::Status equals(json::Writer& w, const schema::FieldSpec& f, const query::Literal& v) {
-  if (f.type == FieldType::kTimestamp || f.type == FieldType::kFloat ||
-      f.type == FieldType::kInt) {
+  if (f.type == FieldType::kTimestamp || f.type == FieldType::kFloat || f.type == FieldType::kInt) {
     return range(w, f, {{"gte", &v}, {"lte", &v}});
   }
   w.begin_object().key("term").begin_object().key(f.name).begin_object().key("value");

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "search/xapian/compile.h"
 #include "search/request_checks.h"
+#include "search/xapian/compile.h"
 #include "search/xapian/layout.h"
 
 namespace tandem::search::xapian_backend {

@@ -8,16 +8,32 @@
 namespace tandem::net {
 namespace {
 
-Reply str(std::string s) { return {.type = Reply::Type::kString, .text = std::move(s)}; }
-Reply num(std::int64_t n) { return {.type = Reply::Type::kInteger, .integer = n}; }
-Reply arr(std::vector<Reply> e) { return {.type = Reply::Type::kArray, .elements = std::move(e)}; }
+Reply str(std::string s) {
+  return {.type = Reply::Type::kString, .text = std::move(s)};
+}
+Reply num(std::int64_t n) {
+  return {.type = Reply::Type::kInteger, .integer = n};
+}
+Reply arr(std::vector<Reply> e) {
+  return {.type = Reply::Type::kArray, .elements = std::move(e)};
+}
 
 Reply shard_node(std::string role, std::string endpoint, std::int64_t port, std::string health,
                  std::optional<std::int64_t> tls_port = std::nullopt) {
-  std::vector<Reply> f{str("id"),       str("abc"),         str("port"), num(port),
-                       str("ip"),       str("10.0.0.9"),    str("endpoint"), str(endpoint),
-                       str("role"),     str(role),          str("replication-offset"), num(7),
-                       str("health"),   str(health)};
+  std::vector<Reply> f{str("id"),
+                       str("abc"),
+                       str("port"),
+                       num(port),
+                       str("ip"),
+                       str("10.0.0.9"),
+                       str("endpoint"),
+                       str(endpoint),
+                       str("role"),
+                       str(role),
+                       str("replication-offset"),
+                       num(7),
+                       str("health"),
+                       str(health)};
   if (tls_port) {
     f.push_back(str("tls-port"));
     f.push_back(num(*tls_port));
@@ -88,7 +104,7 @@ TEST(ClusterMap, RepliesOfAnotherShapeAreErrors) {
   std::vector<Reply> bad{
       str("OK"),
       arr({str("not a shard")}),
-      arr({arr({str("slots"), arr({num(5)}), str("nodes"), arr({})})}),       // odd slot list
+      arr({arr({str("slots"), arr({num(5)}), str("nodes"), arr({})})}),          // odd slot list
       arr({arr({str("slots"), arr({num(9), num(3)}), str("nodes"), arr({})})}),  // backwards
       arr({arr({str("slots"), arr({num(0), num(16384)}), str("nodes"),
                 arr({shard_node("master", "a", 1, "online")})})}),  // past the last slot

@@ -93,7 +93,8 @@ Context parse_context(const std::string& json) {
 std::string authorization(const std::string& signed_request) {
   auto at = signed_request.find("\nAuthorization:");
   auto end = signed_request.find('\n', at + 1);
-  return signed_request.substr(at + 15, end == std::string::npos ? std::string::npos : end - at - 15);
+  return signed_request.substr(at + 15,
+                               end == std::string::npos ? std::string::npos : end - at - 15);
 }
 
 TEST(SigV4, EveryHeaderSigningCaseOfTheAwsSuite) {

@@ -3,18 +3,18 @@
 // external versions (a pretty-printed record kept on one line), and _bulk responses item by
 // item as OpenSearch sends them (created, version conflict, 429, mapping error, delete of a
 // missing id), garbage included.
-#include "search/opensearch/protocol.h"
-
 #include <gtest/gtest.h>
 #include <simdjson.h>
+
+#include "search/opensearch/protocol.h"
 
 namespace tandem::search::opensearch {
 namespace {
 
 TEST(OpenSearchProtocol, TheIndexBodyFollowsTheSchema) {
-  auto body = index_body(schema::products_collection(),
-                         {.shards = 3, .replicas = 2, .refresh_interval = "500ms",
-                          .language = "english"});
+  auto body =
+      index_body(schema::products_collection(),
+                 {.shards = 3, .replicas = 2, .refresh_interval = "500ms", .language = "english"});
   ASSERT_TRUE(body) << body.error().message();
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(*body);
@@ -56,7 +56,10 @@ TEST(OpenSearchProtocol, StemmersMatchXapiansAndUnknownOnesAreRefused) {
 
 TEST(OpenSearchProtocol, BulkBodiesCarryExternalVersions) {
   std::vector<changes::Change> batch{
-      {.seq = 7, .collection = "products", .id = "p1", .body = "{\n  \"id\": \"p1\",\n  \"name\": \"a\\nb\"\n}"},
+      {.seq = 7,
+       .collection = "products",
+       .id = "p1",
+       .body = "{\n  \"id\": \"p1\",\n  \"name\": \"a\\nb\"\n}"},
       {.seq = 8, .collection = "products", .id = "p\"2", .op = changes::ChangeOp::kDelete},
       {.seq = 9, .collection = "products", .op = changes::ChangeOp::kDrop},
   };
@@ -93,8 +96,9 @@ TEST(OpenSearchProtocol, BulkResponsesAreReadItemByItem) {
 }
 
 TEST(OpenSearchProtocol, WhatIsNotABulkResponseIsAnError) {
-  for (std::string bad : {"", "not json", "{}", R"({"items":{}})", R"({"items":[1]})",
-                          R"({"items":[{"index":{}}]})", R"({"items":[{"a":{"status":1},"b":{}}]})"}) {
+  for (std::string bad :
+       {"", "not json", "{}", R"({"items":{}})", R"({"items":[1]})", R"({"items":[{"index":{}}]})",
+        R"({"items":[{"a":{"status":1},"b":{}}]})"}) {
     EXPECT_FALSE(parse_bulk_response(bad, 1)) << bad;
   }
   EXPECT_FALSE(parse_bulk_response(R"({"items":[]})", 1));  // an item missing
@@ -144,7 +148,8 @@ TEST(OpenSearchProtocol, WhatIsNotASearchResponseIsAnError) {
                           R"({"hits":{"total":{"value":"x"}}})", "{\"hits\":{"}) {
     EXPECT_FALSE(parse_search_response(bad, {})) << bad;
   }
-  auto empty = parse_search_response(R"({"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}})", {});
+  auto empty =
+      parse_search_response(R"({"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}})", {});
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->found, 0u);
   EXPECT_FALSE(empty->found_is_estimate);

@@ -3,8 +3,6 @@
 // shape, sort, facets, highlights, pages, the no-results fallback) becomes the clause
 // OpenSearch documents for it, and every request the embedded engine refuses is refused here
 // with the same message.
-#include "search/opensearch/query.h"
-
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -12,6 +10,7 @@
 #include <memory>
 
 #include "query/parse.h"
+#include "search/opensearch/query.h"
 #include "search/xapian/xapian_search.h"
 
 namespace tandem::search::opensearch {
@@ -109,15 +108,18 @@ TEST(OpenSearchQuery, FiltersBecomeTermsRangesAndBools) {
   EXPECT_EQ(filter_of("created_at > 2024-01-01T00:00:00Z"),
             R"({"range":{"created_at":{"gt":1704067200000,"format":"epoch_millis"}}})");
   EXPECT_EQ(filter_of("price 1 TO 2"), R"({"range":{"price":{"gte":1,"lte":2}}})");
-  EXPECT_EQ(filter_of("brand != acme"),
-            R"({"bool":{"must_not":[{"term":{"brand":{"value":"acme","case_insensitive":true}}}]}})");
-  EXPECT_EQ(filter_of("tags IN [a, \"b c\"]"),
-            R"({"bool":{"should":[{"term":{"tags":{"value":"a","case_insensitive":true}}},)"
-            R"({"term":{"tags":{"value":"b c","case_insensitive":true}}}],"minimum_should_match":1}})");
-  EXPECT_EQ(filter_of("NOT (price > 1 AND (stock < 2 OR in_stock = false))"),
-            R"({"bool":{"must_not":[{"bool":{"filter":[{"range":{"price":{"gt":1}}},)"
-            R"({"bool":{"should":[{"range":{"stock":{"lt":2}}},{"term":{"in_stock":{"value":false}}}],)"
-            R"("minimum_should_match":1}}]}}]}})");
+  EXPECT_EQ(
+      filter_of("brand != acme"),
+      R"({"bool":{"must_not":[{"term":{"brand":{"value":"acme","case_insensitive":true}}}]}})");
+  EXPECT_EQ(
+      filter_of("tags IN [a, \"b c\"]"),
+      R"({"bool":{"should":[{"term":{"tags":{"value":"a","case_insensitive":true}}},)"
+      R"({"term":{"tags":{"value":"b c","case_insensitive":true}}}],"minimum_should_match":1}})");
+  EXPECT_EQ(
+      filter_of("NOT (price > 1 AND (stock < 2 OR in_stock = false))"),
+      R"({"bool":{"must_not":[{"bool":{"filter":[{"range":{"price":{"gt":1}}},)"
+      R"({"bool":{"should":[{"range":{"stock":{"lt":2}}},{"term":{"in_stock":{"value":false}}}],)"
+      R"("minimum_should_match":1}}]}}]}})");
 }
 
 TEST(OpenSearchQuery, SortFacetsHighlightsAndPages) {
@@ -140,8 +142,8 @@ TEST(OpenSearchQuery, SortFacetsHighlightsAndPages) {
   EXPECT_NE(body.find(R"("pre_tags":["<mark>"],"post_tags":["</mark>"],"encoder":"html")"),
             std::string::npos);
   // Relevance first, then the key for ties; no sort at all for relevance alone.
-  EXPECT_NE(compiled(request("cable", "", "_score,price")).find(
-                R"("sort":[{"_score":"desc"},{"price":{"order":"asc","missing":"_last"}}])"),
+  EXPECT_NE(compiled(request("cable", "", "_score,price"))
+                .find(R"("sort":[{"_score":"desc"},{"price":{"order":"asc","missing":"_last"}}])"),
             std::string::npos);
   EXPECT_EQ(compiled(request("cable", "", "_score")).find("\"sort\""), std::string::npos);
   // Dates are counted as epoch milliseconds, as the embedded engine labels them.
@@ -151,8 +153,9 @@ TEST(OpenSearchQuery, SortFacetsHighlightsAndPages) {
   auto dates = request("*");
   dates.collection = std::make_shared<const schema::Collection>(with_dates);
   dates.facets = {"created_at"};
-  EXPECT_NE(compiled(dates).find(R"("terms":{"field":"created_at","size":10,"format":"epoch_millis")"),
-            std::string::npos);
+  EXPECT_NE(
+      compiled(dates).find(R"("terms":{"field":"created_at","size":10,"format":"epoch_millis")"),
+      std::string::npos);
 }
 
 TEST(OpenSearchQuery, PagesEndAtTheResultWindow) {
@@ -169,10 +172,10 @@ TEST(OpenSearchQuery, PagesEndAtTheResultWindow) {
 
 // Every request the embedded engine refuses, OpenSearch's compiler refuses with the same words.
 TEST(OpenSearchQuery, RefusesWhatTheEmbeddedEngineRefusesAlike) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("tandem-os-query-" + std::to_string(::getpid()));
-  auto xapian = XapianSearch::open({.dir = dir.string(),
-                                    .collection = [](std::string_view) { return kProducts; }});
+  auto dir =
+      std::filesystem::temp_directory_path() / ("tandem-os-query-" + std::to_string(::getpid()));
+  auto xapian = XapianSearch::open(
+      {.dir = dir.string(), .collection = [](std::string_view) { return kProducts; }});
   ASSERT_TRUE(xapian) << xapian.error().message();
   std::vector<SearchRequest> bad;
   for (auto f : {"nope = 1", "name = x", "price > cheap", "in_stock < true", "tags > a",

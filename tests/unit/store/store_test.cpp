@@ -468,7 +468,8 @@ TEST_F(StoreTest, CursorsDefaultToZeroAndPersist) {
 
 TEST_F(StoreTest, DeadLettersCanBeAddedListedReadAndRemoved) {
   changes::Change upserted{.seq = 4, .collection = "products", .id = "a", .body = product("a")};
-  changes::Change deleted{.seq = 5, .collection = "products", .id = "b", .op = changes::ChangeOp::kDelete};
+  changes::Change deleted{
+      .seq = 5, .collection = "products", .id = "b", .op = changes::ChangeOp::kDelete};
   ASSERT_TRUE(store_
                   ->add_dead_letters(
                       {{.sink = "search", .change = upserted, .reason = "too big"},
@@ -532,11 +533,13 @@ TEST_F(StoreTest, PruneRespectsBothSeqAndAge) {
 
 TEST_F(StoreTest, ApiKeysAreKeptByIdAndRevokedOnce) {
   ASSERT_TRUE(store_->keys().value().empty());
-  ASSERT_TRUE(store_->put_key({.id = "k2", .hash = "h2", .spec = R"({"scopes":["read"]})",
-                               .created_at_ms = 2000})
-                  .is_ok());
-  ASSERT_TRUE(store_->put_key({.id = "k1", .hash = "h1", .spec = "{}", .created_at_ms = 1000})
-                  .is_ok());
+  ASSERT_TRUE(
+      store_
+          ->put_key(
+              {.id = "k2", .hash = "h2", .spec = R"({"scopes":["read"]})", .created_at_ms = 2000})
+          .is_ok());
+  ASSERT_TRUE(
+      store_->put_key({.id = "k1", .hash = "h1", .spec = "{}", .created_at_ms = 1000}).is_ok());
   auto keys = store_->keys();
   ASSERT_TRUE(keys) << keys.error().message();
   ASSERT_EQ(keys->size(), 2u);
