@@ -22,7 +22,7 @@ void BM_DispatchHealth(benchmark::State& state) {
   obs::Metrics metrics;
   api::Router router;
   api::add_system_routes(router, info, metrics);
-  router.add(api::Method::kGet, "/v1/collections/{c}/records/{id}",
+  router.add(api::Method::kGet, "/v1/collections/{c}/records/{id}", api::public_route(),
              [](api::Request&) { return api::Response{}; });
   for (auto _ : state) {
     api::Request req;
@@ -35,8 +35,9 @@ BENCHMARK(BM_DispatchHealth);
 
 void BM_DispatchWithCaptures(benchmark::State& state) {
   api::Router router;
-  router.add(api::Method::kGet, "/health", [](api::Request&) { return api::Response{}; });
-  router.add(api::Method::kGet, "/v1/collections/{c}/records/{id}",
+  router.add(api::Method::kGet, "/health", api::public_route(),
+             [](api::Request&) { return api::Response{}; });
+  router.add(api::Method::kGet, "/v1/collections/{c}/records/{id}", api::public_route(),
              [](api::Request&) { return api::Response{}; });
   for (auto _ : state) {
     api::Request req;

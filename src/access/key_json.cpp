@@ -16,7 +16,8 @@ using core::fail;
 using core::invalid_argument;
 
 std::string rfc3339(std::int64_t ms) {
-  return core::format_rfc3339_ms(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  return core::format_rfc3339_ms(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
 bool collection_name(std::string_view n) {
@@ -101,8 +102,9 @@ core::Result<KeySpec> spec_from_json(std::string_view text, std::int64_t now_ms)
       (name == "rate" ? spec.rate : spec.burst) = d;
     } else {
       return fail(invalid_argument(
-          name + ": unknown member (description, scopes, collections, expires_at, rate, burst, "
-                 "filter)"));
+          name +
+          ": unknown member (description, scopes, collections, expires_at, rate, burst, "
+          "filter)"));
     }
   }
   if (!spec.filter.empty()) {

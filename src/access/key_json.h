@@ -12,8 +12,9 @@
 namespace tandem::access {
 
 // Parses a spec. kInvalidArgument naming the member for: not an object, unknown members, wrong
-// types, no scopes, an unknown scope, a filter that does not parse, a timestamp that is not RFC 3339 (or already past, with
-// `now_ms` set), a negative rate or burst, collections that are not names.
+// types, no scopes, an unknown scope, a filter that does not parse, a timestamp that is not RFC
+// 3339 (or already past, with `now_ms` set), a negative rate or burst, collections that are not
+// names.
 core::Result<KeySpec> spec_from_json(std::string_view text, std::int64_t now_ms = 0);
 
 // The spec as JSON, as spec_from_json reads it back.

@@ -54,8 +54,8 @@ core::Result<Scopes> parse_scopes(const std::vector<std::string>& names) {
       }
     }
     if (!known) {
-      return core::fail(core::invalid_argument("scopes: unknown scope '" + n +
-                                               "' (search, read, write, admin)"));
+      return core::fail(
+          core::invalid_argument("scopes: unknown scope '" + n + "' (search, read, write, admin)"));
     }
   }
   return out;

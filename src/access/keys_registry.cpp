@@ -64,8 +64,8 @@ Check KeyRegistry::refuse_unauthenticated(std::string reason, std::string_view c
 }
 
 Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed,
-                         std::string_view collection, std::string_view client,
-                         std::int64_t now_ms, Clock::time_point steady_now) {
+                         std::string_view collection, std::string_view client, std::int64_t now_ms,
+                         Clock::time_point steady_now) {
   if (!options_.enabled) {
     return {.principal = {.scopes = 0xff}};
   }

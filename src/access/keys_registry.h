@@ -19,8 +19,8 @@
 namespace tandem::access {
 
 struct AuthOptions {
-  bool enabled = true;                 // false: every request is let in, as an admin
-  Scopes anonymous = 0;                // what a request without a key may do
+  bool enabled = true;                     // false: every request is let in, as an admin
+  Scopes anonymous = 0;                    // what a request without a key may do
   Limit key_limit{.rate = 0, .burst = 0};  // per key unless the key sets its own; 0: unlimited
   Limit anonymous_limit{.rate = 0, .burst = 0};  // per client address, for keyless requests
   Limit failure_limit{.rate = 1, .burst = 10};   // failed authentications per client address
@@ -45,7 +45,7 @@ struct Check {
   Verdict verdict = Verdict::kAllowed;
   std::string reason;  // for the error body: never the key text
   Principal principal;
-  Decision rate;       // for RateLimit-* and Retry-After
+  Decision rate;         // for RateLimit-* and Retry-After
   bool limited = false;  // a bucket was consulted (RateLimit-* headers apply)
 };
 
@@ -65,17 +65,16 @@ class KeyRegistry {
   // `presented`: the key text sent ("" for none); `needed`: the route's scope (nullopt: a public
   // route, let in without a key and without limits); `collection`: the one the route names ("" for
   // none); `client`: the peer address, whose failed attempts are limited.
-  Check check(std::string_view presented, std::optional<Scope> needed,
-              std::string_view collection, std::string_view client, std::int64_t now_ms,
+  Check check(std::string_view presented, std::optional<Scope> needed, std::string_view collection,
+              std::string_view client, std::int64_t now_ms,
               Clock::time_point steady_now = Clock::now());
 
  private:
-  Check refuse_unauthenticated(std::string reason, std::string_view client,
-                               Clock::time_point now);
+  Check refuse_unauthenticated(std::string reason, std::string_view client, Clock::time_point now);
 
   const AuthOptions options_;
-  mutable std::shared_mutex mutex_;                    // guards the two maps
-  std::unordered_map<std::string, KeyRecord> by_id_;   // every key, revoked ones too
+  mutable std::shared_mutex mutex_;                   // guards the two maps
+  std::unordered_map<std::string, KeyRecord> by_id_;  // every key, revoked ones too
   std::unordered_map<std::string, std::string> id_of_hash_;
   RateLimiter keys_limiter_;      // per key id, and per address for anonymous requests
   RateLimiter failures_limiter_;  // per address

@@ -58,7 +58,8 @@ Decision RateLimiter::take(std::string_view name, Limit limit, Clock::time_point
     std::erase_if(shard.buckets, [&](const auto& entry) { return entry.second.idle(now); });
   }
   auto it = shard.buckets.find(std::string(name));
-  if (it == shard.buckets.end()) it = shard.buckets.emplace(std::string(name), TokenBucket(limit, now)).first;
+  if (it == shard.buckets.end())
+    it = shard.buckets.emplace(std::string(name), TokenBucket(limit, now)).first;
   it->second.set_limit(limit);
   return it->second.take(now);
 }

@@ -24,10 +24,10 @@ struct Limit {
 
 struct Decision {
   bool allowed = true;
-  double limit = 0;                     // the burst, for RateLimit-Limit
-  double remaining = 0;                 // tokens left after this request
-  std::chrono::milliseconds reset{0};   // until the bucket is full again
-  std::chrono::milliseconds retry{0};   // refused: until one token is there
+  double limit = 0;                    // the burst, for RateLimit-Limit
+  double remaining = 0;                // tokens left after this request
+  std::chrono::milliseconds reset{0};  // until the bucket is full again
+  std::chrono::milliseconds retry{0};  // refused: until one token is there
 };
 
 class TokenBucket {

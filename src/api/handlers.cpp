@@ -24,9 +24,12 @@ Response get_metrics(const Request&, const obs::Metrics& metrics) {
                   .body = metrics.serialize()};
 }
 
-void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metrics& metrics) {
-  router.add(Method::kGet, "/health", [&info](Request& req) { return get_health(req, info); });
+void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metrics& metrics,
+                       bool public_probes) {
+  router.add(Method::kGet, "/health", public_route(),
+             [&info](Request& req) { return get_health(req, info); });
   router.add(Method::kGet, "/metrics",
+             public_probes ? public_route() : needs(access::Scope::kAdmin),
              [&metrics](Request& req) { return get_metrics(req, metrics); });
 }
 

@@ -28,7 +28,9 @@ Response get_health(const Request& req, const ServiceInfo& info);
 // 200 with every metric in the Prometheus text format.
 Response get_metrics(const Request& req, const obs::Metrics& metrics);
 
-// Registers /health and /metrics. `info` and `metrics` must outlive the router.
-void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metrics& metrics);
+// Registers /health (public) and /metrics (public with `public_probes`, else for admin keys).
+// `info` and `metrics` must outlive the router.
+void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metrics& metrics,
+                       bool public_probes = true);
 
 }  // namespace tandem::api

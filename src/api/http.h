@@ -1,5 +1,5 @@
 // Our own HTTP request and response types: handlers see these, never Beast's, so they can be
-// tested without a socket. Depends on core only.
+// tested without a socket. Depends on core and access (a request's principal).
 #pragma once
 
 #include <optional>
@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "access/keys_registry.h"
 
 namespace tandem::api {
 
@@ -28,6 +30,9 @@ struct Request {
   std::string body;
   std::vector<std::pair<std::string_view, std::string_view>> headers;  // as received
   std::vector<std::pair<std::string_view, std::string>> params;        // from the route pattern
+  std::string_view client;      // the peer's address ("" when unknown: tests, tools)
+  access::Principal principal;  // who it acts as, set by the router's guard
+  std::vector<std::pair<std::string, std::string>> response_headers;  // the guard's, for the answer
 
   // The first header with this name (case-insensitive).
   std::optional<std::string_view> header(std::string_view name) const;

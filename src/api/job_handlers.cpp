@@ -105,13 +105,16 @@ Response discard_dead_letter(Request& req, JobContext& ctx) {
 }
 
 void add_job_routes(Router& router, JobContext& ctx) {
-  router.add(Method::kGet, "/v1/jobs", [&ctx](Request& r) { return list_jobs(r, ctx); });
-  router.add(Method::kPost, "/v1/jobs/{name}/run", [&ctx](Request& r) { return run_job(r, ctx); });
-  router.add(Method::kGet, "/v1/deadletters",
+  using access::Scope;
+  router.add(Method::kGet, "/v1/jobs", needs(Scope::kRead),
+             [&ctx](Request& r) { return list_jobs(r, ctx); });
+  router.add(Method::kPost, "/v1/jobs/{name}/run", needs(Scope::kWrite),
+             [&ctx](Request& r) { return run_job(r, ctx); });
+  router.add(Method::kGet, "/v1/deadletters", needs(Scope::kAdmin),
              [&ctx](Request& r) { return list_dead_letters(r, ctx); });
-  router.add(Method::kPost, "/v1/deadletters/{id}/retry",
+  router.add(Method::kPost, "/v1/deadletters/{id}/retry", needs(Scope::kAdmin),
              [&ctx](Request& r) { return retry_dead_letter(r, ctx); });
-  router.add(Method::kDelete, "/v1/deadletters/{id}",
+  router.add(Method::kDelete, "/v1/deadletters/{id}", needs(Scope::kAdmin),
              [&ctx](Request& r) { return discard_dead_letter(r, ctx); });
 }
 

@@ -147,11 +147,12 @@ void lookup_async(RecordContext& ctx, std::string c, std::string id, Answer how,
                   Responder respond) {
   if (auto problem = check_lookup(ctx, c, id)) return respond(std::move(*problem));
   auto& reads = ctx.reads;
-  reads.cached_async(c, id, [&reads, c, id, how, respond = std::move(respond)](
-                                std::optional<pipeline::Lookup> hit) {
-    if (hit) return respond(answer(id, std::move(*hit), how));
-    respond.defer([&reads, c, id, how] { return answer(id, reads.after_miss(c, id), how); });
-  });
+  reads.cached_async(
+      c, id,
+      [&reads, c, id, how, respond = std::move(respond)](std::optional<pipeline::Lookup> hit) {
+        if (hit) return respond(answer(id, std::move(*hit), how));
+        respond.defer([&reads, c, id, how] { return answer(id, reads.after_miss(c, id), how); });
+      });
 }
 
 }  // namespace
@@ -229,17 +230,27 @@ Response get_record(Request& req, RecordContext& ctx) {
 }
 
 void get_record_async(Request& req, Responder respond, RecordContext& ctx) {
-  lookup_async(ctx, collection_param(req), std::string(req.param("id").value_or("")),
-               record_answer, std::move(respond));
+  lookup_async(ctx, collection_param(req), std::string(req.param("id").value_or("")), record_answer,
+               std::move(respond));
+}
+
+// A search key scoped by a filter may not look records up by id: the record might be outside it.
+std::optional<Response> scoped_key_refusal(const Request& req) {
+  if (req.principal.filter.empty()) return std::nullopt;
+  return error_response(403, "forbidden",
+                        "this key's searches are limited by a filter; /cache would show records "
+                        "outside it");
 }
 
 Response get_cached(Request& req, RecordContext& ctx) {
+  if (auto refusal = scoped_key_refusal(req)) return std::move(*refusal);
   auto id = req.query_param("id");
   if (!id) return error_response(core::invalid_argument("id: required (/cache?id=...)"));
   return lookup(ctx, ctx.default_collection, std::string(*id), cache_answer);
 }
 
 void get_cached_async(Request& req, Responder respond, RecordContext& ctx) {
+  if (auto refusal = scoped_key_refusal(req)) return respond(std::move(*refusal));
   auto id = req.query_param("id");
   if (!id) return respond(error_response(core::invalid_argument("id: required (/cache?id=...)")));
   lookup_async(ctx, ctx.default_collection, std::string(*id), cache_answer, std::move(respond));
@@ -284,36 +295,40 @@ Response delete_collection(Request& req, RecordContext& ctx) {
 }
 
 void add_record_routes(Router& router, RecordContext& ctx) {
+  using access::Scope;
   const std::string records = "/v1/collections/{c}/records";
   const std::string record = records + "/{id}";
-  router.add(Method::kGet, "/v1/collections",
+  router.add(Method::kGet, "/v1/collections", needs(Scope::kRead),
              [&ctx](Request& r) { return list_collections(r, ctx); });
-  router.add(Method::kPost, "/v1/collections",
+  router.add(Method::kPost, "/v1/collections", needs(Scope::kAdmin),
              [&ctx](Request& r) { return create_collection(r, ctx); });
-  router.add(Method::kGet, "/v1/collections/{c}",
+  router.add(Method::kGet, "/v1/collections/{c}", needs(Scope::kRead),
              [&ctx](Request& r) { return get_collection(r, ctx); });
-  router.add(Method::kDelete, "/v1/collections/{c}",
+  router.add(Method::kDelete, "/v1/collections/{c}", needs(Scope::kAdmin),
              [&ctx](Request& r) { return delete_collection(r, ctx); });
-  router.add_async(Method::kPost, records,
+  router.add_async(Method::kPost, records, needs(Scope::kWrite),
                    [&ctx](Request& r, Responder d) { post_records(r, std::move(d), ctx); });
+  // /cache is the demo's by-id lookup, a search key's to use; records by id need `read`.
+  const auto cache = needs(Scope::kSearch, ctx.default_collection);
   // By id: asynchronous when the cache answers on its own thread (Redis), so that a server
   // thread does not wait for its round trip.
   if (ctx.reads.async_gets()) {
-    router.add_async(Method::kGet, record,
+    router.add_async(Method::kGet, record, needs(Scope::kRead),
                      [&ctx](Request& r, Responder d) { get_record_async(r, std::move(d), ctx); });
-    router.add_async(Method::kGet, "/cache",
+    router.add_async(Method::kGet, "/cache", cache,
                      [&ctx](Request& r, Responder d) { get_cached_async(r, std::move(d), ctx); });
   } else {
-    router.add(Method::kGet, record, [&ctx](Request& r) { return get_record(r, ctx); });
-    router.add(Method::kGet, "/cache", [&ctx](Request& r) { return get_cached(r, ctx); });
+    router.add(Method::kGet, record, needs(Scope::kRead),
+               [&ctx](Request& r) { return get_record(r, ctx); });
+    router.add(Method::kGet, "/cache", cache, [&ctx](Request& r) { return get_cached(r, ctx); });
   }
-  router.add_async(Method::kPut, record, [&ctx](Request& r, Responder d) {
+  router.add_async(Method::kPut, record, needs(Scope::kWrite), [&ctx](Request& r, Responder d) {
     write_record(r, std::move(d), ctx, store::Action::kUpsert);
   });
-  router.add_async(Method::kPatch, record, [&ctx](Request& r, Responder d) {
+  router.add_async(Method::kPatch, record, needs(Scope::kWrite), [&ctx](Request& r, Responder d) {
     write_record(r, std::move(d), ctx, store::Action::kUpdate);
   });
-  router.add_async(Method::kDelete, record, [&ctx](Request& r, Responder d) {
+  router.add_async(Method::kDelete, record, needs(Scope::kWrite), [&ctx](Request& r, Responder d) {
     write_record(r, std::move(d), ctx, store::Action::kDelete);
   });
 }

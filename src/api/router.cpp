@@ -1,4 +1,4 @@
-// Route matching and dispatch. Depends on core, json, obs.
+// Route matching, the guard and dispatch. Depends on core, json, obs and access.
 #include "api/router.h"
 
 #include <atomic>
@@ -52,18 +52,19 @@ void append_allow(std::string& allow, Method m) {
 
 }  // namespace
 
-void Router::add(Method method, std::string pattern, Handler handler) {
+void Router::add(Method method, std::string pattern, Access access, Handler handler) {
   std::vector<std::string> segments;
   for (auto s : split_path(pattern))
     segments.emplace_back(s);
   routes_.push_back(Route{.method = method,
                           .pattern = std::move(pattern),
+                          .access = std::move(access),
                           .handler = std::move(handler),
                           .segments = std::move(segments)});
 }
 
-void Router::add_async(Method method, std::string pattern, AsyncHandler handler) {
-  add(method, std::move(pattern), nullptr);
+void Router::add_async(Method method, std::string pattern, Access access, AsyncHandler handler) {
+  add(method, std::move(pattern), std::move(access), nullptr);
   routes_.back().async_handler = std::move(handler);
 }
 
@@ -98,8 +99,15 @@ Response Router::respond(Request& req, const Match& m) const {
     res.headers.emplace_back("Allow", m.allow);
     return res;
   }
+  const Route& route = routes_[static_cast<std::size_t>(m.route)];
+  if (guard_) {
+    if (auto refusal = guard_(req, route)) return std::move(*refusal);
+  }
   try {
-    return routes_[static_cast<std::size_t>(m.route)].handler(req);
+    Response res = route.handler(req);
+    for (auto& h : req.response_headers)
+      res.headers.push_back(std::move(h));
+    return res;
   } catch (const std::exception& e) {
     log_exception(req, m, e.what());
   } catch (...) {
@@ -126,15 +134,24 @@ void Responder::defer(std::function<Response()> work) const {
 }
 
 void Router::start(Request& req, const Match& m, Responder respond) const {
+  if (guard_) {
+    if (auto refusal = guard_(req, routes_[static_cast<std::size_t>(m.route)])) {
+      respond(std::move(*refusal));
+      return;
+    }
+  }
   // Whether the handler called `respond` before it threw: the rest is its to answer.
   auto answered = std::make_shared<std::atomic<bool>>(false);
-  auto once = [respond, answered](Response r) {
+  auto once = [respond, answered, extra = std::move(req.response_headers)](Response r) {
     answered->store(true);
+    for (const auto& h : extra)
+      r.headers.push_back(h);
     respond(std::move(r));
   };
   std::string what;
   try {
-    routes_[static_cast<std::size_t>(m.route)].async_handler(req, Responder(once, respond.runner()));
+    routes_[static_cast<std::size_t>(m.route)].async_handler(req,
+                                                             Responder(once, respond.runner()));
     return;
   } catch (const std::exception& e) {
     what = e.what();

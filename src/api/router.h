@@ -1,15 +1,19 @@
-// The route table and dispatch: method + path pattern -> handler. Patterns are literal segments
-// and "{name}" captures ("/v1/collections/{c}/records/{id}"). The one dispatch path: the server
-// and dispatch() both run requests through respond() and start(). Depends on core, json, obs.
-// Built once at startup, then read concurrently without locks.
+// The route table and dispatch: method + path pattern -> who may call it -> handler. Patterns
+// are literal segments and "{name}" captures ("/v1/collections/{c}/records/{id}"). Every route
+// declares its access (public, or the scope a key needs), and the guard, when set, checks it
+// before the handler runs. The one dispatch path: the server and dispatch() both run requests
+// through respond() and start(). Depends on core, json, obs and access (scopes). Built once at
+// startup, then read concurrently without locks.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "access/keys.h"
 #include "api/http.h"
 #include "obs/log.h"
 
@@ -27,8 +31,8 @@ class Responder {
   using Runner = std::function<void(std::function<void()>)>;
 
   template <typename F>
-    requires std::is_invocable_v<F&, Response>
-  Responder(F send, Runner runner = {})  // NOLINT: converts from a plain callback
+  requires std::is_invocable_v<F&, Response> Responder(
+      F send, Runner runner = {})  // NOLINT: converts from a plain callback
       : send_(std::move(send)), runner_(std::move(runner)) {}
 
   void operator()(Response r) const { send_(std::move(r)); }
@@ -46,9 +50,22 @@ class Responder {
 // what it needs out of the request before returning; the request is gone once it responds.
 using AsyncHandler = std::function<void(Request&, Responder)>;
 
+// Who may call a route.
+struct Access {
+  std::optional<access::Scope> scope;  // the scope a key needs; nullopt: public, no key
+  std::string collection;              // for a path without {c}: the collection it works on
+};
+inline Access public_route() {
+  return {};
+}
+inline Access needs(access::Scope scope, std::string collection = {}) {
+  return {scope, std::move(collection)};
+}
+
 struct Route {
-  Method method;                      // HEAD requests also match GET routes
-  std::string pattern;                // as registered; also the metrics label
+  Method method;        // HEAD requests also match GET routes
+  std::string pattern;  // as registered; also the metrics label
+  Access access;
   Handler handler;                    // plain function over our own types, or empty
   AsyncHandler async_handler;         // set instead of `handler` for asynchronous routes
   std::vector<std::string> segments;  // pattern split at '/'
@@ -59,8 +76,14 @@ class Router {
   // `log`, when given, receives the exceptions handlers throw (with request id and route).
   explicit Router(const obs::Logger* log = nullptr) : log_(log) {}
 
-  void add(Method method, std::string pattern, Handler handler);
-  void add_async(Method method, std::string pattern, AsyncHandler handler);
+  void add(Method method, std::string pattern, Access access, Handler handler);
+  void add_async(Method method, std::string pattern, Access access, AsyncHandler handler);
+
+  // Runs before the handler of every matched route: a response refuses the request (and is
+  // answered instead); nullopt lets it through. Headers it leaves in req.response_headers are
+  // added to the handler's response.
+  using Guard = std::function<std::optional<Response>(Request&, const Route&)>;
+  void set_guard(Guard guard) { guard_ = std::move(guard); }
 
   struct Match {
     int route = -1;     // index into routes(), or -1
@@ -85,6 +108,7 @@ class Router {
   void log_exception(const Request& req, const Match& m, std::string_view what) const;
 
   std::vector<Route> routes_;  // in registration order; the first match wins
+  Guard guard_;                // empty: every route is let in
   const obs::Logger* log_;     // for handlers' exceptions; may be null
 };
 

@@ -171,9 +171,14 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
   r.collection = ctx.catalog.find(collection);
   if (!r.collection)
     return error_response(core::not_found("no collection named '" + collection + "'"));
+  // A key scoped by a filter searches within it: the filter is AND-ed to the request's, and
+  // keys the cached answers apart.
+  const std::string scope = req.principal.filter.empty() ? "" : "\x01" + req.principal.filter;
   std::string key;
   if (ctx.results != nullptr) {
-    key = ctx.results->key(collection, query_pieces(req));
+    auto pieces = query_pieces(req);
+    if (!scope.empty()) pieces.push_back(scope);
+    key = ctx.results->key(collection, std::move(pieces));
     if (auto hit = ctx.results->get(key)) {
       std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
       Response res{.body = with_took(std::move(*hit), took.count())};
@@ -182,6 +187,18 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
     }
   }
   if (auto problem = read_params(req, r)) return std::move(*problem);
+  if (!req.principal.filter.empty()) {
+    auto scoped = query::parse_filter(req.principal.filter);  // checked when the key was made
+    if (!scoped) return error_response(core::internal_error("the key's filter does not parse"));
+    if (r.filter) {
+      query::And both;
+      both.operands.push_back(std::move(*scoped));
+      both.operands.push_back(std::move(*r.filter));
+      r.filter = query::Filter{std::move(both)};
+    } else {
+      r.filter = std::move(*scoped);
+    }
+  }
   auto result = ctx.backend.search(r);
   if (!result) {
     Response res = error_response(result.error());
@@ -199,11 +216,12 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
 }
 
 void add_search_routes(Router& router, SearchContext& ctx) {
-  router.add(Method::kGet, "/search",
+  router.add(Method::kGet, "/search", needs(access::Scope::kSearch, ctx.default_collection),
              [&ctx](Request& r) { return search_collection(r, ctx, ctx.default_collection); });
-  router.add(Method::kGet, "/v1/collections/{c}/search", [&ctx](Request& r) {
-    return search_collection(r, ctx, std::string(r.param("c").value_or("")));
-  });
+  router.add(Method::kGet, "/v1/collections/{c}/search", needs(access::Scope::kSearch),
+             [&ctx](Request& r) {
+               return search_collection(r, ctx, std::string(r.param("c").value_or("")));
+             });
 }
 
 }  // namespace tandem::api

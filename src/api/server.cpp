@@ -253,6 +253,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   auto started = std::chrono::steady_clock::now();
   auto& msg = parser.get();
   Request req = to_request(msg);
+  req.client = remote;
   int route = -1;
   Response res;
   // RFC 9112 §6.1: a request with a transfer coding other than chunked cannot be framed.
@@ -310,7 +311,9 @@ asio::awaitable<Response> Server::Impl::run_async(const Router::Match& m, Reques
     };
     // Deferred work runs on this worker too; the handler is still pending meanwhile, so the
     // server's threads outlive it.
-    auto run_here = [executor](std::function<void()> task) { asio::post(executor, std::move(task)); };
+    auto run_here = [executor](std::function<void()> task) {
+      asio::post(executor, std::move(task));
+    };
     router.start(req, m, Responder(std::move(send), std::move(run_here)));
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(

@@ -7,6 +7,7 @@
 #include <functional>
 #include <thread>
 
+#include "app/secrets.h"
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
 #include "net/aws_credentials.h"
@@ -24,17 +25,6 @@ namespace {
 using SearchOpener = std::function<core::Result<std::unique_ptr<search::SearchBackend>>(
     const config::Config&, const pipeline::Catalog&)>;
 using CacheOpener = std::function<core::Result<Caches>(const config::Config&, const core::Clock&)>;
-
-// The text of a secret file without a trailing newline; kInvalidArgument naming `setting`.
-core::Result<std::string> read_secret_file(const std::string& path, std::string_view setting) {
-  std::ifstream in(path);
-  if (!in)
-    return core::fail(core::invalid_argument(std::string(setting) + ": cannot read " + path));
-  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
-    secret.pop_back();
-  return secret;
-}
 
 core::Result<std::unique_ptr<search::SearchBackend>> open_xapian(const config::Config& config,
                                                                  const pipeline::Catalog& catalog) {
@@ -66,8 +56,7 @@ core::Result<net::HttpClientOptions> opensearch_http(const config::OpenSearchCon
     if (!one.empty()) {
       auto e = net::parse_http_endpoint(one);
       if (!e) {
-        return core::fail(
-            core::invalid_argument("search.opensearch.url: " + e.error().message()));
+        return core::fail(core::invalid_argument("search.opensearch.url: " + e.error().message()));
       }
       tls = tls || e->tls;
       http.endpoints.push_back(std::move(*e));
@@ -77,8 +66,8 @@ core::Result<net::HttpClientOptions> opensearch_http(const config::OpenSearchCon
   if (http.endpoints.empty())
     return core::fail(core::invalid_argument("search.opensearch.url: no node given"));
   if (!c.tls_ca_file.empty() && !tls) {
-    return core::fail(core::invalid_argument(
-        "search.opensearch.tls_ca_file: set, but no node is https://"));
+    return core::fail(
+        core::invalid_argument("search.opensearch.tls_ca_file: set, but no node is https://"));
   }
   if (tls) {
     auto context = net::TlsContext::load({.ca_file = c.tls_ca_file});
@@ -111,8 +100,9 @@ core::Result<net::HttpClientOptions> opensearch_http(const config::OpenSearchCon
       return core::fail(
           core::invalid_argument("search.opensearch.auth: " + credentials.error().message()));
     }
-    http.prepare = net::sigv4_auth(std::shared_ptr<net::AwsCredentialsProvider>(std::move(*credentials)),
-                                   {.region = region, .service = c.service});
+    http.prepare =
+        net::sigv4_auth(std::shared_ptr<net::AwsCredentialsProvider>(std::move(*credentials)),
+                        {.region = region, .service = c.service});
   } else if (!c.user.empty() || !c.password.empty() || !c.password_file.empty()) {
     return core::fail(core::invalid_argument(
         "search.opensearch.user/password: set, but search.opensearch.auth is '" + c.auth +
@@ -175,11 +165,10 @@ core::Result<std::unique_ptr<net::Redis>> open_redis_client(const config::RedisC
         "cache.redis.cluster = true"));
   }
   if (c.cluster && url->db != 0) {
-    return core::fail(
-        core::invalid_argument("cache.redis.url: a cluster has only database 0"));
+    return core::fail(core::invalid_argument("cache.redis.url: a cluster has only database 0"));
   }
-  bool tls_files = !c.tls_ca_file.empty() || !c.tls_cert_file.empty() ||
-                   !c.tls_key_file.empty() || !c.tls_server_name.empty();
+  bool tls_files = !c.tls_ca_file.empty() || !c.tls_cert_file.empty() || !c.tls_key_file.empty() ||
+                   !c.tls_server_name.empty();
   if (tls_files && !url->tls) {
     return core::fail(core::invalid_argument(
         "cache.redis.tls_*: set, but cache.redis.url is redis://; use rediss:// for TLS"));
@@ -213,21 +202,19 @@ core::Result<Caches> open_redis(const config::Config& config, const core::Clock&
   const auto& c = config.cache.redis;
   auto client = open_redis_client(c);
   if (!client) return core::fail(client.error());
-  return Caches{
-      .records = std::make_unique<cache::RedisCache>(
-          std::move(*client),
-          cache::RedisCacheOptions{
-              .prefix = c.prefix,
-              .ttl = config.cache.ttl,
-              .tombstone_ttl = config.cache.negative_ttl,
-              .wait_replicas = static_cast<int>(c.wait_replicas),
-              .wait_timeout = c.command_timeout / 2}),
-      .queries = local_query_cache(config, clock)};
+  return Caches{.records = std::make_unique<cache::RedisCache>(
+                    std::move(*client),
+                    cache::RedisCacheOptions{.prefix = c.prefix,
+                                             .ttl = config.cache.ttl,
+                                             .tombstone_ttl = config.cache.negative_ttl,
+                                             .wait_replicas = static_cast<int>(c.wait_replicas),
+                                             .wait_timeout = c.command_timeout / 2}),
+                .queries = local_query_cache(config, clock)};
 }
 
 const std::vector<std::pair<std::string, SearchOpener>>& search_table() {
-  static const std::vector<std::pair<std::string, SearchOpener>> table{{"xapian", open_xapian},
-                                                                         {"opensearch", open_opensearch}};
+  static const std::vector<std::pair<std::string, SearchOpener>> table{
+      {"xapian", open_xapian}, {"opensearch", open_opensearch}};
   return table;
 }
 

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "app/secrets.h"
 #include "app/version.h"
 #include "generator/generator.h"
 #include "json/split.h"
@@ -65,6 +66,45 @@ api::ServerOptions server_options(const config::Config& config) {
                             .access_log = config.log.access};
 }
 
+core::Result<access::AuthOptions> auth_options(const config::Config& config) {
+  const auto& a = config.auth;
+  std::vector<std::string> names;
+  std::string_view list = a.anonymous_scopes;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto one = list.substr(0, comma);
+    while (!one.empty() && one.front() == ' ')
+      one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ')
+      one.remove_suffix(1);
+    if (!one.empty()) names.emplace_back(one);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  auto anonymous = access::parse_scopes(names);
+  if (!anonymous) {
+    return core::fail(
+        core::invalid_argument("auth.anonymous_scopes: " + anonymous.error().message()));
+  }
+  if (access::has(*anonymous, access::Scope::kAdmin)) {
+    return core::fail(core::invalid_argument(
+        "auth.anonymous_scopes: 'admin' cannot be given to requests without a key"));
+  }
+  return access::AuthOptions{
+      .enabled = a.enabled,
+      .anonymous = *anonymous,
+      .key_limit = {.rate = static_cast<double>(a.rate), .burst = static_cast<double>(a.burst)},
+      .failure_limit = {.rate = static_cast<double>(a.failed_rate),
+                        .burst = static_cast<double>(a.failed_burst)}};
+}
+
+core::Result<std::optional<std::string>> configured_admin_key(const config::Config& config) {
+  if (!config.auth.admin_key.empty()) return std::optional<std::string>(config.auth.admin_key);
+  if (config.auth.admin_key_file.empty()) return std::optional<std::string>();
+  auto text = read_secret_file(config.auth.admin_key_file, "auth.admin_key_file");
+  if (!text) return core::fail(text.error());
+  return std::optional<std::string>(std::move(*text));
+}
+
 core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& config,
                                                        const core::Clock& clock) {
   std::error_code ec;
@@ -117,8 +157,20 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
   if (!store) return core::fail(store.error());
   auto caches = open_caches(config, clock);
   if (!caches) return core::fail(caches.error());
-  std::unique_ptr<Service> service(
-      new Service(config, logger, clock, std::move(*lock), std::move(*store), std::move(*caches)));
+  auto auth = auth_options(config);
+  if (!auth) return core::fail(auth.error());
+  auto admin_text = configured_admin_key(config);
+  if (!admin_text) return core::fail(admin_text.error());
+  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(*lock),
+                                               std::move(*store), std::move(*caches),
+                                               std::move(*auth)));
+  if (auto st = service->key_service_.load(); !st.is_ok()) return core::fail(st);
+  if (config.auth.enabled) {
+    auto made = service->key_service_.bootstrap(
+        *admin_text, config.auth.admin_key.empty() ? "auth.admin_key_file" : "auth.admin_key");
+    if (!made) return core::fail(made.error());
+    if (*made) service->generated_key_ = std::move((*made)->key);
+  }
   // The index looks schemas up in the catalog, which the Service owns: it opens the index.
   auto search = open_search(config, service->catalog_);
   if (!search) return core::fail(search.error());
@@ -129,7 +181,8 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
 }
 
 Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-                 DirLock lock, std::unique_ptr<store::Store> store, Caches caches)
+                 DirLock lock, std::unique_ptr<store::Store> store, Caches caches,
+                 access::AuthOptions auth)
     : config_(config),
       lock_(std::move(lock)),
       logger_(logger),
@@ -155,9 +208,14 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
             .clock = &clock,
             .started_at = clock.steady_now(),
             .components = [this](json::Writer& w) { describe_components(w); }},
+      key_registry_(std::move(auth)),
+      key_service_(*store_, key_registry_, clock),
+      auth_context_{.registry = key_registry_, .keys = key_service_, .clock = clock, .log = logger},
       router_(&logger),
       server_(server_options(config), router_, logger, http_metrics_) {
-  api::add_system_routes(router_, info_, metrics_);
+  router_.set_guard(api::key_guard(auth_context_));
+  api::add_system_routes(router_, info_, metrics_, config.auth.public_probes);
+  api::add_key_routes(router_, auth_context_);
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
   pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
@@ -279,6 +337,15 @@ core::Result<std::uint16_t> Service::start() {
     TANDEM_LOG(logger_, obs::Level::kInfo, "listening", {"host", config_.server.host},
                {"port", *port}, {"threads", server_options(config_).threads},
                {"data_dir", config_.data.dir}, {"version", kVersion});
+    if (!config_.auth.enabled) {
+      TANDEM_LOG(logger_, obs::Level::kWarn,
+                 "AUTH IS DISABLED (auth.enabled = false): anyone who reaches this port can "
+                 "read, write and delete everything");
+    } else if (!config_.auth.anonymous_scopes.empty()) {
+      TANDEM_LOG(logger_, obs::Level::kWarn,
+                 "requests without an API key are let in (auth.anonymous_scopes)",
+                 {"scopes", config_.auth.anonymous_scopes});
+    }
   }
   return port;
 }
@@ -319,6 +386,17 @@ int serve(const config::Config& config) {
   if (!port) {
     TANDEM_LOG(log, obs::Level::kError, "cannot start", {"error", port.error().message()});
     return 1;
+  }
+  // Shown once, on the terminal, never through the log: only its hash is kept.
+  if (auto key = (*service)->take_generated_admin_key()) {
+    std::cerr << "\n  tandem made an admin API key (shown this once; only its hash is kept):\n\n"
+              << "    " << *key << "\n\n"
+              << "  Send it as X-API-Key (or Authorization: Bearer), and make keys with fewer "
+                 "rights:\n"
+              << "    curl -H 'X-API-Key: " << *key << "' -d '{\"scopes\":[\"search\"]}' http://"
+              << config.server.host << ":" << *port << "/v1/keys\n"
+              << "  To choose it yourself, set TANDEM_AUTH_ADMIN_KEY or auth.admin_key_file.\n\n"
+              << std::flush;
   }
   int signal = 0;
   sigwait(&stop_signals, &signal);

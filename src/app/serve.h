@@ -5,7 +5,12 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 
+#include "access/key_service.h"
+#include "access/keys_registry.h"
+#include "api/auth.h"
 #include "api/handlers.h"
 #include "api/http_metrics.h"
 #include "api/job_handlers.h"
@@ -58,10 +63,17 @@ class Service {
   pipeline::Pipeline& pipeline() { return pipeline_; }
   pipeline::ReadThrough& reads() { return reads_; }
   search::SearchBackend& search() { return *search_; }
+  access::KeyService& keys() { return key_service_; }
+  // The admin key the first start made (no auth.admin_key given and none stored yet), once: the
+  // caller shows it to the operator, and it is gone from the Service afterwards.
+  std::optional<std::string> take_generated_admin_key() {
+    return std::exchange(generated_key_, {});
+  }
 
  private:
   Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-          DirLock lock, std::unique_ptr<store::Store> store, Caches caches);
+          DirLock lock, std::unique_ptr<store::Store> store, Caches caches,
+          access::AuthOptions auth);
   // Adds the search backend: its sink, its routes. Before start().
   void attach_search(std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
@@ -94,9 +106,20 @@ class Service {
   api::RecordContext record_context_;
   api::JobContext job_context_;
   api::ServiceInfo info_;
+  access::KeyRegistry key_registry_;
+  access::KeyService key_service_;
+  api::AuthContext auth_context_;
+  std::optional<std::string> generated_key_;  // see take_generated_admin_key()
   api::Router router_;
   api::Server server_;
 };
+
+// The auth section as the key registry's options. kInvalidArgument naming auth.anonymous_scopes
+// for an unknown scope.
+core::Result<access::AuthOptions> auth_options(const config::Config& config);
+
+// The first admin key's text from auth.admin_key or auth.admin_key_file, or nullopt for none.
+core::Result<std::optional<std::string>> configured_admin_key(const config::Config& config);
 
 // Translates the config's server section into the server's options.
 api::ServerOptions server_options(const config::Config& config);

@@ -69,16 +69,16 @@ struct SearchConfig {
 
 // The Redis of cache.backend = "redis".
 struct RedisConfig {
-  std::string url = "redis://127.0.0.1:6379/0";                // redis://[user[:pass]@]host:port/db
-  std::string password_file;                                   // AUTH password; overrides the url's
-  std::string tls_ca_file;                                     // rediss://: CAs; empty: the system's
-  std::string tls_cert_file;                                   // rediss://: client certificate
-  std::string tls_key_file;                                    // rediss://: its key
-  std::string tls_server_name;                                 // rediss://: name to verify, SNI
-  bool cluster = false;                                        // the url's hosts seed a cluster
-  std::int64_t wait_replicas = 0;                              // a write counts once on this many
-  std::string prefix = "tandem:";                              // before every key
-  std::int64_t pool_size = 8;                                  // connections per node
+  std::string url = "redis://127.0.0.1:6379/0";  // redis://[user[:pass]@]host:port/db
+  std::string password_file;                     // AUTH password; overrides the url's
+  std::string tls_ca_file;                       // rediss://: CAs; empty: the system's
+  std::string tls_cert_file;                     // rediss://: client certificate
+  std::string tls_key_file;                      // rediss://: its key
+  std::string tls_server_name;                   // rediss://: name to verify, SNI
+  bool cluster = false;                          // the url's hosts seed a cluster
+  std::int64_t wait_replicas = 0;                // a write counts once on this many
+  std::string prefix = "tandem:";                // before every key
+  std::int64_t pool_size = 8;                    // connections per node
   Duration connect_timeout = std::chrono::milliseconds(1000);  // connect and log in
   Duration command_timeout = std::chrono::milliseconds(250);   // one call, round trip included
 };
@@ -120,8 +120,22 @@ struct LogConfig {
   bool access = true;           // one line per HTTP request
 };
 
+// API keys and rate limits (DESIGN.md §6).
+struct AuthConfig {
+  bool enabled = true;             // false: every route open, for local experiments only
+  std::string admin_key;           // the first admin key's text (secret); empty: generated once
+  std::string admin_key_file;      // a file holding it
+  std::string anonymous_scopes;    // what requests without a key may do: "", "search", ...
+  bool public_probes = true;       // /metrics (and /ready) without a key
+  std::int64_t rate = 0;           // requests per second per key unless it sets its own; 0: none
+  std::int64_t burst = 0;          // bucket size per key; 0: the rate (at least 1)
+  std::int64_t failed_rate = 1;    // failed authentications per second per client address
+  std::int64_t failed_burst = 10;  // and their burst
+};
+
 struct Config {
   ServerConfig server;
+  AuthConfig auth;
   DataConfig data;
   StoreConfig store;
   SearchConfig search;

@@ -28,8 +28,9 @@ if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=4m tmpfs "$mnt" 2>/dev/null; 
 fi
 head -c 1048576 /dev/zero > "$mnt/filler"  # freed later to give space back
 
+admin=e2e-disk-full-admin-key-0123
 start() {
-  TANDEM_JOBS_GENERATE_ENABLED=false TANDEM_LOG_ACCESS=false \
+  TANDEM_JOBS_GENERATE_ENABLED=false TANDEM_LOG_ACCESS=false TANDEM_AUTH_ADMIN_KEY="$admin" \
     "$tandem" serve --data-dir "$mnt/data" --port 0 > "$work/log" 2>&1 &
   pid=$!
   port=
@@ -54,7 +55,7 @@ for i in $(seq 1 100); do
   done
   batch="${batch%,}]"
   code=$(printf '%s' "$batch" | curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' \
-    -H 'Content-Type: application/json' --data-binary @- "$base")
+    -H "X-API-Key: $admin" -H 'Content-Type: application/json' --data-binary @- "$base")
   if [ "$code" = 200 ]; then
     acked=$i
   else
@@ -66,12 +67,12 @@ check "a full disk answers 507 (got '$full_code' after $acked batches)" [ "$full
 check "507 carries Retry-After" grep -qi '^retry-after: ' "$work/headers"
 check "507 body names insufficient_storage" grep -q '"code":"insufficient_storage"' "$work/body"
 check "nothing of the refused batch was stored" \
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/r$((acked + 1))-1")" = 404 ]
-check "reads still work while full" [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/r1-1")" = 200 ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $admin" "$base/r$((acked + 1))-1")" = 404 ]
+check "reads still work while full" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $admin" "$base/r1-1")" = 200 ]
 check "health still answers" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ]
 
 rm -f "$mnt/filler"
-code=$(curl -s -o "$work/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+code=$(curl -s -o "$work/body" -w '%{http_code}' -H "X-API-Key: $admin" -H 'Content-Type: application/json' \
   -d '{"id":"after","name":"n","category":"c","brand":"b","price":2}' "$base")
 check "writes succeed again once space is freed (got $code)" [ "$code" = 200 ]
 
@@ -81,11 +82,11 @@ base="http://127.0.0.1:$port/v1/collections/products/records"
 missing=0
 for i in $(seq 1 "$acked"); do
   for j in 1 10; do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/r$i-$j")" = 200 ] || missing=$((missing + 1))
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $admin" "$base/r$i-$j")" = 200 ] || missing=$((missing + 1))
   done
 done
 check "acknowledged records survive a restart ($missing missing)" [ "$missing" = 0 ]
-check "the record written after recovery survives" [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/after")" = 200 ]
+check "the record written after recovery survives" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $admin" "$base/after")" = 200 ]
 kill -TERM "$pid"; wait "$pid"; pid=
 
 echo "disk_full: $acked batches acknowledged before 507"

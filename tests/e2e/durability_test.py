@@ -24,7 +24,9 @@ TANDEM = sys.argv[1]
 KILLS = int(sys.argv[2]) if len(sys.argv) > 2 else 12
 rng = random.Random(20261126)
 work = tempfile.mkdtemp(prefix="tandem-durability-")
-env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false")
+ADMIN = "e2e-durability-admin-key-0123"
+env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
+           TANDEM_AUTH_ADMIN_KEY=ADMIN)
 
 
 def start():
@@ -67,7 +69,7 @@ def writer(port, stop):
             next_id[0] += 10
             payload = "[" + ",".join(body_of(i) for i in ids) + "]"
             conn.request("POST", "/v1/collections/products/records", payload,
-                         {"Content-Type": "application/json"})
+                         {"Content-Type": "application/json", "X-API-Key": ADMIN})
             resp = conn.getresponse()
             data = resp.read()
             if resp.status != 200:
@@ -107,7 +109,7 @@ try:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     missing = wrong = 0
     for rid, body in acked.items():
-        conn.request("GET", f"/v1/collections/products/records/{rid}")
+        conn.request("GET", f"/v1/collections/products/records/{rid}", headers={"X-API-Key": ADMIN})
         resp = conn.getresponse()
         data = resp.read().decode()
         if resp.status != 200:
@@ -117,7 +119,7 @@ try:
     check(f"every acknowledged record is present ({len(acked)} records, {missing} missing)", missing == 0)
     check(f"every record is whole and byte-for-byte ({wrong} differ)", wrong == 0)
 
-    conn.request("GET", "/v1/collections/products")
+    conn.request("GET", "/v1/collections/products", headers={"X-API-Key": ADMIN})
     info = json.loads(conn.getresponse().read())
     stored = info["documents"]
     # Batches in flight at a kill may have committed without their acknowledgement arriving.
@@ -137,7 +139,7 @@ try:
             break
         time.sleep(0.1)
     check("every sink caught up after the kills", all(s["applied_seq"] >= head for s in comps["sinks"]))
-    conn.request("GET", "/search?q=*&per_page=0")
+    conn.request("GET", "/search?q=*&per_page=0", headers={"X-API-Key": ADMIN})
     found = json.loads(conn.getresponse().read())["found"]
     check(f"the search index holds every stored record once ({found} found, {stored} stored)", found == stored)
     sample = list(acked.items())[:: max(1, len(acked) // 200)]
@@ -145,7 +147,7 @@ try:
     conn.getresponse().read()
     stale = 0
     for rid, body in sample:
-        conn.request("GET", f"/cache?id={rid}")
+        conn.request("GET", f"/cache?id={rid}", headers={"X-API-Key": ADMIN})
         data = json.loads(conn.getresponse().read())
         stale += 0 if json.dumps(data.get("document"), separators=(",", ":")) == body else 1
     check(f"cached records match the store ({len(sample)} sampled, {stale} differ)", stale == 0)

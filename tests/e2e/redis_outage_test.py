@@ -58,11 +58,14 @@ def redis(port, *args):
                           text=True, timeout=10).stdout.strip()
 
 
+ADMIN = "e2e-redis-outage-admin-key-0123"
+
+
 def start_tandem(rport):
     log_path = os.path.join(work, "tandem.log")
     env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
                TANDEM_CACHE_BACKEND="redis", TANDEM_CACHE_REDIS_URL=f"redis://127.0.0.1:{rport}/0",
-               TANDEM_CACHE_REDIS_COMMAND_TIMEOUT="200ms")
+               TANDEM_CACHE_REDIS_COMMAND_TIMEOUT="200ms", TANDEM_AUTH_ADMIN_KEY=ADMIN)
     proc = subprocess.Popen([TANDEM, "serve", "--port", "0", "--data-dir", os.path.join(work, "data"),
                              "--set", f"log.file={log_path}"], env=env)
     for _ in range(400):
@@ -78,7 +81,9 @@ def start_tandem(rport):
 
 def call(port, method, path, body=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers = {"X-API-Key": ADMIN}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     conn.request(method, path, body=body, headers=headers)
     res = conn.getresponse()
     data = res.read().decode()

@@ -13,6 +13,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The admin key of the services started below (the generated one is tested on its own).
+admin=e2e-admin-key-0123456789abcdef
+export TANDEM_AUTH_ADMIN_KEY=$admin
+auth=(-H "X-API-Key: $admin")
+
 check() {  # check "description" command...
   local what=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
@@ -133,19 +138,19 @@ check "import from stdin exits 0" [ $? = 0 ]
 check "reindex exits 0" [ $? = 0 ]
 check "reindex reports what it did" grep -q 'reindex: 500 records in' "$work/reindex.out"
 TANDEM_JOBS_GENERATE_ENABLED=false DATA="$work/imported" start || exit 1
-count=$(curl -s "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+')
+count=$(curl -s "${auth[@]}" "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+')
 check "served store holds the imported records ($count)" [ "$count" = '"documents":500' ]
-found=$(curl -s "http://127.0.0.1:$port/search?q=*&per_page=0" | grep -oE '"found":[0-9]+')
+found=$(curl -s "${auth[@]}" "http://127.0.0.1:$port/search?q=*&per_page=0" | grep -oE '"found":[0-9]+')
 check "the rebuilt index finds them at once ($found)" [ "$found" = '"found":500' ]
 "$tandem" reindex --data-dir "$work/imported" > "$work/reindex.out" 2>&1
 check "reindex refuses while the service runs" [ $? = 1 ]
 check "and says why" grep -qi 'lock' "$work/reindex.out"
-found=$(curl -s "http://127.0.0.1:$port/search?q=electronics&per_page=0" | grep -oE '"found":[0-9]+')
+found=$(curl -s "${auth[@]}" "http://127.0.0.1:$port/search?q=electronics&per_page=0" | grep -oE '"found":[0-9]+')
 check "the demo search finds a category ($found)" [ "$found" != '"found":0' ]
 id=$(head -n 1 "$work/b.ndjson" | grep -oE '"id":"[^"]+"' | cut -d'"' -f4)
-curl -s -D "$work/headers" "http://127.0.0.1:$port/cache?id=$id" > "$work/body"
+curl -s "${auth[@]}" -D "$work/headers" "http://127.0.0.1:$port/cache?id=$id" > "$work/body"
 check "the demo cache lookup finds the record" grep -q "\"id\":\"$id\",\"source\":" "$work/body"
-curl -s -D "$work/headers" "http://127.0.0.1:$port/cache?id=$id" > "$work/body"
+curl -s "${auth[@]}" -D "$work/headers" "http://127.0.0.1:$port/cache?id=$id" > "$work/body"
 check "then answers from the cache" grep -q '"source":"cache"' "$work/body"
 check "and says so in X-Cache" grep -qi '^x-cache: hit' "$work/headers"
 stop
@@ -154,17 +159,55 @@ stop
 rm -rf "$work/data"
 start || exit 1
 for _ in $(seq 100); do
-  count=$(curl -s "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+')
+  count=$(curl -s "${auth[@]}" "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+')
   [ "$count" = '"documents":10' ] && break
   sleep 0.05
 done
 check "first start generates 10 products ($count)" [ "$count" = '"documents":10' ]
 stop
 
+# Keys: without auth.admin_key the first start makes an admin key and shows it once, on the
+# terminal and not in the log; every route but /health and /metrics needs a key with its scope.
+TANDEM_AUTH_ADMIN_KEY= DATA="$work/keyed" start --set jobs.generate.enabled=false || exit 1
+made=$(grep -oE 'tdm_[a-z0-9]{12}_[a-z0-9]{43}' "$work/log" | head -n 1)
+check "the first start shows a made admin key" [ -n "$made" ]
+check "the log's JSON lines never hold it" [ "$(grep '^{' "$work/log" | grep -c "$made")" = 0 ]
+base="http://127.0.0.1:$port"
+code=$(curl -s -o "$work/body" -D "$work/headers" -w '%{http_code}' "$base/search?q=*")
+check "no key: 401" [ "$code" = 401 ]
+check "401 asks for a bearer token" grep -qi '^www-authenticate: Bearer' "$work/headers"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-API-Key: tdm_guess' "$base/search?q=*")
+check "a wrong key: 401" [ "$code" = 401 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $made" "$base/search?q=*")
+check "the made key as a bearer token: 200" [ "$code" = 200 ]
+curl -s -o "$work/body" -w '%{http_code}' -H "X-API-Key: $made" -H 'Content-Type: application/json' \
+  -d '{"description":"e2e","scopes":["search"],"rate":5,"burst":5}' "$base/v1/keys" > "$work/code"
+check "POST /v1/keys is 201" [ "$(cat "$work/code")" = 201 ]
+skey=$(grep -oE '"key":"tdm_[a-z0-9_]+"' "$work/body" | cut -d'"' -f4)
+sid=$(grep -oE '"id":"[a-z0-9]+"' "$work/body" | head -n 1 | cut -d'"' -f4)
+check "it answers the new key once" [ -n "$skey" ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $skey" "$base/search?q=*")
+check "the search key searches" [ "$code" = 200 ]
+code=$(curl -s -o "$work/body" -w '%{http_code}' -H "X-API-Key: $skey" -H 'Content-Type: application/json' \
+  -d '{"id":"x","name":"n","category":"c","brand":"b","price":1}' "$base/v1/collections/products/records")
+check "the search key cannot write: 403" [ "$code" = 403 ]
+check "403 names the scope" grep -q "lacks the scope 'write'" "$work/body"
+for _ in 1 2 3 4 5 6 7 8; do
+  curl -s -o /dev/null -D "$work/headers" -w '%{http_code}\n' -H "X-API-Key: $skey" "$base/search?q=*"
+done > "$work/codes"
+check "beyond its rate: 429" grep -q '^429$' "$work/codes"
+check "429 says when to retry" grep -qi '^retry-after: [0-9]' "$work/headers"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "X-API-Key: $made" "$base/v1/keys/$sid")
+check "DELETE /v1/keys/{id} is 204" [ "$code" = 204 ]
+code=$(curl -s -o "$work/body" -w '%{http_code}' -H "X-API-Key: $skey" "$base/search?q=*")
+check "a revoked key: 401 at once" [ "$code" = 401 ]
+check "the change is logged" eventually grep -q '"msg":"api key revoked"' "$work/log"
+stop
+
 # Collections declared in collections.file are created at startup; a bad file stops it (exit 2).
 printf '[{"name":"books","fields":[{"name":"title","type":"text"},{"name":"year","type":"int","sort":true}]}]' > "$work/collections.json"
 start --set collections.file="$work/collections.json" || exit 1
-check "declared collection exists" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/collections/books")" = 200 ]
+check "declared collection exists" [ "$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/collections/books")" = 200 ]
 stop
 printf '[{"name":"books","fields":[{"name":"title","type":"blob"}]}]' > "$work/bad-collections.json"
 "$tandem" serve --data-dir "$work/data" --port 0 --set collections.file="$work/bad-collections.json" > "$work/out" 2>&1

@@ -186,7 +186,7 @@ TEST_F(ServerTest, MetricsCountRequestsPerRouteAndStatus) {
 TEST_F(ServerTest, ShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
   std::promise<void> entered;
   start([&](api::Router& r) {
-    r.add(api::Method::kGet, "/slow", [&](api::Request&) {
+    r.add(api::Method::kGet, "/slow", api::public_route(), [&](api::Request&) {
       entered.set_value();
       std::this_thread::sleep_for(300ms);
       return api::Response{.body = R"({"slow":true})"};
@@ -232,7 +232,7 @@ TEST_F(ServerTest, ShutdownWaitsForAnAsynchronousHandlerThatAnswersLate) {
   config_.server.shutdown_grace = 100ms;
   std::promise<api::Responder> held;
   start([&](api::Router& r) {
-    r.add_async(api::Method::kGet, "/late",
+    r.add_async(api::Method::kGet, "/late", api::public_route(),
                 [&](api::Request&, api::Responder respond) { held.set_value(std::move(respond)); });
   });
   auto client = std::async(std::launch::async, [&] {

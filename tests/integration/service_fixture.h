@@ -30,6 +30,8 @@ class ServerTest : public ::testing::Test {
     config_.server.shutdown_grace = 2s;
     config_.data.dir = data_.path().string();
     config_.jobs.generate.enabled = false;
+    // These tests are about other things than keys: the access tests (auth_test.cpp) turn it on.
+    config_.auth.enabled = false;
   }
 
   // Builds and starts the service; `extra` may add test-only routes before it listens.

@@ -171,11 +171,9 @@ TEST_F(Registry, AKeyHasItsOwnRate) {
 }
 
 TEST(RegistryOptions, AnonymousScopesAndDisabledAuth) {
-  KeyRegistry open_search(
-      AuthOptions{.anonymous = static_cast<Scopes>(Scope::kSearch)});
+  KeyRegistry open_search(AuthOptions{.anonymous = static_cast<Scopes>(Scope::kSearch)});
   EXPECT_EQ(open_search.check("", Scope::kSearch, "", "a", kNow).verdict, Verdict::kAllowed);
-  EXPECT_EQ(open_search.check("", Scope::kWrite, "", "a", kNow).verdict,
-            Verdict::kUnauthenticated);
+  EXPECT_EQ(open_search.check("", Scope::kWrite, "", "a", kNow).verdict, Verdict::kUnauthenticated);
   KeyRegistry off(AuthOptions{.enabled = false});
   EXPECT_EQ(off.check("", Scope::kAdmin, "", "a", kNow).verdict, Verdict::kAllowed);
 }

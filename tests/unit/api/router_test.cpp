@@ -24,13 +24,13 @@ Response text(std::string body) {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.add(Method::kGet, "/health", [](Request&) { return text("health"); });
-    router_.add(Method::kGet, "/v1/collections/{c}/records/{id}", [](Request& r) {
+    router_.add(Method::kGet, "/health", public_route(), [](Request&) { return text("health"); });
+    router_.add(Method::kGet, "/v1/collections/{c}/records/{id}", public_route(), [](Request& r) {
       return text(std::string(*r.param("c")) + "/" + std::string(*r.param("id")));
     });
-    router_.add(Method::kDelete, "/v1/collections/{c}/records/{id}",
+    router_.add(Method::kDelete, "/v1/collections/{c}/records/{id}", public_route(),
                 [](Request&) { return text("deleted"); });
-    router_.add(Method::kPost, "/boom",
+    router_.add(Method::kPost, "/boom", public_route(),
                 [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
   }
   std::shared_ptr<testing::CollectingSink> lines_ = std::make_shared<testing::CollectingSink>();
@@ -106,9 +106,9 @@ TEST_F(RouterTest, ThrowingHandlerIsLoggedWithRequestIdAndRoute) {
 }
 
 TEST_F(RouterTest, ThrowingAsyncHandlerIs500AndLogged) {
-  router_.add_async(Method::kPost, "/later",
+  router_.add_async(Method::kPost, "/later", public_route(),
                     [](Request&, Responder) { throw std::runtime_error("async detail"); });
-  router_.add_async(Method::kPost, "/answered", [](Request&, Responder respond) {
+  router_.add_async(Method::kPost, "/answered", public_route(), [](Request&, Responder respond) {
     respond(text("fine"));
     throw std::runtime_error("after the answer");
   });
