@@ -37,17 +37,19 @@ start_backend() {
   work_dir=$work/$name
   mkdir -p "$work_dir"
   work=$work_dir TANDEM_JOBS_GENERATE_ENABLED=false start_tandem "$@"
-  curl -sf -X POST "http://127.0.0.1:$port/v1/collections/products/records?wait=indexed" \
+  curl -sf "${key_header[@]}" -X POST "http://127.0.0.1:$port/v1/collections/products/records?wait=indexed" \
     -H 'Content-Type: application/json' --data-binary @"$work/record.json" > /dev/null
-  curl -sf "http://127.0.0.1:$port/cache?id=$id" > /dev/null  # warm
-  [ "$(curl -s "http://127.0.0.1:$port/cache?id=$id" | grep -o '"source":"cache"')" ]
+  curl -sf "${key_header[@]}" "http://127.0.0.1:$port/cache?id=$id" > /dev/null  # warm
+  [ "$(curl -s "${key_header[@]}" "http://127.0.0.1:$port/cache?id=$id" | grep -o '"source":"cache"')" ]
 }
-start_backend memory
+# Requests without a key are let in too (auth.anonymous_scopes), to measure what the key's check
+# costs on the same instance in the same run.
+start_backend memory --set auth.anonymous_scopes=search
 memory_pid=$tandem_pid mport=$port
 start_backend redis --set cache.backend=redis --set "cache.redis.url=redis://127.0.0.1:$rport/0"
 dport=$port  # tandem_pid is the Redis-backed one
-body=$(curl -sf "http://127.0.0.1:$mport/cache?id=$id")
-[ "$body" = "$(curl -sf "http://127.0.0.1:$dport/cache?id=$id")" ]
+body=$(curl -sf "${key_header[@]}" "http://127.0.0.1:$mport/cache?id=$id")
+[ "$body" = "$(curl -sf "${key_header[@]}" "http://127.0.0.1:$dport/cache?id=$id")" ]
 
 printf '%s' "$body" > "$work/cache.json"
 chmod 644 "$work/cache.json"
@@ -55,12 +57,15 @@ start_nginx "location = /cache { default_type application/json; alias $work/cach
 redis-cli -p "$rport" -x set "bench/$id" < "$work/cache.json" > /dev/null
 echo "body bytes: tandem ${#body}, nginx $(curl -s "http://127.0.0.1:$nport/cache" | wc -c), redis $(redis-cli -p "$rport" strlen "bench/$id")"
 
-rps() {
-  wrk -t1 -c50 -d"${secs}s" --latency "$1" |
+rps() {  # rps URL [wrk flags...]
+  local url=$1
+  shift
+  wrk -t1 -c50 -d"${secs}s" --latency "$@" "$url" |
     awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
 }
-read -r m mp50 mp99 < <(rps "http://127.0.0.1:$mport/cache?id=$id")
-read -r d dp50 dp99 < <(rps "http://127.0.0.1:$dport/cache?id=$id")
+read -r m mp50 mp99 < <(rps "http://127.0.0.1:$mport/cache?id=$id" "${key_header[@]}")
+read -r m0 m0p50 m0p99 < <(rps "http://127.0.0.1:$mport/cache?id=$id")
+read -r d dp50 dp99 < <(rps "http://127.0.0.1:$dport/cache?id=$id" "${key_header[@]}")
 read -r n np50 np99 < <(rps "http://127.0.0.1:$nport/cache")
 r=$(redis-benchmark -p "$rport" -c 50 -n $((secs * 40000)) -q "GET" "bench/$id" | grep -oE '[0-9.]+ requests per second' | cut -d' ' -f1)
 # Latency at half the maximum rate, held open-loop: three rounds, alternating, each server's
@@ -69,8 +74,8 @@ mhalf=$(python3 -c "print(int($m / 2))")
 dhalf=$(python3 -c "print(int($d / 2))")
 open_loop=$here/../build/release/bench/open_loop
 for round in 1 2 3; do
-  "$open_loop" 127.0.0.1 "$mport" "/cache?id=$id" "$mhalf" "$secs" 50 >> "$work/memory-half.txt"
-  "$open_loop" 127.0.0.1 "$dport" "/cache?id=$id" "$dhalf" "$secs" 50 >> "$work/redis-half.txt"
+  "$open_loop" 127.0.0.1 "$mport" "/cache?id=$id" "$mhalf" "$secs" 50 "X-API-Key: $bench_key" >> "$work/memory-half.txt"
+  "$open_loop" 127.0.0.1 "$dport" "/cache?id=$id" "$dhalf" "$secs" 50 "X-API-Key: $bench_key" >> "$work/redis-half.txt"
   "$open_loop" 127.0.0.1 "$nport" /cache "$mhalf" "$secs" 50 >> "$work/nginx-half.txt"
 done
 median_round() { sort -n -k10 "$1" | sed -n 2p; }
@@ -78,7 +83,8 @@ read -r -a mh < <(median_round "$work/memory-half.txt")
 read -r -a dh < <(median_round "$work/redis-half.txt")
 read -r -a nh < <(median_round "$work/nginx-half.txt")
 half_line() { echo "  at half rate:     ${1} req/s held open-loop, median of 3: p50 ${2} ms, p99 ${3} ms, p99.9 ${4} ms (errors ${5})"; }
-echo "tandem /cache hits, memory cache: $m req/s (p50 $mp50, p99 $mp99)"
+echo "tandem /cache hits, memory cache: $m req/s (p50 $mp50, p99 $mp99), with a key"
+echo "  the same without a key:          $m0 req/s (p50 $m0p50, p99 $m0p99): with/without $(python3 -c "print(f'{$m/$m0:.2f}')") (goal 0.95)"
 half_line "${mh[3]}" "${mh[5]}" "${mh[9]}" "${mh[11]}" "${mh[15]}"
 echo "tandem /cache hits, Redis cache:  $d req/s (p50 $dp50, p99 $dp99)"
 half_line "${dh[3]}" "${dh[5]}" "${dh[9]}" "${dh[11]}" "${dh[15]}"

@@ -57,13 +57,14 @@ psql=(runuser -u postgres -- psql -h 127.0.0.1 -p "$pgport" -U postgres -q)
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-API-Key"] = os.getenv("BENCH_KEY")
 wrk.body = io.open(os.getenv("BODY_FILE")):read("*a")
 LUA
 
 # wrk: prints "requests/s p50_ms p99_ms non2xx".
 run_tandem() {
   local n=$1 conns=$2
-  BODY_FILE="$work/body-$n.json" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" \
+  BODY_FILE="$work/body-$n.json" BENCH_KEY=$bench_key wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" \
     "http://127.0.0.1:$port/v1/collections/products/records" |
     awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; return v*1000 }
          /Requests\/sec/ {r=$2} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)}

@@ -4,10 +4,15 @@
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# The admin key of the tandems started here: requests carry it as X-API-Key ("${key_header[@]}"
+# for curl and wrk).
+bench_key=bench-admin-key-0123456789abcdef
+key_header=(-H "X-API-Key: $bench_key")
+
 # start_tandem [serve flags...]: tandem on a free port, data in $work/data, 2 threads, logging
 # to $work/tandem.log. Sets tandem_pid and port once it listens.
 start_tandem() {
-  "$tandem" serve --port 0 --data-dir "$work/data" --set server.threads=2 \
+  TANDEM_AUTH_ADMIN_KEY=$bench_key "$tandem" serve --port 0 --data-dir "$work/data" --set server.threads=2 \
     --set log.file="$work/tandem.log" "$@" &
   tandem_pid=$!
   port=

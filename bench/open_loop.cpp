@@ -81,12 +81,15 @@ Response complete_response(const std::string& in) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: open_loop HOST PORT PATH RATE SECONDS [CONNECTIONS]\n");
+    std::fprintf(stderr, "usage: open_loop HOST PORT PATH RATE SECONDS [CONNECTIONS [HEADER]]\n");
     return 2;
   }
   const char* host = argv[1];
   int port = std::atoi(argv[2]);
-  std::string request = std::string("GET ") + argv[3] + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+  // An optional header line ("X-API-Key: ...") after the connection count.
+  std::string extra = argc > 7 ? std::string(argv[7]) + "\r\n" : std::string();
+  std::string request =
+      std::string("GET ") + argv[3] + " HTTP/1.1\r\nHost: " + host + "\r\n" + extra + "\r\n";
   double rate = std::atof(argv[4]);
   double seconds = std::atof(argv[5]);
   int connections = argc > 6 ? std::atoi(argv[6]) : 50;

@@ -13,6 +13,10 @@ loopback, keep-alive: tandem via HTTP, PostgreSQL via pgbench; FTS5 in-process, 
 network). Every engine returns the top 10 by relevance (or the sort) and the number of matches.
 """
 import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
+
+# The admin key of the tandem started here; every search carries it.
+BENCH_KEY = "bench-admin-key-0123456789abcdef"
+AUTH = {"X-API-Key": BENCH_KEY}
 from urllib.parse import urlencode
 
 subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepare.sh"), "tandem"], check=True)
@@ -53,7 +57,8 @@ def generate():
 
 
 def bench_tandem(path):
-    env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false")
+    env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
+               TANDEM_AUTH_ADMIN_KEY=BENCH_KEY)
     data = os.path.join(work, "tandem")
     subprocess.run([TANDEM, "import", path, "--data-dir", data], env=env, check=True, stderr=subprocess.DEVNULL)
     log = open(os.path.join(work, "tandem.log"), "w")
@@ -78,7 +83,7 @@ def bench_tandem(path):
         path_q = "/search?" + urlencode(dict(params, per_page=10))
         times = []
         for _ in range(RUNS):
-            t = time.perf_counter(); conn.request("GET", path_q); body = conn.getresponse().read(); times.append(time.perf_counter() - t)
+            t = time.perf_counter(); conn.request("GET", path_q, headers=AUTH); body = conn.getresponse().read(); times.append(time.perf_counter() - t)
         found = json.loads(body)["found"]
         lat[name] = (pct(times, 0.5) * 1000, pct(times, 0.99) * 1000, found)
         tandem_times.extend(times)
