@@ -13,11 +13,11 @@ loopback, keep-alive: tandem via HTTP, PostgreSQL via pgbench; FTS5 in-process, 
 network). Every engine returns the top 10 by relevance (or the sort) and the number of matches.
 """
 import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
+from urllib.parse import urlencode
 
 # The admin key of the tandem started here; every search carries it.
 BENCH_KEY = "bench-admin-key-0123456789abcdef"
 AUTH = {"X-API-Key": BENCH_KEY}
-from urllib.parse import urlencode
 
 subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepare.sh"), "tandem"], check=True)
 TANDEM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../build/release/src/cli/tandem")
