@@ -146,7 +146,9 @@ built=$((SECONDS - t0))
 ready=
 for _ in $(seq "$ready_within"); do
   kill -0 "$pid" 2>/dev/null || break  # it, not another server on the port
-  docs=$(curl -sf "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+' | cut -d: -f2) || true
+  # With the admin key run.sh keeps where the README says.
+  key=$(cat "$root/root/tandem/data/admin.key" 2>/dev/null || true)
+  docs=$(curl -sf -H "X-API-Key: $key" "http://127.0.0.1:$port/v1/collections/products" | grep -oE '"documents":[0-9]+' | cut -d: -f2) || true
   if curl -sf -o /dev/null "http://127.0.0.1:$port/health" && [ "${docs:-0}" -ge 10 ]; then ready=1; break; fi
   sleep 1
 done
