@@ -7,6 +7,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "access/key_json.h"
+#include "access/key_service.h"
 #include "app/serve.h"
 #include "generator/generator.h"
 #include "pipeline/catalog.h"
@@ -193,6 +195,91 @@ int reindex(const config::Config& config, const std::string& only) {
   std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
   std::cerr << "reindex: " << total << " records in " << secs.count() << " s ("
             << static_cast<long long>(total / std::max(secs.count(), 1e-9)) << " records/s)\n";
+  return 0;
+}
+
+namespace {
+
+// The store of config.data.dir, locked, with its keys loaded; prints the error and returns
+// nullopt when it cannot be had.
+struct KeyStore {
+  DirLock lock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<access::KeyRegistry> registry;
+  std::unique_ptr<access::KeyService> keys;
+};
+std::optional<KeyStore> open_keys(const config::Config& config, const core::Clock& clock) {
+  auto lock = DirLock::acquire(config.data.dir);
+  if (!lock) {
+    std::cerr << "keys: " << lock.error().message() << " (while it runs, use /v1/keys)\n";
+    return std::nullopt;
+  }
+  auto store = open_store(config, clock);
+  if (!store) {
+    std::cerr << "keys: " << store.error().message() << "\n";
+    return std::nullopt;
+  }
+  KeyStore out{.lock = std::move(*lock), .store = std::move(*store)};
+  out.registry = std::make_unique<access::KeyRegistry>(access::AuthOptions{});
+  out.keys = std::make_unique<access::KeyService>(*out.store, *out.registry, clock);
+  if (auto st = out.keys->load(); !st.is_ok()) {
+    std::cerr << "keys: " << st.message() << "\n";
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
+int keys_create(const config::Config& config, const std::string& spec_json) {
+  core::SystemClock clock;
+  auto now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+  auto spec = access::spec_from_json(spec_json, now);
+  if (!spec) {
+    std::cerr << "keys create: " << spec.error().message() << "\n";
+    return 2;
+  }
+  auto ks = open_keys(config, clock);
+  if (!ks) return 1;
+  auto made = ks->keys->create(std::move(*spec));
+  if (!made) {
+    std::cerr << "keys create: " << made.error().message() << "\n";
+    return 1;
+  }
+  std::string shown = access::key_to_json(made->record);
+  shown.pop_back();
+  json::Writer key;
+  key.value(made->key);
+  std::cout << shown << ",\"key\":" << key.str() << "}\n";
+  std::cerr << "keys create: " << made->record.id
+            << " made; its key is shown above, this once (only its hash is kept)\n";
+  return 0;
+}
+
+int keys_list(const config::Config& config) {
+  core::SystemClock clock;
+  auto ks = open_keys(config, clock);
+  if (!ks) return 1;
+  for (const auto& k : ks->registry->list())
+    std::cout << access::key_to_json(k) << "\n";
+  return 0;
+}
+
+int keys_revoke(const config::Config& config, const std::string& id) {
+  core::SystemClock clock;
+  auto ks = open_keys(config, clock);
+  if (!ks) return 1;
+  auto revoked = ks->keys->revoke(id);
+  if (!revoked) {
+    std::cerr << "keys revoke: " << revoked.error().message() << "\n";
+    return 1;
+  }
+  if (!*revoked) {
+    std::cerr << "keys revoke: no live key '" << id << "'\n";
+    return 1;
+  }
+  std::cerr << "keys revoke: " << id << " revoked\n";
   return 0;
 }
 

@@ -30,4 +30,12 @@ int import_file(const config::Config& config, const ImportOptions& options);
 // stopped: it holds the index's write locks. Prints progress to stderr; returns the exit code.
 int reindex(const config::Config& config, const std::string& collection);
 
+// `tandem keys`, against the store of config.data.dir (the service stopped; while it runs, use
+// /v1/keys). create: `spec_json` is POST /v1/keys's body; prints the key as that route answers
+// it, its text included (shown this once). list: one JSON line per key. revoke: by id. Return
+// the exit code (2 for a bad spec, 1 for a store error or no such key).
+int keys_create(const config::Config& config, const std::string& spec_json);
+int keys_list(const config::Config& config);
+int keys_revoke(const config::Config& config, const std::string& id);
+
 }  // namespace tandem::app

@@ -15,6 +15,7 @@
 #include "config/render.h"
 #include "config/settings.h"
 #include "core/clock.h"
+#include "json/writer.h"
 
 namespace tandem::cli {
 namespace {
@@ -96,6 +97,28 @@ int run(int argc, char** argv) {
   reindex->add_option("--collection", reindex_collection, "Only this collection");
   add_config_flags(*reindex, reindex_flags);
 
+  ConfigFlags keys_create_flags, keys_list_flags, keys_revoke_flags;
+  auto* keys_cmd = app.add_subcommand("keys", "Make, list and revoke API keys (service stopped)");
+  keys_cmd->require_subcommand(1);
+  std::string key_scopes, key_description, key_collections, key_expires, key_filter;
+  double key_rate = 0, key_burst = 0;
+  auto* keys_create = keys_cmd->add_subcommand("create", "Make a key; prints it once");
+  keys_create->add_option("--scopes", key_scopes, "search,read,write,admin (comma-separated)")
+      ->required();
+  keys_create->add_option("--description", key_description, "What it is for");
+  keys_create->add_option("--collections", key_collections, "Only these (comma-separated)");
+  keys_create->add_option("--expires-at", key_expires, "RFC 3339 time it stops working");
+  keys_create->add_option("--rate", key_rate, "Requests per second (0: auth.rate)");
+  keys_create->add_option("--burst", key_burst, "Token bucket size (0: auth.burst)");
+  keys_create->add_option("--filter", key_filter, "AND-ed to every search the key makes");
+  auto* keys_list = keys_cmd->add_subcommand("list", "One JSON line per key");
+  std::string revoke_id;
+  auto* keys_revoke = keys_cmd->add_subcommand("revoke", "Revoke a key by id");
+  keys_revoke->add_option("ID", revoke_id, "The key's id")->required();
+  add_config_flags(*keys_create, keys_create_flags);
+  add_config_flags(*keys_list, keys_list_flags);
+  add_config_flags(*keys_revoke, keys_revoke_flags);
+
   auto* config_cmd = app.add_subcommand("config", "Show configuration");
   config_cmd->require_subcommand(1);
   auto* defaults =
@@ -130,10 +153,13 @@ int run(int argc, char** argv) {
     app::generate(std::cout, gen_count, gen_seed, now);
     return kExitOk;
   }
-  const ConfigFlags& flags = serve->parsed()     ? serve_flags
-                             : import->parsed()  ? import_flags
-                             : reindex->parsed() ? reindex_flags
-                                                 : dump_flags;
+  const ConfigFlags& flags = serve->parsed()         ? serve_flags
+                             : import->parsed()      ? import_flags
+                             : reindex->parsed()     ? reindex_flags
+                             : keys_create->parsed() ? keys_create_flags
+                             : keys_list->parsed()   ? keys_list_flags
+                             : keys_revoke->parsed() ? keys_revoke_flags
+                                                     : dump_flags;
   auto config = load_config(flags);
   if (!config) {
     std::cerr << "tandem: configuration error: " << config.error().message() << "\n";
@@ -144,6 +170,36 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (reindex->parsed()) return app::reindex(*config, reindex_collection);
+  if (keys_create->parsed()) {
+    // The flags as POST /v1/keys's body, so that both are checked alike.
+    auto list = [](const std::string& csv) {
+      std::vector<std::string> out;
+      std::string item;
+      for (char c : csv + ",") {
+        if (c != ',') {
+          if (c != ' ') item += c;
+        } else if (!item.empty()) {
+          out.push_back(std::move(item));
+          item.clear();
+        }
+      }
+      return out;
+    };
+    json::Writer w;
+    w.begin_object().field("description", key_description).key("scopes").begin_array();
+    for (const auto& s : list(key_scopes))
+      w.value(s);
+    w.end_array().key("collections").begin_array();
+    for (const auto& c : list(key_collections))
+      w.value(c);
+    w.end_array();
+    if (!key_expires.empty()) w.field("expires_at", key_expires);
+    w.field("rate", key_rate).field("burst", key_burst).field("filter", key_filter);
+    w.end_object();
+    return app::keys_create(*config, w.str());
+  }
+  if (keys_list->parsed()) return app::keys_list(*config);
+  if (keys_revoke->parsed()) return app::keys_revoke(*config, revoke_id);
   if (import->parsed()) {
     import_options.progress = isatty(STDERR_FILENO) != 0;
     return app::import_file(*config, import_options);

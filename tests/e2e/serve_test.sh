@@ -202,6 +202,18 @@ check "DELETE /v1/keys/{id} is 204" [ "$code" = 204 ]
 code=$(curl -s -o "$work/body" -w '%{http_code}' -H "X-API-Key: $skey" "$base/search?q=*")
 check "a revoked key: 401 at once" [ "$code" = 401 ]
 check "the change is logged" eventually grep -q '"msg":"api key revoked"' "$work/log"
+"$tandem" keys list --data-dir "$work/keyed" > "$work/out" 2>&1
+check "tandem keys refuses while the service runs" [ $? = 1 ]
+check "and points to /v1/keys" grep -q '/v1/keys' "$work/out"
+stop
+"$tandem" keys create --data-dir "$work/keyed" --scopes read --description cli > "$work/made.json"
+check "tandem keys create exits 0" [ $? = 0 ]
+ckey=$(grep -oE '"key":"tdm_[a-z0-9_]+"' "$work/made.json" | cut -d'"' -f4)
+check "tandem keys list shows it without its text" \
+  sh -c "'$tandem' keys list --data-dir '$work/keyed' | grep -q '\"description\":\"cli\"' && ! '$tandem' keys list --data-dir '$work/keyed' | grep -q '$ckey'"
+TANDEM_AUTH_ADMIN_KEY= DATA="$work/keyed" start --set jobs.generate.enabled=false || exit 1
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $ckey" "http://127.0.0.1:$port/v1/collections/products")
+check "a key made by tandem keys works" [ "$code" = 200 ]
 stop
 
 # Collections declared in collections.file are created at startup; a bad file stops it (exit 2).
