@@ -120,6 +120,10 @@ std::string serialize_head(const Response& res, const HeadOptions& o) {
   out.append(" ").append(reason_phrase(res.status)).append("\r\nServer: tandem\r\nDate: ");
   out.append(o.date).append("\r\nContent-Type: ").append(res.content_type);
   out.append("\r\nX-Request-Id: ").append(o.request_id).append("\r\n");
+  out.append(
+      "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: "
+      "no-referrer\r\n");
+  if (o.tls) out.append("Strict-Transport-Security: max-age=31536000\r\n");
   for (const auto& [name, value] : res.headers)
     out.append(name).append(": ").append(value).append("\r\n");
   if (res.status != 204 && res.status != 304)

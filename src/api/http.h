@@ -62,10 +62,12 @@ struct HeadOptions {
   std::string_view date;        // IMF-fixdate for Date
   std::string_view request_id;  // X-Request-Id
   std::size_t content_length;   // of the body GET would send (HEAD sends the head alone)
+  bool tls = false;             // over HTTPS: Strict-Transport-Security too
 };
 
 // The status line and headers of `res`, ending with the empty line: Server, Date, Content-Type,
-// X-Request-Id, the handler's headers, Content-Length (not for 204 and 304) and Connection when
+// X-Request-Id, the security headers (nosniff, no framing, no referrer; HSTS over TLS), the
+// handler's headers, Content-Length (not for 204 and 304) and Connection when
 // it differs from the version's default. Header values are ours (handlers' constants, checked
 // request ids), so they hold no CR or LF.
 std::string serialize_head(const Response& res, const HeadOptions& options);

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "api/errors.h"
+#include "core/text.h"
 #include "json/writer.h"
 #include "query/parse.h"
 
@@ -19,22 +20,6 @@ Response parse_error(std::string_view code, std::string_view parameter,
   w.key("details").begin_object().field("parameter", parameter).field("position", e.position);
   w.end_object().end_object().end_object();
   return Response{.status = 400, .body = w.take()};
-}
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    while (!item.empty() && item.front() == ' ')
-      item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ')
-      item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
 }
 
 // A whole number parameter in [min, max], or the default when absent.
@@ -121,9 +106,9 @@ std::optional<Response> read_params(const Request& req, search::SearchRequest& r
     if (!sort) return parse_error("invalid_sort", "sort", sort.error());
     r.sort = std::move(*sort);
   }
-  r.query_by = split_list(req.query_param("query_by").value_or(""));
-  r.facets = split_list(req.query_param("facets").value_or(""));
-  r.highlight = split_list(req.query_param("highlight").value_or(""));
+  r.query_by = core::split_list(req.query_param("query_by").value_or(""));
+  r.facets = core::split_list(req.query_param("facets").value_or(""));
+  r.highlight = core::split_list(req.query_param("highlight").value_or(""));
   auto page = number_param(req, "page", 1, 1, 100000);
   auto per_page = number_param(req, "per_page", 10, 0, kMaxPerPage);
   auto max_facets = number_param(req, "max_facet_values", 10, 1, 1000);

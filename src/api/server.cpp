@@ -15,12 +15,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
@@ -38,7 +40,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 using beast::error_code;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -93,14 +97,53 @@ std::optional<ReadFailure> classify_read_error(const error_code& ec) {
   return ReadFailure{400, "bad_request"};
 }
 
+// The server's TLS: TLS 1.2 and 1.3 only, forward-secret AEAD ciphers chosen by the server, no
+// compression or renegotiation; the certificate chain and key from PEM files.
+core::Result<std::shared_ptr<ssl::context>> make_tls(const std::string& cert_file,
+                                                     const std::string& key_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_cipher_list(native,
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) {
+    return core::fail(core::invalid_argument("server.tls_cert_file: cannot use " + cert_file +
+                                             ": " + ec.message()));
+  }
+  ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(native) != 1) {
+    return core::fail(core::invalid_argument(
+        "server.tls_key_file: cannot use " + key_file +
+        (ec ? ": " + ec.message() : std::string(": it does not match the certificate"))));
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct Server::Impl {
   // One open connection, registered with its worker for the whole of its life.
   struct Connection {
-    explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-    beast::tcp_stream stream;
+    virtual ~Connection() = default;
+    virtual void cancel() = 0;  // ends its pending operations
     bool idle = true;  // waiting for the first byte of a request (safe to close on shutdown)
+  };
+  // Over plain TCP (beast::tcp_stream) or TLS (TlsStream, which keeps its context alive: a
+  // certificate reload gives new connections a new one).
+  template <class Stream>
+  struct StreamConnection final : Connection {
+    explicit StreamConnection(tcp::socket s) : stream(std::move(s)) {}
+    StreamConnection(tcp::socket s, std::shared_ptr<ssl::context> ctx)
+        : tls(std::move(ctx)), stream(std::move(s), *tls) {}
+    void cancel() override { beast::get_lowest_layer(stream).cancel(); }
+    std::shared_ptr<ssl::context> tls;
+    Stream stream;
   };
 
   // One thread with its own io_context.
@@ -124,14 +167,21 @@ struct Server::Impl {
   void drain(Worker& w);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
-  asio::awaitable<bool> serve_one(Worker& w, Connection& c, beast::flat_buffer& buffer,
-                                  const std::string& remote);
+  template <class Stream>
+  asio::awaitable<void> converse(Worker& w, StreamConnection<Stream>& c, const std::string& remote);
+  template <class Stream>
+  asio::awaitable<bool> serve_one(Worker& w, StreamConnection<Stream>& c,
+                                  beast::flat_buffer& buffer, const std::string& remote);
   Request to_request(http::request<http::string_body>& msg);
   asio::awaitable<Response> run_async(const Router::Match& m, Request& req);
-  asio::awaitable<void> write(Worker& w, Connection& c, const Request& req, Response& res,
-                              unsigned version, bool keep_alive);
-  asio::awaitable<void> reject(Worker& w, Connection& c, const ReadFailure& failure,
+  template <class Stream>
+  asio::awaitable<void> write(Worker& w, StreamConnection<Stream>& c, const Request& req,
+                              Response& res, unsigned version, bool keep_alive);
+  template <class Stream>
+  asio::awaitable<void> reject(Worker& w, StreamConnection<Stream>& c, const ReadFailure& failure,
                                const error_code& ec);
+  std::shared_ptr<ssl::context> current_tls();
+  bool allowed_origin(std::string_view origin) const;
 
   ServerOptions options;
   const Router& router;
@@ -147,10 +197,33 @@ struct Server::Impl {
   std::mutex async_mutex;                 // guards async_pending (with async_done)
   std::condition_variable async_done;     // signalled when async_pending drops to zero
   std::size_t async_pending = 0;          // asynchronous handlers that have not responded yet
+  std::mutex tls_mutex;                   // guards tls
+  std::shared_ptr<ssl::context> tls;      // null: plain HTTP
 };
+
+bool Server::Impl::allowed_origin(std::string_view origin) const {
+  for (const auto& o : options.cors_origins)
+    if (o == "*" || o == origin) return true;
+  return false;
+}
+
+std::shared_ptr<ssl::context> Server::Impl::current_tls() {
+  std::lock_guard lock(tls_mutex);
+  return tls;
+}
 
 core::Result<std::uint16_t> Server::Impl::start() {
   std::lock_guard lock(lifecycle);
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+      return core::fail(
+          core::invalid_argument("server.tls_cert_file and server.tls_key_file: HTTPS needs both"));
+    }
+    auto ctx = make_tls(options.tls_cert_file, options.tls_key_file);
+    if (!ctx) return core::fail(ctx.error());
+    std::lock_guard tls_lock(tls_mutex);
+    tls = std::move(*ctx);
+  }
   unsigned n = options.threads == 0 ? 1 : options.threads;
   for (unsigned i = 0; i < n; ++i)
     workers.push_back(std::make_unique<Worker>(metrics));
@@ -209,28 +282,56 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   auto peer = socket.remote_endpoint(ec);
   std::string remote = ec ? std::string("unknown") : peer.address().to_string();
-
-  Connection conn(std::move(socket));
-  w.connections.insert(&conn);
-  metrics.open_connections.Increment();
-  beast::flat_buffer buffer;
-  while (co_await serve_one(w, conn, buffer, remote)) {
+  if (auto ctx = current_tls()) {
+    StreamConnection<TlsStream> conn(std::move(socket), std::move(ctx));
+    co_await converse(w, conn, remote);
+  } else {
+    StreamConnection<beast::tcp_stream> conn(std::move(socket));
+    co_await converse(w, conn, remote);
   }
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn.stream.close();
-  w.connections.erase(&conn);
-  metrics.open_connections.Decrement();
   open.fetch_sub(1, std::memory_order_relaxed);
   if (w.draining && w.connections.empty() && w.grace_timer) w.grace_timer->cancel();
 }
 
+// A connection's life on its worker: the TLS handshake (within the read timeout), requests until
+// one of them ends it, then the close.
+template <class Stream>
+asio::awaitable<void> Server::Impl::converse(Worker& w, StreamConnection<Stream>& conn,
+                                             const std::string& remote) {
+  w.connections.insert(&conn);
+  metrics.open_connections.Increment();
+  bool ready = true;
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(conn.stream).expires_after(options.read_timeout);
+    auto [ec] = co_await conn.stream.async_handshake(ssl::stream_base::server, kTuple);
+    if (ec) {
+      ready = false;
+      metrics.protocol_errors.Increment();
+      TANDEM_LOG(log, obs::Level::kDebug, "TLS handshake failed", {"remote", remote},
+                 {"error", ec.message()});
+    }
+  }
+  beast::flat_buffer buffer;
+  while (ready && co_await serve_one(w, conn, buffer, remote)) {
+  }
+  error_code ec;
+  auto& tcp_stream = beast::get_lowest_layer(conn.stream);
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_stream.close();
+  w.connections.erase(&conn);
+  metrics.open_connections.Decrement();
+}
+
 // Reads one request, answers it, and says whether the connection should serve another.
-asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::flat_buffer& buffer,
+template <class Stream>
+asio::awaitable<bool> Server::Impl::serve_one(Worker& w, StreamConnection<Stream>& c,
+                                              beast::flat_buffer& buffer,
                                               const std::string& remote) {
+  auto& timer = beast::get_lowest_layer(c.stream);
   if (buffer.size() == 0) {  // keep-alive wait: no request under way, may be closed at will
     c.idle = true;
     if (w.draining) co_return false;
-    c.stream.expires_after(options.idle_timeout);
+    timer.expires_after(options.idle_timeout);
     auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(4096), kTuple);
     if (ec) co_return false;
     buffer.commit(n);
@@ -239,7 +340,7 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   http::request_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
   parser.body_limit(options.max_body_bytes);
-  c.stream.expires_after(options.read_timeout);
+  timer.expires_after(options.read_timeout);
   auto [ec, n] = co_await http::async_read(c.stream, buffer, parser, kTuple);
   if (ec) {
     if (auto failure = classify_read_error(ec)) {
@@ -258,8 +359,22 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
   Response res;
   // RFC 9112 §6.1: a request with a transfer coding other than chunked cannot be framed.
   bool unframed = msg.count(http::field::transfer_encoding) != 0 && !msg.chunked();
+  auto origin = req.header("Origin");
+  bool cors = origin && allowed_origin(*origin);
   if (unframed) {
     res = error_response(400, "bad_request", "only the chunked transfer coding is accepted");
+  } else if (req.target.size() > options.max_url_bytes) {
+    res = error_response(414, "uri_too_long",
+                         "the request target is over " + std::to_string(options.max_url_bytes) +
+                             " bytes (server.max_url_bytes)");
+  } else if (cors && req.method == Method::kOptions &&
+             req.header("Access-Control-Request-Method")) {
+    // A browser's preflight from an allowed origin: what it may send.
+    res = Response{.status = 204, .body = ""};
+    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE");
+    res.headers.emplace_back("Access-Control-Allow-Headers",
+                             "X-API-Key, Authorization, Content-Type, X-Request-Id");
+    res.headers.emplace_back("Access-Control-Max-Age", "600");
   } else {
     Router::Match m = router.match(req);
     route = m.route;
@@ -268,6 +383,13 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, Connection& c, beast::f
     } else {
       res = router.respond(req, m);
     }
+  }
+  if (cors) {
+    res.headers.emplace_back("Access-Control-Allow-Origin", std::string(*origin));
+    res.headers.emplace_back("Access-Control-Expose-Headers",
+                             "X-Request-Id, X-Cache, Retry-After, RateLimit-Limit, "
+                             "RateLimit-Remaining, RateLimit-Reset");
+    res.headers.emplace_back("Vary", "Origin");
   }
   bool keep_alive = msg.keep_alive() && !stopping.load(std::memory_order_relaxed) && !unframed;
   // Account before writing: a client that reads the response and at once asks /metrics must see
@@ -335,24 +457,28 @@ Request Server::Impl::to_request(http::request<http::string_body>& msg) {
   return req;
 }
 
-asio::awaitable<void> Server::Impl::write(Worker& w, Connection& c, const Request& req,
-                                          Response& res, unsigned version, bool keep_alive) {
+template <class Stream>
+asio::awaitable<void> Server::Impl::write(Worker& w, StreamConnection<Stream>& c,
+                                          const Request& req, Response& res, unsigned version,
+                                          bool keep_alive) {
   // Our own head, written with the body in one gather write: Beast's serializer walks its
   // buffer sequences a byte range at a time, about a tenth of a small request's CPU.
   std::string head = serialize_head(res, HeadOptions{.version = version,
                                                      .keep_alive = keep_alive,
                                                      .date = w.date.now(),
                                                      .request_id = req.request_id,
-                                                     .content_length = res.body.size()});
+                                                     .content_length = res.body.size(),
+                                                     .tls = c.tls != nullptr});
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), req.method == Method::kHead
                                                                     ? asio::const_buffer()
                                                                     : asio::buffer(res.body)};
-  c.stream.expires_after(options.write_timeout);
+  beast::get_lowest_layer(c.stream).expires_after(options.write_timeout);
   co_await asio::async_write(c.stream, buffers, kTuple);
 }
 
-asio::awaitable<void> Server::Impl::reject(Worker& w, Connection& c, const ReadFailure& failure,
-                                           const error_code& ec) {
+template <class Stream>
+asio::awaitable<void> Server::Impl::reject(Worker& w, StreamConnection<Stream>& c,
+                                           const ReadFailure& failure, const error_code& ec) {
   metrics.protocol_errors.Increment();
   Request req;
   req.request_id = core::uuid_v4();
@@ -368,7 +494,7 @@ asio::awaitable<void> Server::Impl::reject(Worker& w, Connection& c, const ReadF
 void Server::Impl::drain(Worker& w) {
   w.draining = true;
   for (Connection* c : w.connections) {
-    if (c->idle) c->stream.cancel();
+    if (c->idle) c->cancel();
   }
   w.guard.reset();
   if (w.connections.empty()) return;
@@ -412,6 +538,16 @@ Server::~Server() {
 
 core::Result<std::uint16_t> Server::start() {
   return impl_->start();
+}
+
+core::Status Server::reload_tls() {
+  if (!impl_->current_tls())
+    return {core::StatusCode::kFailedPrecondition, "the server is not serving HTTPS"};
+  auto ctx = make_tls(impl_->options.tls_cert_file, impl_->options.tls_key_file);
+  if (!ctx) return ctx.error();
+  std::lock_guard lock(impl_->tls_mutex);
+  impl_->tls = std::move(*ctx);
+  return {};
 }
 
 void Server::shutdown() {

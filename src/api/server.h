@@ -1,13 +1,14 @@
 // The HTTP/1.1 server: Boost.Beast on C++20 coroutines, one io_context per thread, keep-alive,
-// limits and timeouts, graceful shutdown. This header is free of Asio and Beast types; server.cpp
-// is the only translation unit of the project that includes them.
-// Depends on core, obs and the rest of api.
+// limits and timeouts, HTTPS with certificates reloaded in place, graceful shutdown. This header is
+// free of Asio and Beast types; server.cpp is the only translation unit of the project that
+// includes them. Depends on core, obs and the rest of api.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http_metrics.h"
 #include "api/router.h"
@@ -28,6 +29,10 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{10000};   // a whole response
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests may finish within it
   bool access_log = true;                           // one info line per request
+  std::string tls_cert_file;  // PEM chain: HTTPS (TLS 1.2+) instead of HTTP; with tls_key_file
+  std::string tls_key_file;   // its PEM private key
+  std::size_t max_url_bytes = 8192;       // request target; over it: 414
+  std::vector<std::string> cors_origins;  // browser origins allowed ("*": any); empty: none
 };
 
 // Serves `router`. The router, logger and metrics must outlive the server. Thread-safe: start()
@@ -44,6 +49,11 @@ class Server {
   // Binds, listens and starts the threads. Returns the bound port (useful with port 0).
   // kUnavailable when the address cannot be bound; kInvalidArgument when the host is unusable.
   core::Result<std::uint16_t> start();
+
+  // Reads the certificate and key files again for the connections that come next; those open go
+  // on with the one they began with. On failure the current one stays. kFailedPrecondition when
+  // the server does not serve HTTPS; kInvalidArgument naming the file that does not load.
+  core::Status reload_tls();
 
   // Stops accepting, closes idle connections, lets in-flight requests finish (their responses
   // carry "Connection: close") and joins the threads. Connections still busy after

@@ -10,6 +10,7 @@
 #include "app/secrets.h"
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
+#include "core/text.h"
 #include "net/aws_credentials.h"
 #include "net/http_auth.h"
 #include "net/http_client.h"
@@ -45,23 +46,13 @@ core::Result<net::HttpClientOptions> opensearch_http(const config::OpenSearchCon
                               .request_timeout = c.request_timeout,
                               .gzip_from_bytes = c.gzip ? std::size_t{1024} : 0};
   bool tls = false;
-  std::string_view urls = c.url;
-  while (!urls.empty()) {
-    auto comma = urls.find(',');
-    auto one = urls.substr(0, comma);
-    while (!one.empty() && one.front() == ' ')
-      one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ')
-      one.remove_suffix(1);
-    if (!one.empty()) {
-      auto e = net::parse_http_endpoint(one);
-      if (!e) {
-        return core::fail(core::invalid_argument("search.opensearch.url: " + e.error().message()));
-      }
-      tls = tls || e->tls;
-      http.endpoints.push_back(std::move(*e));
+  for (const auto& one : core::split_list(c.url)) {
+    auto e = net::parse_http_endpoint(one);
+    if (!e) {
+      return core::fail(core::invalid_argument("search.opensearch.url: " + e.error().message()));
     }
-    urls = comma == std::string_view::npos ? std::string_view() : urls.substr(comma + 1);
+    tls = tls || e->tls;
+    http.endpoints.push_back(std::move(*e));
   }
   if (http.endpoints.empty())
     return core::fail(core::invalid_argument("search.opensearch.url: no node given"));

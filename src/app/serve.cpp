@@ -12,6 +12,7 @@
 
 #include "app/secrets.h"
 #include "app/version.h"
+#include "core/text.h"
 #include "generator/generator.h"
 #include "json/split.h"
 
@@ -63,24 +64,16 @@ api::ServerOptions server_options(const config::Config& config) {
                             .read_timeout = s.read_timeout,
                             .write_timeout = s.write_timeout,
                             .shutdown_grace = s.shutdown_grace,
-                            .access_log = config.log.access};
+                            .access_log = config.log.access,
+                            .tls_cert_file = s.tls_cert_file,
+                            .tls_key_file = s.tls_key_file,
+                            .max_url_bytes = s.max_url_bytes.value,
+                            .cors_origins = core::split_list(s.cors_origins)};
 }
 
 core::Result<access::AuthOptions> auth_options(const config::Config& config) {
   const auto& a = config.auth;
-  std::vector<std::string> names;
-  std::string_view list = a.anonymous_scopes;
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    auto one = list.substr(0, comma);
-    while (!one.empty() && one.front() == ' ')
-      one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ')
-      one.remove_suffix(1);
-    if (!one.empty()) names.emplace_back(one);
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-  }
-  auto anonymous = access::parse_scopes(names);
+  auto anonymous = access::parse_scopes(core::split_list(a.anonymous_scopes));
   if (!anonymous) {
     return core::fail(
         core::invalid_argument("auth.anonymous_scopes: " + anonymous.error().message()));
@@ -335,8 +328,9 @@ core::Result<std::uint16_t> Service::start() {
   auto port = server_.start();
   if (port) {
     TANDEM_LOG(logger_, obs::Level::kInfo, "listening", {"host", config_.server.host},
-               {"port", *port}, {"threads", server_options(config_).threads},
-               {"data_dir", config_.data.dir}, {"version", kVersion});
+               {"port", *port}, {"scheme", config_.server.tls_cert_file.empty() ? "http" : "https"},
+               {"threads", server_options(config_).threads}, {"data_dir", config_.data.dir},
+               {"version", kVersion});
     if (!config_.auth.enabled) {
       TANDEM_LOG(logger_, obs::Level::kWarn,
                  "AUTH IS DISABLED (auth.enabled = false): anyone who reaches this port can "
@@ -363,6 +357,7 @@ int serve(const config::Config& config) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reloads the TLS certificate
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -399,7 +394,19 @@ int serve(const config::Config& config) {
               << std::flush;
   }
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  for (;;) {
+    sigwait(&stop_signals, &signal);
+    if (signal != SIGHUP) break;
+    if (config.server.tls_cert_file.empty()) {
+      TANDEM_LOG(log, obs::Level::kInfo, "SIGHUP: nothing to reload (no server.tls_cert_file)");
+    } else if (auto st = (*service)->reload_tls(); st.is_ok()) {
+      TANDEM_LOG(log, obs::Level::kInfo, "TLS certificate reloaded",
+                 {"cert_file", config.server.tls_cert_file});
+    } else {
+      TANDEM_LOG(log, obs::Level::kError, "TLS certificate reload failed; the old one stays",
+                 {"error", st.message()});
+    }
+  }
   TANDEM_LOG(log, obs::Level::kInfo, "shutting down", {"signal", strsignal(signal)});
   (*service)->shutdown();
   service->reset();

@@ -64,6 +64,8 @@ class Service {
   pipeline::ReadThrough& reads() { return reads_; }
   search::SearchBackend& search() { return *search_; }
   access::KeyService& keys() { return key_service_; }
+  // Reads server.tls_cert_file and tls_key_file again for new connections (SIGHUP).
+  core::Status reload_tls() { return server_.reload_tls(); }
   // The admin key the first start made (no auth.admin_key given and none stored yet), once: the
   // caller shows it to the operator, and it is gone from the Service afterwards.
   std::optional<std::string> take_generated_admin_key() {

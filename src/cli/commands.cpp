@@ -15,6 +15,7 @@
 #include "config/render.h"
 #include "config/settings.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "json/writer.h"
 
 namespace tandem::cli {
@@ -172,25 +173,12 @@ int run(int argc, char** argv) {
   if (reindex->parsed()) return app::reindex(*config, reindex_collection);
   if (keys_create->parsed()) {
     // The flags as POST /v1/keys's body, so that both are checked alike.
-    auto list = [](const std::string& csv) {
-      std::vector<std::string> out;
-      std::string item;
-      for (char c : csv + ",") {
-        if (c != ',') {
-          if (c != ' ') item += c;
-        } else if (!item.empty()) {
-          out.push_back(std::move(item));
-          item.clear();
-        }
-      }
-      return out;
-    };
     json::Writer w;
     w.begin_object().field("description", key_description).key("scopes").begin_array();
-    for (const auto& s : list(key_scopes))
+    for (const auto& s : core::split_list(key_scopes))
       w.value(s);
     w.end_array().key("collections").begin_array();
-    for (const auto& c : list(key_collections))
+    for (const auto& c : core::split_list(key_collections))
       w.value(c);
     w.end_array();
     if (!key_expires.empty()) w.field("expires_at", key_expires);

@@ -27,6 +27,10 @@ struct ServerConfig {
   Duration read_timeout = std::chrono::seconds(10);    // whole request once its first byte came
   Duration write_timeout = std::chrono::seconds(10);   // whole response
   Duration shutdown_grace = std::chrono::seconds(10);  // in-flight requests finish within it
+  std::string tls_cert_file;  // PEM certificate chain: HTTPS (with tls_key_file); SIGHUP reloads
+  std::string tls_key_file;   // its PEM private key (secret file)
+  Bytes max_url_bytes{8192};  // request target; over it: 414
+  std::string cors_origins;   // comma-separated browser origins allowed; empty: none
 };
 
 struct DataConfig {

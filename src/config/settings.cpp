@@ -62,6 +62,23 @@ const std::vector<Setting>& build_table() {
        .bind = +[](Config& c) -> Duration& { return c.server.shutdown_grace; },
        .min = 0,
        .max = 10 * kMinute},
+      {.key = "server.tls_cert_file",
+       .help = "PEM certificate chain: the server speaks HTTPS (TLS 1.2 and 1.3 only) instead "
+               "of HTTP. Needs server.tls_key_file; SIGHUP reads both again without dropping "
+               "connections.",
+       .bind = +[](Config& c) -> std::string& { return c.server.tls_cert_file; }},
+      {.key = "server.tls_key_file",
+       .help = "PEM private key of server.tls_cert_file.",
+       .bind = +[](Config& c) -> std::string& { return c.server.tls_key_file; }},
+      {.key = "server.max_url_bytes",
+       .help = "Longest request target (path and query); over it: 414.",
+       .bind = +[](Config& c) -> Bytes& { return c.server.max_url_bytes; },
+       .min = 256,
+       .max = 1024 * kKiB},
+      {.key = "server.cors_origins",
+       .help = "Comma-separated origins browsers may call the API from (https://shop.example), "
+               "or * for any; empty: none (no CORS headers).",
+       .bind = +[](Config& c) -> std::string& { return c.server.cors_origins; }},
       {.key = "auth.enabled",
        .help = "Every route but /health needs an API key (X-API-Key or Authorization: Bearer) "
                "with the route's scope. false opens everything: for local experiments only.",

@@ -1,9 +1,12 @@
-// Small ASCII helpers that protocols share (HTTP headers, URLs, percent-encoding). Depends on
+// Small ASCII helpers that protocols and settings share (HTTP headers, URLs, percent-encoding,
+// comma-separated lists). Depends on
 // the standard library only.
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace tandem::core {
 
@@ -25,6 +28,24 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
     if (x != y) return false;
   }
   return true;
+}
+
+// The items of a comma-separated list, each trimmed of spaces; empty items are dropped
+// ("a, b,,c" -> {"a", "b", "c"}).
+inline std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ')
+      item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ')
+      item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 }  // namespace tandem::core

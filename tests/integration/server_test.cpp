@@ -279,6 +279,36 @@ TEST_F(ServerTest, ABackendNotBuiltInIsAStartupErrorNamingTheSetting) {
             "cache.backend: 'memcached' is not built into this binary; choices: memory, redis");
 }
 
+TEST_F(ServerTest, LongTargetsAre414AndCorsIsForNamedOriginsOnly) {
+  config_.server.max_url_bytes.value = 300;
+  config_.server.cors_origins = "https://shop.example";
+  start();
+  HttpConnection conn(port_);
+  auto res = conn.request("GET", "/health?pad=" + std::string(400, 'x'));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 414);
+  EXPECT_NE(res->body.find("server.max_url_bytes"), std::string::npos);
+  auto from_shop = conn.request("GET", "/health", "Origin: https://shop.example\r\n");
+  ASSERT_TRUE(from_shop);
+  EXPECT_EQ(from_shop->header("access-control-allow-origin"), "https://shop.example");
+  EXPECT_EQ(from_shop->header("vary"), "Origin");
+  EXPECT_EQ(from_shop->header("x-content-type-options"), "nosniff");
+  auto preflight = conn.request("OPTIONS", "/v1/collections/products/records",
+                                "Origin: https://shop.example\r\n"
+                                "Access-Control-Request-Method: POST\r\n");
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_NE(preflight->header("access-control-allow-headers").find("X-API-Key"), std::string::npos);
+  auto elsewhere = conn.request("GET", "/health", "Origin: https://evil.example\r\n");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->header("access-control-allow-origin"), "");
+  auto other_preflight = conn.request("OPTIONS", "/health",
+                                      "Origin: https://evil.example\r\n"
+                                      "Access-Control-Request-Method: GET\r\n");
+  ASSERT_TRUE(other_preflight);
+  EXPECT_EQ(other_preflight->status, 405);
+}
+
 TEST_F(ServerTest, PortInUseIsAClearError) {
   start();
   config_.server.port = port_;

@@ -73,8 +73,14 @@ TEST(SerializeHead, StatusLineHeadersAndLength) {
                                           .content_length = 2});
   EXPECT_EQ(head,
             "HTTP/1.1 404 Not Found\r\nServer: tandem\r\nDate: Tue, 01 Dec 2026 07:00:00 GMT\r\n"
-            "Content-Type: application/json\r\nX-Request-Id: r-1\r\nRetry-After: 1\r\n"
-            "Content-Length: 2\r\n\r\n");
+            "Content-Type: application/json\r\nX-Request-Id: r-1\r\n"
+            "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+            "Referrer-Policy: no-referrer\r\nRetry-After: 1\r\nContent-Length: 2\r\n\r\n");
+  // Over HTTPS, browsers are told to keep to it.
+  EXPECT_NE(serialize_head(res, {.content_length = 2, .tls = true})
+                .find("\r\nStrict-Transport-Security: max-age=31536000\r\n"),
+            std::string::npos);
+  EXPECT_EQ(head.find("Strict-Transport-Security"), std::string::npos);
 }
 
 // Connection is said only where it differs from the version's default; 204 has no length.
