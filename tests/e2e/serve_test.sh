@@ -216,6 +216,40 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $ckey" "http://127.
 check "a key made by tandem keys works" [ "$code" = 200 ]
 stop
 
+# HTTPS: certificates made now; curl verifies the server's; TLS 1.1 is refused; SIGHUP swaps the
+# certificate while a client stays connected on the old one.
+mk_cert() {  # dir common-name
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$2" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+mk_cert "$work/tls1" first && mk_cert "$work/tls2" second
+cp "$work/tls1/cert.pem" "$work/served.crt" && cp "$work/tls1/key.pem" "$work/served.key"
+DATA="$work/https" start --set jobs.generate.enabled=false --set server.tls_cert_file="$work/served.crt" \
+  --set server.tls_key_file="$work/served.key" || exit 1
+check "the start says https" grep -q '"scheme":"https"' "$work/log"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/tls1/cert.pem" "https://127.0.0.1:$port/health")
+check "HTTPS answers curl --cacert" [ "$code" = 200 ]
+curl -s -o /dev/null -D "$work/headers" --cacert "$work/tls1/cert.pem" "https://127.0.0.1:$port/health"
+check "HSTS over HTTPS" grep -qi '^strict-transport-security: max-age=' "$work/headers"
+check "TLS 1.2 is spoken" sh -c "openssl s_client -connect 127.0.0.1:$port -tls1_2 -CAfile '$work/tls1/cert.pem' </dev/null 2>/dev/null | grep -q 'Protocol *: TLSv1.2'"
+check "TLS 1.1 is refused" sh -c "! openssl s_client -connect 127.0.0.1:$port -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+{ printf 'GET /health HTTP/1.1\r\nHost: h\r\n\r\n'; sleep 1.5
+  printf 'GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'; sleep 1; } |
+  openssl s_client -connect 127.0.0.1:$port -quiet -CAfile "$work/tls1/cert.pem" > "$work/kept" 2>/dev/null &
+client=$!
+sleep 0.5
+cp "$work/tls2/cert.pem" "$work/served.crt" && cp "$work/tls2/key.pem" "$work/served.key"
+kill -HUP "$pid"
+check "SIGHUP reloads the certificate" eventually grep -q '"msg":"TLS certificate reloaded"' "$work/log"
+wait "$client"
+check "a connection open across the reload gets both answers" [ "$(grep -o 'HTTP/1.1 200' "$work/kept" | wc -l)" = 2 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/tls2/cert.pem" "https://127.0.0.1:$port/health")
+check "new connections get the new certificate" [ "$code" = 200 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/tls1/cert.pem" "https://127.0.0.1:$port/health")
+check "and not the old one" [ "$code" = 000 ]
+stop
+
 # Collections declared in collections.file are created at startup; a bad file stops it (exit 2).
 printf '[{"name":"books","fields":[{"name":"title","type":"text"},{"name":"year","type":"int","sort":true}]}]' > "$work/collections.json"
 start --set collections.file="$work/collections.json" || exit 1
