@@ -12,6 +12,7 @@
 
 #include "app/secrets.h"
 #include "app/version.h"
+#include "config/render.h"
 #include "core/text.h"
 #include "generator/generator.h"
 #include "json/split.h"
@@ -209,6 +210,12 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   router_.set_guard(api::key_guard(auth_context_));
   api::add_system_routes(router_, info_, metrics_, config.auth.public_probes);
   api::add_key_routes(router_, auth_context_);
+  // The effective configuration, secrets redacted, as `tandem config dump` prints it.
+  router_.add(api::Method::kGet, "/v1/config", api::needs(access::Scope::kAdmin),
+              [this](api::Request&) {
+                return api::Response{.content_type = "application/toml; charset=utf-8",
+                                     .body = config::render_toml(config_)};
+              });
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
   pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});

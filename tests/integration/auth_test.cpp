@@ -210,5 +210,56 @@ TEST_F(AuthTest, FailedAttemptsAreLimitedPerAddress) {
   EXPECT_EQ(call("GET", "/health", "").status, 200);  // public routes are not counted
 }
 
+// A canary in every secret setting: none shows up in the log, /health, /metrics, /v1/config or
+// any error body, however the requests go.
+TEST(Secrets, NoSecretSettingEverShows) {
+  const std::string admin = "canary-admin-7f3a9c1e5b2d", redis = "canary-redis-4e8b2a6c",
+                    opensearch = "canary-opensearch-9d1f3b5a";
+  testing::TempDir data;
+  config::Config config;
+  config.server.port = 0;
+  config.data.dir = data.path().string();
+  config.jobs.generate.enabled = false;
+  config.auth.admin_key = admin;
+  config.cache.redis.url = "redis://tandem:" + redis + "@127.0.0.1:1/0";  // set, not used
+  config.search.opensearch.password = opensearch;                         // likewise
+  auto lines = std::make_shared<testing::CollectingSink>();
+  obs::Logger log{obs::Level::kDebug, obs::Format::kJson, lines};
+  core::SystemClock clock;
+  auto service = app::Service::create(config, log, clock);
+  ASSERT_TRUE(service) << service.error().message();
+  auto port = (*service)->start();
+  ASSERT_TRUE(port);
+  std::string seen;
+  auto get = [&](const std::string& method, const std::string& path, const std::string& headers,
+                 const std::string& body = "") {
+    HttpConnection conn(*port);
+    auto r = conn.request(method, path, headers, body);
+    if (r) {
+      seen += r->body;
+      for (const auto& [k, v] : r->headers)
+        seen += k + ": " + v + "\n";
+    }
+  };
+  const std::string as_admin = "X-API-Key: " + admin + "\r\n";
+  get("GET", "/health", "");
+  get("GET", "/metrics", "");
+  get("GET", "/v1/config", as_admin);
+  get("GET", "/v1/config", "X-API-Key: " + admin + "x\r\n");          // a near miss: 401
+  get("GET", "/v1/keys", "Authorization: Bearer " + admin + "\r\n");  // listed keys
+  get("POST", "/v1/keys", as_admin + "Content-Type: application/json\r\n",
+      "{\"scopes\":[\"nope\"]}");
+  get("POST", "/v1/collections/products/records", as_admin + "Content-Type: application/json\r\n",
+      "{bad json");
+  get("GET", "/search?q=\"unterminated", as_admin);
+  get("GET", "/nope", as_admin);
+  (*service)->shutdown();
+  for (const auto& l : lines->lines())
+    seen += l + "\n";
+  EXPECT_NE(seen.find("<redacted>"), std::string::npos);  // /v1/config was read
+  for (const auto& canary : {admin, redis, opensearch})
+    EXPECT_EQ(seen.find(canary), std::string::npos) << canary;
+}
+
 }  // namespace
 }  // namespace tandem
