@@ -39,7 +39,8 @@ declared() {
   for l in asan ubsan tsan; do runtimes+=("$(c++ -print-file-name="lib$l.so")"); done
   use test "the asan and tsan presets" "${runtimes[@]}"
   use test tests/contract redis-server redis-cli openssl
-  use bench bench/ nginx wrk redis-benchmark psql runuser \
+  use test tests/e2e/limits_test.sh wrk slowhttptest
+  use bench bench/ nginx redis-benchmark psql runuser \
     /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl /usr/lib/postgresql/*/bin/pgbench
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tandem needs, and nothing when they are all present.
 #   scripts/setup.sh build   # compilers, libraries, CMake (enough to build and serve)
-#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server, openssl)
-#   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, wrk)
+#   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server, openssl,
+#                            #   wrk, slowhttptest)
+#   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, PostgreSQL)
 #   scripts/setup.sh --list LEVEL   # prints LEVEL's packages, one a line, installs nothing
 # Every dependency has a decision record in docs/decisions/. scripts/audit-packages.sh checks
 # that these lists hold every package the build, the tests and the benchmarks use.
@@ -30,8 +31,9 @@ build_packages=(
 )
 test_packages=(curl python3 procps clang libclang-rt-14-dev  # clang: libFuzzer targets
   redis-server redis-tools   # the Redis cache's contract and end-to-end tests (and a cluster)
-  openssl)                   # certificates made at test time for TLS
-bench_packages=(nginx-light wrk postgresql)
+  openssl                    # certificates made at test time for TLS
+  wrk slowhttptest)          # load beyond a key's rate; slow-header and slow-body attacks
+bench_packages=(nginx-light postgresql)
 
 want=("${build_packages[@]}")
 case "$level" in
