@@ -234,6 +234,9 @@ curl -s -o /dev/null -D "$work/headers" --cacert "$work/tls1/cert.pem" "https://
 check "HSTS over HTTPS" grep -qi '^strict-transport-security: max-age=' "$work/headers"
 check "TLS 1.2 is spoken" sh -c "openssl s_client -connect 127.0.0.1:$port -tls1_2 -CAfile '$work/tls1/cert.pem' </dev/null 2>/dev/null | grep -q 'Protocol *: TLSv1.2'"
 check "TLS 1.1 is refused" sh -c "! openssl s_client -connect 127.0.0.1:$port -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+check "TLS 1.0 is refused" sh -c "! openssl s_client -connect 127.0.0.1:$port -tls1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/tls1/cert.pem" -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" "https://127.0.0.1:$port/health")
+check "limits hold over HTTPS: oversize headers are 431" [ "$code" = 431 ]
 { printf 'GET /health HTTP/1.1\r\nHost: h\r\n\r\n'; sleep 1.5
   printf 'GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'; sleep 1; } |
   openssl s_client -connect 127.0.0.1:$port -quiet -CAfile "$work/tls1/cert.pem" > "$work/kept" 2>/dev/null &
