@@ -216,6 +216,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $ckey" "http://127.
 check "a key made by tandem keys works" [ "$code" = 200 ]
 stop
 
+# Secrets never reach the output, not even when the process dies abnormally.
+canary=e2e-canary-admin-5c2e8f0a7d41
+TANDEM_AUTH_ADMIN_KEY=$canary TANDEM_SEARCH_OPENSEARCH_PASSWORD=e2e-canary-os-3b9d \
+  DATA="$work/canary" start --set jobs.generate.enabled=false --set log.level=debug || exit 1
+curl -s -o /dev/null -H "X-API-Key: $canary" "http://127.0.0.1:$port/v1/config"
+curl -s -o /dev/null -H "X-API-Key: ${canary}x" "http://127.0.0.1:$port/v1/keys"
+kill -ABRT "$pid"; wait "$pid" 2>/dev/null; pid=
+check "an aborted process printed no secret" [ "$(grep -c -e "$canary" -e e2e-canary-os "$work/log")" = 0 ]
+
 # HTTPS: certificates made now; curl verifies the server's; TLS 1.1 is refused; SIGHUP swaps the
 # certificate while a client stays connected on the old one.
 mk_cert() {  # dir common-name
