@@ -192,6 +192,19 @@ TEST_F(AuthTest, KeysAreMadeListedAndRevokedThroughTheApi) {
   EXPECT_EQ(call("DELETE", "/v1/keys/" + id, kAdmin).status, 404);
 }
 
+TEST_F(AuthTest, ProbesArePublicUnlessConfiguredOtherwise) {
+  EXPECT_EQ(call("GET", "/metrics", "").status, 200);
+  EXPECT_EQ(call("GET", "/health", "").status, 200);
+  service_.reset();
+  config_.auth.public_probes = false;
+  testing::TempDir other;
+  config_.data.dir = other.path().string();
+  start();
+  EXPECT_EQ(call("GET", "/metrics", "").status, 401);
+  EXPECT_EQ(call("GET", "/metrics", kAdmin).status, 200);
+  EXPECT_EQ(call("GET", "/health", "").status, 200);  // liveness stays public
+}
+
 TEST_F(AuthTest, FailedAttemptsAreLimitedPerAddress) {
   service_.reset();  // again, with the default limit on failures
   config_.auth.failed_burst = 5;
