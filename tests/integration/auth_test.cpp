@@ -225,28 +225,18 @@ TEST_F(AuthTest, FailedAttemptsAreLimitedPerAddress) {
 
 // A canary in every secret setting: none shows up in the log, /health, /metrics, /v1/config or
 // any error body, however the requests go.
-TEST(Secrets, NoSecretSettingEverShows) {
+TEST_F(ServerTest, NoSecretSettingEverShows) {
   const std::string admin = "canary-admin-7f3a9c1e5b2d", redis = "canary-redis-4e8b2a6c",
                     opensearch = "canary-opensearch-9d1f3b5a";
-  testing::TempDir data;
-  config::Config config;
-  config.server.port = 0;
-  config.data.dir = data.path().string();
-  config.jobs.generate.enabled = false;
-  config.auth.admin_key = admin;
-  config.cache.redis.url = "redis://tandem:" + redis + "@127.0.0.1:1/0";  // set, not used
-  config.search.opensearch.password = opensearch;                         // likewise
-  auto lines = std::make_shared<testing::CollectingSink>();
-  obs::Logger log{obs::Level::kDebug, obs::Format::kJson, lines};
-  core::SystemClock clock;
-  auto service = app::Service::create(config, log, clock);
-  ASSERT_TRUE(service) << service.error().message();
-  auto port = (*service)->start();
-  ASSERT_TRUE(port);
+  config_.auth.enabled = true;
+  config_.auth.admin_key = admin;
+  config_.cache.redis.url = "redis://tandem:" + redis + "@127.0.0.1:1/0";  // set, not used
+  config_.search.opensearch.password = opensearch;                         // likewise
+  start();
   std::string seen;
   auto get = [&](const std::string& method, const std::string& path, const std::string& headers,
                  const std::string& body = "") {
-    HttpConnection conn(*port);
+    HttpConnection conn(port_);
     auto r = conn.request(method, path, headers, body);
     if (r) {
       seen += r->body;
@@ -266,8 +256,8 @@ TEST(Secrets, NoSecretSettingEverShows) {
       "{bad json");
   get("GET", "/search?q=\"unterminated", as_admin);
   get("GET", "/nope", as_admin);
-  (*service)->shutdown();
-  for (const auto& l : lines->lines())
+  service_->shutdown();
+  for (const auto& l : sink_->lines())
     seen += l + "\n";
   EXPECT_NE(seen.find("<redacted>"), std::string::npos);  // /v1/config was read
   for (const auto& canary : {admin, redis, opensearch})

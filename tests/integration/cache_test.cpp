@@ -17,14 +17,6 @@
 namespace tandem {
 namespace {
 
-const std::string kJson = "Content-Type: application/json\r\n";
-const std::string kRecords = "/v1/collections/products/records";
-
-std::string product(const std::string& id, const std::string& price) {
-  return R"({"id":")" + id + R"(","name":"Lamp","category":"home","brand":"Oak","price":)" + price +
-         "}";
-}
-
 class CacheTest : public ServerTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
@@ -82,31 +74,31 @@ class CacheTest : public ServerTest, public ::testing::WithParamInterface<std::s
 
 TEST_P(CacheTest, SecondReadIsACacheHit) {
   start();
-  ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("a", "1")).status, 200);
   auto first = call("GET", kRecords + "/a");
   EXPECT_EQ(first.status, 200);
   auto second = call("GET", kRecords + "/a");
   EXPECT_EQ(second.header("x-cache"), "hit");
-  EXPECT_EQ(second.body, product("a", "1"));
+  EXPECT_EQ(second.body, lamp("a", "1"));
   EXPECT_EQ(second.header("etag"), "\"1\"");
 }
 
 TEST_P(CacheTest, AReadAfterAnUpdateSeesTheNewVersion) {
   start();
-  ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("a", "1")).status, 200);
   call("GET", kRecords + "/a");
   call("GET", kRecords + "/a");  // cached now
   for (int v = 2; v <= 20; ++v) {
     ASSERT_EQ(call("PATCH", kRecords + "/a", R"({"price":)" + std::to_string(v) + "}").status, 200);
     auto read = call("GET", kRecords + "/a");  // at once, without waiting for any sink
-    EXPECT_EQ(read.body, product("a", std::to_string(v)))
+    EXPECT_EQ(read.body, lamp("a", std::to_string(v)))
         << "version " << v << " x-cache " << read.header("x-cache");
   }
 }
 
 TEST_P(CacheTest, DeletedRecordsAre404AndTheAnswerIsCached) {
   start();
-  ASSERT_EQ(call("POST", kRecords, product("a", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("a", "1")).status, 200);
   call("GET", kRecords + "/a");
   ASSERT_EQ(call("DELETE", kRecords + "/a").status, 200);
   EXPECT_EQ(call("GET", kRecords + "/a").status, 404);
@@ -119,10 +111,10 @@ TEST_P(CacheTest, AWriteEndsACachedNotFound) {
   start();
   EXPECT_EQ(call("GET", kRecords + "/later").status, 404);
   EXPECT_EQ(call("GET", kRecords + "/later").header("x-cache"), "hit");
-  ASSERT_EQ(call("POST", kRecords, product("later", "5")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("later", "5")).status, 200);
   auto read = call("GET", kRecords + "/later");
   EXPECT_EQ(read.status, 200);
-  EXPECT_EQ(read.body, product("later", "5"));
+  EXPECT_EQ(read.body, lamp("later", "5"));
 }
 
 // The record is large (3 MB), so that one store read takes long enough for both server threads to
@@ -159,7 +151,7 @@ TEST_P(CacheTest, ABurstOfReadsOfAColdRecordAllSucceedWithOneStoreRead) {
 
 TEST_P(CacheTest, MetricsCountHitsMissesAndSize) {
   start();
-  ASSERT_EQ(call("POST", kRecords, product("m", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("m", "1")).status, 200);
   call("GET", kRecords + "/m");
   call("GET", kRecords + "/m");
   call("GET", kRecords + "/absent");
@@ -181,16 +173,15 @@ TEST_P(CacheTest, MetricsCountHitsMissesAndSize) {
 
 TEST_P(CacheTest, SearchResponsesAreCachedUntilTheNextAppliedChange) {
   start();
-  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("s1", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", lamp("s1", "1")).status, 200);
   auto first = call("GET", "/search?q=lamp&per_page=5");
   EXPECT_EQ(first.header("x-cache"), "miss");
   auto second = call("GET", "/search?per_page=5&q=lamp");  // same parameters, other order
   EXPECT_EQ(second.header("x-cache"), "hit");
   EXPECT_NE(second.body.find(R"("found":1,)"), std::string::npos) << second.body;
   for (int i = 2; i <= 6; ++i) {  // every write is visible in the very next search
-    ASSERT_EQ(
-        call("POST", kRecords + "?wait=indexed", product("s" + std::to_string(i), "1")).status,
-        200);
+    ASSERT_EQ(call("POST", kRecords + "?wait=indexed", lamp("s" + std::to_string(i), "1")).status,
+              200);
     auto after = call("GET", "/search?q=lamp&per_page=5");
     EXPECT_NE(after.body.find("\"found\":" + std::to_string(i) + ","), std::string::npos)
         << after.body;
@@ -207,7 +198,7 @@ TEST_P(CacheTest, SearchCacheCanBeTurnedOff) {
 
 TEST_P(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
   start();
-  ASSERT_EQ(call("POST", kRecords, product("d1", "3")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("d1", "3")).status, 200);
   service_->shutdown();
   service_.reset();
   flush_redis();  // Redis outlives the process: empty it as a new one
@@ -215,7 +206,7 @@ TEST_P(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
   auto first = call("GET", "/cache?id=d1");
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(first.body,
-            R"({"id":"d1","source":"store","version":1,"document":)" + product("d1", "3") + "}");
+            R"({"id":"d1","source":"store","version":1,"document":)" + lamp("d1", "3") + "}");
   EXPECT_EQ(first.header("x-cache"), "miss");
   auto second = call("GET", "/cache?id=d1");
   EXPECT_NE(second.body.find(R"("source":"cache")"), std::string::npos);
@@ -227,9 +218,9 @@ TEST_P(CacheTest, DemoCacheEndpointSaysWhereTheAnswerCameFrom) {
 TEST_P(CacheTest, RedisCliReadsARecordByItsDocumentedKey) {
   if (!holder("products/r1")) GTEST_SKIP() << "the memory cache has no outside view";
   start();
-  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("r1", "4.5")).status, 200);
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", lamp("r1", "4.5")).status, 200);
   auto* redis = holder("products/r1");
-  EXPECT_EQ(redis->cli({"HGET", "tandem:products/r1", "d"}), product("r1", "4.5") + "\n");
+  EXPECT_EQ(redis->cli({"HGET", "tandem:products/r1", "d"}), lamp("r1", "4.5") + "\n");
   EXPECT_EQ(redis->cli({"HGET", "tandem:products/r1", "v"}), "1\n");
 }
 
@@ -242,7 +233,7 @@ TEST_P(CacheTest, AFrozenRedisNeitherSlowsWritesNorServesOlderVersions) {
   if (!holder("products/f")) GTEST_SKIP() << "about Redis";
   config_.cache.redis.command_timeout = 300ms;
   start();
-  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("f", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", lamp("f", "1")).status, 200);
   ASSERT_EQ(call("GET", kRecords + "/f").header("x-cache"), "hit");
   const pid_t frozen = holder("products/f")->pid();
   ASSERT_EQ(::kill(frozen, SIGSTOP), 0);
@@ -254,22 +245,22 @@ TEST_P(CacheTest, AFrozenRedisNeitherSlowsWritesNorServesOlderVersions) {
   // Before the fence each write dropped its entry in Redis first: 20 x 300 ms at the least.
   EXPECT_LT(writing, 3s) << "writes waited for a frozen Redis";
   auto read = call("GET", kRecords + "/f");  // Redis still frozen: at most one timeout
-  EXPECT_EQ(read.body, product("f", "21"));
+  EXPECT_EQ(read.body, lamp("f", "21"));
   ::kill(frozen, SIGCONT);
   // Redis answers again while the cache sink still waits out its backoff: it holds version 1,
   // which no read may return.
   for (auto until = std::chrono::steady_clock::now() + 3s;
        std::chrono::steady_clock::now() < until;) {
-    ASSERT_EQ(call("GET", kRecords + "/f").body, product("f", "21"));
+    ASSERT_EQ(call("GET", kRecords + "/f").body, lamp("f", "21"));
     std::this_thread::sleep_for(20ms);
   }
   std::string cached;
-  for (int i = 0; i < 200 && cached != product("f", "21") + "\n"; ++i) {
+  for (int i = 0; i < 200 && cached != lamp("f", "21") + "\n"; ++i) {
     std::this_thread::sleep_for(50ms);
     cached = holder("products/f")->cli({"HGET", "tandem:products/f", "d"});
   }
-  EXPECT_EQ(cached, product("f", "21") + "\n");
-  EXPECT_EQ(call("GET", kRecords + "/f").body, product("f", "21"));
+  EXPECT_EQ(cached, lamp("f", "21") + "\n");
+  EXPECT_EQ(call("GET", kRecords + "/f").body, lamp("f", "21"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CacheTest,

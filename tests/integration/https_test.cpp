@@ -77,19 +77,10 @@ TEST_F(HttpsTest, AReloadedCertificateServesNewConnectionsAndOldOnesGoOn) {
   EXPECT_TRUE(client(second_)->send({.target = "/health"}));
 }
 
-TEST(HttpsConfig, BadFilesStopTheStartNamingTheSetting) {
-  testing::TempDir data;
-  config::Config config;
-  config.server.port = 0;
-  config.data.dir = data.path().string();
-  config.jobs.generate.enabled = false;
-  config.auth.enabled = false;
-  config.server.tls_cert_file = data.file("missing.crt");
-  config.server.tls_key_file = data.file("missing.key");
-  auto logger = std::make_shared<testing::CollectingSink>();
-  obs::Logger log{obs::Level::kInfo, obs::Format::kJson, logger};
-  core::SystemClock clock;
-  auto service = app::Service::create(config, log, clock);
+TEST_F(ServerTest, HttpsWithFilesThatDoNotLoadStopsTheStartNamingTheSetting) {
+  config_.server.tls_cert_file = data_.file("missing.crt");
+  config_.server.tls_key_file = data_.file("missing.key");
+  auto service = app::Service::create(config_, logger_, clock_);
   ASSERT_TRUE(service) << service.error().message();
   auto port = (*service)->start();
   ASSERT_FALSE(port);

@@ -14,14 +14,6 @@
 namespace tandem {
 namespace {
 
-const std::string kJson = "Content-Type: application/json\r\n";
-const std::string kRecords = "/v1/collections/products/records";
-
-std::string product(const std::string& id, const std::string& price) {
-  return R"({"id":")" + id + R"(","name":"Lamp","category":"home","brand":"Oak","price":)" + price +
-         "}";
-}
-
 class OpenSearchServiceTest : public ServerTest {
  protected:
   void SetUp() override {
@@ -55,12 +47,12 @@ class OpenSearchServiceTest : public ServerTest {
 };
 
 TEST_F(OpenSearchServiceTest, WritesReachOpenSearchAndWaitIndexedMeansSearchable) {
-  auto res = call("POST", kRecords + "?wait=indexed", product("p1", "9.5"));
+  auto res = call("POST", kRecords + "?wait=indexed", lamp("p1", "9.5"));
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_NE(res.body.find(R"("indexed":true)"), std::string::npos) << res.body;
   auto doc = fake_.doc("tandem-products", "p1");
   ASSERT_TRUE(doc);
-  EXPECT_EQ(doc->source, product("p1", "9.5"));
+  EXPECT_EQ(doc->source, lamp("p1", "9.5"));
   // Searchable at once: the refresh came before the answer.
   auto found = call("GET", "/v1/collections/products/search?q=*");
   ASSERT_EQ(found.status, 200) << found.body;
@@ -74,11 +66,11 @@ TEST_F(OpenSearchServiceTest, WritesReachOpenSearchAndWaitIndexedMeansSearchable
 }
 
 TEST_F(OpenSearchServiceTest, AnOutageLosesNothingAndCatchesUpInOrder) {
-  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("warm", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", lamp("warm", "1")).status, 200);
   fake_.fail_requests("_bulk", 503, 8);  // two batches' worth of attempts
   std::uint64_t last_seq = 0;
   for (int i = 0; i < 20; ++i) {
-    auto res = call("POST", kRecords, product("p" + std::to_string(i % 5), std::to_string(i)));
+    auto res = call("POST", kRecords, lamp("p" + std::to_string(i % 5), std::to_string(i)));
     ASSERT_EQ(res.status, 200) << res.body;  // acknowledged: durable in the store
     auto at = res.body.find("\"seq\":");
     ASSERT_NE(at, std::string::npos) << res.body;
@@ -88,7 +80,7 @@ TEST_F(OpenSearchServiceTest, AnOutageLosesNothingAndCatchesUpInOrder) {
   for (int k = 0; k < 5; ++k) {
     std::string id = "p" + std::to_string(k);
     ASSERT_TRUE(reaches(id, last_seq - 4 + static_cast<std::uint64_t>(k))) << id;
-    EXPECT_EQ(fake_.doc("tandem-products", id)->source, product(id, std::to_string(15 + k)));
+    EXPECT_EQ(fake_.doc("tandem-products", id)->source, lamp(id, std::to_string(15 + k)));
   }
   EXPECT_EQ(fake_.size("tandem-products"), 6u);
   auto health = call("GET", "/health");
@@ -97,8 +89,8 @@ TEST_F(OpenSearchServiceTest, AnOutageLosesNothingAndCatchesUpInOrder) {
 
 TEST_F(OpenSearchServiceTest, ARecordOpenSearchRefusesIsADeadLetterWithItsReason) {
   fake_.fail_item("bad", 400, 1);
-  ASSERT_EQ(call("POST", kRecords, product("bad", "1")).status, 200);
-  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", product("good", "2")).status, 200);
+  ASSERT_EQ(call("POST", kRecords, lamp("bad", "1")).status, 200);
+  ASSERT_EQ(call("POST", kRecords + "?wait=indexed", lamp("good", "2")).status, 200);
   auto letters = call("GET", "/v1/deadletters");
   ASSERT_EQ(letters.status, 200);
   EXPECT_NE(letters.body.find(R"("sink":"opensearch")"), std::string::npos) << letters.body;

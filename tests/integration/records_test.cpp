@@ -10,9 +10,7 @@
 namespace tandem {
 namespace {
 
-const std::string kJson = "Content-Type: application/json\r\n";
 const std::string kNdjson = "Content-Type: application/x-ndjson\r\n";
-const std::string kRecords = "/v1/collections/products/records";
 
 std::string product(const std::string& id, const std::string& price = "19.99") {
   return R"({"id":")" + id +

@@ -7,9 +7,6 @@
 namespace tandem {
 namespace {
 
-const std::string kJson = "Content-Type: application/json\r\n";
-const std::string kRecords = "/v1/collections/products/records";
-
 class SearchTest : public ServerTest {
  protected:
   testing::HttpResponse get(const std::string& path) {

@@ -19,6 +19,15 @@ using testing::CollectingSink;
 using testing::http_get;
 using testing::HttpConnection;
 
+inline const std::string kJson = "Content-Type: application/json\r\n";
+inline const std::string kRecords = "/v1/collections/products/records";
+
+// A product record: a lamp of the given id and price.
+inline std::string lamp(const std::string& id, const std::string& price) {
+  return R"({"id":")" + id + R"(","name":"Lamp","category":"home","brand":"Oak","price":)" + price +
+         "}";
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   ServerTest() {
