@@ -92,6 +92,7 @@ def check(what, ok):
         print("FAIL:", what, file=sys.stderr)
 
 
+proc = None
 try:
     for k in range(KILLS):
         proc, port = start()
@@ -154,6 +155,10 @@ try:
     proc.send_signal(signal.SIGTERM)
     check("clean stop after recovery exits 0", proc.wait(timeout=20) == 0)
 finally:
+    # Whatever went wrong, the server started last is not left running.
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
     shutil.rmtree(work, ignore_errors=True)
 
 print(f"durability: {KILLS} kills, {len(acked)} acknowledged records checked")
