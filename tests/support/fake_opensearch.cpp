@@ -267,7 +267,8 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
   }
   auto targets = resolve(parts[0]);
   bool wildcard = parts[0].find('*') != std::string::npos;
-  if (targets.empty() && !wildcard)
+  bool ignore_unavailable = r.target.find("ignore_unavailable=true") != std::string::npos;
+  if (targets.empty() && !wildcard && !ignore_unavailable)
     return error_step(404, "index_not_found_exception", "no such index [" + parts[0] + "]");
   if (parts.size() == 1 && r.method == "DELETE") {
     for (const auto& t : targets)

@@ -276,11 +276,13 @@ core::Result<std::vector<changes::Rejection>> OpenSearchSearch::apply(
            changes[end].collection == first.collection)
       ++end;
     auto run = changes.subspan(begin, end - begin);
-    if (options_.collection(first.collection)) {  // else dropped since: its drop follows
+    // A collection dropped since has no schema: nothing to write (its drop follows), nothing to
+    // refresh.
+    if (options_.collection(first.collection)) {
       if (auto st = ensure(first.collection); !st.is_ok()) return fail(st);
       if (auto st = bulk(run, alias(first.collection), rejected); !st.is_ok()) return fail(st);
+      applied(run.front().seq, first.collection);
     }
-    applied(run.front().seq, first.collection);
     begin = end;
   }
   return rejected;
