@@ -123,7 +123,7 @@ std::string spec_to_json(const KeySpec& spec) {
   return w.end_object().take();
 }
 
-std::string key_to_json(const KeyRecord& key) {
+std::string key_to_json(const KeyRecord& key, std::string_view text) {
   json::Writer w;
   w.begin_object().field("id", key.id);
   write_spec_members(w, key.spec);
@@ -133,6 +133,7 @@ std::string key_to_json(const KeyRecord& key) {
   } else {
     w.null();
   }
+  if (!text.empty()) w.field("key", text);
   return w.end_object().take();
 }
 

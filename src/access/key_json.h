@@ -21,7 +21,8 @@ core::Result<KeySpec> spec_from_json(std::string_view text, std::int64_t now_ms 
 std::string spec_to_json(const KeySpec& spec);
 
 // {"id", "description", "scopes", "collections", "expires_at", "rate", "burst", "filter",
-// "created_at", "revoked_at"} (expires_at and revoked_at null when unset).
-std::string key_to_json(const KeyRecord& key);
+// "created_at", "revoked_at"} (expires_at and revoked_at null when unset), and "key" with
+// `text` when given: a new key's answer, the one time its text is shown.
+std::string key_to_json(const KeyRecord& key, std::string_view text = {});
 
 }  // namespace tandem::access

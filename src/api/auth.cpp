@@ -57,14 +57,9 @@ Response create_key(Request& req, AuthContext& ctx) {
   TANDEM_LOG(ctx.log, obs::Level::kInfo, "api key created", {"request_id", req.request_id},
              {"by", who(req)}, {"key_id", made->record.id},
              {"scopes", access::spec_to_json(made->record.spec)});
-  std::string body = access::key_to_json(made->record);
-  body.pop_back();  // the key's text, once, inside the same object
-  json::Writer key;
-  key.value(made->key);
-  body += ",\"key\":" + key.str() + "}";
   return Response{
       .status = 201,
-      .body = std::move(body),
+      .body = access::key_to_json(made->record, made->key),
       .headers = {{"Location", "/v1/keys/" + made->record.id}, {"Cache-Control", "no-store"}}};
 }
 

@@ -247,11 +247,7 @@ int keys_create(const config::Config& config, const std::string& spec_json) {
     std::cerr << "keys create: " << made.error().message() << "\n";
     return 1;
   }
-  std::string shown = access::key_to_json(made->record);
-  shown.pop_back();
-  json::Writer key;
-  key.value(made->key);
-  std::cout << shown << ",\"key\":" << key.str() << "}\n";
+  std::cout << access::key_to_json(made->record, made->key) << "\n";
   std::cerr << "keys create: " << made->record.id
             << " made; its key is shown above, this once (only its hash is kept)\n";
   return 0;
