@@ -87,6 +87,10 @@ core::Result<access::AuthOptions> auth_options(const config::Config& config) {
       .enabled = a.enabled,
       .anonymous = *anonymous,
       .key_limit = {.rate = static_cast<double>(a.rate), .burst = static_cast<double>(a.burst)},
+      .anonymous_limit = {.rate = static_cast<double>(a.anonymous_rate),
+                          .burst = static_cast<double>(
+                              a.anonymous_burst > 0 ? a.anonymous_burst
+                                                    : std::max<std::int64_t>(a.anonymous_rate, 1))},
       .failure_limit = {.rate = static_cast<double>(a.failed_rate),
                         .burst = static_cast<double>(a.failed_burst)}};
 }

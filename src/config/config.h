@@ -126,15 +126,17 @@ struct LogConfig {
 
 // API keys and rate limits (DESIGN.md §6).
 struct AuthConfig {
-  bool enabled = true;             // false: every route open, for local experiments only
-  std::string admin_key;           // the first admin key's text (secret); empty: generated once
-  std::string admin_key_file;      // a file holding it
-  std::string anonymous_scopes;    // what requests without a key may do: "", "search", ...
-  bool public_probes = true;       // /metrics (and /ready) without a key
-  std::int64_t rate = 0;           // requests per second per key unless it sets its own; 0: none
-  std::int64_t burst = 0;          // bucket size per key; 0: the rate (at least 1)
-  std::int64_t failed_rate = 1;    // failed authentications per second per client address
-  std::int64_t failed_burst = 10;  // and their burst
+  bool enabled = true;               // false: every route open, for local experiments only
+  std::string admin_key;             // the first admin key's text (secret); empty: generated once
+  std::string admin_key_file;        // a file holding it
+  std::string anonymous_scopes;      // what requests without a key may do: "", "search", ...
+  bool public_probes = true;         // /metrics (and /ready) without a key
+  std::int64_t rate = 0;             // requests per second per key unless it sets its own; 0: none
+  std::int64_t burst = 0;            // bucket size per key; 0: the rate (at least 1)
+  std::int64_t anonymous_rate = 0;   // keyless requests per second per client address; 0: none
+  std::int64_t anonymous_burst = 0;  // and their bucket size; 0: the rate
+  std::int64_t failed_rate = 1;      // failed authentications per second per client address
+  std::int64_t failed_burst = 10;    // and their burst
 };
 
 struct Config {

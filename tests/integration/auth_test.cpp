@@ -192,6 +192,23 @@ TEST_F(AuthTest, KeysAreMadeListedAndRevokedThroughTheApi) {
   EXPECT_EQ(call("DELETE", "/v1/keys/" + id, kAdmin).status, 404);
 }
 
+TEST_F(AuthTest, KeylessRequestsAreLimitedPerAddressWhenLetIn) {
+  service_.reset();
+  config_.auth.anonymous_scopes = "search";
+  config_.auth.anonymous_rate = 1;
+  config_.auth.anonymous_burst = 2;
+  testing::TempDir other;
+  config_.data.dir = other.path().string();
+  start();
+  EXPECT_EQ(call("GET", "/search?q=*", "").status, 200);
+  EXPECT_EQ(call("GET", "/search?q=*", "").status, 200);
+  auto over = call("GET", "/search?q=*", "");
+  EXPECT_EQ(over.status, 429);
+  EXPECT_FALSE(over.header("retry-after").empty());
+  EXPECT_EQ(call("GET", "/search?q=*", kAdmin).status, 200);  // a key has its own bucket
+  EXPECT_EQ(call("POST", "/v1/collections/products/records", "", lamp("x", "1")).status, 401);
+}
+
 TEST_F(AuthTest, ProbesArePublicUnlessConfiguredOtherwise) {
   EXPECT_EQ(call("GET", "/metrics", "").status, 200);
   EXPECT_EQ(call("GET", "/health", "").status, 200);
