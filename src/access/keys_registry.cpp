@@ -51,13 +51,14 @@ std::optional<KeyRecord> KeyRegistry::find(std::string_view id) const {
   return it->second;
 }
 
-Check KeyRegistry::refuse_unauthenticated(std::string reason, std::string_view client,
-                                          Clock::time_point now) {
-  Check c{.verdict = Verdict::kUnauthenticated, .reason = std::move(reason)};
+Check KeyRegistry::refuse_unauthenticated(std::string reason, std::string_view cause,
+                                          std::string_view client, Clock::time_point now) {
+  Check c{.verdict = Verdict::kUnauthenticated, .reason = std::move(reason), .cause = cause};
   c.rate = failures_limiter_.take(client, options_.failure_limit, now);
   if (!c.rate.allowed) {
     c.verdict = Verdict::kRateLimited;
     c.reason = "too many failed authentications from this address";
+    c.cause = "failed_attempts";
     c.limited = true;
   }
   return c;
@@ -74,7 +75,7 @@ Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed
   if (presented.empty()) {
     if (!has(options_.anonymous, *needed)) {
       return refuse_unauthenticated("an API key is needed (X-API-Key or Authorization: Bearer)",
-                                    client, steady_now);
+                                    "no_key", client, steady_now);
     }
     c.principal.scopes = options_.anonymous;
     c.rate = keys_limiter_.take("anonymous " + std::string(client), options_.anonymous_limit,
@@ -83,6 +84,7 @@ Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed
     if (!c.rate.allowed) {
       c.verdict = Verdict::kRateLimited;
       c.reason = "over the rate of requests without a key";
+      c.cause = "anonymous_rate";
     }
     return c;
   }
@@ -93,18 +95,19 @@ Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed
     auto id = id_of_hash_.find(hash);
     if (id == id_of_hash_.end()) {
       lock.unlock();
-      return refuse_unauthenticated("unknown API key", client, steady_now);
+      return refuse_unauthenticated("unknown API key", "unknown_key", client, steady_now);
     }
     const auto& found = by_id_.at(id->second);
     if (!same_hash(found.hash, hash)) {
       lock.unlock();
-      return refuse_unauthenticated("unknown API key", client, steady_now);
+      return refuse_unauthenticated("unknown API key", "unknown_key", client, steady_now);
     }
     key = found;
   }
-  if (key.revoked_at_ms != 0) return refuse_unauthenticated("revoked API key", client, steady_now);
+  if (key.revoked_at_ms != 0)
+    return refuse_unauthenticated("revoked API key", "revoked_key", client, steady_now);
   if (key.spec.expires_at_ms != 0 && now_ms >= key.spec.expires_at_ms)
-    return refuse_unauthenticated("expired API key", client, steady_now);
+    return refuse_unauthenticated("expired API key", "expired_key", client, steady_now);
   c.principal = {.key_id = key.id,
                  .scopes = key.spec.scopes,
                  .collections = key.spec.collections,
@@ -113,6 +116,7 @@ Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed
   if (!admin && !has(key.spec.scopes, *needed)) {
     c.verdict = Verdict::kForbidden;
     c.reason = "the key lacks the scope '" + std::string(scope_name(*needed)) + "'";
+    c.cause = "scope";
     return c;
   }
   if (!collection.empty() && !key.spec.collections.empty() &&
@@ -120,6 +124,7 @@ Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed
           key.spec.collections.end()) {
     c.verdict = Verdict::kForbidden;
     c.reason = "the key is not for collection '" + std::string(collection) + "'";
+    c.cause = "collection";
     return c;
   }
   Limit limit{.rate = key.spec.rate > 0 ? key.spec.rate : options_.key_limit.rate,
@@ -131,6 +136,7 @@ Check KeyRegistry::check(std::string_view presented, std::optional<Scope> needed
     c.verdict = Verdict::kRateLimited;
     c.reason = "over the key's rate of " + std::to_string(static_cast<long long>(limit.rate)) +
                " requests per second";
+    c.cause = "key_rate";
   }
   return c;
 }

@@ -44,6 +44,9 @@ struct Principal {
 struct Check {
   Verdict verdict = Verdict::kAllowed;
   std::string reason;  // for the error body: never the key text
+  // For metrics, when refused: no_key, unknown_key, revoked_key, expired_key, failed_attempts,
+  // scope, collection, key_rate, anonymous_rate.
+  std::string_view cause;
   Principal principal;
   Decision rate;         // for RateLimit-* and Retry-After
   bool limited = false;  // a bucket was consulted (RateLimit-* headers apply)
@@ -70,7 +73,8 @@ class KeyRegistry {
               Clock::time_point steady_now = Clock::now());
 
  private:
-  Check refuse_unauthenticated(std::string reason, std::string_view client, Clock::time_point now);
+  Check refuse_unauthenticated(std::string reason, std::string_view cause, std::string_view client,
+                               Clock::time_point now);
 
   const AuthOptions options_;
   mutable std::shared_mutex mutex_;                   // guards the two maps

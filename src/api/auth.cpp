@@ -97,6 +97,8 @@ Router::Guard key_guard(AuthContext& ctx) {
                                     now_ms(ctx.clock));
     req.principal = std::move(check.principal);
     if (check.limited) rate_headers(req.response_headers, check.rate);
+    if (check.verdict == Verdict::kAllowed) return std::nullopt;
+    if (ctx.refused) ctx.refused->Add({{"reason", std::string(check.cause)}}).Increment();
     Response res;
     switch (check.verdict) {
       case Verdict::kAllowed: return std::nullopt;

@@ -6,6 +6,9 @@
 // Depends on core, obs, access and the router.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+
 #include <string_view>
 
 #include "access/key_service.h"
@@ -20,6 +23,7 @@ struct AuthContext {
   access::KeyService& keys;
   const core::Clock& clock;
   const obs::Logger& log;
+  prometheus::Family<prometheus::Counter>* refused = nullptr;  // by reason; null: not counted
 };
 
 // The key a request presents: X-API-Key, else the token of "Authorization: Bearer <key>";

@@ -1,4 +1,4 @@
-// /health and /metrics. Depends on core, json, obs.
+// /health, /ready and /metrics. Depends on core, json, obs.
 #include "api/handlers.h"
 
 #include "json/writer.h"
@@ -19,6 +19,22 @@ Response get_health(const Request&, const ServiceInfo& info) {
   return Response{.body = w.take()};
 }
 
+Response get_ready(const Request&, const ServiceInfo& info) {
+  auto reasons = info.not_ready ? info.not_ready() : std::vector<std::string>{};
+  json::Writer w;
+  w.begin_object().field("status", reasons.empty() ? "ready" : "not_ready");
+  if (!reasons.empty()) {
+    w.key("reasons").begin_array();
+    for (const auto& r : reasons)
+      w.value(r);
+    w.end_array();
+  }
+  w.end_object();
+  Response res{.status = reasons.empty() ? 200 : 503, .body = w.take()};
+  if (!reasons.empty()) res.headers.emplace_back("Retry-After", "5");
+  return res;
+}
+
 Response get_metrics(const Request&, const obs::Metrics& metrics) {
   return Response{.content_type = "text/plain; version=0.0.4; charset=utf-8",
                   .body = metrics.serialize()};
@@ -28,8 +44,10 @@ void add_system_routes(Router& router, const ServiceInfo& info, const obs::Metri
                        bool public_probes) {
   router.add(Method::kGet, "/health", public_route(),
              [&info](Request& req) { return get_health(req, info); });
-  router.add(Method::kGet, "/metrics",
-             public_probes ? public_route() : needs(access::Scope::kAdmin),
+  const Access probes = public_probes ? public_route() : needs(access::Scope::kAdmin);
+  router.add(Method::kGet, "/ready", probes,
+             [&info](Request& req) { return get_ready(req, info); });
+  router.add(Method::kGet, "/metrics", probes,
              [&metrics](Request& req) { return get_metrics(req, metrics); });
 }
 

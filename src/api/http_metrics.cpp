@@ -37,7 +37,11 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry)
                           .Name("tandem_http_protocol_errors_total")
                           .Help("Malformed, oversize or timed-out requests")
                           .Register(registry)
-                          .Add({})) {}
+                          .Add({})),
+      refused(prometheus::BuildCounter()
+                  .Name("tandem_auth_refused_total")
+                  .Help("Requests refused by the API-key check, by reason")
+                  .Register(registry)) {}
 
 void HttpMetrics::Recorder::record(int route_index, std::string_view route, Method method,
                                    int status, double seconds) {
@@ -54,6 +58,30 @@ void HttpMetrics::Recorder::record(int route_index, std::string_view route, Meth
   }
   it->second.count->Increment();
   it->second.duration->Observe(seconds);
+}
+
+SearchMetrics::SearchMetrics(prometheus::Registry& registry)
+    : family_(prometheus::BuildHistogram()
+                  .Name("tandem_search_duration_seconds")
+                  .Help("Searches, from the parsed request to the answer, by collection and "
+                        "whether the query-result cache answered")
+                  .Register(registry)) {}
+
+void SearchMetrics::observe(std::string_view collection, bool cached, double seconds) {
+  std::string key = (cached ? "1" : "0") + std::string(collection);
+  prometheus::Histogram* h;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) {
+      auto& added =
+          family_.Add({{"collection", std::string(collection)}, {"cache", cached ? "hit" : "miss"}},
+                      latency_buckets());
+      it = by_key_.emplace(std::move(key), &added).first;
+    }
+    h = it->second;
+  }
+  h->Observe(seconds);
 }
 
 }  // namespace tandem::api

@@ -9,6 +9,8 @@
 #include <prometheus/registry.h>
 
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -25,6 +27,7 @@ class HttpMetrics {
   prometheus::Gauge& open_connections;                   // currently open
   prometheus::Counter& rejected_connections;             // over server.max_connections
   prometheus::Counter& protocol_errors;                  // malformed or oversize requests
+  prometheus::Family<prometheus::Counter>& refused;      // by the key guard, by reason
 
   // Records requests for one thread. Not thread-safe: one per server thread.
   class Recorder {
@@ -41,6 +44,18 @@ class HttpMetrics {
     HttpMetrics& metrics_;
     std::unordered_map<std::uint64_t, Slot> cache_;  // key: route index, method, status
   };
+};
+
+// tandem_search_duration_seconds, by collection and whether the query-result cache answered.
+class SearchMetrics {
+ public:
+  explicit SearchMetrics(prometheus::Registry& registry);
+  void observe(std::string_view collection, bool cached, double seconds);
+
+ private:
+  prometheus::Family<prometheus::Histogram>& family_;
+  std::mutex mutex_;                                                // guards by_key_
+  std::unordered_map<std::string, prometheus::Histogram*> by_key_;  // "1products": cached
 };
 
 }  // namespace tandem::api

@@ -166,6 +166,7 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
     key = ctx.results->key(collection, std::move(pieces));
     if (auto hit = ctx.results->get(key)) {
       std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+      if (ctx.metrics) ctx.metrics->observe(collection, true, took.count() / 1000);
       Response res{.body = with_took(std::move(*hit), took.count())};
       res.headers.emplace_back("X-Cache", "hit");
       return res;
@@ -192,6 +193,7 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
     return res;
   }
   std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+  if (ctx.metrics) ctx.metrics->observe(collection, false, took.count() / 1000);
   Response res = render(r, *result, took.count());
   if (ctx.results != nullptr) {
     ctx.results->put(key, res.body);

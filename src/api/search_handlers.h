@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "api/http_metrics.h"
 #include "api/router.h"
 #include "pipeline/catalog.h"
 #include "pipeline/query_cache.h"
@@ -17,6 +18,7 @@ struct SearchContext {
   pipeline::Catalog& catalog;
   std::string default_collection = "products";
   pipeline::QueryCache* results = nullptr;  // query-result cache; null: off
+  SearchMetrics* metrics = nullptr;         // search durations; null: not recorded
 };
 
 inline constexpr std::size_t kMaxPerPage = 250;

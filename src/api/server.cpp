@@ -403,6 +403,12 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, StreamConnection<Stream
                {"bytes", res.body.size()}, {"duration_ms", took.count() * 1000.0},
                {"remote", remote});
   }
+  if (options.slow_request.count() > 0 && took >= options.slow_request) {
+    TANDEM_LOG(log, obs::Level::kWarn, "slow request", {"request_id", req.request_id},
+               {"method", method_name(req.method)}, {"route", pattern}, {"path", req.path},
+               {"query", req.query}, {"status", res.status},
+               {"duration_ms", took.count() * 1000.0});
+  }
   co_await write(w, c, req, res, msg.version(), keep_alive);
   co_return keep_alive;
 }

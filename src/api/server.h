@@ -29,6 +29,7 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{10000};   // a whole response
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests may finish within it
   bool access_log = true;                           // one info line per request
+  std::chrono::milliseconds slow_request{500};      // a warning for slower requests; 0: none
   std::string tls_cert_file;  // PEM chain: HTTPS (TLS 1.2+) instead of HTTP; with tls_key_file
   std::string tls_key_file;   // its PEM private key
   std::size_t max_url_bytes = 8192;       // request target; over it: 414

@@ -1,6 +1,8 @@
 // The composition root for `tandem serve`.
 #include "app/serve.h"
 
+#include <sys/statvfs.h>
+
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -66,6 +68,7 @@ api::ServerOptions server_options(const config::Config& config) {
                             .write_timeout = s.write_timeout,
                             .shutdown_grace = s.shutdown_grace,
                             .access_log = config.log.access,
+                            .slow_request = std::chrono::milliseconds(config.log.slow_ms),
                             .tls_cert_file = s.tls_cert_file,
                             .tls_key_file = s.tls_key_file,
                             .max_url_bytes = s.max_url_bytes.value,
@@ -186,6 +189,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       logger_(logger),
       clock_(clock),
       http_metrics_(metrics_.registry()),
+      search_metrics_(metrics_.registry()),
       store_(std::move(store)),
       pipeline_metrics_(metrics_.registry()),
       cache_metrics_(metrics_.registry()),
@@ -205,10 +209,16 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       info_{.version = kVersion,
             .clock = &clock,
             .started_at = clock.steady_now(),
-            .components = [this](json::Writer& w) { describe_components(w); }},
+            .components = [this](json::Writer& w) { describe_components(w); },
+            .not_ready = [this] { return not_ready(); }},
       key_registry_(std::move(auth)),
       key_service_(*store_, key_registry_, clock),
-      auth_context_{.registry = key_registry_, .keys = key_service_, .clock = clock, .log = logger},
+      auth_context_{.registry = key_registry_,
+                    .keys = key_service_,
+                    .clock = clock,
+                    .log = logger,
+                    .refused = &http_metrics_.refused},
+      probes_(metrics_.registry(), clock, config.ready.probe_interval),
       router_(&logger),
       server_(server_options(config), router_, logger, http_metrics_) {
   router_.set_guard(api::key_guard(auth_context_));
@@ -222,6 +232,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
               });
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
+  if (config.web.enabled) api::add_web_routes(router_, {.assets_dir = config.web.assets_dir});
   pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
   // Reads here skip cached versions older than a write until the cache sink stored it: the
   // write itself never waits for the cache (a Redis that is slow or down costs writes nothing).
@@ -229,6 +240,38 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
     fence_.note(pipeline::cache_key(collection, id), seq);
   });
   export_cache_stats();
+  export_disk_stats();
+  // Sink lags and backend states are read at every scrape.
+  metrics_.on_scrape([this] {
+    pipeline_.measure_lags();
+    probes_.results();
+  });
+}
+
+// The data directory's file system: tandem_data_disk_{free,size}_bytes, read at every scrape.
+void Service::export_disk_stats() {
+  auto& family = prometheus::BuildGauge()
+                     .Name("tandem_data_disk_bytes")
+                     .Help("The data directory's file system: free (for tandem) and size")
+                     .Register(metrics_.registry());
+  auto* free = &family.Add({{"kind", "free"}});
+  auto* size = &family.Add({{"kind", "size"}});
+  metrics_.on_scrape([dir = config_.data.dir, free, size] {
+    struct statvfs fs {};
+    if (statvfs(dir.c_str(), &fs) != 0) return;
+    free->Set(static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize));
+    size->Set(static_cast<double>(fs.f_blocks) * static_cast<double>(fs.f_frsize));
+  });
+}
+
+void Service::add_probes() {
+  probes_.add("store", "sqlite", [this]() -> core::Status {
+    auto read = store_->changes_after(store_->head_seq(), 1);  // a read through the pool
+    if (!read) return read.error();
+    return {};
+  });
+  probes_.add("search", std::string(search_->name()), [this] { return search_->check(); });
+  probes_.add("cache", std::string(cache_->name()), [this] { return cache_->check(); });
 }
 
 // Both caches' statistics as metrics (label cache="records" or "queries"), read at every scrape.
@@ -280,7 +323,8 @@ void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
       api::SearchContext{.backend = *search_,
                          .catalog = catalog_,
                          .default_collection = "products",
-                         .results = query_results_ ? &*query_results_ : nullptr});
+                         .results = query_results_ ? &*query_results_ : nullptr,
+                         .metrics = &search_metrics_});
   api::add_search_routes(router_, *search_context_);
   // Large batches amortise Xapian's per-commit cost when catching up; a short linger keeps
   // single writes visible within milliseconds.
@@ -317,13 +361,43 @@ void Service::describe_components(json::Writer& w) {
       .field("head_seq", store_->head_seq())
       .end_object();
   w.key("sinks").begin_array();
-  for (const auto& s : pipeline_.status()) {
+  for (const auto& lag : pipeline_.measure_lags()) {
+    const auto& s = lag.status;
     w.begin_object().field("name", s.sink).field("applied_seq", s.applied_seq);
-    w.field("lag", store_->head_seq() - std::min(store_->head_seq(), s.applied_seq));
+    w.field("lag", lag.records).field("lag_seconds", lag.seconds);
     w.field("breaker", pipeline::breaker_name(s.breaker)).field("last_error", s.last_error);
     w.end_object();
   }
   w.end_array();
+  w.key("backends").begin_array();
+  for (const auto& b : probes_.results()) {
+    w.begin_object().field("role", b.role).field("backend", b.backend).field("up", b.up);
+    w.field("latency_ms", b.latency_ms).field("error", b.error).end_object();
+  }
+  w.end_array();
+}
+
+std::vector<std::string> Service::not_ready() {
+  std::vector<std::string> reasons;
+  for (const auto& b : probes_.results()) {
+    if (!b.up) reasons.push_back(b.role + " backend " + b.backend + " is down: " + b.error);
+  }
+  const auto& ready = config_.ready;
+  for (const auto& lag : pipeline_.measure_lags()) {
+    const auto& sink = lag.status.sink;
+    if (lag.records > static_cast<std::uint64_t>(ready.max_lag_records)) {
+      reasons.push_back("sink " + sink + " is " + std::to_string(lag.records) +
+                        " changes behind (ready.max_lag_records = " +
+                        std::to_string(ready.max_lag_records) + ")");
+    }
+    if (lag.seconds > static_cast<double>(ready.max_lag_seconds)) {
+      reasons.push_back("sink " + sink + "'s oldest unapplied change is " +
+                        std::to_string(static_cast<long long>(lag.seconds)) +
+                        " s old (ready.max_lag_seconds = " + std::to_string(ready.max_lag_seconds) +
+                        ")");
+    }
+  }
+  return reasons;
 }
 
 core::Result<std::uint16_t> Service::start() {
@@ -334,6 +408,9 @@ core::Result<std::uint16_t> Service::start() {
       sink == nullptr || sink->status().applied_seq < store_->head_seq()) {
     fence_.fence_all(store_->head_seq());
   }
+  add_probes();
+  probes_.check_all();  // /ready answers from the first request on
+  probes_.start();
   pipeline_.start();
   jobs_.start();
   auto port = server_.start();
@@ -359,6 +436,7 @@ void Service::shutdown() {
   server_.shutdown();
   jobs_.stop();
   pipeline_.stop();
+  probes_.stop();
 }
 
 int serve(const config::Config& config) {

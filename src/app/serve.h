@@ -18,12 +18,14 @@
 #include "api/router.h"
 #include "api/search_handlers.h"
 #include "api/server.h"
+#include "api/web_handlers.h"
 #include "app/backends.h"
 #include "app/dir_lock.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/probes.h"
 #include "pipeline/cache_sink.h"
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
@@ -80,7 +82,11 @@ class Service {
   void attach_search(std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
   void describe_components(json::Writer& w);
+  // Why /ready answers 503: backends down, sinks too far behind. Empty when ready.
+  std::vector<std::string> not_ready();
   void export_cache_stats();
+  void export_disk_stats();
+  void add_probes();
 
   const config::Config config_;
   DirLock lock_;  // data.dir, for the Service's life
@@ -88,6 +94,7 @@ class Service {
   const core::Clock& clock_;
   obs::Metrics metrics_;
   api::HttpMetrics http_metrics_;
+  api::SearchMetrics search_metrics_;
   std::unique_ptr<store::Store> store_;
   pipeline::PipelineMetrics pipeline_metrics_;
   pipeline::CacheMetrics cache_metrics_;
@@ -112,6 +119,7 @@ class Service {
   access::KeyService key_service_;
   api::AuthContext auth_context_;
   std::optional<std::string> generated_key_;  // see take_generated_admin_key()
+  obs::Probes probes_;                        // store, search and cache checks
   api::Router router_;
   api::Server server_;
 };

@@ -76,6 +76,10 @@ class CacheBackend {
   }
 
   virtual CacheStats stats() const = 0;
+
+  // One round trip that says whether the backend can be used now (Redis: a lookup within the
+  // command timeout). kUnavailable naming the problem otherwise. For /ready and tandem_backend_up.
+  virtual core::Status check() = 0;
 };
 
 }  // namespace tandem::cache

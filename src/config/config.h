@@ -122,6 +122,20 @@ struct LogConfig {
   std::string format = "json";  // json|text
   std::string file;             // empty = standard output
   bool access = true;           // one line per HTTP request
+  std::int64_t slow_ms = 500;   // requests slower than this log a warning; 0: off
+};
+
+// What /ready requires (DESIGN.md §7).
+struct ReadyConfig {
+  std::int64_t max_lag_records = 10000;               // per sink
+  std::int64_t max_lag_seconds = 30;                  // age of a sink's oldest unapplied change
+  Duration probe_interval = std::chrono::seconds(2);  // how often the backends are checked
+};
+
+// The built-in web pages.
+struct WebConfig {
+  bool enabled = true;     // serve / and /dashboard
+  std::string assets_dir;  // serve their files from this directory instead of the binary
 };
 
 // API keys and rate limits (DESIGN.md §6).
@@ -150,6 +164,8 @@ struct Config {
   IngestConfig ingest;
   JobsConfig jobs;
   LogConfig log;
+  ReadyConfig ready;
+  WebConfig web;
 };
 
 }  // namespace tandem::config

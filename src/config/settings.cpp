@@ -368,6 +368,36 @@ const std::vector<Setting>& build_table() {
       {.key = "log.access",
        .help = "Write one access-log line per HTTP request.",
        .bind = +[](Config& c) -> bool& { return c.log.access; }},
+      {.key = "log.slow_ms",
+       .help = "Requests that take longer than this are logged again as a warning ('slow "
+               "request'); 0 turns this off.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.log.slow_ms; },
+       .min = 0,
+       .max = 3600 * 1000},
+      {.key = "ready.max_lag_records",
+       .help = "/ready answers 503 while a sink (search index, cache) is more changes than this "
+               "behind the change log.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.ready.max_lag_records; },
+       .min = 0,
+       .max = 1'000'000'000'000},
+      {.key = "ready.max_lag_seconds",
+       .help = "/ready answers 503 while a sink's oldest unapplied change is older than this.",
+       .bind = +[](Config& c) -> std::int64_t& { return c.ready.max_lag_seconds; },
+       .min = 0,
+       .max = 86400 * 1000},
+      {.key = "ready.probe_interval",
+       .help = "How often the store, search and cache backends are checked (for /ready, /health "
+               "and tandem_backend_up).",
+       .bind = +[](Config& c) -> Duration& { return c.ready.probe_interval; },
+       .min = 100,
+       .max = 600 * 1000},
+      {.key = "web.enabled",
+       .help = "Serve the web pages: / (search) and /dashboard.",
+       .bind = +[](Config& c) -> bool& { return c.web.enabled; }},
+      {.key = "web.assets_dir",
+       .help = "Serve the web pages' files from this directory instead of the copy compiled into "
+               "the binary (for working on them); empty: the compiled-in copy.",
+       .bind = +[](Config& c) -> std::string& { return c.web.assets_dir; }},
   };
   return table;
 }

@@ -27,6 +27,10 @@ Applier::Applier(Sink& sink, store::Store& store, const core::Clock& clock, Appl
     breaker_gauge_ = &metrics->breaker_open.Add(labels);
     retries_counter_ = &metrics->retries.Add(labels);
     dead_letter_counter_ = &metrics->dead_letters.Add(labels);
+    metrics_ = metrics;
+    // The kinds alert rules watch exist from the start, at 0.
+    for (std::string_view kind : {"rejected", "unavailable"})
+      metrics->errors.Add({{"sink", status_.sink}, {"kind", std::string(kind)}});
   }
   std::lock_guard lock(mutex_);
   load_cursor();  // when the store cannot say yet, step() asks again
@@ -141,6 +145,10 @@ bool Applier::step() {
     applied_gauge_->Set(static_cast<double>(last));
     breaker_gauge_->Set(0);
     dead_letter_counter_->Increment(static_cast<double>(rejected->size()));
+    if (!rejected->empty()) {
+      metrics_->errors.Add({{"sink", status_.sink}, {"kind", "rejected"}})
+          .Increment(static_cast<double>(rejected->size()));
+    }
   }
   cv_.notify_all();
   notify_waiters();
@@ -218,6 +226,9 @@ void Applier::on_failure(const core::Status& st) {
   delay_ = backoff_.delay(status_.consecutive_failures);
   if (retries_counter_ != nullptr) {
     retries_counter_->Increment();
+    metrics_->errors
+        .Add({{"sink", status_.sink}, {"kind", std::string(core::code_name(st.code()))}})
+        .Increment();
     breaker_gauge_->Set(status_.breaker == BreakerState::kOpen ? 1 : 0);
   }
   TANDEM_LOG(log_, obs::Level::kWarn, "sink apply failed", {"sink", sink_.name()},

@@ -105,8 +105,9 @@ class Applier {
   prometheus::Gauge* breaker_gauge_ = nullptr;
   prometheus::Counter* retries_counter_ = nullptr;
   prometheus::Counter* dead_letter_counter_ = nullptr;
-  mutable std::mutex mutex_;        // guards status_, delay_, opened_at_
-  std::condition_variable_any cv_;  // cursor moves, stop
+  PipelineMetrics* metrics_ = nullptr;  // for errors by kind
+  mutable std::mutex mutex_;            // guards status_, delay_, opened_at_
+  std::condition_variable_any cv_;      // cursor moves, stop
   ApplierStatus status_;
   bool cursor_loaded_ = false;                       // status_.applied_seq came from the store
   std::chrono::milliseconds delay_{0};               // current backoff

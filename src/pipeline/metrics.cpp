@@ -32,7 +32,20 @@ PipelineMetrics::PipelineMetrics(prometheus::Registry& r)
       dead_letters(prometheus::BuildCounter()
                        .Name("tandem_sink_dead_letters_total")
                        .Help("Changes sent to the dead letters, by sink")
-                       .Register(r)) {}
+                       .Register(r)),
+      errors(prometheus::BuildCounter()
+                 .Name("tandem_sink_errors_total")
+                 .Help("Sink failures by kind: a failed apply by its status code (unavailable, "
+                       "deadline_exceeded, ...), or rejected for each change refused for good")
+                 .Register(r)),
+      lag_records(prometheus::BuildGauge()
+                      .Name("tandem_sink_lag_records")
+                      .Help("Changes committed that a sink has not applied yet")
+                      .Register(r)),
+      lag_seconds(prometheus::BuildGauge()
+                      .Name("tandem_sink_lag_seconds")
+                      .Help("Age of the oldest change a sink has not applied yet; 0 when caught up")
+                      .Register(r)) {}
 
 CacheMetrics::CacheMetrics(prometheus::Registry& r)
     : events(prometheus::BuildCounter()

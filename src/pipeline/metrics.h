@@ -20,6 +20,9 @@ struct PipelineMetrics {
   prometheus::Family<prometheus::Gauge>& breaker_open;    // per sink: 1 while open
   prometheus::Family<prometheus::Counter>& retries;       // per sink: failed attempts
   prometheus::Family<prometheus::Counter>& dead_letters;  // per sink: changes dead-lettered
+  prometheus::Family<prometheus::Counter>& errors;        // per sink and kind (status code name)
+  prometheus::Family<prometheus::Gauge>& lag_records;     // per sink: head - applied
+  prometheus::Family<prometheus::Gauge>& lag_seconds;     // per sink: oldest unapplied change's age
 };
 
 // The caches' families, read from CacheBackend::stats() and ReadThrough at every scrape.

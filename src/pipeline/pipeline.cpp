@@ -108,6 +108,33 @@ std::vector<ApplierStatus> Pipeline::status() const {
   return out;
 }
 
+std::vector<Pipeline::Lag> Pipeline::measure_lags() {
+  std::vector<Lag> out;
+  std::uint64_t head = store_.head_seq();
+  auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+          .count();
+  for (const auto& a : appliers_) {
+    Lag lag{.status = a->status(), .head_seq = head};
+    lag.records = head - std::min(head, lag.status.applied_seq);
+    if (lag.records > 0) {
+      auto next = store_.changes_after(lag.status.applied_seq, 1);
+      if (next && !next->empty()) {
+        lag.seconds = std::max<double>(0, static_cast<double>(now_ms - next->front().at_ms) / 1000);
+      } else {
+        lag.unknown_age = true;
+      }
+    }
+    if (metrics_ != nullptr) {
+      prometheus::Labels labels{{"sink", lag.status.sink}};
+      metrics_->lag_records.Add(labels).Set(static_cast<double>(lag.records));
+      metrics_->lag_seconds.Add(labels).Set(lag.seconds);
+    }
+    out.push_back(std::move(lag));
+  }
+  return out;
+}
+
 core::Result<std::size_t> Pipeline::prune_once() {
   std::uint64_t up_to = store_.head_seq();
   for (const auto& a : appliers_)

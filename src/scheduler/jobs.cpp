@@ -21,6 +21,10 @@ JobRunner::~JobRunner() {
 void JobRunner::add(JobSpec spec) {
   std::lock_guard lock(mutex_);
   auto name = spec.name;
+  if (metrics_ != nullptr) {  // every outcome's series from the start, at 0, for alert rules
+    for (const char* outcome : {"ok", "failed", "skipped"})
+      metrics_->runs.Add({{"job", name}, {"outcome", outcome}});
+  }
   jobs_[name] = std::make_unique<Job>(Job{.spec = std::move(spec)});
 }
 

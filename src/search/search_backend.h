@@ -102,6 +102,10 @@ class SearchBackend {
   // (message names the field and the position in the parameter), kUnavailable when the index
   // cannot be read.
   virtual core::Result<SearchResult> search(const SearchRequest& request) = 0;
+
+  // Whether the backend can be used now (OpenSearch: the cluster answers and is not red; Xapian:
+  // its directory can be written). kUnavailable naming the problem otherwise. For /ready.
+  virtual core::Status check() = 0;
 };
 
 }  // namespace tandem::search

@@ -72,6 +72,12 @@ TEST_P(CacheContract, SetThenGet) {
   EXPECT_EQ(e->version, 3u);
 }
 
+TEST_P(CacheContract, AWorkingBackendPassesItsCheck) {
+  auto c = make();
+  auto st = c->check();
+  EXPECT_TRUE(st.is_ok()) << st.message();
+}
+
 TEST_P(CacheContract, AnOlderVersionNeverReplacesANewerOne) {
   auto c = make();
   ASSERT_TRUE(c->set("k", "v5", 5, 0ms).is_ok());

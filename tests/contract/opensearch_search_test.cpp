@@ -89,6 +89,20 @@ class OpenSearchBackend : public ::testing::Test {
   std::unique_ptr<OpenSearchSearch> backend_;
 };
 
+// The check reads the cluster's health: green and yellow pass, red and refusals fail.
+TEST_F(OpenSearchBackend, TheCheckFailsForARedClusterOrARefusal) {
+  EXPECT_TRUE(backend_->check().is_ok());
+  fake_.set_health("yellow");
+  EXPECT_TRUE(backend_->check().is_ok());
+  fake_.set_health("red");
+  auto red = backend_->check();
+  EXPECT_FALSE(red.is_ok());
+  EXPECT_NE(red.message().find("red"), std::string::npos) << red.message();
+  fake_.set_health("green");
+  fake_.fail_requests("_cluster/health", 503, 10);
+  EXPECT_FALSE(backend_->check().is_ok());
+}
+
 TEST_F(OpenSearchBackend, TheFirstWriteCreatesAVersionedIndexBehindItsAlias) {
   auto r = apply({upsert(1, "b1", "Dune"), upsert(2, "b2", "Emma")});
   ASSERT_TRUE(r) << r.error().message();

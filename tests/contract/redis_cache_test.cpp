@@ -125,6 +125,27 @@ TEST(RedisCache, AFrozenServerTimesOutAtTheDeadline) {
   EXPECT_EQ((*c->get("k"))->value, "v");
 }
 
+// The check is a lookup within the command timeout: it fails for a frozen server, at the deadline,
+// and passes again once it thaws.
+TEST(RedisCache, TheCheckFailsForAFrozenServerAndPassesOnceItAnswers) {
+  testing::RedisServer server;
+  auto c = cache_on(server.port(), {.command_timeout = 200ms});
+  ASSERT_TRUE(c->check().is_ok());
+  ASSERT_EQ(::kill(server.pid(), SIGSTOP), 0);
+  auto begin = Clock::now();
+  auto st = c->check();
+  auto took = Clock::now() - begin;
+  ::kill(server.pid(), SIGCONT);
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_LT(took, 1500ms);
+  bool passed = false;
+  for (int i = 0; i < 100 && !passed; ++i) {
+    passed = c->check().is_ok();
+    if (!passed) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(passed);
+}
+
 // A restart: the pooled connections are dead; the client reconnects (after its backoff) and the
 // script, gone with the old process, is sent again.
 TEST(RedisCache, ARestartedServerIsUsedAgain) {

@@ -142,6 +142,11 @@ class SearchContract : public ::testing::TestWithParam<BackendFactory> {
   std::uint64_t seq_ = 0;
 };
 
+TEST_P(SearchContract, AWorkingBackendPassesItsCheck) {
+  auto st = backend_->check();
+  EXPECT_TRUE(st.is_ok()) << st.message();
+}
+
 TEST_P(SearchContract, MatchAllListsEverything) {
   load_library();
   auto r = find("*");

@@ -224,6 +224,12 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
   if (parts.empty())
     return json_step(200, R"({"version":{"distribution":"fake","number":"2.11.0"}})");
   if (parts.size() == 1 && parts[0] == "_bulk" && r.method == "POST") return bulk(body);
+  if (parts.size() == 2 && parts[0] == "_cluster" && parts[1] == "health" && r.method == "GET") {
+    std::lock_guard lock(mutex_);
+    return json_step(200,
+                     R"({"cluster_name":"fake","status":")" + health_ +
+                         R"(","timed_out":false,"number_of_nodes":1,"number_of_data_nodes":1})");
+  }
 
   std::unique_lock lock(mutex_);
   if (parts.size() == 1 && parts[0] == "_aliases" && r.method == "POST") {

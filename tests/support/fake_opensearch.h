@@ -38,6 +38,11 @@ class FakeOpenSearch {
   void fail_requests(const std::string& operation, int status, int times);
   // The next `times` such requests are answered by the model only after `delay`.
   void slow_requests(const std::string& operation, std::chrono::milliseconds delay, int times);
+  // What GET /_cluster/health answers as the cluster's status: green (default), yellow, red.
+  void set_health(const std::string& status) {
+    std::lock_guard lock(mutex_);
+    health_ = status;
+  }
 
   struct Doc {
     std::uint64_t version = 0;
@@ -70,6 +75,7 @@ class FakeOpenSearch {
   std::map<std::string, std::pair<int, int>> item_faults_;     // id -> (status, times)
   std::map<std::string, std::pair<int, int>> request_faults_;  // operation -> (status, times)
   std::map<std::string, std::pair<std::chrono::milliseconds, int>> slow_;  // -> (delay, times)
+  std::string health_ = "green";
   std::unique_ptr<HttpFaultServer> server_;  // last: stopped before the model goes
 };
 

@@ -95,6 +95,16 @@ void RedisCache::get_async(std::string key, GetDone done) {
                      });
 }
 
+// A lookup of a key no one writes rather than PING: it needs no command an ACL user of tandem
+// lacks (docs/OPERATIONS.md), and it goes the way lookups go.
+core::Status RedisCache::check() {
+  auto r = client_->run({"HMGET", options_.prefix + "check", "v"});
+  if (!r) return r.error();
+  if (r->type == net::Reply::Type::kError)
+    return core::unavailable("redis " + client_->where() + ": " + r->text);
+  return {};
+}
+
 core::Result<std::vector<std::optional<CacheEntry>>> RedisCache::get_many(
     std::span<const std::string> keys) {
   std::vector<net::Command> commands;

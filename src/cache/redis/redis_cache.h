@@ -50,6 +50,7 @@ class RedisCache final : public CacheBackend {
   // Hits and misses of this process's lookups; evictions, bytes and entries are the server's
   // (INFO stats, DBSIZE) and stay 0 here.
   CacheStats stats() const override;
+  core::Status check() override;  // a lookup within the command timeout
 
  private:
   // The write script's command for one entry (a removal without `value`).

@@ -370,6 +370,16 @@ core::Result<std::unique_ptr<Rebuild>> OpenSearchSearch::rebuild(std::string_vie
   return std::unique_ptr<Rebuild>(std::make_unique<IndexRebuild>(*this, c, index, old));
 }
 
+core::Status OpenSearchSearch::check() {
+  auto r = call("GET", "/_cluster/health", "");
+  if (!r) return r.error();
+  if (r->status != 200) return refused("_cluster/health", *r);
+  auto status = os::parse_health_status(r->body);
+  if (!status) return status.error();
+  if (*status == "red") return core::unavailable("opensearch: the cluster's status is red");
+  return {};
+}
+
 core::Result<std::uint64_t> OpenSearchSearch::count(std::string_view collection) {
   auto r = call("GET", "/" + alias(collection) + "/_count", "");
   if (!r) return fail(r.error());

@@ -58,6 +58,7 @@ class OpenSearchSearch final : public SearchBackend {
       std::span<const changes::Change> changes) override;
   core::Result<std::unique_ptr<Rebuild>> rebuild(std::string_view collection) override;
   core::Result<std::uint64_t> count(std::string_view collection) override;
+  core::Status check() override;  // GET /_cluster/health: answered, and not red
   std::uint64_t unseen_from() const override;
   std::uint64_t generation(std::string_view collection) const override;
   core::Result<SearchResult> search(const SearchRequest& request) override;

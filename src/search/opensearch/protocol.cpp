@@ -402,6 +402,16 @@ core::Result<std::uint64_t> parse_count_response(std::string_view body) {
   return count;
 }
 
+core::Result<std::string> parse_health_status(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string_view status;
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS ||
+      doc["status"].get(status) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: a _cluster/health response without a status"));
+  return std::string(status);
+}
+
 std::string error_reason(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;

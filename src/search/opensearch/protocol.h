@@ -64,6 +64,8 @@ core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::s
 
 // The "count" of a _count response.
 core::Result<std::uint64_t> parse_count_response(std::string_view body);
+// The "status" (green, yellow, red) of a GET /_cluster/health answer.
+core::Result<std::string> parse_health_status(std::string_view body);
 
 // "type: reason" of an OpenSearch error response ({"error": {"type", "reason"}, "status"}), or
 // the start of the body (at most 200 bytes, made printable) when it is not one.

@@ -2,8 +2,11 @@
 // here and become Status values. Depends on core, schema, query, store types, Xapian.
 #include "search/xapian/xapian_search.h"
 
+#include <unistd.h>
 #include <xapian.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -297,6 +300,13 @@ core::Result<std::unique_ptr<Rebuild>> XapianSearch::rebuild(std::string_view co
 
 // Opening a shard while a writer commits can fail with DatabaseModifiedError: try again a few
 // times; other failures are the caller's to see.
+core::Status XapianSearch::check() {
+  if (::access(options_.dir.c_str(), W_OK | X_OK) != 0) {
+    return core::unavailable("xapian: cannot write " + options_.dir + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
 core::Result<std::uint64_t> XapianSearch::count(std::string_view collection) {
   auto index = index_for(std::string(collection), false);
   if (!index) return core::fail(index.error());

@@ -48,6 +48,7 @@ class XapianSearch final : public SearchBackend {
   // Removes every document of `collection`.
   core::Status clear(std::string_view collection);
   core::Result<std::uint64_t> count(std::string_view collection) override;
+  core::Status check() override;  // options.dir is a writable directory
 
  private:
   struct Index;

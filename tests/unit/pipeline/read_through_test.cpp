@@ -35,6 +35,7 @@ class HookedCache : public cache::CacheBackend {
     return inner_.remove(k, ver);
   }
   cache::CacheStats stats() const override { return inner_.stats(); }
+  core::Status check() override { return inner_.check(); }
 
  protected:
   // Runs after the value was read and before it is returned.
