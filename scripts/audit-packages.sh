@@ -40,6 +40,8 @@ declared() {
   use test "the asan and tsan presets" "${runtimes[@]}"
   use test tests/contract redis-server redis-cli openssl
   use test tests/e2e/limits_test.sh wrk slowhttptest
+  use test tests/e2e/prometheus_test.sh prometheus promtool
+  use test tests/e2e/browser_test.sh /usr/bin/chromium
   use bench bench/ nginx redis-benchmark psql runuser \
     /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl /usr/lib/postgresql/*/bin/pgbench
 }

@@ -77,12 +77,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$guard" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-# npm packages the tests use, pinned by package-lock.json.
+# npm packages the tests use, pinned by their package-lock.json: the cross-checks' and the
+# browser tests' (playwright-core, driving Debian's chromium; it never downloads a browser).
 if [ "$level" != build ]; then
   here=$(cd "$(dirname "$0")/.." && pwd)
-  lock="$here/tests/crosscheck/package-lock.json"
-  stamp="$here/tests/crosscheck/node_modules/.installed-lock"
-  if ! cmp -s "$lock" "$stamp" 2>/dev/null; then
-    (cd "$here/tests/crosscheck" && npm ci --no-audit --no-fund --silent) && cp "$lock" "$stamp"
-  fi
+  for dir in tests/crosscheck tests/browser; do
+    lock="$here/$dir/package-lock.json"
+    stamp="$here/$dir/node_modules/.installed-lock"
+    if ! cmp -s "$lock" "$stamp" 2>/dev/null; then
+      (cd "$here/$dir" && npm ci --no-audit --no-fund --silent) && cp "$lock" "$stamp"
+    fi
+  done
 fi
