@@ -1,6 +1,9 @@
 // generate and import. Depends on config, generator, pipeline, store.
 #include "app/tools.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -11,6 +14,7 @@
 #include "access/key_service.h"
 #include "app/serve.h"
 #include "generator/generator.h"
+#include "obs/progress.h"
 #include "pipeline/catalog.h"
 #include "pipeline/ingest.h"
 
@@ -43,13 +47,17 @@ void record_batch(Tally& tally, std::size_t first_line,
   }
 }
 
-void draw_progress(Tally& tally, std::chrono::steady_clock::time_point start) {
+std::size_t records_done(Tally& tally) {
   std::lock_guard lock(tally.mutex);
-  std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
-  std::size_t done = tally.accepted + tally.rejected;
-  std::cerr << "\r  " << done << " records, "
-            << static_cast<long long>(done / std::max(secs.count(), 1e-9)) << " records/s   "
-            << std::flush;
+  return tally.accepted + tally.rejected;
+}
+
+// The size of what `in` reads when it is a regular file (a path, or standard input redirected
+// from one), else -1.
+double input_size(const std::string& file) {
+  struct stat st {};
+  int rc = file == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(file.c_str(), &st);
+  return rc == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? static_cast<double>(st.st_size) : -1;
 }
 
 }  // namespace
@@ -85,6 +93,10 @@ int import_file(const config::Config& config, const ImportOptions& options) {
   pipeline::Ingest ingest(**store, catalog, config.ingest.max_record_bytes.value);
   Tally tally;
   auto start = std::chrono::steady_clock::now();
+  const double size = input_size(options.file);
+  double read = 0;  // bytes
+  obs::Progress progress(std::cerr, clock,
+                         {.label = "import " + options.collection, .terminal = options.terminal});
   std::vector<std::future<void>> in_flight;  // a few batches queued at once share commits
   std::string line, body;
   std::size_t line_no = 0, first_line = 1, lines_in_body = 0;
@@ -105,11 +117,12 @@ int import_file(const config::Config& config, const ImportOptions& options) {
     if (in_flight.size() >= 4) {
       in_flight.front().wait();
       in_flight.erase(in_flight.begin());
-      if (options.progress) draw_progress(tally, start);
+      progress.update(records_done(tally), size > 0 ? read / size : -1);
     }
   };
   while (std::getline(in, line)) {
     ++line_no;
+    read += static_cast<double>(line.size() + 1);
     body += line;
     body += '\n';
     if (++lines_in_body >= options.batch_size) flush();
@@ -117,15 +130,16 @@ int import_file(const config::Config& config, const ImportOptions& options) {
   flush();
   for (auto& f : in_flight)
     f.wait();
+  progress.update(records_done(tally), size > 0 ? 1 : -1);
+  progress.finish();
   std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
   std::size_t total = tally.accepted + tally.rejected;
-  std::cerr << (options.progress ? "\n" : "") << "import: " << tally.accepted << " accepted, "
-            << tally.rejected << " rejected, "
+  std::cerr << "import: " << tally.accepted << " accepted, " << tally.rejected << " rejected, "
             << static_cast<long long>(total / std::max(secs.count(), 1e-9)) << " records/s\n";
   return tally.failed || tally.rejected != 0 ? 1 : 0;
 }
 
-int reindex(const config::Config& config, const std::string& only) {
+int reindex(const config::Config& config, const std::string& only, bool terminal) {
   auto lock = DirLock::acquire(config.data.dir);  // before the store is opened (and migrated)
   if (!lock) {
     std::cerr << "reindex: " << lock.error().message() << "\n";
@@ -157,6 +171,9 @@ int reindex(const config::Config& config, const std::string& only) {
       std::cerr << "reindex: " << rebuild.error().message() << "\n";
       return 1;
     }
+    auto expected = (*store)->count(c->name);  // the scan may see a few more or fewer
+    obs::Progress progress(std::cerr, clock, {.label = c->name, .terminal = terminal});
+    std::uint64_t indexed = 0;
     std::string after;
     for (;;) {
       auto docs = (*store)->scan(c->name, after, 5000);
@@ -180,9 +197,13 @@ int reindex(const config::Config& config, const std::string& only) {
         return 1;
       }
       total += changes.size();
-      std::cerr << "\r  " << c->name << ": " << total << " records" << std::flush;
+      indexed += changes.size();
+      progress.update(indexed, expected && *expected > 0
+                                   ? static_cast<double>(indexed) / static_cast<double>(*expected)
+                                   : -1);
     }
-    std::cerr << "\n";
+    progress.update(indexed, 1);
+    progress.finish();
     if (auto st = (*rebuild)->finish(); !st.is_ok()) {
       std::cerr << "reindex: " << st.message() << "\n";
       return 1;

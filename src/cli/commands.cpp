@@ -170,7 +170,8 @@ int run(int argc, char** argv) {
     std::cout << config::render_toml(*config);
     return kExitOk;
   }
-  if (reindex->parsed()) return app::reindex(*config, reindex_collection);
+  if (reindex->parsed())
+    return app::reindex(*config, reindex_collection, isatty(STDERR_FILENO) != 0);
   if (keys_create->parsed()) {
     // The flags as POST /v1/keys's body, so that both are checked alike.
     json::Writer w;
@@ -189,7 +190,7 @@ int run(int argc, char** argv) {
   if (keys_list->parsed()) return app::keys_list(*config);
   if (keys_revoke->parsed()) return app::keys_revoke(*config, revoke_id);
   if (import->parsed()) {
-    import_options.progress = isatty(STDERR_FILENO) != 0;
+    import_options.terminal = isatty(STDERR_FILENO) != 0;
     return app::import_file(*config, import_options);
   }
   return app::serve(*config);
