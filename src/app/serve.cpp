@@ -248,7 +248,8 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   });
 }
 
-// The data directory's file system: tandem_data_disk_{free,size}_bytes, read at every scrape.
+// The data directory's file system: tandem_data_disk_bytes{kind="free"|"size"}, read at every
+// scrape.
 void Service::export_disk_stats() {
   auto& family = prometheus::BuildGauge()
                      .Name("tandem_data_disk_bytes")

@@ -119,11 +119,8 @@ std::vector<Pipeline::Lag> Pipeline::measure_lags() {
     lag.records = head - std::min(head, lag.status.applied_seq);
     if (lag.records > 0) {
       auto next = store_.changes_after(lag.status.applied_seq, 1);
-      if (next && !next->empty()) {
+      if (next && !next->empty())
         lag.seconds = std::max<double>(0, static_cast<double>(now_ms - next->front().at_ms) / 1000);
-      } else {
-        lag.unknown_age = true;
-      }
     }
     if (metrics_ != nullptr) {
       prometheus::Labels labels{{"sink", lag.status.sink}};

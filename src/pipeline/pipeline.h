@@ -39,13 +39,12 @@ class Pipeline {
   std::vector<ApplierStatus> status() const;
 
   // A sink's position against the log: how many changes it is behind, and how long the oldest of
-  // them has waited (0 when caught up; unknown_age when the store cannot say).
+  // them has waited (0 when caught up, or when the store cannot say).
   struct Lag {
     ApplierStatus status;
     std::uint64_t head_seq = 0;
     std::uint64_t records = 0;
     double seconds = 0;
-    bool unknown_age = false;
   };
   // Every sink's lag, read now (one small store read per sink that is behind); also sets the
   // lag gauges.

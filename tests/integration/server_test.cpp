@@ -257,7 +257,7 @@ TEST_F(ServerTest, ALockedDataDirIsRefusedBeforeTheStoreIsOpened) {
   ASSERT_FALSE(service);
   EXPECT_EQ(service.error().code(), core::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(std::filesystem::exists(data_.path() / "tandem.db"));
-  EXPECT_EQ(app::reindex(config_, ""), 1);
+  EXPECT_EQ(app::reindex(config_, "", false), 1);
   EXPECT_FALSE(std::filesystem::exists(data_.path() / "tandem.db"));
 }
 
