@@ -34,6 +34,7 @@ artifacts=${TANDEM_ARTIFACTS:-$(build_dir)/artifacts}
 mkdir -p "$artifacts" || exit 1
 # tandem refuses TANDEM_* variables that are not settings: these two are this script's own.
 unset TANDEM_BROWSER_RECORDS TANDEM_ARTIFACTS
+source "$tests/e2e/lib.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -61,14 +62,7 @@ admin=e2e-browser-admin-key-0123456789
 TANDEM_AUTH_ADMIN_KEY=$admin "$tandem" serve --data-dir "$work/data" --port 0 \
   --set jobs.generate.schedule='rate(1 day)' --set cache.max_bytes=1MiB > "$work/log" 2>&1 &
 pid=$!
-port=
-for _ in $(seq 200); do
-  port=$(grep -oE '"msg":"listening".*"port":[0-9]+' "$work/log" | grep -oE '[0-9]+$')
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || fail "the server exited"
-  sleep 0.05
-done
-[ -n "$port" ] || fail "no port in the log"
+port=$(wait_port "$work/log" "$pid") || fail "the server did not listen"
 base="http://127.0.0.1:$port"
 
 started=$SECONDS

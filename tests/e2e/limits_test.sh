@@ -9,31 +9,22 @@ tandem=${1:?usage: limits_test.sh path/to/tandem}
 for tool in wrk slowhttptest curl; do
   command -v "$tool" >/dev/null || { echo "limits_test: $tool missing (scripts/setup.sh test installs it)"; exit 1; }
 done
+source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 pid= attack=
-passed=0 failed=0
 cleanup() {
   [ -n "$attack" ] && kill -KILL "$attack" 2>/dev/null
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
-check() {
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
 
 admin=e2e-limits-admin-key-0123456789
 TANDEM_AUTH_ADMIN_KEY=$admin "$tandem" serve --data-dir "$work/data" --port 0 \
   --set jobs.generate.enabled=false --set log.access=false --set server.read_timeout=2s \
   --set server.threads=2 > "$work/log" 2>&1 &
 pid=$!
-for _ in $(seq 200); do
-  port=$(grep -oE '"msg":"listening".*"port":[0-9]+' "$work/log" | grep -oE '[0-9]+$')
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { cat "$work/log"; exit 1; }
+port=$(wait_port "$work/log" "$pid") || exit 1
 base="http://127.0.0.1:$port"
 make_key() {  # make_key RATE BURST: prints the key
   curl -s -H "X-API-Key: $admin" -H 'Content-Type: application/json' "$base/v1/keys" \
@@ -86,5 +77,4 @@ for mode in -H -B; do
 done
 check "the server is still up" kill -0 "$pid"
 kill -TERM "$pid"; wait "$pid"; pid=
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

@@ -13,19 +13,15 @@ rules=$here/deploy/prometheus
 for tool in prometheus promtool curl python3; do
   command -v "$tool" >/dev/null || { echo "prometheus_test: $tool missing (scripts/setup.sh test installs it)"; exit 1; }
 done
+source "$here/tests/e2e/lib.sh"
 work=$(mktemp -d)
 pid= prom=
-passed=0 failed=0
 cleanup() {
   [ -n "$prom" ] && kill -KILL "$prom" 2>/dev/null
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
-check() {
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
 
 check "promtool check rules" promtool check rules "$rules/tandem-rules.yml"
 check "promtool test rules" promtool test rules "$rules/tandem-rules.test.yml"
@@ -34,12 +30,7 @@ admin=e2e-prometheus-admin-key-0123456789
 TANDEM_AUTH_ADMIN_KEY=$admin "$tandem" serve --data-dir "$work/data" --port 0 \
   --set auth.public_probes=false --set log.access=false --set server.threads=2 > "$work/log" 2>&1 &
 pid=$!
-for _ in $(seq 200); do
-  port=$(grep -oE '"msg":"listening".*"port":[0-9]+' "$work/log" | grep -oE '[0-9]+$')
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { cat "$work/log"; exit 1; }
+port=$(wait_port "$work/log" "$pid") || exit 1
 check "/metrics needs the key" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" = 401
 
 prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -131,5 +122,4 @@ import json, sys
 print([a["labels"]["alertname"] for a in json.load(sys.stdin)["data"]["alerts"]
        if a["labels"]["alertname"] != "TandemDiskNearlyFull"])')" = "[]"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
