@@ -213,7 +213,9 @@ TEST_F(RecordsTest, MetricsCountRecordsAndJobRuns) {
   std::string metrics;
   for (int i = 0; i < 200; ++i) {
     metrics = call("GET", "/metrics")->body;
-    if (metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})") != std::string::npos)
+    // Every outcome is exported at 0 from the start: wait for the run itself.
+    if (metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"} 1)") !=
+        std::string::npos)
       break;
     std::this_thread::sleep_for(10ms);
   }
@@ -223,9 +225,11 @@ TEST_F(RecordsTest, MetricsCountRecordsAndJobRuns) {
   EXPECT_NE(metrics.find(R"(tandem_records_accepted_total{collection="products"})"),
             std::string::npos);
   EXPECT_NE(metrics.find("tandem_changelog_head_seq "), std::string::npos);
-  EXPECT_NE(metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"})"),
+  EXPECT_NE(metrics.find(R"(tandem_job_runs_total{job="generate",outcome="ok"} 1)"),
             std::string::npos);
-  EXPECT_NE(metrics.find(R"(tandem_job_duration_seconds_count{job="generate"})"),
+  EXPECT_NE(metrics.find(R"(tandem_job_runs_total{job="generate",outcome="failed"} 0)"),
+            std::string::npos);
+  EXPECT_NE(metrics.find(R"(tandem_job_duration_seconds_count{job="generate"} 1)"),
             std::string::npos);
 }
 
