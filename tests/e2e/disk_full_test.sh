@@ -9,17 +9,13 @@ tandem=${1:?usage: disk_full_test.sh path/to/tandem}
 work=$(mktemp -d)
 mnt="$work/mnt"
 pid=
-passed=0 failed=0
+source "$(dirname "$0")/lib.sh"
 cleanup() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   mountpoint -q "$mnt" && umount "$mnt"
   rm -rf "$work"
 }
 trap cleanup EXIT
-check() {
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
 
 mkdir -p "$mnt"
 if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=4m tmpfs "$mnt" 2>/dev/null; then
@@ -33,14 +29,7 @@ start() {
   TANDEM_JOBS_GENERATE_ENABLED=false TANDEM_LOG_ACCESS=false TANDEM_AUTH_ADMIN_KEY="$admin" \
     "$tandem" serve --data-dir "$mnt/data" --port 0 > "$work/log" 2>&1 &
   pid=$!
-  port=
-  for _ in $(seq 200); do
-    port=$(grep -oE '"msg":"listening".*"port":[0-9]+' "$work/log" | grep -oE '[0-9]+$')
-    [ -n "$port" ] && return 0
-    sleep 0.05
-  done
-  cat "$work/log" >&2
-  return 1
+  port=$(wait_port "$work/log" "$pid")
 }
 start || exit 1
 base="http://127.0.0.1:$port/v1/collections/products/records"
@@ -90,5 +79,4 @@ check "the record written after recovery survives" [ "$(curl -s -o /dev/null -w 
 kill -TERM "$pid"; wait "$pid"; pid=
 
 echo "disk_full: $acked batches acknowledged before 507"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

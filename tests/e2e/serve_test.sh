@@ -6,7 +6,7 @@ set -uo pipefail
 tandem=${1:?usage: serve_test.sh path/to/tandem}
 work=$(mktemp -d)
 pid=
-passed=0 failed=0
+source "$(dirname "$0")/lib.sh"
 cleanup() {
   [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
   rm -rf "$work"
@@ -17,11 +17,6 @@ trap cleanup EXIT
 admin=e2e-admin-key-0123456789abcdef
 export TANDEM_AUTH_ADMIN_KEY=$admin
 auth=(-H "X-API-Key: $admin")
-
-check() {  # check "description" command...
-  local what=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what" >&2; fi
-}
 
 # Polls for up to 2 s: log lines below warn reach the file within 50 ms, not at once.
 eventually() {
@@ -280,5 +275,4 @@ start --set log.format=text || exit 1
 check "text log format" grep -q ' info listening ' "$work/log"
 stop
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary
