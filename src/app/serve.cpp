@@ -1,8 +1,6 @@
 // The composition root for `tandem serve`.
 #include "app/serve.h"
 
-#include <sys/statvfs.h>
-
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -190,6 +188,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       clock_(clock),
       http_metrics_(metrics_.registry()),
       search_metrics_(metrics_.registry()),
+      disk_metrics_(metrics_.registry()),
       store_(std::move(store)),
       pipeline_metrics_(metrics_.registry()),
       cache_metrics_(metrics_.registry()),
@@ -240,28 +239,11 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
     fence_.note(pipeline::cache_key(collection, id), seq);
   });
   export_cache_stats();
-  export_disk_stats();
-  // Sink lags and backend states are read at every scrape.
+  // Sink lags, backend states and disk space are read at every scrape.
   metrics_.on_scrape([this] {
     pipeline_.measure_lags();
     probes_.results();
-  });
-}
-
-// The data directory's file system: tandem_data_disk_bytes{kind="free"|"size"}, read at every
-// scrape.
-void Service::export_disk_stats() {
-  auto& family = prometheus::BuildGauge()
-                     .Name("tandem_data_disk_bytes")
-                     .Help("The data directory's file system: free (for tandem) and size")
-                     .Register(metrics_.registry());
-  auto* free = &family.Add({{"kind", "free"}});
-  auto* size = &family.Add({{"kind", "size"}});
-  metrics_.on_scrape([dir = config_.data.dir, free, size] {
-    struct statvfs fs {};
-    if (statvfs(dir.c_str(), &fs) != 0) return;
-    free->Set(static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize));
-    size->Set(static_cast<double>(fs.f_blocks) * static_cast<double>(fs.f_frsize));
+    disk_metrics_.read(config_.data.dir);
   });
 }
 

@@ -85,7 +85,6 @@ class Service {
   // Why /ready answers 503: backends down, sinks too far behind. Empty when ready.
   std::vector<std::string> not_ready();
   void export_cache_stats();
-  void export_disk_stats();
   void add_probes();
 
   const config::Config config_;
@@ -95,6 +94,7 @@ class Service {
   obs::Metrics metrics_;
   api::HttpMetrics http_metrics_;
   api::SearchMetrics search_metrics_;
+  obs::DiskMetrics disk_metrics_;
   std::unique_ptr<store::Store> store_;
   pipeline::PipelineMetrics pipeline_metrics_;
   pipeline::CacheMetrics cache_metrics_;

@@ -1,7 +1,8 @@
-// Metrics registry and text serialisation. Depends on prometheus-cpp core.
+// Metrics registry, text serialisation, disk space. Depends on prometheus-cpp core.
 #include "obs/metrics.h"
 
 #include <prometheus/text_serializer.h>
+#include <sys/statvfs.h>
 
 namespace tandem::obs {
 
@@ -11,6 +12,26 @@ std::string Metrics::serialize() const {
   for (const auto& hook : hooks_)
     hook();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+namespace {
+prometheus::Family<prometheus::Gauge>& disk_family(prometheus::Registry& registry) {
+  return prometheus::BuildGauge()
+      .Name("tandem_data_disk_bytes")
+      .Help("The data directory's file system: free (for tandem) and size")
+      .Register(registry);
+}
+}  // namespace
+
+DiskMetrics::DiskMetrics(prometheus::Registry& registry)
+    : free(disk_family(registry).Add({{"kind", "free"}})),
+      size(disk_family(registry).Add({{"kind", "size"}})) {}
+
+void DiskMetrics::read(const std::string& dir) {
+  struct statvfs fs {};
+  if (statvfs(dir.c_str(), &fs) != 0) return;
+  free.Set(static_cast<double>(fs.f_bavail) * static_cast<double>(fs.f_frsize));
+  size.Set(static_cast<double>(fs.f_blocks) * static_cast<double>(fs.f_frsize));
 }
 
 }  // namespace tandem::obs

@@ -3,6 +3,7 @@
 // (prometheus-cpp's own exposer is not used). Depends on core and prometheus-cpp core.
 #pragma once
 
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <functional>
@@ -29,6 +30,16 @@ class Metrics {
  private:
   std::shared_ptr<prometheus::Registry> registry_;  // thread-safe itself
   std::vector<std::function<void()>> hooks_;        // set up before serving, then read-only
+};
+
+// tandem_data_disk_bytes{kind="free"|"size"}: the file system of a directory (data.dir).
+struct DiskMetrics {
+  explicit DiskMetrics(prometheus::Registry& registry);
+  // Sets both from statvfs(dir); leaves them as they were when it fails.
+  void read(const std::string& dir);
+
+  prometheus::Gauge& free;  // bytes available to an unprivileged process
+  prometheus::Gauge& size;
 };
 
 }  // namespace tandem::obs
