@@ -4,8 +4,10 @@
 #include <xapian.h>
 
 #include <fstream>
+#include <random>
 
 #include "query/parse.h"
+#include "search/xapian/layout.h"
 #include "search/xapian/xapian_search.h"
 #include "support/temp_dir.h"
 
@@ -23,6 +25,44 @@ const std::vector<changes::Change> kBrassLamp{{.seq = 1,
                                                .id = "a",
                                                .op = changes::ChangeOp::kUpsert,
                                                .body = R"({"id":"a","name":"Brass Lamp"})"}};
+
+// Words as Xapian's own iterator cuts them, a character at a time: the reference for the
+// tokenizer's ASCII fast path.
+std::vector<std::string> reference_words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
+    if (Xapian::Unicode::is_wordchar(*it)) {
+      Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(*it));
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) out.push_back(word);
+  return out;
+}
+
+TEST(XapianLayout, WordsAreCutAsXapianCutsThemInAsciiAndBeyond) {
+  using xapian_backend::tokenize;
+  EXPECT_EQ(tokenize("Café_au-lait, 5.3 ÉCOLE naïve"),
+            (std::vector<std::string>{"café_au", "lait", "5", "3", "école", "naïve"}));
+  std::vector<std::pair<std::size_t, std::size_t>> places;
+  xapian_backend::for_each_word("Über  Straße!", [&](const std::string&, std::size_t b,
+                                                     std::size_t e) { places.emplace_back(b, e); });
+  EXPECT_EQ(places, (std::vector<std::pair<std::size_t, std::size_t>>{{0, 5}, {7, 14}}));
+  // Random bytes, valid UTF-8 or not, mostly ASCII with multi-byte characters among them.
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces{"a",    "Z",    "0",    "_",           " ",  "-",
+                                        ".",    "é",    "Ü",    "ß",           "中", "\xe2\x80\x94",
+                                        "\xff", "\xc3", "\x80", "\xf0\x9f\x98"};
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 24); n > 0; --n)
+      text += pieces[rng() % pieces.size()];
+    ASSERT_EQ(tokenize(text), reference_words(text)) << "text: " << text;
+  }
+}
 
 TEST(XapianLayout, AnIndexOfAnotherLayoutIsRefusedUntilRebuilt) {
   testing::TempDir dir;

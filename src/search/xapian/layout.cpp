@@ -56,10 +56,12 @@ std::string slot_value(const schema::FieldSpec& f, element value) {
 void index_text(Xapian::Document& doc, Xapian::termpos& pos, std::string_view text,
                 const std::string& prefix, double weight) {
   auto wdf = static_cast<Xapian::termcount>(std::max(1.0, std::round(weight)));
+  std::string term = prefix;
   for_each_word(text, [&](const std::string& word, std::size_t, std::size_t) {
     if (word.size() > kMaxWordBytes) return;
     doc.add_posting(word, ++pos, wdf);
-    doc.add_term(prefix + word, wdf);
+    term.resize(prefix.size());
+    doc.add_term(term.append(word), wdf);
   });
   pos += 10;  // no phrase across fields or across values of a list
 }
@@ -150,7 +152,7 @@ core::Result<Xapian::Document> build_document(const schema::Collection& c, std::
                                              simdjson::error_message(err)));
   }
   Xapian::Document doc;
-  doc.set_data(std::string(body));
+  doc.add_value(kBodySlot, std::string(body));
   doc.add_boolean_term(id_term(id));
   doc.add_value(kSeqSlot, Xapian::sortable_serialise(static_cast<double>(seq)));
   doc.add_value(kIdSlot, std::string(id));

@@ -18,13 +18,17 @@ namespace tandem::search::xapian_backend {
 
 inline constexpr Xapian::valueno kSeqSlot = 0;          // the record's version (sortable seq)
 inline constexpr Xapian::valueno kIdSlot = 0xfffffff0;  // the record id, for hits
-inline constexpr std::string_view kIdPrefix = "Q";      // unique id term: "Q" + id
-inline constexpr char kListSeparator = '\x1f';          // between keyword[] values in one slot
+// The record body, for hits. A value rather than the document data: Xapian compresses document
+// data with zlib (its stream reset for every document), which cost about a third of indexing.
+inline constexpr Xapian::valueno kBodySlot = 0xfffffff1;
+inline constexpr std::string_view kIdPrefix = "Q";  // unique id term: "Q" + id
+inline constexpr char kListSeparator = '\x1f';      // between keyword[] values in one slot
 // The layout below, kept in each shard's metadata: an index of another layout is refused (until
 // `tandem reindex` rebuilds it) rather than searched wrongly. 1: stems indexed ("Z" terms),
-// words cut by Xapian's TermGenerator; 2: no stems, words cut by tokenize().
+// words cut by Xapian's TermGenerator; 2: no stems, words cut by tokenize(); 3: the body in
+// kBodySlot instead of the document data.
 inline constexpr const char* kLayoutKey = "tandem.layout";
-inline constexpr const char* kLayout = "2";
+inline constexpr const char* kLayout = "3";
 
 // The unique term of a record id: "Q" + id, or for ids too long for a Xapian term, "Q" + their
 // first 200 bytes + "#" + a 64-bit FNV-1a hash of the whole id.
@@ -50,23 +54,39 @@ template <typename Fn>
 void for_each_word(std::string_view text, Fn&& fn) {
   std::string word;
   std::size_t begin = 0;
-  for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
-    auto at = static_cast<std::size_t>(it.raw() - text.data());
-    unsigned ch = *it;
-    if (Xapian::Unicode::is_wordchar(ch)) {
-      if (word.empty()) begin = at;
-      Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
-    } else if (!word.empty()) {
+  for (std::size_t at = 0; at < text.size();) {
+    auto byte = static_cast<unsigned char>(text[at]);
+    std::size_t next = at + 1;
+    bool wordchar;
+    if (byte < 0x80) {  // ASCII, most text: no decoding, no table lookup
+      wordchar = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                 (byte >= '0' && byte <= '9') || byte == '_';
+      if (wordchar) {
+        if (word.empty()) begin = at;
+        word.push_back(static_cast<char>(byte >= 'A' && byte <= 'Z' ? byte + ('a' - 'A') : byte));
+      }
+    } else {
+      Xapian::Utf8Iterator it(text.data() + at, text.size() - at);
+      unsigned ch = *it;
+      next = text.size() - (++it).left();
+      wordchar = Xapian::Unicode::is_wordchar(ch);
+      if (wordchar) {
+        if (word.empty()) begin = at;
+        Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+      }
+    }
+    if (!wordchar && !word.empty()) {
       fn(word, begin, at);
       word.clear();
     }
+    at = next;
   }
   if (!word.empty()) fn(word, begin, text.size());
 }
 std::vector<std::string> tokenize(std::string_view text);
 
-// Builds the document of a record (already validated against `c`): data = the record body, id
-// term, text words with positions unprefixed and without under the field's prefix (weighted by
+// Builds the document of a record (already validated against `c`): the record body in kBodySlot,
+// id term, text words with positions unprefixed and without under the field's prefix (weighted by
 // the field's weight as wdf), keyword terms, value slots. kInvalidArgument when the body does
 // not parse.
 core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,

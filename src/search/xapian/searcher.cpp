@@ -104,7 +104,8 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
       db.reopen();
       doc = db.get_document(static_cast<Xapian::docid>(combined(page[i])));
     }
-    out.hits.push_back(Hit{.id = doc.get_value(kIdSlot), .score = 0, .document = doc.get_data()});
+    out.hits.push_back(
+        Hit{.id = doc.get_value(kIdSlot), .score = 0, .document = doc.get_value(kBodySlot)});
   }
   return out;
 }
@@ -173,7 +174,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     result.found_is_estimate = page.lower != page.upper;
     for (const auto& item : page.items) {
       Xapian::Document doc = item.it.get_document();
-      std::string body = doc.get_data();
+      std::string body = doc.get_value(kBodySlot);
       result.hits.push_back(Hit{.id = doc.get_value(kIdSlot),
                                 .score = item.it.get_weight(),
                                 .document = body,

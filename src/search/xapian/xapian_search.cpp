@@ -102,16 +102,19 @@ std::vector<changes::Rejection> XapianSearch::Index::apply_shard(
   std::vector<std::pair<Xapian::docid, Xapian::Document>> indexed;
   std::vector<Xapian::docid> deleted;
   for (const changes::Change* ch : changes) {
+    // The document holding this id, looked up once (replace_document(term) would look again).
     std::string term = id_term(ch->id);
-    auto postings = shard.db.postlist_begin(term);
-    bool held = postings != shard.db.postlist_end(term);
-    if (held) {
-      auto seq = Xapian::sortable_unserialise(shard.db.get_document(*postings).get_value(kSeqSlot));
+    Xapian::docid held = 0;
+    if (auto postings = shard.db.postlist_begin(term); postings != shard.db.postlist_end(term)) {
+      held = *postings;
+      auto seq = Xapian::sortable_unserialise(shard.db.get_document(held).get_value(kSeqSlot));
       if (seq >= static_cast<double>(ch->seq)) continue;  // an older or repeated change
     }
     if (ch->op == changes::ChangeOp::kDelete) {
-      if (held) deleted.push_back(*postings);
-      shard.db.delete_document(term);
+      if (held) {
+        shard.db.delete_document(held);
+        deleted.push_back(held);
+      }
       continue;
     }
     auto doc = build_document(c, ch->id, ch->body, ch->seq);
@@ -119,8 +122,16 @@ std::vector<changes::Rejection> XapianSearch::Index::apply_shard(
       rejected.push_back({ch->seq, doc.error().message()});
       continue;
     }
-    Xapian::docid did = shard.db.replace_document(term, *doc);
-    if (keep) doc->clear_terms();  // only the values are needed
+    Xapian::docid did = held;
+    if (held) {
+      shard.db.replace_document(held, *doc);
+    } else {
+      did = shard.db.add_document(*doc);
+    }
+    if (keep) {  // only the fields' values are needed
+      doc->clear_terms();
+      doc->remove_value(kBodySlot);
+    }
     indexed.emplace_back(did, keep ? std::move(*doc) : Xapian::Document());
   }
   shard.db.commit();
