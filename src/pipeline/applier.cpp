@@ -86,7 +86,10 @@ void Applier::loop(std::stop_token stop) {
     }
     auto poll = std::chrono::milliseconds(unseen ? 2 : 100);
     if (store_.wait_for_head(cursor, poll) <= cursor) continue;
-    if (options_.linger.count() > 0) std::this_thread::sleep_for(options_.linger);
+    if (!last_full_) {
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(options_.linger, last_apply_));
+    }
     if (step()) continue;
     // Back off after a failure; otherwise the changes after the cursor were pruned before this
     // sink saw them (it needs a rebuild), so poll slowly.
@@ -118,7 +121,10 @@ bool Applier::step() {
     return false;
   }
   if (batch->empty()) return false;
+  auto started = std::chrono::steady_clock::now();
   auto rejected = sink_.apply(*batch);
+  last_apply_ = std::chrono::steady_clock::now() - started;
+  last_full_ = batch->size() >= options_.batch_size;
   if (!rejected) {
     on_failure(rejected.error());
     return false;

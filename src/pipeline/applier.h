@@ -37,8 +37,11 @@ class Sink {
 };
 
 struct ApplierOptions {
-  std::size_t batch_size = 1000;                      // changes per apply() at most
-  std::chrono::milliseconds linger{5};                // wait this long to fill a batch
+  std::size_t batch_size = 1000;  // changes per apply() at most
+  // At most this long to let a batch fill: the applier waits as long as its last batch took to
+  // apply (an idle sink applies a lone write at once, a busy one gathers more per batch), and not
+  // at all after a full batch (a backlog is there already).
+  std::chrono::milliseconds linger{5};
   net::BackoffOptions backoff;                        // retry delays after failures
   int breaker_threshold = 5;                          // failures in a row that open it
   std::chrono::milliseconds breaker_cooldown{30000};  // open this long, then one trial
@@ -112,7 +115,11 @@ class Applier {
   bool cursor_loaded_ = false;                       // status_.applied_seq came from the store
   std::chrono::milliseconds delay_{0};               // current backoff
   std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
-  net::Backoff backoff_;                             // guarded by mutex_
+  // The last batch, for the linger: how long its apply() took, whether it was full. Only the
+  // applier's thread (or step()'s caller) touches them.
+  std::chrono::steady_clock::duration last_apply_{};
+  bool last_full_ = false;
+  net::Backoff backoff_;  // guarded by mutex_
   struct Waiter {
     std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> done;
