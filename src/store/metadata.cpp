@@ -1,5 +1,6 @@
 // Store metadata: collections, sink cursors, dead letters, change-log pruning, job runs.
-// Writes run on the writer connection under write_mutex, outside record transactions.
+// Writes run under write_mutex, outside record transactions: on the writer connection, and sink
+// cursors on their own connection (store_impl.h).
 #include "store/store_impl.h"
 
 namespace tandem::store {
@@ -80,7 +81,7 @@ core::Result<std::uint64_t> Store::cursor(std::string_view sink) {
 
 core::Status Store::set_cursor(std::string_view sink, std::uint64_t seq) {
   std::lock_guard lock(impl_->write_mutex);
-  auto stmt = impl_->writer_db->cached(
+  auto stmt = impl_->cursor_db->cached(
       "INSERT INTO cursors(sink, seq, updated_at) VALUES(?, ?, ?) ON CONFLICT(sink) DO UPDATE "
       "SET seq = excluded.seq, updated_at = excluded.updated_at");
   if (!stmt) return stmt.error();

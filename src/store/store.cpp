@@ -71,6 +71,14 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = " + options.synchronous + ";";
   if (auto st = impl->writer_db->exec(pragmas); !st.is_ok()) return core::fail(st);
   if (auto st = migrate(*impl->writer_db); !st.is_ok()) return core::fail(st);
+  auto cursor_db = Db::open(options.path, false);
+  if (!cursor_db) return core::fail(cursor_db.error());
+  impl->cursor_db = std::move(*cursor_db);
+  if (auto st = impl->cursor_db->exec(options.synchronous == "OFF" ? "PRAGMA synchronous = OFF"
+                                                                   : "PRAGMA synchronous = NORMAL");
+      !st.is_ok()) {
+    return core::fail(st);
+  }
   auto head = impl->writer_db->prepare(kHead);
   if (!head) return core::fail(head.error());
   auto row = head->step();

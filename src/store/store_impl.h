@@ -53,6 +53,11 @@ struct Store::Impl {
 
   StoreOptions options;
   std::unique_ptr<Db> writer_db;  // guarded by write_mutex
+  // Sinks' cursors are written here, without an fsync of their own (synchronous = NORMAL, or OFF
+  // when the store is OFF): one per sink batch on writer_db would stall the group commit. A
+  // cursor lost in a crash only makes its sink apply a few changes again, idempotently, and the
+  // next synchronous commit makes it durable anyway (the WAL is one, synced in order).
+  std::unique_ptr<Db> cursor_db;  // guarded by write_mutex
   std::mutex write_mutex;         // serialises every write on writer_db
   schema::RecordParser parser;    // merges updates; writer thread only
   std::uint64_t group_head = 0;   // newest seq written in the open transaction; writer only
