@@ -4,6 +4,7 @@
 # bytes on the same Redis (redis-benchmark, 50 clients), in the same run on the same machine.
 # Then the latency of each at half its own maximum rate (nginx at the memory backend's), held
 # open-loop by bench/open_loop (50 connections, three rounds each, the median round reported).
+# Last, a memory-cache tandem on half a core: the slowdown the benchmark must see.
 #
 #   bench/cache_http.sh [path/to/tandem] [seconds]
 set -euo pipefail
@@ -13,15 +14,14 @@ tandem=${1:-$here/../build/release/src/cli/tandem}
 secs=${2:-10}
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers read the body file
-tandem_pid= nginx_pid= redis_pid= memory_pid=
+tandem_pid= nginx_pid= redis_pid= memory_pid= cached_pid=
+source "$here/lib.sh"
 cleanup() {
-  for p in $tandem_pid $memory_pid $nginx_pid $redis_pid; do
-    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-  done
+  stop_tandem
+  stop_pids $memory_pid $cached_pid $nginx_pid $redis_pid
   rm -rf "$work"
 }
 trap cleanup EXIT
-source "$here/lib.sh"
 
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$work/redis.log" &
@@ -47,7 +47,7 @@ start_backend() {
 start_backend memory --set auth.anonymous_scopes=search
 memory_pid=$tandem_pid mport=$port
 start_backend redis --set cache.backend=redis --set "cache.redis.url=redis://127.0.0.1:$rport/0"
-dport=$port  # tandem_pid is the Redis-backed one
+dport=$port cached_pid=$tandem_pid
 body=$(curl -sf "${key_header[@]}" "http://127.0.0.1:$mport/cache?id=$id")
 [ "$body" = "$(curl -sf "${key_header[@]}" "http://127.0.0.1:$dport/cache?id=$id")" ]
 
@@ -57,11 +57,10 @@ start_nginx "location = /cache { default_type application/json; alias $work/cach
 redis-cli -p "$rport" -x set "bench/$id" < "$work/cache.json" > /dev/null
 echo "body bytes: tandem ${#body}, nginx $(curl -s "http://127.0.0.1:$nport/cache" | wc -c), redis $(redis-cli -p "$rport" strlen "bench/$id")"
 
-rps() {  # rps URL [wrk flags...]
+rps() {  # rps URL [wrk flags...]: "requests/s p50_ms p99_ms"
   local url=$1
   shift
-  wrk -t1 -c50 -d"${secs}s" --latency "$@" "$url" |
-    awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
+  wrk_run -t1 -c50 -d"${secs}s" "$@" "$url" | cut -d' ' -f1-3
 }
 read -r m mp50 mp99 < <(rps "http://127.0.0.1:$mport/cache?id=$id" "${key_header[@]}")
 read -r m0 m0p50 m0p99 < <(rps "http://127.0.0.1:$mport/cache?id=$id")
@@ -83,12 +82,21 @@ read -r -a mh < <(median_round "$work/memory-half.txt")
 read -r -a dh < <(median_round "$work/redis-half.txt")
 read -r -a nh < <(median_round "$work/nginx-half.txt")
 half_line() { echo "  at half rate:     ${1} req/s held open-loop, median of 3: p50 ${2} ms, p99 ${3} ms, p99.9 ${4} ms (errors ${5})"; }
-echo "tandem /cache hits, memory cache: $m req/s (p50 $mp50, p99 $mp99), with a key"
-echo "  the same without a key:          $m0 req/s (p50 $m0p50, p99 $m0p99): with/without $(python3 -c "print(f'{$m/$m0:.2f}')") (goal 0.95)"
+echo "tandem /cache hits, memory cache: $m req/s (p50 $mp50 ms, p99 $mp99 ms), with a key"
+echo "  the same without a key:          $m0 req/s (p50 $m0p50 ms, p99 $m0p99 ms): with/without $(python3 -c "print(f'{$m/$m0:.2f}')") (goal 0.95)"
 half_line "${mh[3]}" "${mh[5]}" "${mh[9]}" "${mh[11]}" "${mh[15]}"
-echo "tandem /cache hits, Redis cache:  $d req/s (p50 $dp50, p99 $dp99)"
+echo "tandem /cache hits, Redis cache:  $d req/s (p50 $dp50 ms, p99 $dp99 ms)"
 half_line "${dh[3]}" "${dh[5]}" "${dh[9]}" "${dh[11]}" "${dh[15]}"
-echo "nginx static body:  $n req/s (p50 $np50, p99 $np99)"
+echo "nginx static body:  $n req/s (p50 $np50 ms, p99 $np99 ms)"
 half_line "${nh[3]}" "${nh[5]}" "${nh[9]}" "${nh[11]}" "${nh[15]}"
 echo "redis-server GET:   $r req/s (redis-benchmark, 50 clients, the same Redis)"
 python3 -c "print(f'memory: ratio to nginx {$m/$n:.2f}, to redis {$m/$r:.2f}; redis backend: ratio to redis-benchmark {$d/$r:.2f}, to memory {$d/$m:.2f}')"
+
+start_backend slowed slowed
+read -r sm _ _ < <(rps "http://127.0.0.1:$port/cache?id=$id" "${key_header[@]}")
+echo "slowed (tandem on half a core): memory cache $sm req/s, $(python3 -c "print(f'{$sm/$m:.2f}')") of its rate"
+half() { echo "{\"rate\": $1, \"p50_ms\": $2, \"p99_ms\": $3, \"p999_ms\": $4, \"errors\": $5}"; }
+record cache "{\"memory\": {\"rps\": $m, \"p99_ms\": $mp99, \"without_key_rps\": $m0, \"half\": $(half "${mh[3]}" "${mh[5]}" "${mh[9]}" "${mh[11]}" "${mh[15]}")},
+  \"redis\": {\"rps\": $d, \"p99_ms\": $dp99, \"half\": $(half "${dh[3]}" "${dh[5]}" "${dh[9]}" "${dh[11]}" "${dh[15]}")},
+  \"nginx\": {\"rps\": $n, \"p99_ms\": $np99, \"half\": $(half "${nh[3]}" "${nh[5]}" "${nh[9]}" "${nh[11]}" "${nh[15]}")},
+  \"redis_benchmark\": {\"rps\": $r}, \"slowed\": $sm}"

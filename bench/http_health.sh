@@ -5,7 +5,8 @@
 #   bench/http_health.sh [path/to/tandem] [seconds]
 #
 # Both servers use 2 worker threads/processes, write an access log line per request to a file,
-# and are driven by `wrk -t1 -c32`. Rounds alternate between the two to spread out noise.
+# and are driven by `wrk -t1 -c32`. Rounds alternate between the two to spread out noise. A last
+# round runs tandem on half a core: the slowdown the benchmark must see.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/prepare.sh" tandem
@@ -14,14 +15,13 @@ secs=${2:-10}
 rounds=${ROUNDS:-2}
 work=$(mktemp -d)
 tandem_pid= nginx_pid=
+source "$here/lib.sh"
 cleanup() {
-  [ -n "$tandem_pid" ] && kill "$tandem_pid" 2>/dev/null && wait "$tandem_pid" 2>/dev/null
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  stop_tandem
+  stop_pids $nginx_pid
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-source "$here/lib.sh"
 
 start_tandem ${EXTRA_ARGS:-}
 body=$(curl -sf "http://127.0.0.1:$port/health")
@@ -29,17 +29,25 @@ start_nginx "location = /health { default_type application/json; return 200 '$bo
 nbody=$(curl -sf "http://127.0.0.1:$nport/health")
 echo "body bytes: tandem ${#body}, nginx ${#nbody}"
 
-# Prints "req/s p50 p99" for one wrk run.
-rps() {
-  wrk -t1 -c32 -d"${secs}s" --latency "$1" |
-    awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print r, p50, p99}'
-}
-t_total=0 n_total=0
+rows=()
 for r in $(seq "$rounds"); do
-  read -r t tp50 tp99 < <(rps "http://127.0.0.1:$port/health")
-  read -r n np50 np99 < <(rps "http://127.0.0.1:$nport/health")
-  echo "round $r: tandem $t req/s (p50 $tp50, p99 $tp99), nginx $n req/s (p50 $np50, p99 $np99)"
-  t_total=$(python3 -c "print($t_total + $t)")
-  n_total=$(python3 -c "print($n_total + $n)")
+  read -r t tp50 tp99 _ < <(wrk_run -t1 -c32 -d"${secs}s" "http://127.0.0.1:$port/health")
+  read -r n np50 np99 _ < <(wrk_run -t1 -c32 -d"${secs}s" "http://127.0.0.1:$nport/health")
+  echo "round $r: tandem $t req/s (p50 $tp50 ms, p99 $tp99 ms), nginx $n req/s (p50 $np50 ms, p99 $np99 ms)"
+  rows+=("{\"tandem\": $t, \"tandem_p99_ms\": $tp99, \"nginx\": $n, \"nginx_p99_ms\": $np99}")
 done
-python3 -c "t=$t_total/$rounds; n=$n_total/$rounds; print(f'mean: tandem {t:.0f} req/s, nginx {n:.0f} req/s, ratio {t/n:.2f}')"
+stop_tandem
+start_tandem slowed ${EXTRA_ARGS:-}
+read -r s _ sp99 _ < <(wrk_run -t1 -c32 -d"${secs}s" "http://127.0.0.1:$port/health")
+echo "slowed (tandem on half a core): $s req/s (p99 $sp99 ms)"
+json=$(python3 - "$s" "${rows[@]}" <<'PY'
+import json, sys
+slowed, rounds = float(sys.argv[1]), [json.loads(r) for r in sys.argv[2:]]
+t = sum(r["tandem"] for r in rounds) / len(rounds)
+n = sum(r["nginx"] for r in rounds) / len(rounds)
+print(f"mean: tandem {t:.0f} req/s, nginx {n:.0f} req/s, ratio {t / n:.2f}; slowed {slowed / t:.2f} of tandem's rate",
+      file=sys.stderr)
+print(json.dumps({"tandem": t, "nginx": n, "ratio": t / n, "rounds": rounds, "slowed": slowed}))
+PY
+)
+record health "$json"

@@ -9,7 +9,9 @@
 # request body, driven by wrk), PostgreSQL with fsync and synchronous_commit on
 # (INSERT ... ON CONFLICT (id) DO UPDATE of N jsonb rows per transaction, driven by pgbench).
 # Batches of 1 and 10 use 16 connections; batches of 1000 use 4. The 10-record batch latency is
-# also measured at 4 connections.
+# also measured at 4 connections, and from arrival to searchable and cached (`?wait=indexed`,
+# one connection; the AWS demo took 268 ms). Last, tandem again on half a core: the slowdown the
+# benchmark must see.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/prepare.sh" tandem
@@ -19,13 +21,13 @@ work=$(mktemp -d)
 chmod 755 "$work"
 tandem_pid= pg_started=
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+source "$here/lib.sh"
 cleanup() {
-  [ -n "$tandem_pid" ] && kill "$tandem_pid" 2>/dev/null && wait "$tandem_pid" 2>/dev/null
-  [ -n "$pg_started" ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1
+  stop_tandem
+  [ -z "$pg_started" ] || runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-source "$here/lib.sh"
 
 # Records: N generated products, as a JSON array (tandem) and as SQL VALUES rows (PostgreSQL).
 make_bodies() {
@@ -61,14 +63,11 @@ wrk.headers["X-API-Key"] = os.getenv("BENCH_KEY")
 wrk.body = io.open(os.getenv("BODY_FILE")):read("*a")
 LUA
 
-# wrk: prints "requests/s p50_ms p99_ms non2xx".
+# run_tandem N CONNS [QUERY]: wrk posting N records per request; "requests/s p50_ms p99_ms non2xx".
 run_tandem() {
-  local n=$1 conns=$2
-  BODY_FILE="$work/body-$n.json" BENCH_KEY=$bench_key wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$work/post.lua" \
-    "http://127.0.0.1:$port/v1/collections/products/records" |
-    awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; return v*1000 }
-         /Requests\/sec/ {r=$2} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)}
-         /Non-2xx/ {bad=$NF} END {printf "%s %.2f %.2f %d\n", r, p50, p99, bad}'
+  local n=$1 conns=$2 query=${3:-}
+  BODY_FILE="$work/body-$n.json" BENCH_KEY=$bench_key wrk_run -t1 -c"$conns" -d"${secs}s" -s "$work/post.lua" \
+    "http://127.0.0.1:$port/v1/collections/products/records$query"
 }
 
 # pgbench: prints "tps p50_ms p99_ms failures".
@@ -90,16 +89,37 @@ PY
 }
 
 chown -R postgres "$work"  # pgbench reads the scripts and writes its logs here
-printf '%-26s %14s %10s %10s %14s %10s %10s %7s\n' scenario "tandem rec/s" "p50 ms" "p99 ms" "postgres rec/s" "p50 ms" "p99 ms" ratio
+printf '%-30s %14s %10s %10s %14s %10s %10s %7s\n' scenario "tandem rec/s" "p50 ms" "p99 ms" "postgres rec/s" "p50 ms" "p99 ms" ratio
+rows=()
 for spec in "1 16" "10 16" "10 4" "1000 4"; do
   set -- $spec
   n=$1 conns=$2
   [ -f "$work/body-$n.json" ] || make_bodies "$n"
   read -r t_rps t50 t99 tbad < <(run_tandem "$n" "$conns")
+  wait_caught_up
   read -r p_tps p50 p99 pbad < <(run_pg "$n" "$conns")
   [ "$tbad" = 0 ] || { echo "tandem answered $tbad non-2xx responses" >&2; exit 1; }
   [ "$pbad" = 0 ] || { echo "pgbench had $pbad failed transactions" >&2; exit 1; }
-  python3 -c "
-t=$t_rps*$n; p=$p_tps*$n
-print('%-26s %14.0f %10s %10s %14.0f %10s %10s %7.2f' % ('batch of $n, $conns conns', t, '$t50', '$t99', p, '$p50', '$p99', t/p))"
+  rows+=("$(python3 -c "
+import json; t=$t_rps*$n; p=$p_tps*$n
+print('%-30s %14.0f %10s %10s %14.0f %10s %10s %7.2f' % ('batch of $n, $conns conns', t, '$t50', '$t99', p, '$p50', '$p99', t/p), file=__import__('sys').stderr)
+print(json.dumps({'batch': $n, 'connections': $conns, 'tandem': t, 'tandem_p50_ms': $t50, 'tandem_p99_ms': $t99,
+                  'postgresql': p, 'postgresql_p50_ms': $p50, 'postgresql_p99_ms': $p99, 'ratio': t / p}))")")
 done
+read -r w_rps w50 w99 wbad < <(run_tandem 10 1 "?wait=indexed")
+[ "$wbad" = 0 ] || { echo "tandem answered $wbad non-2xx responses" >&2; exit 1; }
+echo "batch of 10 until searchable and cached (?wait=indexed, 1 conn): p50 $w50 ms, p99 $w99 ms ($w_rps requests/s)"
+
+stop_tandem
+TANDEM_JOBS_GENERATE_ENABLED=false start_tandem slowed --set log.access=false
+read -r s_rps s50 s99 _ < <(run_tandem 10 4)
+wait_caught_up
+read -r sw_rps sw50 sw99 _ < <(run_tandem 10 1 "?wait=indexed")
+echo "slowed (tandem on half a core): batch of 10, 4 conns: $(python3 -c "print(f'{$s_rps*10:.0f}')") records/s; ?wait=indexed p99 $sw99 ms"
+record ingest "$(python3 - "${rows[@]}" <<PY
+import json, sys
+print(json.dumps({"rows": [json.loads(r) for r in sys.argv[1:]],
+                  "wait_indexed": {"batch": 10, "p50_ms": $w50, "p99_ms": $w99, "requests": $w_rps},
+                  "slowed": {"tandem": $s_rps * 10, "wait_indexed_p99_ms": $sw99}}))
+PY
+)"

@@ -10,9 +10,22 @@ bench_key=bench-admin-key-0123456789abcdef
 key_header=(-H "X-API-Key: $bench_key")
 
 # start_tandem [serve flags...]: tandem on a free port, data in $work/data, 2 threads, logging
-# to $work/tandem.log. Sets tandem_pid and port once it listens.
+# to $work/tandem.log. Sets tandem_pid and port once it listens. With `slowed` first, tandem
+# shares one core with two busy loops (taskset): at most half a core, the slowdown each scenario
+# must see.
+hog_pids=()
 start_tandem() {
-  TANDEM_AUTH_ADMIN_KEY=$bench_key "$tandem" serve --port 0 --data-dir "$work/data" --set server.threads=2 \
+  local wrap=()
+  if [ "${1:-}" = slowed ]; then
+    wrap=(taskset -c 0)
+    for _ in 1 2; do
+      taskset -c 0 sh -c 'while :; do :; done' &
+      hog_pids+=($!)
+    done
+    shift
+  fi
+  rm -f "$work/tandem.log"  # a restart must not find the last run's port
+  TANDEM_AUTH_ADMIN_KEY=$bench_key "${wrap[@]}" "$tandem" serve --port 0 --data-dir "$work/data" --set server.threads=2 \
     --set log.file="$work/tandem.log" "$@" &
   tandem_pid=$!
   port=
@@ -23,6 +36,48 @@ start_tandem() {
   done
   echo "tandem did not start" >&2
   exit 1
+}
+
+# stop_pids PID...: stops each process and waits for it (for cleanups: never fails).
+stop_pids() {
+  for p in "$@"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true  # its status is 143 (SIGTERM): not an error here
+  done
+}
+
+# stop_tandem: stops $tandem_pid (and the busy loops of a slowed one).
+stop_tandem() {
+  stop_pids ${tandem_pid:-} "${hog_pids[@]}"
+  tandem_pid= hog_pids=()
+}
+
+# wait_caught_up: until every sink of the tandem on $port has applied the store's last change
+# (so that indexing left over from one measurement does not slow the next, or the peer's).
+wait_caught_up() {
+  for _ in $(seq 6000); do
+    curl -s "http://127.0.0.1:$port/health" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["components"]
+sys.exit(0 if all(s["applied_seq"] >= c["store"]["head_seq"] for s in c["sinks"]) else 1)' && return 0
+    sleep 0.1
+  done
+  echo "tandem did not catch up" >&2
+  exit 1
+}
+
+# wrk_run WRK-ARGS...: one wrk run with --latency; prints "requests/s p50_ms p99_ms non2xx".
+wrk_run() {
+  wrk --latency "$@" |
+    awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; return v*1000 }
+         /Requests\/sec/ {r=$2} $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)}
+         /Non-2xx/ {bad=$NF} END {printf "%s %.3f %.3f %d\n", r, p50, p99, bad}'
+}
+
+# record NAME JSON: keeps a scenario's figures as $BENCH_RESULTS/NAME.json for bench/report.py
+# (bench/run.sh sets BENCH_RESULTS; run alone, a script only prints).
+record() {
+  [ -z "${BENCH_RESULTS:-}" ] || printf '%s\n' "$2" > "$BENCH_RESULTS/$1.json"
 }
 
 # start_nginx 'location ... { ... }': nginx 1.22 with 2 workers and an access log, serving the

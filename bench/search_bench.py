@@ -11,6 +11,10 @@ Queries: p50/p99 latency of each query of the mix, 200 runs each, and for tandem
 them pooled (the mix's own p99) next to the slowest single query's p99 (tandem and PostgreSQL over
 loopback, keep-alive: tandem via HTTP, PostgreSQL via pgbench; FTS5 in-process, so it pays no
 network). Every engine returns the top 10 by relevance (or the sort) and the number of matches.
+Also: tandem's resident memory once caught up, the bytes on disk of each engine, and the time from
+a restart on the data to `GET /ready` answering 200. Last, tandem on at most half a core (sharing one
+with two busy loops, by taskset) over a fresh import: the catch-up and a quarter of the query runs again, the
+slowdown the benchmark must see (SLOWED=0 skips it). Each engine runs the mix once before timing it.
 """
 import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
 from urllib.parse import urlencode
@@ -23,10 +27,12 @@ subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepar
 TANDEM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../build/release/src/cli/tandem")
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
 RUNS = int(os.environ.get("RUNS", "200"))
+PEER_RUNS = int(os.environ.get("PEER_RUNS", RUNS))  # fewer at 10M: FTS5's common word takes seconds
 work = tempfile.mkdtemp(prefix="tandem-search-bench-")
 os.chmod(work, 0o755)
 procs = []
 tandem_times = []  # every query of the mix, pooled: the mix's own percentiles
+extra = {}  # memory, disk, start to ready, the slowed run
 
 # name, tandem params, FTS5 MATCH (None: no equivalent), PostgreSQL tsquery expression
 MIX = [
@@ -56,37 +62,106 @@ def generate():
     return path
 
 
-def bench_tandem(path):
-    env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
-               TANDEM_AUTH_ADMIN_KEY=BENCH_KEY)
-    data = os.path.join(work, "tandem")
-    subprocess.run([TANDEM, "import", path, "--data-dir", data], env=env, check=True, stderr=subprocess.DEVNULL)
-    log = open(os.path.join(work, "tandem.log"), "w")
+TANDEM_ENV = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
+                  TANDEM_AUTH_ADMIN_KEY=BENCH_KEY)
+
+
+def serve(data, slowed=False):
+    """tandem serving `data` on a free port (on half a core when slowed); returns (process, port)."""
     port = free_port()
-    start = time.time()
-    proc = subprocess.Popen([TANDEM, "serve", "--port", str(port), "--data-dir", data, "--set", "search.shards=2", "--set", "cache.query_results=false"], stdout=log, stderr=log, env=env)
-    procs.append(proc)
+    log = open(os.path.join(work, "tandem.log"), "a")
+    wrap = ["taskset", "-c", "0"] if slowed else []
+    hogs = [subprocess.Popen(["taskset", "-c", "0", "sh", "-c", "while :; do :; done"]) for _ in range(2 if slowed else 0)]
+    proc = subprocess.Popen(wrap + [TANDEM, "serve", "--port", str(port), "--data-dir", data, "--set", "search.shards=2",
+                                    "--set", "cache.query_results=false"], stdout=log, stderr=log, env=TANDEM_ENV)
+    proc.hogs = hogs  # the busy loops sharing its core, stopped with it
+    procs.extend(hogs + [proc])
+    return proc, port
+
+
+def stop(proc):
+    for p in [proc] + proc.hogs:
+        p.terminate(); p.wait(); procs.remove(p)
+
+
+def wait_until(port, done):
+    """Polls tandem until done(connection) is true; returns the keep-alive connection."""
     conn = None
     while True:
         try:
             conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", "/health"); health = json.loads(conn.getresponse().read())
-            sink = next(s for s in health["components"]["sinks"] if s["name"] == "xapian")
-            if sink["applied_seq"] >= health["components"]["store"]["head_seq"] > 0:
-                break
-        except (ConnectionError, OSError, KeyError, IndexError):
+            if done(conn):
+                return conn
+        except (ConnectionError, OSError, KeyError, IndexError, ValueError):
             conn = None
-        time.sleep(0.1)
-    index_rate = N / (time.time() - start)
+        time.sleep(0.02)
+
+
+def caught_up(conn):
+    conn.request("GET", "/health"); health = json.loads(conn.getresponse().read())
+    sink = next(s for s in health["components"]["sinks"] if s["name"] == "xapian")
+    return sink["applied_seq"] >= health["components"]["store"]["head_seq"] > 0
+
+
+def ready(conn):
+    conn.request("GET", "/ready"); response = conn.getresponse(); response.read()
+    return response.status == 200
+
+
+def run_mix(conn, runs, pooled=None):
     lat = {}
+    for name, params, _, _ in MIX:  # warm-up: the first filter or facet loads the columns
+        conn.request("GET", "/search?" + urlencode(dict(params, per_page=10)), headers=AUTH); conn.getresponse().read()
     for name, params, _, _ in MIX:
         path_q = "/search?" + urlencode(dict(params, per_page=10))
         times = []
-        for _ in range(RUNS):
+        for _ in range(runs):
             t = time.perf_counter(); conn.request("GET", path_q, headers=AUTH); body = conn.getresponse().read(); times.append(time.perf_counter() - t)
         found = json.loads(body)["found"]
         lat[name] = (pct(times, 0.5) * 1000, pct(times, 0.99) * 1000, found)
-        tandem_times.extend(times)
+        if pooled is not None:
+            pooled.extend(times)
+    return lat
+
+
+def du(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def rss(proc):
+    return int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{proc.pid}/status").read()).group(1)) * 1024
+
+
+def tandem_import(path, data):
+    subprocess.run([TANDEM, "import", path, "--data-dir", data], env=TANDEM_ENV, check=True, stderr=subprocess.DEVNULL)
+
+
+def bench_tandem(path):
+    data = os.path.join(work, "tandem")
+    tandem_import(path, data)
+    start = time.time()
+    proc, port = serve(data)
+    conn = wait_until(port, caught_up)
+    index_rate = N / (time.time() - start)
+    lat = run_mix(conn, RUNS, tandem_times)
+    extra["tandem"] = {"rss_bytes": rss(proc), "disk_bytes": du(data),
+                       "store_bytes": du(os.path.join(data, "tandem.db")), "index_bytes": du(os.path.join(data, "index"))}
+    conn.close(); stop(proc)
+    start = time.time()
+    proc, port = serve(data)
+    wait_until(port, ready)
+    extra["tandem"]["start_to_ready_s"] = time.time() - start
+    stop(proc)
+    if os.environ.get("SLOWED", "1") != "0":
+        shutil.rmtree(data)
+        tandem_import(path, data)
+        start = time.time()
+        proc, port = serve(data, slowed=True)
+        conn = wait_until(port, caught_up)
+        extra["slowed"] = {"index_rate": N / (time.time() - start), "queries": run_mix(conn, max(10, RUNS // 4))}
+        conn.close(); stop(proc)
     return index_rate, lat
 
 
@@ -105,6 +180,8 @@ def bench_fts5(path):
             db.execute("INSERT INTO fts(rowid, name, description, category, brand, tags) VALUES(?,?,?,?,?,?)",
                        (i, r["name"], r["description"], r["category"], r["brand"], " ".join(r["tags"])))
     index_rate = N / (time.time() - start)
+    extra["sqlite-fts5"] = {"disk_bytes": du(os.path.join(work, "fts.db")) + du(os.path.join(work, "fts.db-wal")),
+                            "version": sqlite3.sqlite_version}
     lat = {}
     for name, _, match, _ in MIX:
         if match is None:
@@ -119,8 +196,9 @@ def bench_fts5(path):
                 return found
             hits = db.execute("SELECT p.body FROM fts JOIN products p ON p.rowid = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT 10", (match,)).fetchall()
             return db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()[0]
+        run()  # warm-up, as for tandem
         times = []
-        for _ in range(RUNS):
+        for _ in range(PEER_RUNS):
             t = time.perf_counter(); found = run(); times.append(time.perf_counter() - t)
         lat[name] = (pct(times, 0.5) * 1000, pct(times, 0.99) * 1000, found)
     return index_rate, lat
@@ -156,6 +234,9 @@ def bench_postgres(path):
     run_pg(*psql, "-c", f"\\copy products(id, name, description, category, brand, price, tags, tags_text, body) FROM '{csv}'")
     run_pg(*psql, "-c", "CREATE INDEX products_tsv ON products USING gin(tsv); CREATE INDEX products_cat_price ON products(category, price); ANALYZE products")
     index_rate = N / (time.time() - start)
+    size = subprocess.run(["runuser", "-u", "postgres", "--", *psql, "-At", "-c", "SELECT pg_total_relation_size('products')"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    extra["postgresql"] = {"disk_bytes": int(size)}
     lat = {}
     for name, _, _, tsq in MIX:
         if tsq is None:
@@ -174,7 +255,7 @@ def bench_postgres(path):
         for f in os.listdir(logs):
             os.remove(os.path.join(logs, f))
         subprocess.run(["runuser", "-u", "postgres", "--", f"{pgbin}/pgbench", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                        "-n", "-c", "1", "-t", str(RUNS), "-f", script, "-l", f"--log-prefix={logs}/pgbench_log", "postgres"],
+                        "-n", "-c", "1", "-t", str(PEER_RUNS), "-f", script, "-l", f"--log-prefix={logs}/pgbench_log", "postgres"],
                        check=True, cwd=logs, stdout=subprocess.DEVNULL)
         times = [int(l.split()[2]) / 1e6 for f in os.listdir(logs) for l in open(os.path.join(logs, f))]
         count = subprocess.run(["runuser", "-u", "postgres", "--", *psql, "-At", "-c",
@@ -185,7 +266,7 @@ def bench_postgres(path):
 
 try:
     path = generate()
-    print(f"{N} records; {RUNS} runs per query")
+    print(f"{N} records; {RUNS} runs per query ({PEER_RUNS} for the peers)")
     results = {"tandem": bench_tandem(path)}
     for p in procs: p.terminate(); p.wait()
     results["sqlite-fts5"] = bench_fts5(path)
@@ -201,11 +282,20 @@ try:
     t = results["tandem"][1]["common word"][0]
     print("\ncommon word p50 ratio: " + ", ".join(f"{k} {v[1]['common word'][0] / t:.1f}x slower" for k, v in results.items() if k != "tandem"))
     slowest = max(v[1] for v in results["tandem"][1].values() if v)
-    print(f"tandem: p99 of the whole mix {pct(tandem_times, 0.99) * 1000:.2f} ms; "
-          f"the slowest query's own p99 {slowest:.2f} ms")
-    if os.environ.get("RESULTS_JSON"):  # for bench/chart.py
-        with open(os.environ["RESULTS_JSON"], "w") as f:
-            json.dump({"records": N, "runs": RUNS, "engines": {k: {"index_rate": v[0], "queries": v[1]} for k, v in results.items()}}, f, indent=1)
+    pooled = pct(tandem_times, 0.99) * 1000
+    print(f"tandem: p99 of the whole mix {pooled:.2f} ms; the slowest query's own p99 {slowest:.2f} ms")
+    t = extra["tandem"]
+    print(f"tandem: resident {t['rss_bytes'] / N:.0f} bytes/record, disk {t['disk_bytes'] / N:.0f} bytes/record "
+          f"(store {t['store_bytes'] / N:.0f}, index {t['index_bytes'] / N:.0f}); start to ready {t['start_to_ready_s']:.2f} s")
+    print("disk bytes/record: " + ", ".join(f"{k} {v['disk_bytes'] / N:.0f}" for k, v in extra.items() if "disk_bytes" in v))
+    if "slowed" in extra:
+        print(f"slowed (half a core): indexing {extra['slowed']['index_rate']:,.0f} records/s; p50 ms " +
+              ", ".join(f"{q} {v[0]:.2f}" for q, v in extra["slowed"]["queries"].items()))
+    out = os.environ.get("RESULTS_JSON") or (os.environ.get("BENCH_RESULTS") and os.path.join(os.environ["BENCH_RESULTS"], f"search-{N}.json"))
+    if out:  # for bench/chart.py and bench/report.py
+        with open(out, "w") as f:
+            json.dump({"records": N, "runs": RUNS, "pooled_p99_ms": pooled, "slowest_p99_ms": slowest, "extra": extra,
+                       "engines": {k: {"index_rate": v[0], "queries": v[1]} for k, v in results.items()}}, f, indent=1)
 finally:
     for p in procs:
         if p.poll() is None: p.terminate(); p.wait()
