@@ -122,6 +122,8 @@ core::Result<OpResult> Store::Impl::apply_op(const WriteBatch& batch, const Writ
     auto row = (*select)->step();
     if (!row) return core::fail(row.error());
     if (*row) existing = std::string((*select)->column_text(0));
+    (*select)->reset();  // a statement left on a row keeps its snapshot past the commit, and a
+                         // write after another connection's (a cursor) fails: SQLITE_BUSY_SNAPSHOT
   }
   if (op.action == Action::kCreate && existing) {
     return record_error(op.id,

@@ -466,6 +466,22 @@ TEST_F(StoreTest, CursorsDefaultToZeroAndPersist) {
   EXPECT_EQ(store_->cursor("cache").value(), 2u);
 }
 
+// Cursors are written on a connection of their own: a write of the writer's after one must not
+// find its connection still reading an older snapshot (an update reads the stored record first).
+TEST_F(StoreTest, WritesGoOnAfterAnUpdateAndACursorWrittenBetween) {
+  write({upsert("a")});
+  for (int i = 0; i < 3; ++i) {
+    auto updated = write(
+        {{.action = Action::kUpdate, .id = "a", .body = R"({"stock":)" + std::to_string(i) + "}"}});
+    ASSERT_TRUE(updated[0].seq) << updated[0].seq.error().message();
+    ASSERT_TRUE(store_->set_cursor("search", *updated[0].seq).is_ok());
+  }
+  auto deleted = write({{.action = Action::kDelete, .id = "a"}});
+  ASSERT_TRUE(deleted[0].seq) << deleted[0].seq.error().message();
+  EXPECT_FALSE(get("a"));
+  EXPECT_EQ(store_->cursor("search").value(), 4u);
+}
+
 TEST_F(StoreTest, DeadLettersCanBeAddedListedReadAndRemoved) {
   changes::Change upserted{.seq = 4, .collection = "products", .id = "a", .body = product("a")};
   changes::Change deleted{
