@@ -2,6 +2,7 @@
 // here and become Status values. Depends on core, schema, query, store types, Xapian.
 #include "search/xapian/xapian_search.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <xapian.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <stdexcept>
 
 #include "core/hash.h"
 #include "search/xapian/compile.h"
@@ -28,6 +30,24 @@ core::Status xapian_error(const Xapian::Error& e, std::string_view what) {
 
 std::size_t shard_of(std::string_view id, std::size_t shards) {
   return static_cast<std::size_t>(core::fnv1a64(id) % shards);
+}
+
+// Xapian 1.4 aborts the process when the disk fills during a commit (its exception unwinds
+// through a noexcept frame of its own), so a shard takes a batch only while the index's file
+// system has room for it: 32 MiB, and eight times the batch's bodies (the body, its terms and
+// positions, and the blocks a commit copies). Refused, the sink backs off and tries again.
+void ensure_room(const std::string& dir, const std::vector<const changes::Change*>& changes) {
+  std::uint64_t bytes = 0;
+  for (const auto* ch : changes)
+    bytes += ch->body.size();
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return;  // cannot tell: let Xapian try
+  std::uint64_t free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  std::uint64_t need = (32u << 20) + 8 * bytes;
+  if (free < need) {
+    throw std::runtime_error("no room for the index in " + dir + ": " + std::to_string(free) +
+                             " bytes free, " + std::to_string(need) + " needed");
+  }
 }
 
 }  // namespace
@@ -95,6 +115,7 @@ std::vector<const xapian_backend::Columns*> XapianSearch::Index::columns(
 // commits. Records that cannot be indexed are rejected (dead-lettered by the applier).
 std::vector<changes::Rejection> XapianSearch::Index::apply_shard(
     Shard& shard, const schema::Collection& c, const std::vector<const changes::Change*>& changes) {
+  ensure_room(dir, changes);
   std::vector<changes::Rejection> rejected;
   // Columns need the values of what is indexed. Documents are kept for them only when columns
   // exist already: building an index without columns keeps nothing.
