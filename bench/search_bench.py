@@ -171,15 +171,26 @@ def bench_fts5(path):
       CREATE TABLE products(id TEXT PRIMARY KEY, category TEXT, brand TEXT, price REAL, tags TEXT, body TEXT);
       CREATE VIRTUAL TABLE fts USING fts5(name, description, category, brand, tags, content='', tokenize='porter unicode61');
       CREATE INDEX products_cat_price ON products(category, price);""")
-    rows = [json.loads(l) for l in open(path)]
-    start = time.time()
-    with db:
-        for i, r in enumerate(rows, 1):
+    # One transaction; the records are parsed 100,000 at a time outside the timed inserts (all of
+    # 10M at once would not fit in memory as Python objects).
+    spent, i = 0.0, 0
+    lines = open(path)
+    db.execute("BEGIN")
+    while True:
+        rows = [json.loads(l) for _, l in zip(range(100000), lines)]
+        if not rows:
+            break
+        start = time.time()
+        for r in rows:
+            i += 1
             db.execute("INSERT INTO products(rowid, id, category, brand, price, tags, body) VALUES(?,?,?,?,?,?,?)",
                        (i, r["id"], r["category"], r["brand"], r["price"], json.dumps(r["tags"]), json.dumps(r)))
             db.execute("INSERT INTO fts(rowid, name, description, category, brand, tags) VALUES(?,?,?,?,?,?)",
                        (i, r["name"], r["description"], r["category"], r["brand"], " ".join(r["tags"])))
-    index_rate = N / (time.time() - start)
+        spent += time.time() - start
+    start = time.time()
+    db.execute("COMMIT")
+    index_rate = N / (spent + time.time() - start)
     extra["sqlite-fts5"] = {"disk_bytes": du(os.path.join(work, "fts.db")) + du(os.path.join(work, "fts.db-wal")),
                             "version": sqlite3.sqlite_version}
     lat = {}
