@@ -14,7 +14,8 @@ network). Every engine returns the top 10 by relevance (or the sort) and the num
 Also: tandem's resident memory once caught up, the bytes on disk of each engine, and the time from
 a restart on the data to `GET /ready` answering 200. Last, tandem on at most half a core (sharing one
 with two busy loops, by taskset) over a fresh import: the catch-up and a quarter of the query runs again, the
-slowdown the benchmark must see (SLOWED=0 skips it). Each engine runs the mix once before timing it.
+slowdown the benchmark must see (SLOWED=0 skips it). tandem and FTS5 run each query once before
+timing it (PostgreSQL's pgbench runs are not warmed up).
 """
 import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
 from urllib.parse import urlencode
