@@ -17,8 +17,11 @@ with two busy loops, by taskset) over a fresh import: the catch-up and a quarter
 slowdown the benchmark must see (SLOWED=0 skips it). tandem and FTS5 run each query once before
 timing it (PostgreSQL's pgbench runs are not warmed up).
 """
-import http.client, json, os, re, shutil, socket, sqlite3, statistics, subprocess, sys, tempfile, time
+import http.client, json, os, re, shutil, sqlite3, statistics, subprocess, sys, tempfile, time
 from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peers import Postgres, free_port
 
 # The admin key of the tandem started here; every search carries it.
 BENCH_KEY = "bench-admin-key-0123456789abcdef"
@@ -50,10 +53,6 @@ MIX = [
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
-
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 
 
 def generate():
@@ -217,18 +216,10 @@ def bench_fts5(path):
 
 
 def bench_postgres(path):
-    pgbin = sorted(d for d in os.listdir("/usr/lib/postgresql"))[-1]
-    pgbin = f"/usr/lib/postgresql/{pgbin}/bin"
-    pgdir, sock, logs = os.path.join(work, "pg"), os.path.join(work, "pgsock"), os.path.join(work, "pglogs")
-    for d in (pgdir, sock, logs):
-        os.makedirs(d); shutil.chown(d, "postgres")
-    run_pg = lambda *a, **k: subprocess.run(["runuser", "-u", "postgres", "--", *a], check=True, **k)
-    run_pg(f"{pgbin}/initdb", "-D", pgdir, "-A", "trust", "-U", "postgres", stdout=subprocess.DEVNULL)
-    port = free_port()
-    run_pg(f"{pgbin}/pg_ctl", "-D", pgdir, "-l", os.path.join(pgdir, "log"), "-w", "-o",
-           f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c work_mem=64MB", "start", stdout=subprocess.DEVNULL)
-    bench_postgres.stop = lambda: run_pg(f"{pgbin}/pg_ctl", "-D", pgdir, "-m", "fast", "stop", stdout=subprocess.DEVNULL)
-    psql = ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
+    pg = bench_postgres.pg = Postgres(work)
+    pgbin, port, logs = pg.bin, pg.port, os.path.join(work, "pglogs")
+    os.makedirs(logs); shutil.chown(logs, "postgres")
+    run_pg, psql = pg.run_pg, pg.psql_cmd
     csv = os.path.join(work, "products.tsv")
     with open(csv, "w") as out:
         for line in open(path):
@@ -311,7 +302,7 @@ try:
 finally:
     for p in procs:
         if p.poll() is None: p.terminate(); p.wait()
-    if hasattr(bench_postgres, "stop"):
-        try: bench_postgres.stop()
+    if hasattr(bench_postgres, "pg"):
+        try: bench_postgres.pg.stop()
         except Exception: pass
     shutil.rmtree(work, ignore_errors=True)
