@@ -75,17 +75,19 @@ class Relevance : public ::testing::Test {
 };
 
 // A word in more than half of the documents carries no information for ranking: it filters and
-// adds nothing to the score, and a query of such words alone is unscored.
+// adds nothing to the score, and a query of such words alone is unscored. (Whole words, and no
+// field equal to or starting with the query: no ranking rule's tier adds to the scores either.)
 TEST_F(Relevance, AWordInMostDocumentsOnlyFilters) {
   std::vector<std::pair<std::string, std::string>> sale;
   for (int i = 0; i < 12; ++i) {
-    std::string name = i == 0 ? "Brass Lamp" : "Lamp " + std::to_string(i);
-    sale.emplace_back("sale-" + std::to_string(i),
-                      R"("name":")" + name + R"(","description":"On sale today","brand":"Lumora")");
+    std::string description = i == 0 ? "On sale today, in brass" : "On sale today";
+    sale.emplace_back("sale-" + std::to_string(i), R"("name":"Lamp )" + std::to_string(i) +
+                                                       R"(","description":")" + description +
+                                                       R"(","brand":"Lumora")");
   }
   put(sale);  // "sale": 12 of 22 documents
   auto score_of = [&](const std::string& q, const std::string& id) {
-    SearchRequest r{.collection = shop_, .text = *query::parse_text(q, true), .per_page = 50};
+    SearchRequest r{.collection = shop_, .text = *query::parse_text(q, false), .per_page = 50};
     auto result = backend_->search(r);
     EXPECT_TRUE(result) << result.error().message();
     for (const auto& h : result->hits)
@@ -152,6 +154,85 @@ TEST_F(Relevance, TypoMatchesRankBelowExactOnes) {
   auto exact_first = top("tracker runs");
   ASSERT_FALSE(exact_first.empty());
   EXPECT_EQ(exact_first[0], "runs-name");
+}
+
+// The ranking rules of docs/API.md, on top of one another: the word itself before its other forms
+// and completions, then a field equal to the query, then one equal to it with the last word
+// completed, then one starting with it, then the words as a phrase, then BM25.
+TEST_F(Relevance, TheWordItselfRanksAboveItsCompletions) {
+  put({{"dog", R"("name":"Dog","description":"A domestic animal","brand":"Wn")"},
+       {"doggie", R"("name":"Doggie Bag","description":"Leftovers, for a dog","brand":"Wn")"},
+       {"dogsled", R"("name":"Dogsled","description":"A sled","brand":"Wn")"}});
+  EXPECT_EQ(top("dog", 3), (std::vector<std::string>{"dog", "doggie", "dogsled"}));
+}
+
+TEST_F(Relevance, AFieldEqualToTheQueryRanksFirst) {
+  put({{"oak", R"("name":"Oak","description":"A tree","brand":"Wn")"},
+       {"red-oak", R"("name":"Red Oak","description":"An oak with red leaves","brand":"Wn")"},
+       {"southern", R"("name":"Southern Red Oak","description":"A red oak","brand":"Wn")"},
+       {"oaken", R"("name":"Oak Table","description":"Made of oak, red oak","brand":"Wn")"}});
+  EXPECT_EQ(top("oak", 1), std::vector<std::string>{"oak"});
+  EXPECT_EQ(top("red oak", 2), (std::vector<std::string>{"red-oak", "southern"}));
+  EXPECT_EQ(top("oak t", 1), std::vector<std::string>{"oaken"});  // equal, the last word completed
+}
+
+TEST_F(Relevance, AFieldStartingWithTheQueryRanksAboveOneContainingIt) {
+  put({{"maker", R"("name":"Soft Ice Cream Maker","brand":"Wn")"},
+       {"cone", R"("name":"Ice Cream Cone","brand":"Wn")"},
+       {"ice-cream", R"("name":"Ice cream","brand":"Wn")"}});
+  EXPECT_EQ(top("ice cream", 3), (std::vector<std::string>{"ice-cream", "cone", "maker"}));
+  EXPECT_EQ(top("ice cre", 3), (std::vector<std::string>{"ice-cream", "cone", "maker"}));
+}
+
+TEST_F(Relevance, AHyphenatedWordIsAPrefixToo) {
+  put({{"tshirt", R"("name":"T-Shirt","brand":"Wn")"},
+       {"light", R"("name":"nginx-light","description":"A small web server","brand":"Wn")"}});
+  EXPECT_EQ(top("t-shi", 1), std::vector<std::string>{"tshirt"});
+  EXPECT_EQ(top("nginx-li", 1), std::vector<std::string>{"light"});
+}
+
+TEST_F(Relevance, ACorrectedWordRanksAsIfTypedRight) {
+  put({{"python", R"("name":"Python","description":"A large snake","brand":"Wn")"},
+       {"indian", R"("name":"Indian Python","description":"A python of Asia","brand":"Wn")"}});
+  EXPECT_EQ(top("pyhton", 2), (std::vector<std::string>{"python", "indian"}));
+  // A word unknown as typed, though it shares a stem with known words, is corrected too.
+  put({{"surely", R"("name":"Certainly","description":"Definitely so","brand":"Wn")"},
+       {"define", R"("name":"Define","description":"State the meaning","brand":"Wn")"}});
+  EXPECT_EQ(top("definately", 1), std::vector<std::string>{"surely"});
+}
+
+// The forms of a word are looked up in the vocabulary from the word's start: with more words
+// sharing that start than a lookup reads, the word itself is still found.
+TEST_F(Relevance, AShortWordIsFoundAmongManyWithTheSameStart) {
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 1100; ++i)
+    many.emplace_back("ca-" + std::to_string(i),
+                      R"("name":"Caa)" + std::to_string(10000 + i) + R"(","brand":"Wn")");
+  many.emplace_back("cat", R"("name":"Cat","description":"Small feline","brand":"Wn")");
+  put(many);
+  EXPECT_EQ(top("small cat", 1), std::vector<std::string>{"cat"});
+}
+
+TEST_F(Relevance, APrefixCompletesToCommonWordsFirst) {
+  std::vector<std::pair<std::string, std::string>> docs;
+  for (int i = 0; i < 5; ++i)
+    docs.emplace_back("meter-" + std::to_string(i),
+                      R"("name":"Gauge )" + std::to_string(i) +
+                          R"(","description":"uses a thermometer","brand":"Wn")");
+  docs.emplace_back("metric",
+                    R"("name":"Gauge","description":"on a thermometric scale","brand":"Wn")");
+  put(docs);
+  auto ids = top("thermom", 6);
+  ASSERT_EQ(ids.size(), 6u);
+  EXPECT_EQ(ids.back(), "metric");
+}
+
+TEST_F(Relevance, AccentsAreFoldedBothWays) {
+  put({{"cafe", R"("name":"Café Table","brand":"Wn")"},
+       {"creme", R"("name":"Creme Brulee Set","brand":"Wn")"}});
+  EXPECT_EQ(top("cafe", 1), std::vector<std::string>{"cafe"});
+  EXPECT_EQ(top("CAFÉ", 1), std::vector<std::string>{"cafe"});
+  EXPECT_EQ(top("crème brûlée", 1), std::vector<std::string>{"creme"});
 }
 
 TEST_F(Relevance, SearchableKeywordsMatchAsText) {

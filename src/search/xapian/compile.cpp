@@ -14,10 +14,26 @@ namespace {
 using core::fail;
 using core::invalid_argument;
 
-constexpr std::size_t kMaxPrefixExpansion = 100;  // completions of the prefix word
-constexpr std::size_t kMaxTypoCandidates = 10;    // spellings kept per word
-constexpr std::size_t kMaxTermsScanned = 50000;   // vocabulary read per word for typos
-constexpr std::size_t kMaxFormsScanned = 1000;    // vocabulary read per word for its forms
+constexpr std::size_t kMaxPrefixExpansion = 40;        // completions of the prefix word
+constexpr std::size_t kMaxCompletionsScanned = 20000;  // vocabulary read per prefix
+constexpr std::size_t kMaxTypoCandidates = 10;         // spellings kept per word
+constexpr std::size_t kMaxTermsScanned = 50000;        // vocabulary read per word for typos
+constexpr std::size_t kMaxFormsScanned = 1000;         // vocabulary read per word for its forms
+
+// The ranking rules' tiers (rank_rules()), each far above the sums of those below it: a word
+// matched exactly outweighs a field equal to the query, that one a field equal to it with its
+// last word completed, that one a field starting with it, that one the words as a phrase
+// (kTierPhrase for each word), and the phrase any BM25 sum (at most about 2 x idf (< 20) per
+// alternative of a word).
+constexpr double kTierExact = 1e10;
+constexpr double kTierWhole = 1e8;
+constexpr double kTierCompleted = 1e7;
+constexpr double kTierStart = 1e6;
+constexpr double kTierPhrase = 1e4;
+// The last three rules (a field completed from the query, a field's start, the phrase) read a
+// list for every match: they are left out when the query may match more documents than this,
+// which keeps a query of common words as fast as its words alone.
+constexpr Xapian::doccount kMaxRankedByAllRules = 20000;
 
 // Optimal string alignment distance (Damerau-Levenshtein without repeated edits), capped.
 int edit_distance(std::string_view a, std::string_view b, int cap) {
@@ -61,6 +77,8 @@ double idf(Xapian::doccount docs, Xapian::doccount all) {
 // whichever way shards are matched. There is no document-length normalisation (BM25's b = 0):
 // fields are short and their importance is in their weights, and the matcher then never reads
 // document lengths, whose list it would decode from the start for every query.
+// A factor of kTierPhrase or more is a ranking rule's tier, not an idf: the term weighs the factor
+// itself, however often it occurs (see rank_rules()).
 class Bm25 final : public Xapian::Weight {
  public:
   Bm25() {
@@ -71,10 +89,11 @@ class Bm25 final : public Xapian::Weight {
   Bm25* clone() const override { return new Bm25(); }
   void init(double factor) override {
     factor_ = factor;
-    max_ = saturation(get_wdf_upper_bound()) * factor;
+    flat_ = factor >= kTierPhrase;
+    max_ = flat_ ? factor : saturation(get_wdf_upper_bound()) * factor;
   }
   double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
-    return saturation(wdf) * factor_;
+    return flat_ ? factor_ : saturation(wdf) * factor_;
   }
   double get_maxpart() const override { return max_; }
   double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0; }
@@ -86,6 +105,7 @@ class Bm25 final : public Xapian::Weight {
     return 2.0 * f / (1.0 + f);
   }
   double factor_ = 0, max_ = 0;
+  bool flat_ = false;
 };
 
 int typo_budget(std::string_view word, int typos) {
@@ -95,29 +115,36 @@ int typo_budget(std::string_view word, int typos) {
 
 using Terms = std::vector<std::pair<Xapian::doccount, std::string>>;  // (documents, term)
 
-// Known spellings of `term` within the budget, most frequent first.
-Terms spellings(const Xapian::Database& db, const std::string& prefix, const std::string& term,
-                int budget) {
-  Terms found;
+// Known spellings of `term` within the budget: the fewest typos first, then the most frequent;
+// each with its number of typos.
+std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> spellings(
+    const Xapian::Database& db, const std::string& prefix, const std::string& term, int budget) {
+  std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> found;
   std::string start = prefix + term.substr(0, 1);
   std::size_t scanned = 0;
   for (auto it = db.allterms_begin(start);
        it != db.allterms_end(start) && scanned < kMaxTermsScanned; ++it, ++scanned) {
     if ((*it).compare(0, start.size(), start) != 0) break;
     std::string candidate = (*it).substr(prefix.size());
-    if (edit_distance(term, candidate, budget) <= budget)
-      found.emplace_back(it.get_termfreq(), *it);
+    if (int d = edit_distance(term, candidate, budget); d <= budget)
+      found.push_back({d, {it.get_termfreq(), *it}});
   }
-  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second.first > b.second.first;
+  });
   if (found.size() > kMaxTypoCandidates) found.resize(kMaxTypoCandidates);
   return found;
 }
 
 // The indexed terms that start with `prefix`, other than `prefix` itself (matched already), the
-// most frequent first, at most kMaxPrefixExpansion of them.
-Terms completions(const Xapian::Database& db, const std::string& prefix) {
+// most frequent first, at most kMaxPrefixExpansion of them, among the first `scan` (in the
+// vocabulary's order).
+Terms completions(const Xapian::Database& db, const std::string& prefix,
+                  std::size_t scan = kMaxCompletionsScanned) {
   Terms found;
-  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
+  std::size_t scanned = 0;
+  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix) && scanned < scan;
+       ++it, ++scanned) {
     // Over several shards the iterator may stop on the first term after the prefix's.
     if ((*it).compare(0, prefix.size(), prefix) != 0) break;
     if ((*it).size() > prefix.size()) found.emplace_back(it.get_termfreq(), *it);
@@ -130,33 +157,50 @@ Terms completions(const Xapian::Database& db, const std::string& prefix) {
 }
 
 // The indexed words (under `prefix`) that share the stem of `word`, the word itself included when
-// indexed. Stems are not indexed: forms are looked up in the vocabulary among the words that
-// begin like both the word and its stem without its last letter (Snowball stems keep the start
-// of a word, changing at most its last letter: "happy" and "happiness" -> "happi", "making" ->
-// "make").
+// indexed. Stems are not indexed: forms are looked up in the vocabulary among the words that begin
+// with the stem ("runs", "running" for "run"), or with the stem less its last letter when that is
+// an e or an i, which the stemmer may have added or changed ("happy" and "happiness" -> "happi",
+// "making" -> "make"). The scan is bounded; the word itself is looked up on its own, so however
+// many words share its start ("cat" among thousands of words in "ca"), it is never missed.
 Terms forms(const Xapian::Database& db, const std::string& prefix, const std::string& word,
             const Xapian::Stem& stem) {
   std::string root = stem(word);
   std::size_t common = 0;
-  while (common + 1 < root.size() && common < word.size() && word[common] == root[common])
+  while (common < root.size() && common < word.size() && word[common] == root[common])
     ++common;
+  if (!root.empty() && common == root.size() && (root.back() == 'e' || root.back() == 'i'))
+    --common;
   std::string start = prefix + word.substr(0, std::max<std::size_t>(common, 1));
   Terms out;
+  std::string exact = prefix + word;
+  if (auto docs = db.get_termfreq(exact)) out.emplace_back(docs, exact);
   std::size_t scanned = 0;
   for (auto it = db.allterms_begin(start);
        it != db.allterms_end(start) && scanned < kMaxFormsScanned; ++it, ++scanned) {
     if ((*it).compare(0, start.size(), start) != 0) break;
-    if (stem((*it).substr(prefix.size())) == root) out.emplace_back(it.get_termfreq(), *it);
+    if (*it != exact && stem((*it).substr(prefix.size())) == root)
+      out.emplace_back(it.get_termfreq(), *it);
   }
   return out;
 }
 
+// What the ranking rules need to know of a word (see rank_rules()).
+struct WordFacts {
+  bool mixed = false;   // it matches both itself and other words (forms, completions): only then
+                        // does "exact before other forms" order anything
+  bool scored = false;  // it weighs at all (see the end of word_query())
+  std::string meant;    // the word as typed, or for an unknown word its likeliest spelling
+  Xapian::doccount reach = 0;  // documents it may match, at most
+};
+
 Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Database& db,
-                         const Xapian::Stem& stem, const TextOptions& o) {
+                         const Xapian::Stem& stem, const TextOptions& o, WordFacts& facts) {
   std::vector<Xapian::Query> alternatives;
+  bool exact_seen = false, others = false, completed = false;
   Xapian::doccount all = db.get_doccount(), most = 0;  // most: documents of the commonest form
   auto term = [&](const std::string& t, Xapian::doccount docs, double times = 1.0) {
     alternatives.push_back(weighted(Xapian::Query(t), times * idf(docs, all)));
+    facts.reach = std::min(all, facts.reach + docs);
   };
   for (const auto& p : o.prefixes) {
     // The exact word, plus every form of it (itself included) as one synonym: a document with
@@ -169,6 +213,8 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
       any_docs = std::min(all, any_docs + docs);  // at most; forms of a word often meet
       if (t == exact) exact_docs = docs;
     }
+    exact_seen = exact_seen || exact_docs > 0;
+    others = others || found.size() > (exact_docs > 0 ? 1 : 0);
     if (found.size() == 1 && exact_docs > 0) {  // no other form: the same list twice, read once
       term(exact, exact_docs, 2.0);
     } else if (!found.empty()) {
@@ -179,32 +225,86 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
       alternatives.push_back(
           weighted(Xapian::Query(Xapian::Query::OP_SYNONYM, synonyms.begin(), synonyms.end()),
                    idf(any_docs, all)));
+      facts.reach = std::min(all, facts.reach + any_docs);
     }
     if (prefix) {
-      for (const auto& [docs, t] : completions(db, exact))
-        term(t, docs);
+      // Completions weigh as the commonest of them, down to half of that for the rarest: a
+      // prefix more likely begins a common word than a rare one.
+      auto found_completions = completions(db, exact);
+      for (const auto& [docs, t] : found_completions) {
+        auto top = found_completions.front().first;
+        term(t, top, 0.5 + 0.5 * static_cast<double>(docs) / static_cast<double>(top));
+        others = completed = true;
+      }
     }
   }
+  facts.mixed = exact_seen && others;
+  facts.meant = word;
   int budget = typo_budget(word, o.typos);
-  if (alternatives.empty() && budget > 0) {  // unseen word (or a prefix of none): nearest spellings
+  // An unknown word (its other forms aside: "definately" shares the stem of "define"), or a
+  // prefix of none: its nearest spellings too.
+  if (!exact_seen && !completed && budget > 0) {
+    int fewest = budget + 1;
     for (const auto& p : o.prefixes) {
-      for (const auto& [docs, t] : spellings(db, p, word, budget))
-        term(t, docs, 0.5);
+      for (const auto& [typos, spelling] : spellings(db, p, word, budget)) {
+        term(spelling.second, spelling.first, typos == 1 ? 0.5 : 0.25);
+        if (typos < fewest) fewest = typos, facts.meant = spelling.second.substr(p.size());
+      }
     }
+    facts.mixed = facts.meant != word && alternatives.size() > 1;
   }
   Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
   // A word in more than half the documents says little about which of them is more relevant,
-  // so it only filters. When every part of a query is weightless, the matcher can stop after the
-  // first page and the count it must check instead of scoring every match.
-  if (most > all / 2) return weightless(any);
+  // so it only filters, and no ranking rule looks at it. When every part of a query is
+  // weightless, the matcher can stop after the first page and the count it must check instead of
+  // scoring every match.
+  facts.scored = most <= all / 2;
+  if (!facts.scored) {
+    facts.mixed = false;
+    return weightless(any);
+  }
   return any;
+}
+
+// Queries as one synonym (one of them alone as itself).
+Xapian::Query any_of(const std::vector<Xapian::Query>& list) {
+  return list.size() == 1 ? list[0]
+                          : Xapian::Query(Xapian::Query::OP_SYNONYM, list.begin(), list.end());
+}
+
+// A term and its completions, as one synonym.
+Xapian::Query with_completions(const Xapian::Database& db, const std::string& term) {
+  std::vector<Xapian::Query> any{Xapian::Query(term)};
+  for (const auto& c : completions(db, term))
+    any.emplace_back(c.second);
+  return any_of(any);
+}
+
+// Unprefixed tokens in order and adjacent; with `prefix`, the last one or any of its completions
+// (Xapian 1.4's phrases take terms only: one phrase per completion).
+Xapian::Query phrase_of(const std::vector<std::string>& tokens, bool prefix,
+                        const Xapian::Database& db) {
+  std::vector<Xapian::Query> plain(tokens.begin(), tokens.end());
+  auto phrase = [&] {
+    return plain.size() == 1
+               ? plain[0]
+               : Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size());
+  };
+  if (!prefix) return phrase();
+  std::vector<Xapian::Query> any{phrase()};
+  for (const auto& c : completions(db, tokens.back())) {
+    plain.back() = Xapian::Query(c.second);
+    any.push_back(phrase());
+  }
+  return any.size() == 1 ? any[0] : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
 }
 
 // Words in order and adjacent, weighted by the mean idf of the words. Positions exist for
 // unprefixed terms only, so with query_by the phrase is checked on the unprefixed terms and each
-// word must also occur in one of the fields.
+// word must also occur in one of the fields. With `prefix`, the last word also matches its
+// completions ("nginx-li" is the phrase nginx li*, "t-shi" finds t-shirt).
 Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::Database& db,
-                           const TextOptions& o) {
+                           const TextOptions& o, bool prefix = false) {
   std::vector<std::string> tokens;
   for (const auto& w : words) {
     for (auto& t : tokenize(w))
@@ -212,24 +312,69 @@ Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::
   }
   if (tokens.empty()) return Xapian::Query();
   Xapian::doccount all = db.get_doccount();
+  auto alternatives = [&](std::size_t i, const std::string& p) {
+    return prefix && i + 1 == tokens.size() ? with_completions(db, p + tokens[i])
+                                            : Xapian::Query(p + tokens[i]);
+  };
   double sum = 0;
   for (const auto& t : tokens)
     sum += idf(db.get_termfreq(t), all);
-  std::vector<Xapian::Query> plain(tokens.begin(), tokens.end());
-  Xapian::Query phrase = weighted(
-      plain.size() == 1
-          ? plain[0]
-          : Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size()),
-      sum / static_cast<double>(tokens.size()));
+  Xapian::Query phrase =
+      weighted(phrase_of(tokens, prefix, db), sum / static_cast<double>(tokens.size()));
   if (o.prefixes.size() == 1 && o.prefixes[0].empty()) return phrase;
   std::vector<Xapian::Query> in_fields{weightless(phrase)};  // the fields' terms weigh instead
-  for (const auto& t : tokens) {
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
     std::vector<Xapian::Query> any;
-    for (const auto& p : o.prefixes)
-      any.push_back(weighted(Xapian::Query(p + t), idf(db.get_termfreq(p + t), all)));
+    for (const auto& p : o.prefixes) {
+      any.push_back(weighted(alternatives(i, p), idf(db.get_termfreq(p + tokens[i]), all)));
+    }
     in_fields.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
   }
   return Xapian::Query(Xapian::Query::OP_AND, in_fields.begin(), in_fields.end());
+}
+
+// The ranking rules above BM25, as optional parts of the query whose flat weights (Bm25's tiers)
+// order the matches before BM25 does: first, for each word that matches both itself and other
+// forms or completions, the documents with the word itself; then those with a field whose whole
+// value is the query's words, then those with a field that starts with them (or, when the last
+// word is a prefix, with them and a completion of the last); then the documents with the words as
+// a phrase, in the query's order. A query of words that only filter (see word_query()) has none
+// of these rules: it stays unscored. Without `all_rules` (kMaxRankedByAllRules), only the first
+// two.
+Xapian::Query rank_rules(Xapian::Query matches, const std::vector<std::string>& exact_words,
+                         const std::vector<std::string>& in_order, bool last_prefix, bool all_rules,
+                         const Xapian::Database& db, const TextOptions& o) {
+  std::vector<Xapian::Query> parts{std::move(matches)};
+  for (const auto& w : exact_words) {
+    std::vector<Xapian::Query> fields;
+    for (const auto& p : o.prefixes)
+      fields.emplace_back(p + w);
+    parts.push_back(weighted(any_of(fields), kTierExact));
+  }
+  if (!in_order.empty() && in_order.size() <= kMaxWholeWords) {
+    std::string words;
+    for (const auto& w : in_order)
+      words.append(words.empty() ? "" : " ").append(w);
+    // Whole values that are the words, with the last completed when it is a prefix ("ice cre":
+    // "ice cream"), and those that start with them ("ice cream soda"), in any field.
+    std::string whole = std::string(kWholePrefix) + words;
+    parts.push_back(weighted(Xapian::Query(whole), kTierWhole));
+    std::vector<Xapian::Query> completed, start;
+    // (Whole values are about as rare as each other: the first in order, not the commonest.)
+    for (const auto& t :
+         all_rules ? completions(db, whole + (last_prefix ? "" : " "), kMaxPrefixExpansion)
+                   : Terms()) {
+      bool one_word = last_prefix && t.second.find(' ', whole.size()) == std::string::npos;
+      (one_word ? completed : start).emplace_back(t.second);
+    }
+    if (!completed.empty()) parts.push_back(weighted(any_of(completed), kTierCompleted));
+    if (!start.empty()) parts.push_back(weighted(any_of(start), kTierStart));
+  }
+  if (all_rules && in_order.size() > 1) {  // as typed: a phrase per completion costs too much
+    parts.push_back(weighted(phrase_of(in_order, false, db), kTierPhrase));
+  }
+  if (parts.size() == 1) return parts[0];
+  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, parts.begin(), parts.end());
 }
 
 }  // namespace
@@ -243,19 +388,32 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
                            const Xapian::Stem& stem, const TextOptions& o) {
   if (q.match_all) return weightless(match_all());  // else scored by document length
   std::vector<Xapian::Query> required;
+  std::vector<std::string> exact_words, in_order;  // for rank_rules()
+  bool last_prefix = false, scored = !q.phrases.empty();
+  Xapian::doccount reach = db.get_doccount();  // the matches, at most
   for (std::size_t i = 0; i < q.words.size() && i < o.keep_words; ++i) {
     auto tokens = tokenize(q.words[i].text);
     if (tokens.size() == 1) {
-      required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o));
-    } else if (tokens.size() > 1) {
-      required.push_back(phrase_query({q.words[i].text}, db, o));  // "usb-c" is the phrase usb c
+      WordFacts facts;
+      required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o, facts));
+      scored = scored || facts.scored;
+      if (facts.mixed) exact_words.push_back(facts.meant);
+      tokens[0] = facts.meant;
+      reach = std::min(reach, facts.reach);
+    } else if (tokens.size() > 1) {  // "usb-c" is the phrase usb c
+      required.push_back(phrase_query({q.words[i].text}, db, o, q.words[i].prefix));
+      scored = true;
     }
+    in_order.insert(in_order.end(), tokens.begin(), tokens.end());
+    if (!tokens.empty()) last_prefix = q.words[i].prefix;
   }
   for (const auto& p : q.phrases)
     required.push_back(phrase_query(p.words, db, o));
-  Xapian::Query all = required.empty()
-                          ? weightless(match_all())
-                          : Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
+  Xapian::Query matches(Xapian::Query::OP_AND, required.begin(), required.end());
+  Xapian::Query all = required.empty() ? weightless(match_all())
+                      : scored         ? rank_rules(matches, exact_words, in_order, last_prefix,
+                                                    reach <= kMaxRankedByAllRules, db, o)
+                                       : matches;
   std::vector<Xapian::Query> excluded;
   for (const auto& w : q.excluded)
     excluded.push_back(phrase_query({w}, db, o));

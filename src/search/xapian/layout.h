@@ -26,9 +26,13 @@ inline constexpr char kListSeparator = '\x1f';      // between keyword[] values 
 // The layout below, kept in each shard's metadata: an index of another layout is refused (until
 // `tandem reindex` rebuilds it) rather than searched wrongly. 1: stems indexed ("Z" terms),
 // words cut by Xapian's TermGenerator; 2: no stems, words cut by tokenize(); 3: the body in
-// kBodySlot instead of the document data.
+// kBodySlot instead of the document data; 4: short values also whole ("XE:hot dog").
 inline constexpr const char* kLayoutKey = "tandem.layout";
-inline constexpr const char* kLayout = "3";
+inline constexpr const char* kLayout = "4";
+// Text values of at most kMaxWholeWords words are indexed whole too, under kWholePrefix, whatever
+// their field: "XE:" + the value's words joined by single spaces.
+inline constexpr std::size_t kMaxWholeWords = 8;
+inline constexpr std::string_view kWholePrefix = "XE:";
 
 // The unique term of a record id: "Q" + id, or for ids too long for a Xapian term, "Q" + their
 // first 200 bytes + "#" + a 64-bit FNV-1a hash of the whole id.
@@ -47,8 +51,13 @@ int field_index(const schema::Collection& c, std::string_view name);
 std::string lower_ascii(std::string_view s);
 std::string keyword_term(std::string_view prefix, std::string_view value);
 
+// The base letters of a Latin letter with diacritics (U+00C0 to U+017F), lower-cased: "e" for é,
+// "ss" for ß, "ae" for æ; "" for every other character.
+std::string_view fold_latin(unsigned ch);
+
 // The words of a text, as indexing, queries and highlights cut them: runs of word characters
-// (letters, digits, connector punctuation), lower-cased. fn(word, begin, end) gets each word with
+// (letters, digits, connector punctuation), lower-cased, Latin letters without their diacritics
+// ("Café" is "cafe"). fn(word, begin, end) gets each word with
 // its place in `text`, in bytes.
 template <typename Fn>
 void for_each_word(std::string_view text, Fn&& fn) {
@@ -72,7 +81,12 @@ void for_each_word(std::string_view text, Fn&& fn) {
       wordchar = Xapian::Unicode::is_wordchar(ch);
       if (wordchar) {
         if (word.empty()) begin = at;
-        Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(ch));
+        unsigned lower = Xapian::Unicode::tolower(ch);
+        if (auto folded = fold_latin(lower); !folded.empty()) {
+          word.append(folded);
+        } else {
+          Xapian::Unicode::append_utf8(word, lower);
+        }
       }
     }
     if (!wordchar && !word.empty()) {

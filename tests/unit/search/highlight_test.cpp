@@ -25,8 +25,10 @@ TEST(Highlight, EscapesTheText) {
             "&lt;b&gt;<mark>Rust</mark>&lt;/b&gt; &amp; &quot;tools&quot;");
 }
 
-TEST(Highlight, WordsOutsideAsciiAreLowerCasedToMatch) {
-  EXPECT_EQ(highlight("Crème BRÛLÉE kit", marks({"brûlée"}), 200), "Crème <mark>BRÛLÉE</mark> kit");
+// Marks are index terms: lower-cased, diacritics folded (as the text's words are to match them).
+TEST(Highlight, WordsOutsideAsciiAreLowerCasedAndFoldedToMatch) {
+  EXPECT_EQ(highlight("Crème BRÛLÉE kit", marks({"brulee"}), 200), "Crème <mark>BRÛLÉE</mark> kit");
+  EXPECT_EQ(highlight("Crème BRÛLÉE kit", marks({"creme"}), 200), "<mark>Crème</mark> BRÛLÉE kit");
 }
 
 TEST(Highlight, LongTextIsCutAroundTheMostMarkedWords) {
