@@ -235,6 +235,15 @@ TEST_F(Relevance, AccentsAreFoldedBothWays) {
   EXPECT_EQ(top("crème brûlée", 1), std::vector<std::string>{"creme"});
 }
 
+TEST_F(Relevance, PlusesAndHashesEndingAWordKeepItApart) {
+  put({{"cpp", R"("name":"C++ Primer","brand":"Wn")"},
+       {"csharp", R"("name":"C# in Depth","brand":"Wn")"},
+       {"c", R"("name":"The C Programming Language","brand":"Wn")"}});
+  EXPECT_EQ(top("c++", 5), std::vector<std::string>{"cpp"});
+  EXPECT_EQ(top("C#", 5), std::vector<std::string>{"csharp"});
+  EXPECT_EQ(top("c programming", 5), std::vector<std::string>{"c"});
+}
+
 TEST_F(Relevance, SearchableKeywordsMatchAsText) {
   auto ids = top("kestrel", 5);
   EXPECT_EQ(ids.size(), 2u);

@@ -32,6 +32,18 @@ std::vector<std::string> reference_words(std::string_view text) {
   std::vector<std::string> out;
   std::string word;
   for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
+    if ((*it == '+' || *it == '#') && !word.empty()) {  // a word's own pluses and hashes
+      auto end = it;
+      std::string signs;
+      for (; end != Xapian::Utf8Iterator() && (*end == '+' || *end == '#'); ++end)
+        signs.push_back(static_cast<char>(*end));
+      if (end == Xapian::Utf8Iterator() || (*end < 0x80 && !Xapian::Unicode::is_wordchar(*end))) {
+        word += signs;
+        for (std::size_t i = 1; i < signs.size(); ++i)
+          ++it;
+        continue;
+      }
+    }
     if (Xapian::Unicode::is_wordchar(*it)) {
       unsigned lower = Xapian::Unicode::tolower(*it);
       auto folded = xapian_backend::fold_latin(lower);
@@ -57,15 +69,20 @@ TEST(XapianLayout, WordsAreCutAsXapianCutsThemInAsciiAndBeyond) {
   EXPECT_EQ(tokenize("Straße Ærøskøbing Łódź Œuvre ĳssel Ünïcödé Москва 東京"),
             (std::vector<std::string>{"strasse", "aeroskobing", "lodz", "oeuvre", "ijssel",
                                       "unicode", "москва", "東京"}));
+  // Pluses and hashes ending a word are part of it; elsewhere they separate words.
+  EXPECT_EQ(tokenize("C++ and C#, F#. a+b #tag x++y g++-12 usb-c python3.11 4k"),
+            (std::vector<std::string>{"c++", "and", "c#", "f#", "a", "b", "tag", "x", "y", "g++",
+                                      "12", "usb", "c", "python3", "11", "4k"}));
   std::vector<std::pair<std::size_t, std::size_t>> places;
   xapian_backend::for_each_word("Über  Straße!", [&](const std::string&, std::size_t b,
                                                      std::size_t e) { places.emplace_back(b, e); });
   EXPECT_EQ(places, (std::vector<std::pair<std::size_t, std::size_t>>{{0, 5}, {7, 14}}));
   // Random bytes, valid UTF-8 or not, mostly ASCII with multi-byte characters among them.
   std::mt19937 rng(7);
-  const std::vector<std::string> pieces{"a",    "Z",    "0",    "_",           " ",  "-",
-                                        ".",    "é",    "Ü",    "ß",           "中", "\xe2\x80\x94",
-                                        "\xff", "\xc3", "\x80", "\xf0\x9f\x98"};
+  const std::vector<std::string> pieces{
+      "a",    "Z",    "0",    "_",           " ", "-",  "+",
+      "#",    ".",    "é",    "Ü",           "ß", "中", "\xe2\x80\x94",
+      "\xff", "\xc3", "\x80", "\xf0\x9f\x98"};
   for (int i = 0; i < 5000; ++i) {
     std::string text;
     for (int n = static_cast<int>(rng() % 24); n > 0; --n)

@@ -5,6 +5,7 @@
 
 #include <xapian.h>
 
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -57,8 +58,8 @@ std::string_view fold_latin(unsigned ch);
 
 // The words of a text, as indexing, queries and highlights cut them: runs of word characters
 // (letters, digits, connector punctuation), lower-cased, Latin letters without their diacritics
-// ("Café" is "cafe"). fn(word, begin, end) gets each word with
-// its place in `text`, in bytes.
+// ("Café" is "cafe"), and the pluses and hashes that end a word ("C++", "C#"). fn(word, begin, end)
+// gets each word with its place in `text`, in bytes.
 template <typename Fn>
 void for_each_word(std::string_view text, Fn&& fn) {
   std::string word;
@@ -73,6 +74,18 @@ void for_each_word(std::string_view text, Fn&& fn) {
       if (wordchar) {
         if (word.empty()) begin = at;
         word.push_back(static_cast<char>(byte >= 'A' && byte <= 'Z' ? byte + ('a' - 'A') : byte));
+      } else if ((byte == '+' || byte == '#') && !word.empty()) {
+        // "c++", "c#": pluses and hashes that end a word are part of it ("a+b" is two words).
+        std::size_t end = at;
+        while (end < text.size() && (text[end] == '+' || text[end] == '#'))
+          ++end;
+        auto after = end < text.size() ? static_cast<unsigned char>(text[end]) : 0u;
+        bool ends = after < 0x80 && !std::isalnum(static_cast<int>(after)) && after != '_';
+        if (ends) {
+          word.append(text.substr(at, end - at));
+          next = end;
+          wordchar = true;
+        }
       }
     } else {
       Xapian::Utf8Iterator it(text.data() + at, text.size() - at);
