@@ -109,6 +109,11 @@ std::optional<Response> read_params(const Request& req, search::SearchRequest& r
   r.query_by = core::split_list(req.query_param("query_by").value_or(""));
   r.facets = core::split_list(req.query_param("facets").value_or(""));
   r.highlight = core::split_list(req.query_param("highlight").value_or(""));
+  if (auto names = req.query_param("ranking")) {  // "ranking=" alone: BM25 only
+    auto rules = schema::parse_ranking(core::split_list(*names));
+    if (!rules) return error_response(rules.error());
+    r.ranking = std::move(*rules);
+  }
   auto page = number_param(req, "page", 1, 1, 100000);
   auto per_page = number_param(req, "per_page", 10, 0, kMaxPerPage);
   auto max_facets = number_param(req, "max_facet_values", 10, 1, 1000);

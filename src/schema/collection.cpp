@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <set>
 
@@ -142,6 +143,31 @@ Collection products_collection() {
                     }};
 }
 
+std::string_view rank_rule_name(RankRule rule) {
+  switch (rule) {
+    case RankRule::kExact: return "exact";
+    case RankRule::kField: return "field";
+    case RankRule::kProximity: return "proximity";
+  }
+  return "exact";
+}
+
+core::Result<std::vector<RankRule>> parse_ranking(const std::vector<std::string>& names) {
+  std::vector<RankRule> out;
+  for (const auto& name : names) {
+    auto it = std::find_if(kDefaultRanking.begin(), kDefaultRanking.end(),
+                           [&](RankRule r) { return rank_rule_name(r) == name; });
+    if (it == kDefaultRanking.end()) {
+      return fail(invalid_argument("ranking: unknown rule '" + name +
+                                   "'; use exact, field and proximity, in any order"));
+    }
+    if (std::find(out.begin(), out.end(), *it) != out.end())
+      return fail(invalid_argument("ranking: rule '" + name + "' is named twice"));
+    out.push_back(*it);
+  }
+  return out;
+}
+
 core::Status check_collection(const Collection& c) {
   if (!valid_name(c.name, 64)) {
     return invalid_argument("collection name '" + c.name +
@@ -165,10 +191,17 @@ std::string collection_to_json(const Collection& c) {
     if (f.sort) w.field("sort", true);
     if (f.searchable) w.field("searchable", true);
     if (f.optional) w.field("optional", true);
-    if (f.type == FieldType::kText) w.field("weight", f.weight);
+    if (f.type == FieldType::kText || f.searchable) w.field("weight", f.weight);
     w.end_object();
   }
-  w.end_array().end_object();
+  w.end_array();
+  if (c.ranking) {
+    w.key("ranking").begin_array();
+    for (auto rule : *c.ranking)
+      w.value(rank_rule_name(rule));
+    w.end_array();
+  }
+  w.end_object();
   return w.take();
 }
 
@@ -194,6 +227,16 @@ core::Result<Collection> collection_from_json(std::string_view text) {
         if (!f) return fail(f.error());
         c.fields.push_back(std::move(*f));
       }
+    } else if (key == "ranking" && !value.get_array().get(fields)) {
+      std::vector<std::string> names;
+      for (auto e : fields) {
+        if (e.get_string().get(name))
+          return fail(invalid_argument("ranking: expected an array of rule names"));
+        names.emplace_back(name);
+      }
+      auto rules = parse_ranking(names);
+      if (!rules) return fail(rules.error());
+      c.ranking = std::move(*rules);
     } else {
       return fail(invalid_argument("unknown or mistyped property '" + std::string(key) + "'"));
     }

@@ -2,6 +2,7 @@
 // schema, and the JSON form used by /v1/collections and the store. Depends on core and json.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,12 +23,23 @@ struct FieldSpec {
   bool sort = false;        // usable in sort=
   bool searchable = false;  // keywords: also matched by free-text queries
   bool optional = false;    // may be absent or null
-  double weight = 1.0;      // text: relevance weight
+  double weight = 1.0;      // text and searchable keywords: relevance weight
 };
+
+// The ranking rules that can be ordered or left out (docs/API.md, "Ranking rules"): the word
+// itself before its other forms, a field equal to (or starting with) the query, the words as a
+// phrase. Matching every word and fewer typos always come first, BM25 always last.
+enum class RankRule { kExact, kField, kProximity };
+inline const std::vector<RankRule> kDefaultRanking{RankRule::kExact, RankRule::kField,
+                                                   RankRule::kProximity};
+std::string_view rank_rule_name(RankRule rule);  // "exact", "field", "proximity"
+// Names -> rules, in order; kInvalidArgument for an unknown or repeated name.
+core::Result<std::vector<RankRule>> parse_ranking(const std::vector<std::string>& names);
 
 struct Collection {
   std::string name;               // [a-z0-9_-], 1-64 characters, starts with a letter
   std::vector<FieldSpec> fields;  // in declaration order; "id" is implicit
+  std::optional<std::vector<RankRule>> ranking;  // unset: kDefaultRanking
 
   const FieldSpec* field(std::string_view field_name) const;
 };

@@ -32,6 +32,8 @@ struct SearchRequest {
   std::size_t per_page = 10;            // at most 250
   std::vector<std::string> highlight;   // text fields to return <mark> snippets of
   int typos = -1;                       // -1 auto (1 from 5 letters, 2 from 9), or 0, 1, 2
+  // ranking: the rules in order; unset: the collection's (schema::Collection::ranking)
+  std::optional<std::vector<schema::RankRule>> ranking;
 };
 
 struct Hit {

@@ -298,6 +298,14 @@ TEST_F(OpenSearchBackend, SearchesParseIntoHitsAndRefusalsAreClear) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), core::StatusCode::kInvalidArgument);
   EXPECT_NE(refused.error().message().find("opensearch refused the search"), std::string::npos);
+  // Ranking rules it cannot apply are refused before OpenSearch is asked, not ranked otherwise.
+  r.text = *query::parse_text("*", true);
+  r.ranking = std::vector{schema::RankRule::kExact};
+  auto unranked = backend_->search(r);
+  ASSERT_FALSE(unranked);
+  EXPECT_EQ(unranked.error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(unranked.error().message().find("ranking"), std::string::npos);
+  r.ranking.reset();
   // A node that answers 503 throughout: unavailable, saying so.
   fake_.inject(std::vector<HttpStep>(4, HttpStep{.status = 503}));
   r.text = *query::parse_text("*", true);

@@ -58,8 +58,12 @@ class Relevance : public ::testing::Test {
     ASSERT_TRUE(backend_->apply(changes));
   }
 
-  std::vector<std::string> top(const std::string& q, std::size_t n = 3) {
-    SearchRequest r{.collection = shop_, .text = *query::parse_text(q, true), .per_page = n};
+  std::vector<std::string> top(const std::string& q, std::size_t n = 3,
+                               std::optional<std::vector<schema::RankRule>> ranking = {}) {
+    SearchRequest r{.collection = shop_,
+                    .text = *query::parse_text(q, true),
+                    .per_page = n,
+                    .ranking = std::move(ranking)};
     auto result = backend_->search(r);
     EXPECT_TRUE(result) << result.error().message();
     std::vector<std::string> ids;
@@ -164,6 +168,25 @@ TEST_F(Relevance, TheWordItselfRanksAboveItsCompletions) {
        {"doggie", R"("name":"Doggie Bag","description":"Leftovers, for a dog","brand":"Wn")"},
        {"dogsled", R"("name":"Dogsled","description":"A sled","brand":"Wn")"}});
   EXPECT_EQ(top("dog", 3), (std::vector<std::string>{"dog", "doggie", "dogsled"}));
+}
+
+// The order of the rules is the request's (or the collection's): a field completed from the query
+// above the word itself, when field comes first; the word itself first by default.
+TEST_F(Relevance, RankingRulesCanBeReorderedOrLeftOut) {
+  put({{"dog", R"("name":"Dog","description":"A domestic animal","brand":"Wn")"},
+       {"doggie", R"("name":"Doggie Bag","description":"Leftovers, for a dog","brand":"Wn")"},
+       {"dogsled", R"("name":"Dogsled","description":"A sled","brand":"Wn")"}});
+  using enum schema::RankRule;
+  EXPECT_EQ(top("dog", 3), (std::vector<std::string>{"dog", "doggie", "dogsled"}));
+  EXPECT_EQ(top("dog", 3, std::vector{kField, kExact}),
+            (std::vector<std::string>{"dog", "dogsled", "doggie"}));
+  // BM25 alone: the completion in the heavier field and the word in the description outweigh
+  // the word alone in the name.
+  EXPECT_EQ(top("dog", 1, std::vector<schema::RankRule>{}), std::vector<std::string>{"doggie"});
+  auto shop = *shop_;
+  shop.ranking = std::vector{kField, kExact};
+  shop_ = std::make_shared<const schema::Collection>(shop);
+  EXPECT_EQ(top("dog", 3), (std::vector<std::string>{"dog", "dogsled", "doggie"}));
 }
 
 TEST_F(Relevance, AFieldEqualToTheQueryRanksFirst) {

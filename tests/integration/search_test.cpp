@@ -100,6 +100,8 @@ TEST_F(SearchTest, BadParametersAre400WithThePosition) {
       {"q=*&per_page=251", "invalid_argument", "per_page"},
       {"q=*&page=0", "invalid_argument", "page"},
       {"q=*&typos=3", "invalid_argument", "typos"},
+      {"q=lamp&ranking=exact,words", "invalid_argument", "unknown rule 'words'"},
+      {"q=lamp&ranking=field,field", "invalid_argument", "named twice"},
       {"q=*&facets=name", "invalid_argument", "not a facet"},
   };
   for (const auto& c : cases) {

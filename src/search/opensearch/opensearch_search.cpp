@@ -389,6 +389,10 @@ core::Result<std::uint64_t> OpenSearchSearch::count(std::string_view collection)
 }
 
 core::Result<SearchResult> OpenSearchSearch::search(const SearchRequest& r) {
+  if (r.ranking) {  // refused rather than silently ranked otherwise
+    return core::fail(core::invalid_argument(
+        "ranking: the OpenSearch backend ranks by Lucene's BM25 alone; leave out ranking"));
+  }
   std::size_t keep = r.text.words.size();
   std::vector<std::string> dropped;
   for (;;) {

@@ -20,19 +20,17 @@ constexpr std::size_t kMaxTypoCandidates = 10;         // spellings kept per wor
 constexpr std::size_t kMaxTermsScanned = 50000;        // vocabulary read per word for typos
 constexpr std::size_t kMaxFormsScanned = 1000;         // vocabulary read per word for its forms
 
-// The ranking rules' tiers (rank_rules()), each far above the sums of those below it: a word
-// matched exactly outweighs a field equal to the query, that one a field equal to it with its
-// last word completed, that one a field starting with it, that one the words as a phrase
-// (kTierPhrase for each word), and the phrase any BM25 sum (at most about 2 x idf (< 20) per
-// alternative of a word).
-constexpr double kTierExact = 1e10;
-constexpr double kTierWhole = 1e8;
-constexpr double kTierCompleted = 1e7;
-constexpr double kTierStart = 1e6;
-constexpr double kTierPhrase = 1e4;
-// The last three rules (a field completed from the query, a field's start, the phrase) read a
-// list for every match: they are left out when the query may match more documents than this,
-// which keeps a query of common words as fast as its words alone.
+// The ranking rules' tiers (rank_rules()): the first rule of the order weighs kRuleTiers[0], the
+// second kRuleTiers[1], the third kRuleTiers[2], each far above the sums of those below it. Within
+// a tier: each exact word the whole tier; a field equal to the query the whole tier, equal with
+// its last word completed a tenth, starting with it a hundredth; the phrase a hundredth for each
+// of its words. BM25 sums stay far below the lowest (at most about 2 x idf (< 20) per alternative
+// of a word): a factor of kFlatWeight or more is a tier, not an idf (see Bm25).
+constexpr double kRuleTiers[] = {1e13, 1e10, 1e7};
+constexpr double kFlatWeight = 1e4;
+// A field completed from the query, a field's start and the phrase read a list for every match:
+// they are left out when the query may match more documents than this, which keeps a query of
+// common words as fast as its words alone.
 constexpr Xapian::doccount kMaxRankedByAllRules = 20000;
 
 // Optimal string alignment distance (Damerau-Levenshtein without repeated edits), capped.
@@ -77,7 +75,7 @@ double idf(Xapian::doccount docs, Xapian::doccount all) {
 // whichever way shards are matched. There is no document-length normalisation (BM25's b = 0):
 // fields are short and their importance is in their weights, and the matcher then never reads
 // document lengths, whose list it would decode from the start for every query.
-// A factor of kTierPhrase or more is a ranking rule's tier, not an idf: the term weighs the factor
+// A factor of kFlatWeight or more is a ranking rule's tier, not an idf: the term weighs the factor
 // itself, however often it occurs (see rank_rules()).
 class Bm25 final : public Xapian::Weight {
  public:
@@ -89,7 +87,7 @@ class Bm25 final : public Xapian::Weight {
   Bm25* clone() const override { return new Bm25(); }
   void init(double factor) override {
     factor_ = factor;
-    flat_ = factor >= kTierPhrase;
+    flat_ = factor >= kFlatWeight;
     max_ = flat_ ? factor : saturation(get_wdf_upper_bound()) * factor;
   }
   double get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const override {
@@ -333,45 +331,53 @@ Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::
   return Xapian::Query(Xapian::Query::OP_AND, in_fields.begin(), in_fields.end());
 }
 
-// The ranking rules above BM25, as optional parts of the query whose flat weights (Bm25's tiers)
-// order the matches before BM25 does: first, for each word that matches both itself and other
-// forms or completions, the documents with the word itself; then those with a field whose whole
-// value is the query's words, then those with a field that starts with them (or, when the last
-// word is a prefix, with them and a completion of the last); then the documents with the words as
-// a phrase, in the query's order. A query of words that only filter (see word_query()) has none
-// of these rules: it stays unscored. Without `all_rules` (kMaxRankedByAllRules), only the first
-// two.
+// The ranking rules above BM25, in the order of o.ranking, as optional parts of the query whose
+// flat weights (Bm25's tiers) order the matches before BM25 does. exact: for each word that
+// matches both itself and other forms or completions, the documents with the word itself. field:
+// those with a field whose whole value is the query's words, then one equal to them with the last
+// completed when it is a prefix, then one that starts with them. proximity: the words as a phrase,
+// in the query's order. A query of words that only filter (see word_query()) has none of these
+// rules: it stays unscored. Without `all_rules` (kMaxRankedByAllRules), only exact and the whole
+// field.
 Xapian::Query rank_rules(Xapian::Query matches, const std::vector<std::string>& exact_words,
                          const std::vector<std::string>& in_order, bool last_prefix, bool all_rules,
                          const Xapian::Database& db, const TextOptions& o) {
   std::vector<Xapian::Query> parts{std::move(matches)};
-  for (const auto& w : exact_words) {
-    std::vector<Xapian::Query> fields;
-    for (const auto& p : o.prefixes)
-      fields.emplace_back(p + w);
-    parts.push_back(weighted(any_of(fields), kTierExact));
-  }
-  if (!in_order.empty() && in_order.size() <= kMaxWholeWords) {
-    std::string words;
-    for (const auto& w : in_order)
-      words.append(words.empty() ? "" : " ").append(w);
-    // Whole values that are the words, with the last completed when it is a prefix ("ice cre":
-    // "ice cream"), and those that start with them ("ice cream soda"), in any field.
-    std::string whole = std::string(kWholePrefix) + words;
-    parts.push_back(weighted(Xapian::Query(whole), kTierWhole));
-    std::vector<Xapian::Query> completed, start;
-    // (Whole values are about as rare as each other: the first in order, not the commonest.)
-    for (const auto& t :
-         all_rules ? completions(db, whole + (last_prefix ? "" : " "), kMaxPrefixExpansion)
-                   : Terms()) {
-      bool one_word = last_prefix && t.second.find(' ', whole.size()) == std::string::npos;
-      (one_word ? completed : start).emplace_back(t.second);
+  auto add = [&](const Xapian::Query& q, double tier) { parts.push_back(weighted(q, tier)); };
+  for (std::size_t i = 0; i < o.ranking.size() && i < std::size(kRuleTiers); ++i) {
+    double tier = kRuleTiers[i];
+    switch (o.ranking[i]) {
+      case schema::RankRule::kExact:
+        for (const auto& w : exact_words) {
+          std::vector<Xapian::Query> fields;
+          for (const auto& p : o.prefixes)
+            fields.emplace_back(p + w);
+          add(any_of(fields), tier);
+        }
+        break;
+      case schema::RankRule::kField: {
+        if (in_order.empty() || in_order.size() > kMaxWholeWords) break;
+        std::string whole(kWholePrefix);
+        for (std::size_t w = 0; w < in_order.size(); ++w)
+          whole.append(w ? " " : "").append(in_order[w]);
+        add(Xapian::Query(whole), tier);  // in any field
+        if (!all_rules) break;
+        // (Whole values are about as rare as each other: the first in order, not the commonest.)
+        std::vector<Xapian::Query> completed, start;
+        for (const auto& t :
+             completions(db, whole + (last_prefix ? "" : " "), kMaxPrefixExpansion)) {
+          bool one_word = last_prefix && t.second.find(' ', whole.size()) == std::string::npos;
+          (one_word ? completed : start).emplace_back(t.second);
+        }
+        if (!completed.empty()) add(any_of(completed), tier / 10);  // "ice cre": "ice cream"
+        if (!start.empty()) add(any_of(start), tier / 100);         // "ice cream soda"
+        break;
+      }
+      case schema::RankRule::kProximity:
+        // As typed: a phrase for each completion of a prefix would cost too much.
+        if (all_rules && in_order.size() > 1) add(phrase_of(in_order, false, db), tier / 100);
+        break;
     }
-    if (!completed.empty()) parts.push_back(weighted(any_of(completed), kTierCompleted));
-    if (!start.empty()) parts.push_back(weighted(any_of(start), kTierStart));
-  }
-  if (all_rules && in_order.size() > 1) {  // as typed: a phrase per completion costs too much
-    parts.push_back(weighted(phrase_of(in_order, false, db), kTierPhrase));
   }
   if (parts.size() == 1) return parts[0];
   return Xapian::Query(Xapian::Query::OP_AND_MAYBE, parts.begin(), parts.end());

@@ -17,6 +17,7 @@ struct TextOptions {
   std::vector<std::string> prefixes;  // term prefixes searched ("" = every field)
   int typos = -1;                     // -1 auto: 1 typo from 5 letters, 2 from 9
   std::size_t keep_words = SIZE_MAX;  // fallback: search only the first N words
+  std::vector<schema::RankRule> ranking = schema::kDefaultRanking;  // the rules, in order
 };
 
 // q -> query. Each word matches itself or its other forms (same stem; itself ranks higher); the

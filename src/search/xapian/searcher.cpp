@@ -146,7 +146,10 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     std::optional<std::vector<Bits>> filtered;
     if (r.filter && !columns.empty() && (by_shard || column_facets))
       filtered = filter_bits(columns, *r.filter);
-    TextOptions options{.prefixes = prefixes, .typos = r.typos};
+    TextOptions options{
+        .prefixes = prefixes,
+        .typos = r.typos,
+        .ranking = r.ranking.value_or(r.collection->ranking.value_or(schema::kDefaultRanking))};
     SearchResult result;
     Page page;
     Marks marks;

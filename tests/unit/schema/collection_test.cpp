@@ -30,6 +30,22 @@ TEST(Collection, ParsesEveryPropertyAndType) {
   EXPECT_TRUE(c->fields[2].optional);
 }
 
+// The ranking and a searchable keyword's weight survive the JSON form (the store keeps it).
+TEST(Collection, RankingAndKeywordWeightsRoundTrip) {
+  auto c = collection_from_json(R"({"name":"words","fields":[
+    {"name":"synonyms","type":"keyword[]","searchable":true,"weight":2}],
+    "ranking":["proximity","exact"]})");
+  ASSERT_TRUE(c) << c.error().message();
+  auto back = collection_from_json(collection_to_json(*c));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_DOUBLE_EQ(back->fields[0].weight, 2.0);
+  EXPECT_EQ(back->ranking, (std::vector<RankRule>{RankRule::kProximity, RankRule::kExact}));
+  EXPECT_FALSE(products_collection().ranking.has_value());
+  auto none = collection_from_json(R"({"name":"x","fields":[],"ranking":[]})");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->ranking, std::vector<RankRule>{});
+}
+
 struct BadSchema {
   const char* json;
   const char* message;
@@ -49,6 +65,12 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadSchema{"{", "invalid JSON"}, BadSchema{"[]", "expected a JSON object"},
         BadSchema{R"({"name":"x"})", "name and fields are required"},
+        BadSchema{R"({"name":"x","fields":[],"ranking":["exact","bm25"]})",
+                  "ranking: unknown rule 'bm25'"},
+        BadSchema{R"({"name":"x","fields":[],"ranking":["field","field"]})",
+                  "rule 'field' is named twice"},
+        BadSchema{R"({"name":"x","fields":[],"ranking":"exact"})", "unknown or mistyped property"},
+        BadSchema{R"({"name":"x","fields":[],"ranking":[1]})", "expected an array of rule names"},
         BadSchema{R"({"name":"Bad Name","fields":[]})", "collection name 'Bad Name'"},
         BadSchema{R"({"name":"x","fields":[{"name":"a","type":"blob"}]})", "unknown type 'blob'"},
         BadSchema{R"({"name":"x","fields":[{"name":"a","type":"text","facet":true}]})",
