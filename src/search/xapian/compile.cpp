@@ -196,9 +196,11 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
   std::vector<Xapian::Query> alternatives;
   bool exact_seen = false, others = false, completed = false;
   Xapian::doccount all = db.get_doccount(), most = 0;  // most: documents of the commonest form
-  auto term = [&](const std::string& t, Xapian::doccount docs, double times = 1.0) {
+  // A term weighing as one in `docs` documents would (times `times`), found in `reach` of them.
+  auto term = [&](const std::string& t, Xapian::doccount docs, double times = 1.0,
+                  Xapian::doccount reach = 0) {
     alternatives.push_back(weighted(Xapian::Query(t), times * idf(docs, all)));
-    facts.reach = std::min(all, facts.reach + docs);
+    facts.reach = std::min(all, facts.reach + (reach ? reach : docs));
   };
   for (const auto& p : o.prefixes) {
     // The exact word, plus every form of it (itself included) as one synonym: a document with
@@ -216,7 +218,7 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
     if (found.size() == 1 && exact_docs > 0) {  // no other form: the same list twice, read once
       term(exact, exact_docs, 2.0);
     } else if (!found.empty()) {
-      if (exact_docs > 0) term(exact, exact_docs);
+      if (exact_docs > 0) term(exact, exact_docs);  // (counted in reach twice: still at most)
       std::vector<Xapian::Query> synonyms;
       for (const auto& f : found)
         synonyms.emplace_back(f.second);
@@ -231,7 +233,7 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
       auto found_completions = completions(db, exact);
       for (const auto& [docs, t] : found_completions) {
         auto top = found_completions.front().first;
-        term(t, top, 0.5 + 0.5 * static_cast<double>(docs) / static_cast<double>(top));
+        term(t, top, 0.5 + 0.5 * static_cast<double>(docs) / static_cast<double>(top), docs);
         others = completed = true;
       }
     }
