@@ -13,8 +13,8 @@ loopback, keep-alive: tandem via HTTP, PostgreSQL via pgbench; FTS5 in-process, 
 network). Every engine returns the top 10 by relevance (or the sort) and the number of matches.
 Also: tandem's resident memory once caught up, the bytes on disk of each engine, and the time from
 a restart on the data to `GET /ready` answering 200. Last, tandem on at most half a core (sharing one
-with two busy loops, by taskset) over a fresh import: the catch-up and a quarter of the query runs again, the
-slowdown the benchmark must see (SLOWED=0 skips it). tandem and FTS5 run each query once before
+with two busy loops, by taskset) over a fresh import: the catch-up (the loops at the sinks' nice level, +10) and a
+quarter of the query runs (the loops at nice 0) again, the slowdown the benchmark must see (SLOWED=0 skips it). tandem and FTS5 run each query once before
 timing it (PostgreSQL's pgbench runs are not warmed up).
 """
 import http.client, json, os, re, shutil, sqlite3, statistics, subprocess, sys, tempfile, time
