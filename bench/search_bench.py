@@ -46,8 +46,15 @@ MIX = [
     ("phrase", {"q": '"active noise cancellation"'}, '"active noise cancellation"', "phraseto_tsquery('english', 'active noise cancellation')"),
     ("prefix", {"q": "headph"}, "headph*", "to_tsquery('english', 'headph:*')"),
     ("typo", {"q": "hedphones"}, None, None),
+    ("words+sort", {"q": "headphones", "sort": "price:asc"}, "headphones", "to_tsquery('english', 'headphones')"),
     ("filter+facets+sort", {"q": "*", "filter": "category = electronics AND price < 100", "facets": "brand,tags", "sort": "price:asc"}, "FILTER", "FILTER"),
 ]
+
+
+def order_by(params, relevance):
+    """The peers' ORDER BY for a query of the mix: its sort keys, then `relevance`."""
+    keys = [key.split(":") for key in params.get("sort", "").split(",") if key]
+    return ", ".join([f"{field} {way.upper()}" for field, way in keys] + [relevance])
 
 
 def pct(values, q):
@@ -202,7 +209,7 @@ def bench_fts5(path):
     extra["sqlite-fts5"] = {"disk_bytes": du(os.path.join(work, "fts.db")) + du(os.path.join(work, "fts.db-wal")),
                             "version": sqlite3.sqlite_version}
     lat = {}
-    for name, _, match, _ in MIX:
+    for name, params, match, _ in MIX:
         if match is None:
             lat[name] = None
             continue
@@ -213,7 +220,8 @@ def bench_fts5(path):
                 db.execute("SELECT brand, count(*) FROM products WHERE category='electronics' AND price<100 GROUP BY brand ORDER BY 2 DESC LIMIT 10").fetchall()
                 db.execute("SELECT t.value, count(*) FROM products, json_each(products.tags) t WHERE category='electronics' AND price<100 GROUP BY t.value ORDER BY 2 DESC LIMIT 10").fetchall()
                 return found
-            hits = db.execute("SELECT p.body FROM fts JOIN products p ON p.rowid = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT 10", (match,)).fetchall()
+            hits = db.execute(f"SELECT p.body FROM fts JOIN products p ON p.rowid = fts.rowid WHERE fts MATCH ? ORDER BY {order_by(params, 'rank')} LIMIT 10",
+                              (match,)).fetchall()
             return db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (match,)).fetchone()[0]
         run()  # warm-up, as for tandem
         times = []
@@ -249,7 +257,7 @@ def bench_postgres(path):
                           capture_output=True, text=True, check=True).stdout.strip()
     extra["postgresql"] = {"disk_bytes": int(size)}
     lat = {}
-    for name, _, _, tsq in MIX:
+    for name, params, _, tsq in MIX:
         if tsq is None:
             lat[name] = None
             continue
@@ -260,7 +268,7 @@ def bench_postgres(path):
                    f"SELECT brand, count(*) FROM products WHERE {where} GROUP BY brand ORDER BY 2 DESC LIMIT 10;\n"
                    f"SELECT t, count(*) FROM products, unnest(tags) t WHERE {where} GROUP BY t ORDER BY 2 DESC LIMIT 10;\n")
         else:
-            sql = (f"SELECT body FROM products, {tsq} q WHERE tsv @@ q ORDER BY ts_rank(tsv, q) DESC LIMIT 10;\n"
+            sql = (f"SELECT body FROM products, {tsq} q WHERE tsv @@ q ORDER BY {order_by(params, 'ts_rank(tsv, q) DESC')} LIMIT 10;\n"
                    f"SELECT count(*) FROM products WHERE tsv @@ {tsq};\n")
         script = os.path.join(work, "q.sql"); open(script, "w").write(sql); os.chmod(script, 0o644)
         for f in os.listdir(logs):

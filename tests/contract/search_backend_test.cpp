@@ -350,6 +350,43 @@ TEST_P(SearchContract, SortsByFieldsWithMissingValuesLast) {
   EXPECT_EQ(ids(find("programming", "", "_score,year:asc")).size(), 2u);
 }
 
+// Words sorted by fields: ties on the fields are broken by relevance, documents without a value
+// come last, and pages cut through a tie without losing or repeating a match.
+TEST_P(SearchContract, WordsSortedByFieldsBreakTiesByRelevance) {
+  put({{"s1",
+        R"("title":"Kitchen knives","blurb":"a garden of blades","genre":"home","price":10,"year":2001)"},
+       {"s2", R"("title":"Garden shears","genre":"tools","price":10,"year":2001)"},
+       {"s3", R"("title":"Garden hose","genre":"tools","price":5,"year":2001)"},
+       {"s4", R"("title":"Kitchen timer","blurb":"garden","genre":"home","price":1,"year":1999)"},
+       {"s5", R"("title":"Garden gnome","genre":"tools")"},
+       {"s6", R"("title":"Kitchen sink","genre":"home","price":2)"}});
+  std::vector<std::pair<std::string, std::string>> others;  // so that "garden" has a weight
+  for (int i = 0; i < 6; ++i)
+    others.emplace_back("k" + std::to_string(i), R"("title":"Kitchen scale","genre":"home")");
+  put(others);
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids(find("garden", "", "price:asc")), (Ids{"s4", "s3", "s2", "s1", "s5"}));
+  EXPECT_EQ(ids(find("garden", "", "price:desc")), (Ids{"s2", "s1", "s3", "s4", "s5"}));
+  EXPECT_EQ(ids(find("garden", "", "year:desc,price:desc")), (Ids{"s2", "s1", "s3", "s4", "s5"}));
+  EXPECT_EQ(ids(find("garden", "genre = home", "price:asc")), (Ids{"s4", "s1"}));
+  Ids paged;
+  for (std::size_t n = 1; n <= 3; ++n) {
+    auto page = find("garden", "", "price:asc", [n](SearchRequest& r) {
+      r.page = n;
+      r.per_page = 3;
+      r.facets = {"genre"};
+    });
+    ASSERT_TRUE(page) << page.error().message();
+    EXPECT_EQ(page->found, 5u);
+    EXPECT_EQ(page->facets[0].second, (std::vector<FacetValue>{{"tools", 3}, {"home", 2}}));
+    for (const auto& h : page->hits) {
+      paged.push_back(h.id);
+      EXPECT_GT(h.score, 0) << h.id;
+    }
+  }
+  EXPECT_EQ(paged, (Ids{"s4", "s3", "s2", "s1", "s5"}));
+}
+
 TEST_P(SearchContract, FacetsCountEveryMatch) {
   load_library();
   auto r = find("*", "", "", [](SearchRequest& req) {

@@ -343,10 +343,11 @@ bool Columns::count(std::size_t field, const Bits& docs,
 
 bool Columns::sortable(std::size_t field) const {
   const Column& c = columns_[field];
-  return c.kept && c.type != FieldType::kKeywordArray;
+  return loaded_ && c.kept && c.type != FieldType::kKeywordArray;
 }
 
 std::optional<Columns::Key> Columns::key(std::size_t field, Xapian::docid did) const {
+  if (did >= end_) return std::nullopt;  // a document newer than these columns
   const Column& c = columns_[field];
   if (is_number(c.type)) {
     if (std::isnan(c.numbers[did])) return std::nullopt;
@@ -354,6 +355,21 @@ std::optional<Columns::Key> Columns::key(std::size_t field, Xapian::docid did) c
   }
   if (c.codes[did] == 0) return std::nullopt;
   return Key{.text = &c.dictionary[c.codes[did] - 1]};
+}
+
+int compare_keys(const std::vector<SortKey>& keys, const Columns& a, Xapian::docid da,
+                 const Columns& b, Xapian::docid db) {
+  for (const auto& [field, descending] : keys) {
+    auto x = a.key(field, da), y = b.key(field, db);
+    if (!x || !y) {
+      if (!x && !y) continue;
+      return x ? -1 : 1;
+    }
+    int c = x->text != nullptr ? x->text->compare(*y->text)
+                               : (x->number > y->number) - (x->number < y->number);
+    if (c != 0) return (c > 0) == descending ? -1 : 1;
+  }
+  return 0;
 }
 
 }  // namespace tandem::search::xapian_backend

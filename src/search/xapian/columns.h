@@ -25,6 +25,16 @@ using Bits = std::vector<std::uint64_t>;
 inline bool test(const Bits& b, std::size_t i) {
   return i / 64 < b.size() && ((b[i / 64] >> (i % 64)) & 1) != 0;
 }
+inline void set(Bits& b, std::size_t i) {
+  if (i / 64 >= b.size()) b.resize(i / 64 + 1);
+  b[i / 64] |= std::uint64_t{1} << (i % 64);
+}
+inline std::size_t count(const Bits& b) {
+  std::size_t n = 0;
+  for (auto w : b)
+    n += static_cast<std::size_t>(__builtin_popcountll(w));
+  return n;
+}
 
 class Columns {
  public:
@@ -64,7 +74,7 @@ class Columns {
     const std::string* text = nullptr;  // keywords
   };
   bool sortable(std::size_t field) const;
-  std::optional<Key> key(std::size_t field, Xapian::docid did) const;
+  std::optional<Key> key(std::size_t field, Xapian::docid did) const;  // nullopt past end() too
 
  private:
   struct Column {
@@ -98,5 +108,17 @@ class Columns {
   std::size_t end_ = 0;  // docids below this have room in every column
   Bits live_bits_;       // documents present
 };
+
+// A sort key over the columns: a field index, and whether it descends.
+struct SortKey {
+  std::size_t field;
+  bool descending;
+};
+
+// How document `da` of shard `a` and document `db` of shard `b` compare by `keys` (every field
+// sortable in both): negative when the first comes first, 0 when they tie on every key.
+// Documents without a key's value come after those with one, ascending or descending.
+int compare_keys(const std::vector<SortKey>& keys, const Columns& a, Xapian::docid da,
+                 const Columns& b, Xapian::docid db);
 
 }  // namespace tandem::search::xapian_backend

@@ -50,11 +50,10 @@ bool countable(const std::vector<const Columns*>& shards, const SearchRequest& r
 bool column_facets(const std::vector<const Columns*>& shards, const std::vector<Bits>& matched,
                    const SearchRequest& r, SearchResult& out);
 
-// The facets of a text query from the columns (countable() must hold): every shard's matches
-// gathered as a bit set by an unscored match of the query, then counted in memory. Sets `found`,
-// exact.
-void count_facets(core::ForkJoin& pool, const std::vector<Xapian::Database>& parts,
-                  const std::vector<const Columns*>& shards, const ShardQuery& q,
+// The facets of a text query from the columns (countable() must hold), counted over every
+// shard's matches (matched_bits(): Xapian's spies would read each match's values from the index,
+// about 1.4 µs a match for two facets, where this costs about 50 ns). Sets `found`, exact.
+void count_facets(const std::vector<const Columns*>& shards, const std::vector<Bits>& matched,
                   const SearchRequest& r, SearchResult& out);
 
 }  // namespace tandem::search::xapian_backend

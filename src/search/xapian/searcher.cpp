@@ -26,6 +26,28 @@ using core::fail;
 
 constexpr Xapian::doccount kExactUpTo = 10000;  // `found` is exact at least this far
 
+// The request's sort keys before any relevance, when every shard's columns can sort by them all.
+// The caller holds the columns' shared locks.
+std::optional<std::vector<SortKey>> column_keys(const std::vector<const Columns*>& shards,
+                                                const SearchRequest& r) {
+  std::vector<SortKey> keys;
+  for (const auto* key : sort_plan(r).keys) {
+    auto field = static_cast<std::size_t>(field_index(*r.collection, key->field));
+    for (const auto* c : shards)
+      if (!c->sortable(field)) return std::nullopt;
+    keys.push_back({field, key->descending});
+  }
+  return keys;
+}
+
+std::optional<std::vector<SortKey>> sortable_keys(const std::vector<const Columns*>& shards,
+                                                  const SearchRequest& r) {
+  std::vector<std::shared_lock<std::shared_mutex>> locks;
+  for (const auto* c : shards)
+    locks.emplace_back(c->mutex);
+  return column_keys(shards, r);
+}
+
 // `*` answered from the columns: the filter, the facets and the sort over every shard's documents
 // in memory, then only the page's documents read from the index. Same answers as the matcher
 // (unscored, docid order after the sort keys), found always exact. nullopt when a field involved
@@ -36,22 +58,15 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
   for (const auto* c : shards)
     locks.emplace_back(c->mutex);
   const query::Filter* filter = r.filter ? &*r.filter : nullptr;
-  std::vector<std::pair<std::size_t, bool>> keys;  // field, descending (every score is 0 here)
-  for (const auto* key : sort_plan(r).keys) {
-    keys.emplace_back(static_cast<std::size_t>(field_index(*r.collection, key->field)),
-                      key->descending);
-  }
-  for (const auto* c : shards) {
+  auto keys = column_keys(shards, r);  // every score is 0 here
+  if (!keys) return std::nullopt;
+  for (const auto* c : shards)
     if (!c->covers(filter)) return std::nullopt;
-    for (const auto& [field, _] : keys)
-      if (!c->sortable(field)) return std::nullopt;
-  }
   std::vector<Bits> matched;
   SearchResult out;
   for (const auto* c : shards) {
     matched.push_back(c->match(filter));
-    for (auto w : matched.back())
-      out.found += static_cast<std::uint64_t>(__builtin_popcountll(w));
+    out.found += count(matched.back());
   }
   if (!column_facets(shards, matched, r, out)) return std::nullopt;
 
@@ -61,7 +76,7 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
   auto combined = [n](const Doc& d) { return (d.second - 1) * n + d.first + 1; };
   std::size_t first = (r.page - 1) * r.per_page, want = first + r.per_page;
   std::vector<Doc> page;
-  if (keys.empty()) {  // docid order: stop at the page's end
+  if (keys->empty()) {  // docid order: stop at the page's end
     Xapian::docid end = 0;
     for (const auto* c : shards)
       end = std::max(end, c->end());
@@ -77,19 +92,8 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
       }
     }
     auto before = [&](const Doc& a, const Doc& b) {
-      for (const auto& [field, descending] : keys) {
-        auto x = shards[a.first]->key(field, a.second), y = shards[b.first]->key(field, b.second);
-        if (!x || !y) {
-          if (!x && !y) continue;
-          return x.has_value();  // documents without the value come last
-        }
-        int c = x->text != nullptr ? x->text->compare(*y->text)
-                                   : (x->number < y->number   ? -1
-                                      : x->number > y->number ? 1
-                                                              : 0);
-        if (c != 0) return descending ? c > 0 : c < 0;
-      }
-      return combined(a) < combined(b);
+      int c = compare_keys(*keys, *shards[a.first], a.second, *shards[b.first], b.second);
+      return c != 0 ? c < 0 : combined(a) < combined(b);
     };
     auto end = page.begin() + static_cast<std::ptrdiff_t>(std::min(want, page.size()));
     std::partial_sort(page.begin(), end, page.end(), before);
@@ -134,15 +138,20 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     set_sort(enquire, keys, r);
     // Facets of a text query are counted from the columns when they keep every facet field, and
     // a filter on fields they keep is evaluated there.
+    // A text query sorted by fields they keep is ordered there.
+    SortPlan plan = sort_plan(r);
+    bool by_keys = !plan.keys.empty() && !plan.relevance_first;
     std::vector<const Columns*> columns;
-    if (options_.columns && (r.text.match_all || !r.facets.empty() || r.filter))
+    if (options_.columns && (r.text.match_all || !r.facets.empty() || r.filter || by_keys))
       columns = (*index)->columns(*r.collection);
     bool column_facets = !r.facets.empty() && !columns.empty() && countable(columns, r);
     auto spies = add_facets(enquire, r, !column_facets);
     if (r.text.match_all && options_.columns) {
       if (auto answer = scan(columns, reader.db, r)) return *answer;
     }
-    bool by_shard = spies.empty() && r.sort.empty();  // else one match over every shard
+    std::optional<std::vector<SortKey>> sorted;
+    if (by_keys && spies.empty() && !columns.empty()) sorted = sortable_keys(columns, r);
+    bool by_shard = spies.empty() && (r.sort.empty() || sorted);  // else one match of every shard
     std::optional<std::vector<Bits>> filtered;
     if (r.filter && !columns.empty() && (by_shard || column_facets))
       filtered = filter_bits(columns, *r.filter);
@@ -153,7 +162,8 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     SearchResult result;
     Page page;
     Marks marks;
-    Xapian::Query words, q;  // the words alone, and with the filter
+    std::vector<Bits> matched;  // each shard's matches, when gathered
+    Xapian::Query words, q;     // the words alone, and with the filter
     auto on_shards = [&] {
       return filtered ? ShardQuery(words, &*filtered) : ShardQuery(q, nullptr);
     };
@@ -165,8 +175,14 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       q = filter ? Xapian::Query(Xapian::Query::OP_FILTER, words, *filter) : words;
       enquire.set_query(q);
       if (!r.highlight.empty()) marks = marks_of(q);
-      page = by_shard ? match_ranked(pool_, reader.parts, on_shards(), first, size, check)
-                      : match(enquire, first, size, check);
+      if (sorted) {
+        matched = matched_bits(pool_, reader.parts, on_shards());
+        page =
+            match_sorted(pool_, reader.parts, columns, *sorted, on_shards(), matched, first, size);
+      } else {
+        page = by_shard ? match_ranked(pool_, reader.parts, on_shards(), first, size, check)
+                        : match(enquire, first, size, check);
+      }
       // Nothing matched all words: retry without the last one (never below one word).
       if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
       result.dropped_words.insert(result.dropped_words.begin(),
@@ -183,7 +199,10 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
                                 .document = body,
                                 .highlights = highlights(body, marks, r)});
     }
-    if (column_facets) count_facets(pool_, reader.parts, columns, on_shards(), r, result);
+    if (column_facets) {
+      if (!sorted) matched = matched_bits(pool_, reader.parts, on_shards());
+      count_facets(columns, matched, r, result);
+    }
     for (std::size_t f = 0; f < spies.size(); ++f) {
       result.facets.emplace_back(r.facets[f], spies[f]->top(r.max_facet_values));
     }
