@@ -160,6 +160,25 @@ TEST_F(Relevance, TypoMatchesRankBelowExactOnes) {
   EXPECT_EQ(exact_first[0], "runs-name");
 }
 
+// Fewer typos before more: a corrected word matches its spellings with the fewest typos, and
+// those with more only when nothing else matches ("lanternss": "lanterns" is 1 typo away,
+// "lanterne" 2; the rarer "lanterne" in the heavier field would outweigh it by BM25 alone).
+TEST_F(Relevance, FewerTyposComeFirstAndMoreOnlyWhenNothingElseMatches) {
+  put({{"l1", R"("name":"Camping Light","description":"Folding lanterns for tents","brand":"Wn")"},
+       {"l2", R"("name":"Garden Light","description":"Solar lanterns","brand":"Wn")"},
+       {"rouge",
+        R"("name":"Lanterne Rouge","description":"Last rider of the race","brand":"Wn")"}});
+  auto ids = top("lanternss", 5);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"l1", "l2"}));
+  SearchRequest r{.collection = shop_, .text = *query::parse_text("lanternss rouge", true)};
+  auto found = backend_->search(r);
+  ASSERT_TRUE(found) << found.error().message();
+  ASSERT_EQ(found->hits.size(), 1u);
+  EXPECT_EQ(found->hits[0].id, "rouge");
+  EXPECT_TRUE(found->dropped_words.empty());  // more typos are tried before fewer words
+}
+
 // The ranking rules of docs/API.md, on top of one another: the word itself before its other forms
 // and completions, then a field equal to the query, then one equal to it with the last word
 // completed, then one starting with it, then the words as a phrase, then BM25.

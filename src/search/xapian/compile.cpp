@@ -14,7 +14,7 @@ namespace {
 using core::fail;
 using core::invalid_argument;
 
-constexpr std::size_t kMaxPrefixExpansion = 40;        // completions of the prefix word
+constexpr std::size_t kMaxPrefixExpansion = 20;        // completions of the prefix word
 constexpr std::size_t kMaxCompletionsScanned = 20000;  // vocabulary read per prefix
 constexpr std::size_t kMaxTypoCandidates = 10;         // spellings kept per word
 constexpr std::size_t kMaxTermsScanned = 50000;        // vocabulary read per word for typos
@@ -188,6 +188,7 @@ struct WordFacts {
                         // does "exact before other forms" order anything
   bool scored = false;  // it weighs at all (see the end of word_query())
   std::string meant;    // the word as typed, or for an unknown word its likeliest spelling
+  bool more_typos = false;     // spellings with more than the fewest typos were left out
   Xapian::doccount reach = 0;  // documents it may match, at most
 };
 
@@ -242,15 +243,27 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
   facts.meant = word;
   int budget = typo_budget(word, o.typos);
   // An unknown word (its other forms aside: "definately" shares the stem of "define"), or a
-  // prefix of none: its nearest spellings too.
+  // prefix of none: its nearest spellings too, those with the fewest typos unless o.more_typos
+  // (the search falls back to them when nothing else matches).
   if (!exact_seen && !completed && budget > 0) {
+    std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> found;
+    std::string meant;
     int fewest = budget + 1;
     for (const auto& p : o.prefixes) {
-      for (const auto& [typos, spelling] : spellings(db, p, word, budget)) {
-        term(spelling.second, spelling.first, typos == 1 ? 0.5 : 0.25);
-        if (typos < fewest) fewest = typos, facts.meant = spelling.second.substr(p.size());
+      for (auto& spelling : spellings(db, p, word, budget)) {
+        if (spelling.first < fewest)
+          fewest = spelling.first, meant = spelling.second.second.substr(p.size());
+        found.push_back(std::move(spelling));
       }
     }
+    for (const auto& [typos, spelling] : found) {
+      if (typos == fewest || o.more_typos) {
+        term(spelling.second, spelling.first, typos == 1 ? 0.5 : 0.25);
+      } else {
+        facts.more_typos = true;
+      }
+    }
+    if (!meant.empty()) facts.meant = meant;
     facts.mixed = facts.meant != word && alternatives.size() > 1;
   }
   Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
@@ -392,9 +405,10 @@ const Xapian::Weight& ranking() {
   return weight;
 }
 
-Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db,
-                           const Xapian::Stem& stem, const TextOptions& o) {
-  if (q.match_all) return weightless(match_all());  // else scored by document length
+CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
+                          const Xapian::Stem& stem, const TextOptions& o) {
+  if (q.match_all) return {weightless(match_all())};  // else scored by document length
+  bool more_typos = false;
   std::vector<Xapian::Query> required;
   std::vector<std::string> exact_words, in_order;  // for rank_rules()
   bool last_prefix = false, scored = !q.phrases.empty();
@@ -405,6 +419,7 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
       WordFacts facts;
       required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o, facts));
       scored = scored || facts.scored;
+      more_typos = more_typos || facts.more_typos;
       if (facts.mixed) exact_words.push_back(facts.meant);
       tokens[0] = facts.meant;
       reach = std::min(reach, facts.reach);
@@ -427,9 +442,10 @@ Xapian::Query compile_text(const query::TextQuery& q, const Xapian::Database& db
     excluded.push_back(phrase_query({w}, db, o));
   for (const auto& p : q.excluded_phrases)
     excluded.push_back(phrase_query(p.words, db, o));
-  if (excluded.empty()) return all;
-  return Xapian::Query(Xapian::Query::OP_AND_NOT, all,
-                       Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end()));
+  if (excluded.empty()) return {all, more_typos};
+  return {Xapian::Query(Xapian::Query::OP_AND_NOT, all,
+                        Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end())),
+          more_typos};
 }
 
 }  // namespace tandem::search::xapian_backend

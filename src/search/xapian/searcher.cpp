@@ -170,8 +170,10 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     Xapian::doccount check = spies.empty() ? kExactUpTo : reader.db.get_doccount();
     auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
     auto size = static_cast<Xapian::doccount>(r.per_page);
-    for (options.keep_words = r.text.words.size();; --options.keep_words) {
-      words = compile_text(r.text, reader.db, reader.stem, options);
+    options.keep_words = r.text.words.size();
+    while (true) {
+      auto compiled = compile_text(r.text, reader.db, reader.stem, options);
+      words = compiled.query;
       q = filter ? Xapian::Query(Xapian::Query::OP_FILTER, words, *filter) : words;
       enquire.set_query(q);
       if (!r.highlight.empty()) marks = marks_of(q);
@@ -183,10 +185,18 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
         page = by_shard ? match_ranked(pool_, reader.parts, on_shards(), first, size, check)
                         : match(enquire, first, size, check);
       }
-      // Nothing matched all words: retry without the last one (never below one word).
-      if (page.estimated > 0 || options.keep_words <= 1 || r.text.match_all) break;
+      if (page.estimated > 0 || r.text.match_all) break;
+      // Nothing matched: retry with the spellings of more typos, then without the last word
+      // (never below one word).
+      if (compiled.more_typos && !options.more_typos) {
+        options.more_typos = true;
+        continue;
+      }
+      if (options.keep_words <= 1) break;
+      options.more_typos = false;
       result.dropped_words.insert(result.dropped_words.begin(),
                                   r.text.words[options.keep_words - 1].text);
+      --options.keep_words;
     }
     if (page.estimated == 0) result.dropped_words.clear();
     result.found = page.estimated;
