@@ -118,14 +118,10 @@ std::string serialize_head(const Response& res, const HeadOptions& o) {
   out.reserve(160 + res.content_type.size() + res.headers.size() * 48);
   out.append(o.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(res.status));
   out.append(" ").append(reason_phrase(res.status)).append("\r\nServer: tandem\r\nDate: ");
-  out.append(o.date).append("\r\nContent-Type: ").append(res.content_type);
-  out.append("\r\nX-Request-Id: ").append(o.request_id).append("\r\n");
-  out.append(
-      "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nReferrer-Policy: "
-      "no-referrer\r\n");
-  if (o.tls) out.append("Strict-Transport-Security: max-age=31536000\r\n");
-  for (const auto& [name, value] : res.headers)
+  out.append(o.date).append("\r\n");
+  for_each_header(res, o.request_id, o.tls, [&out](std::string_view name, std::string_view value) {
     out.append(name).append(": ").append(value).append("\r\n");
+  });
   if (res.status != 204 && res.status != 304)
     out.append("Content-Length: ").append(std::to_string(o.content_length)).append("\r\n");
   if (o.version == 10 && o.keep_alive) out.append("Connection: keep-alive\r\n");

@@ -65,6 +65,21 @@ struct HeadOptions {
   bool tls = false;             // over HTTPS: Strict-Transport-Security too
 };
 
+// Calls f(name, value) for each header of `res` after Server and Date, as every response carries
+// them: Content-Type, X-Request-Id, the security headers (nosniff, no framing, no referrer; HSTS
+// with `tls`), then the handler's.
+template <typename F>
+void for_each_header(const Response& res, std::string_view request_id, bool tls, F f) {
+  f(std::string_view("Content-Type"), std::string_view(res.content_type));
+  f(std::string_view("X-Request-Id"), request_id);
+  f(std::string_view("X-Content-Type-Options"), std::string_view("nosniff"));
+  f(std::string_view("X-Frame-Options"), std::string_view("DENY"));
+  f(std::string_view("Referrer-Policy"), std::string_view("no-referrer"));
+  if (tls) f(std::string_view("Strict-Transport-Security"), std::string_view("max-age=31536000"));
+  for (const auto& [name, value] : res.headers)
+    f(std::string_view(name), std::string_view(value));
+}
+
 // The status line and headers of `res`, ending with the empty line: Server, Date, Content-Type,
 // X-Request-Id, the security headers (nosniff, no framing, no referrer; HSTS over TLS), the
 // handler's headers, Content-Length (not for 204 and 304) and Connection when

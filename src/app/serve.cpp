@@ -18,7 +18,6 @@
 #include "json/split.h"
 
 namespace tandem::app {
-namespace {
 
 obs::LogOptions log_options(const config::Config& config) {
   return obs::LogOptions{
@@ -26,6 +25,8 @@ obs::LogOptions log_options(const config::Config& config) {
       .format = config.log.format == "text" ? obs::Format::kText : obs::Format::kJson,
       .file = config.log.file};
 }
+
+namespace {
 
 unsigned thread_count(const config::Config& config) {
   if (config.server.threads > 0) return static_cast<unsigned>(config.server.threads);
@@ -385,17 +386,7 @@ std::vector<std::string> Service::not_ready() {
 }
 
 core::Result<std::uint16_t> Service::start() {
-  pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
-  // A cache sink behind the store may leave older versions in a cache that outlived the last
-  // run (Redis): fence every key until it catches up.
-  if (auto* sink = pipeline_.applier(cache_sink_.name());
-      sink == nullptr || sink->status().applied_seq < store_->head_seq()) {
-    fence_.fence_all(store_->head_seq());
-  }
-  add_probes();
-  probes_.check_all();  // /ready answers from the first request on
-  probes_.start();
-  pipeline_.start();
+  start_for_invocations();
   jobs_.start();
   auto port = server_.start();
   if (port) {
@@ -414,6 +405,20 @@ core::Result<std::uint16_t> Service::start() {
     }
   }
   return port;
+}
+
+void Service::start_for_invocations() {
+  pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
+  // A cache sink behind the store may leave older versions in a cache that outlived the last
+  // run (Redis): fence every key until it catches up.
+  if (auto* sink = pipeline_.applier(cache_sink_.name());
+      sink == nullptr || sink->status().applied_seq < store_->head_seq()) {
+    fence_.fence_all(store_->head_seq());
+  }
+  add_probes();
+  probes_.check_all();  // /ready answers from the first request on
+  probes_.start();
+  pipeline_.start();
 }
 
 void Service::shutdown() {

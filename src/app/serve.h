@@ -54,6 +54,9 @@ class Service {
 
   // Starts the jobs, then binds and serves; returns the bound port.
   core::Result<std::uint16_t> start();
+  // Starts what answers requests, without the HTTP server or the jobs' schedule: on AWS Lambda,
+  // API Gateway brings the requests (router()) and EventBridge fires the jobs (jobs().run_here).
+  void start_for_invocations();
   // Stops serving (gracefully), then the jobs. The store closes with the Service.
   void shutdown();
 
@@ -130,6 +133,9 @@ core::Result<access::AuthOptions> auth_options(const config::Config& config);
 
 // The first admin key's text from auth.admin_key or auth.admin_key_file, or nullopt for none.
 core::Result<std::optional<std::string>> configured_admin_key(const config::Config& config);
+
+// The log's options from the config's log section.
+obs::LogOptions log_options(const config::Config& config);
 
 // Translates the config's server section into the server's options.
 api::ServerOptions server_options(const config::Config& config);

@@ -1,5 +1,5 @@
-// Subcommands: serve, config defaults, config dump. Flags for settings come from the settings
-// table, so a setting with a `flag` is available on every command that loads the config.
+// Subcommands: serve, lambda, config defaults, config dump. Flags for settings come from the
+// settings table, so a setting with a `flag` is available on every command that loads the config.
 #include "cli/commands.h"
 
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 
+#include "app/lambda.h"
 #include "app/serve.h"
 #include "app/tools.h"
 #include "app/version.h"
@@ -68,6 +69,10 @@ int run(int argc, char** argv) {
   ConfigFlags serve_flags, dump_flags;
   auto* serve = app.add_subcommand("serve", "Run the HTTP service until SIGTERM or SIGINT");
   add_config_flags(*serve, serve_flags);
+  ConfigFlags lambda_flags;
+  auto* lambda = app.add_subcommand(
+      "lambda", "Answer AWS Lambda invocations through the Runtime API (AWS_LAMBDA_RUNTIME_API)");
+  add_config_flags(*lambda, lambda_flags);
 
   std::uint64_t gen_count = 10, gen_seed = 1;
   std::string gen_now;
@@ -155,6 +160,7 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   const ConfigFlags& flags = serve->parsed()         ? serve_flags
+                             : lambda->parsed()      ? lambda_flags
                              : import->parsed()      ? import_flags
                              : reindex->parsed()     ? reindex_flags
                              : keys_create->parsed() ? keys_create_flags
@@ -193,6 +199,7 @@ int run(int argc, char** argv) {
     import_options.terminal = isatty(STDERR_FILENO) != 0;
     return app::import_file(*config, import_options);
   }
+  if (lambda->parsed()) return app::run_lambda(*config);
   return app::serve(*config);
 }
 

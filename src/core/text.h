@@ -30,6 +30,27 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// RFC 3986 percent-encoding of everything but the unreserved characters (letters, digits, "-._~"),
+// and '/' too with `keep_slash` (paths). Hex digits are upper case.
+inline std::string percent_encode(std::string_view s, bool keep_slash = false) {
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved || (keep_slash && c == '/')) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0f]);
+    }
+  }
+  return out;
+}
+
 // The items of a comma-separated list, each trimmed of spaces; empty items are dropped
 // ("a, b,,c" -> {"a", "b", "c"}).
 inline std::vector<std::string> split_list(std::string_view text) {

@@ -1,21 +1,12 @@
-// Basic and SigV4 authentication hooks. Depends on core, net and OpenSSL (base64).
+// Basic and SigV4 authentication hooks. Depends on core and net.
 #include "net/http_auth.h"
 
-#include <openssl/evp.h>
+#include "core/base64.h"
 
 namespace tandem::net {
 
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 PrepareHook basic_auth(const std::string& user, const std::string& password) {
-  std::string header = "Basic " + base64(user + ":" + password);
+  std::string header = "Basic " + core::base64(user + ":" + password);
   return [header](HttpRequest& r, const HttpEndpoint&) {
     r.headers.emplace_back("Authorization", header);
     return core::Status();

@@ -24,7 +24,4 @@ PrepareHook basic_auth(const std::string& user, const std::string& password);
 // the credentials' source, when it has none to give).
 PrepareHook sigv4_auth(std::shared_ptr<AwsCredentialsProvider> credentials, SigV4Options options);
 
-// RFC 4648 base64 with padding.
-std::string base64(std::string_view data);
-
 }  // namespace tandem::net

@@ -35,25 +35,6 @@ std::string hmac(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), n);
 }
 
-bool unreserved(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-// RFC 3986 percent-encoding of everything but the unreserved characters (and '/' in paths).
-std::string encode(std::string_view s, bool keep_slash) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(static_cast<char>(std::toupper(kHex[c >> 4])));
-      out.push_back(static_cast<char>(std::toupper(kHex[c & 0x0f])));
-    }
-  }
-  return out;
-}
-
 // Percent-decoding of a query component ('+' stays '+': it is not a space in SigV4).
 std::string decode(std::string_view s) {
   std::string out;
@@ -105,8 +86,8 @@ std::string canonical_query(std::string_view query) {
     if (!piece.empty()) {
       auto eq = piece.find('=');
       params.emplace_back(
-          encode(decode(piece.substr(0, eq)), false),
-          eq == std::string_view::npos ? "" : encode(decode(piece.substr(eq + 1)), false));
+          core::percent_encode(decode(piece.substr(0, eq))),
+          eq == std::string_view::npos ? "" : core::percent_encode(decode(piece.substr(eq + 1))));
     }
     if (amp == std::string_view::npos) break;
     at = amp + 1;
@@ -184,7 +165,7 @@ SigV4Signature sign_v4(const SigV4Request& request, const AwsCredentials& creden
     names.append(names.empty() ? "" : ";").append(name);
   }
   const std::string path = options.normalize_path ? normalized(request.path) : request.path;
-  out.canonical_request = request.method + "\n" + encode(path, true) + "\n" +
+  out.canonical_request = request.method + "\n" + core::percent_encode(path, true) + "\n" +
                           canonical_query(request.query) + "\n" + canonical_headers + "\n" + names +
                           "\n" + payload_hash;
 

@@ -71,6 +71,32 @@ core::Status JobRunner::run_now(std::string_view name) {
   return {};
 }
 
+core::Result<std::string> JobRunner::run_here(std::string_view name, std::string_view trigger) {
+  Job* job = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = jobs_.find(name);
+    if (it == jobs_.end())
+      return core::fail(core::not_found("no job named '" + std::string(name) + "'"));
+    if (stopping_) return core::fail(core::unavailable("the job runner is stopping"));
+    if (it->second->running) {
+      return core::fail(core::Status(core::StatusCode::kFailedPrecondition,
+                                     "job '" + std::string(name) + "' is already running"));
+    }
+    job = it->second.get();
+    job->running = true;
+  }
+  return execute(*job, std::string(trigger));
+}
+
+std::vector<std::string> JobRunner::names() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, job] : jobs_)
+    out.push_back(name);
+  return out;
+}
+
 void JobRunner::tick() {
   std::lock_guard lock(mutex_);
   auto now = clock_.now();
@@ -103,11 +129,11 @@ bool JobRunner::launch(Job& job, std::string_view trigger, bool record_skip) {
   }
   if (job.worker.joinable()) job.worker.join();  // the last run has finished
   job.running = true;
-  job.worker = std::thread([this, &job, t = std::string(trigger)] { execute(job, t); });
+  job.worker = std::thread([this, &job, t = std::string(trigger)] { (void)execute(job, t); });
   return true;
 }
 
-void JobRunner::execute(Job& job, std::string trigger) {
+core::Result<std::string> JobRunner::execute(Job& job, std::string trigger) {
   auto started = clock_.now();
   auto steady = clock_.steady_now();
   core::Result<std::string> outcome = core::fail(core::internal_error("job threw an exception"));
@@ -139,6 +165,7 @@ void JobRunner::execute(Job& job, std::string trigger) {
              {"duration_ms", run.duration_ms}, {"message", run.message});
   std::lock_guard lock(mutex_);
   job.running = false;
+  return outcome;
 }
 
 void JobRunner::timer_loop(std::stop_token stop) {

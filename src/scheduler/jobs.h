@@ -57,6 +57,13 @@ class JobRunner {
   // when a run is already under way (overlaps are never stacked).
   core::Status run_now(std::string_view name);
 
+  // Runs the job on the calling thread, recorded like any run, and returns its outcome (on AWS
+  // Lambda, which freezes the process once an invocation is answered). Refused as run_now()
+  // refuses.
+  core::Result<std::string> run_here(std::string_view name, std::string_view trigger);
+  // Every job's name, in name order.
+  std::vector<std::string> names() const;
+
   // Fires every job whose next run is due at clock.now(). The timer thread calls it; tests with a
   // FakeClock call it directly.
   void tick();
@@ -75,13 +82,14 @@ class JobRunner {
   // Starts a run of `job` unless one is under way or the runner is stopping; a refused scheduled
   // fire is recorded as a skipped run. Caller holds mutex_.
   bool launch(Job& job, std::string_view trigger, bool record_skip);
-  void execute(Job& job, std::string trigger);
+  // Runs `job` (marked running by the caller), records the run, and clears the mark.
+  core::Result<std::string> execute(Job& job, std::string trigger);
   void timer_loop(std::stop_token stop);
 
   store::Store& store_;
   const core::Clock& clock_;
   const obs::Logger& log_;
-  std::mutex mutex_;                  // guards jobs_ state
+  mutable std::mutex mutex_;          // guards jobs_ state
   std::condition_variable_any wake_;  // timer wake-ups
   std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_;
   JobMetrics* metrics_;    // optional
