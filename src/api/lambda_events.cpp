@@ -243,13 +243,14 @@ core::Result<Event> parse_event(std::string_view payload) {
         }
       }
     }
-    if (rule.empty()) return fail(invalid_argument("the scheduled event names no rule"));
     if (auto slash = rule.rfind('/'); slash != std::string::npos) rule.erase(0, slash + 1);
+    if (rule.empty()) return fail(invalid_argument("the scheduled event names no rule"));
     return Event(JobEvent{.rule = std::move(rule)});
   }
   if (!o["job"].get(unused)) {
     auto job = required_string(o, "job", "the event");
     if (!job) return fail(job.error());
+    if (job->empty()) return fail(invalid_argument("'job' must name a job"));
     return Event(JobEvent{.job = std::string(*job)});
   }
   if (!o["records"].get(unused)) {

@@ -142,6 +142,7 @@ TEST(LambdaEvents, WhatIsNoEventIsAClearError) {
            {R"({"source":"aws.events","detail-type":"Scheduled Event","resources":[]})",
             "the scheduled event names no rule"},
            {R"({"job":5})", "'job' must be a string"},
+           {R"({"job":""})", "'job' must name a job"},
            {R"({"records":[]})", "a records event has no 'collection'"},
            {R"({"collection":"p","records":{}})", "'records' must be an array"},
        }) {
