@@ -246,6 +246,43 @@ TEST_F(JobRunnerTest, RunNowOfAnUnknownJobIsNotFound) {
   EXPECT_TRUE(idle_without_runs("known"));
 }
 
+// run_here runs on the calling thread and returns the outcome, recorded like any run: what a
+// Lambda invocation needs (the process is frozen once it answers). Refused like run_now.
+TEST_F(JobRunnerTest, RunHereRunsOnTheCallingThreadAndReturnsTheOutcome) {
+  Gate gate;
+  auto caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  runner_->add(job("here", "rate(1 day)", [&]() -> core::Result<std::string> {
+    ran_on = std::this_thread::get_id();
+    return std::string("10 records");
+  }));
+  runner_->add(job("bad", "rate(1 day)", []() -> core::Result<std::string> {
+    return core::fail(core::unavailable("disk gone"));
+  }));
+  runner_->add(job("slow", "rate(1 day)", [&]() -> core::Result<std::string> {
+    gate.enter_and_wait();
+    return std::string("done");
+  }));
+  EXPECT_EQ(runner_->names(), (std::vector<std::string>{"bad", "here", "slow"}));
+  auto ok = runner_->run_here("here", "invocation");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(*ok, "10 records");
+  EXPECT_EQ(ran_on, caller);
+  auto recorded = runs("here");
+  ASSERT_EQ(recorded.size(), 1u);  // recorded before run_here returned
+  EXPECT_EQ(recorded[0].outcome, "ok");
+  auto bad = runner_->run_here("bad", "invocation");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "disk gone");
+  EXPECT_EQ(runs("bad").at(0).outcome, "failed");
+  EXPECT_EQ(runner_->run_here("nope", "invocation").error().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(runner_->run_now("slow").is_ok());
+  ASSERT_TRUE(gate.wait_entered(1));
+  EXPECT_EQ(runner_->run_here("slow", "invocation").error().code(),
+            StatusCode::kFailedPrecondition);
+  gate.open();
+}
+
 TEST_F(JobRunnerTest, OverlappingRunsAreRefusedOrSkipped) {
   Gate gate;
   runner_->add(job("slow", "rate(5 minutes)", [&]() -> core::Result<std::string> {
