@@ -1,6 +1,8 @@
 // The table of built-in backends. Depends on config and the concrete backends.
 #include "app/backends.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -11,12 +13,14 @@
 #include "cache/memory/memory_cache.h"
 #include "cache/redis/redis_cache.h"
 #include "core/text.h"
+#include "core/uuid.h"
 #include "net/aws_credentials.h"
 #include "net/http_auth.h"
 #include "net/http_client.h"
 #include "net/redis_client.h"
 #include "net/redis_cluster.h"
 #include "net/tls.h"
+#include "scheduler/redis/redis_lease.h"
 #include "search/opensearch/opensearch_search.h"
 #include "search/xapian/xapian_search.h"
 
@@ -259,6 +263,17 @@ core::Result<Caches> open_caches(const config::Config& config, const core::Clock
   auto open = find(cache_table(), "cache.backend", config.cache.backend);
   if (!open) return core::fail(open.error());
   return (*open)(config, clock);
+}
+
+core::Result<std::shared_ptr<scheduler::JobLease>> open_job_lease(const config::Config& config) {
+  if (config.jobs.lease == "none") return std::shared_ptr<scheduler::JobLease>();
+  auto client = open_redis_client(config.cache.redis);
+  if (!client) return core::fail(client.error());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string node = std::string(host) + "/" + std::to_string(::getpid()) + "/" + core::uuid_v4();
+  return std::shared_ptr<scheduler::JobLease>(std::make_shared<scheduler::RedisJobLease>(
+      std::shared_ptr<net::Redis>(std::move(*client)), config.cache.redis.prefix, std::move(node)));
 }
 
 }  // namespace tandem::app

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "pipeline/catalog.h"
+#include "scheduler/lease.h"
 #include "search/search_backend.h"
 
 namespace tandem::app {
@@ -33,5 +34,9 @@ struct Caches {
   std::unique_ptr<cache::CacheBackend> queries;
 };
 core::Result<Caches> open_caches(const config::Config& config, const core::Clock& clock);
+
+// The job lease of jobs.lease: null for "none"; for "redis", leases in the Redis of
+// cache.redis.* (its own connection), held under cache.redis.prefix.
+core::Result<std::shared_ptr<scheduler::JobLease>> open_job_lease(const config::Config& config);
 
 }  // namespace tandem::app

@@ -324,6 +324,9 @@ Service::~Service() {
 }
 
 core::Status Service::add_jobs() {
+  auto lease = open_job_lease(config_);
+  if (!lease) return core::Status(lease.error().code(), "jobs.lease: " + lease.error().message());
+  jobs_.set_lease(std::move(*lease));
   const auto& job = config_.jobs.generate;
   if (!job.enabled) return {};
   auto schedule = scheduler::Schedule::parse(job.schedule);

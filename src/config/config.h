@@ -115,6 +115,7 @@ struct GenerateJobConfig {
 
 struct JobsConfig {
   GenerateJobConfig generate;
+  std::string lease = "none";  // none | redis: which node runs a scheduled fire
 };
 
 struct LogConfig {

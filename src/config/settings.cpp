@@ -350,6 +350,12 @@ const std::vector<Setting>& build_table() {
       {.key = "jobs.generate.run_at_first_start",
        .help = "Run once as soon as a new data directory starts, so that there is data at once.",
        .bind = +[](Config& c) -> bool& { return c.jobs.generate.run_at_first_start; }},
+      {.key = "jobs.lease",
+       .help = "Several nodes on one schedule: none, every node runs every fire; redis, only the "
+               "node that takes the job's lease in the Redis of cache.redis.* (Redis 7 or "
+               "later) runs it.",
+       .bind = +[](Config& c) -> std::string& { return c.jobs.lease; },
+       .choices = {"none", "redis"}},
       {.key = "data.dir",
        .help = "Directory for the store and the indexes; created when missing.",
        .bind = +[](Config& c) -> std::string& { return c.data.dir; },

@@ -22,7 +22,7 @@ void JobRunner::add(JobSpec spec) {
   std::lock_guard lock(mutex_);
   auto name = spec.name;
   if (metrics_ != nullptr) {  // every outcome's series from the start, at 0, for alert rules
-    for (const char* outcome : {"ok", "failed", "skipped"})
+    for (const char* outcome : {"ok", "failed", "skipped", "elsewhere"})
       metrics_->runs.Add({{"job", name}, {"outcome", outcome}});
   }
   jobs_[name] = std::make_unique<Job>(Job{.spec = std::move(spec)});
@@ -133,7 +133,41 @@ bool JobRunner::launch(Job& job, std::string_view trigger, bool record_skip) {
   return true;
 }
 
+std::optional<core::Result<std::string>> JobRunner::leased_elsewhere(Job& job,
+                                                                     std::string_view trigger) {
+  if (!lease_ || (trigger != "schedule" && trigger != "first start")) return std::nullopt;
+  // Held for most of the time until the next fire, so that the next one is free for whichever
+  // node fires first.
+  auto now = clock_.now();
+  auto next = job.spec.schedule.next_after(now);
+  auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+      next ? (*next - now) * 9 / 10 : std::chrono::system_clock::duration(std::chrono::hours(24)));
+  auto taken = lease_->take(job.spec.name, std::max(until, std::chrono::milliseconds(1000)));
+  if (taken && *taken) return std::nullopt;
+  if (taken) {  // another node runs this fire
+    if (metrics_ != nullptr)
+      metrics_->runs.Add({{"job", job.spec.name}, {"outcome", "elsewhere"}}).Increment();
+    TANDEM_LOG(log_, obs::Level::kDebug, "job fire left to the node holding its lease",
+               {"job", job.spec.name}, {"trigger", trigger});
+    return core::Result<std::string>("run by another node");
+  }
+  if (metrics_ != nullptr)
+    metrics_->runs.Add({{"job", job.spec.name}, {"outcome", "skipped"}}).Increment();
+  std::string message =
+      "the lease could not be taken (" + lease_->where() + "): " + taken.error().message();
+  auto st = store_.add_job_run(store::JobRun{
+      .job = job.spec.name, .started_at_ms = to_ms(now), .outcome = "skipped", .message = message});
+  TANDEM_LOG(log_, obs::Level::kWarn, "job run skipped", {"job", job.spec.name},
+             {"trigger", trigger}, {"reason", message}, {"recorded", st.is_ok()});
+  return core::fail(core::unavailable(message));
+}
+
 core::Result<std::string> JobRunner::execute(Job& job, std::string trigger) {
+  if (auto elsewhere = leased_elsewhere(job, trigger)) {
+    std::lock_guard lock(mutex_);
+    job.running = false;
+    return *elsewhere;
+  }
   auto started = clock_.now();
   auto steady = clock_.steady_now();
   core::Result<std::string> outcome = core::fail(core::internal_error("job threw an exception"));

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "obs/log.h"
+#include "scheduler/lease.h"
 #include "scheduler/metrics.h"
 #include "scheduler/schedule.h"
 #include "store/store.h"
@@ -47,6 +48,9 @@ class JobRunner {
   ~JobRunner();  // stop()
 
   void add(JobSpec spec);  // before start()
+  // Several nodes firing the same jobs: each scheduled or first-start fire runs only where the
+  // lease is taken (manual runs always run). Before start(); null: every fire runs here.
+  void set_lease(std::shared_ptr<JobLease> lease) { lease_ = std::move(lease); }
 
   // Computes the first fire times, starts first-start runs and the timer thread.
   void start();
@@ -82,13 +86,19 @@ class JobRunner {
   // Starts a run of `job` unless one is under way or the runner is stopping; a refused scheduled
   // fire is recorded as a skipped run. Caller holds mutex_.
   bool launch(Job& job, std::string_view trigger, bool record_skip);
-  // Runs `job` (marked running by the caller), records the run, and clears the mark.
+  // Runs `job` (marked running by the caller), records the run, and clears the mark; a fire
+  // whose lease another node holds is not run.
   core::Result<std::string> execute(Job& job, std::string trigger);
+  // With a lease, for a scheduled or first-start fire: nullopt when this node took it (the fire
+  // runs here), else what execute() returns instead (the lease held elsewhere, or unreachable:
+  // recorded as skipped).
+  std::optional<core::Result<std::string>> leased_elsewhere(Job& job, std::string_view trigger);
   void timer_loop(std::stop_token stop);
 
   store::Store& store_;
   const core::Clock& clock_;
   const obs::Logger& log_;
+  std::shared_ptr<JobLease> lease_;
   mutable std::mutex mutex_;          // guards jobs_ state
   std::condition_variable_any wake_;  // timer wake-ups
   std::map<std::string, std::unique_ptr<Job>, std::less<>> jobs_;

@@ -6,7 +6,8 @@ namespace tandem::scheduler {
 JobMetrics::JobMetrics(prometheus::Registry& r)
     : runs(prometheus::BuildCounter()
                .Name("tandem_job_runs_total")
-               .Help("Job runs by job and outcome (ok, failed, skipped)")
+               .Help("Job runs by job and outcome (ok, failed, skipped; elsewhere: another node "
+                     "held the lease)")
                .Register(r)),
       durations(prometheus::BuildHistogram()
                     .Name("tandem_job_duration_seconds")
