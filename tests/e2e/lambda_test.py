@@ -19,7 +19,6 @@ import json
 import os
 import queue
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,25 +27,14 @@ import time
 import uuid
 from urllib.parse import urlencode
 
+from e2e_lib import Checks, free_port
+
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
 work = tempfile.mkdtemp(prefix="tandem-lambda-")
-passed = failed = 0
+check = Checks()
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RuntimeApi:
@@ -321,5 +309,4 @@ try:
 finally:
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

@@ -14,32 +14,20 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from e2e_lib import Checks, free_port
+
 TANDEM = sys.argv[1]
 ADMIN = "e2e-nodes-admin-key-0123456789ab"
 work = tempfile.mkdtemp(prefix="tandem-nodes-")
-passed = failed = 0
+check = Checks()
 procs = []
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def redis(port, *args):
@@ -134,5 +122,4 @@ finally:
             p.kill()
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

@@ -15,30 +15,18 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from e2e_lib import Checks, free_port
+
 TANDEM = sys.argv[1]
 work = tempfile.mkdtemp(prefix="tandem-redis-outage-")
-passed = failed = 0
+check = Checks()
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_redis(port):
@@ -151,5 +139,4 @@ finally:
             p.kill()
     shutil.rmtree(work, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()
