@@ -1,6 +1,7 @@
 // JobRunner: runs named jobs on EventBridge schedules, one run at a time per job (a run that
-// would overlap is skipped and recorded as such), and keeps every run's start, duration and
-// outcome in the store. Depends on core, obs, store, scheduler/schedule.
+// would overlap is skipped and recorded as such), with a JobLease on one node of several, and
+// keeps every run's start, duration and outcome in the store. Depends on core, obs, store,
+// scheduler/schedule, scheduler/lease.
 #pragma once
 
 #include <condition_variable>
