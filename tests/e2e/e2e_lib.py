@@ -1,6 +1,8 @@
 """What the Python end-to-end tests share: checks counted and summed up, and free loopback ports.
 Imported by the scripts beside it (their directory is on sys.path when run as scripts)."""
+import signal
 import socket
+import subprocess
 import sys
 
 
@@ -28,3 +30,19 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop(procs):
+    """Stops each process by its PID: thawed if frozen, SIGTERM, then SIGKILL after 15 s."""
+    for p in procs:
+        try:
+            p.send_signal(signal.SIGCONT)
+            p.terminate()
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

@@ -27,7 +27,7 @@ import time
 import uuid
 from urllib.parse import urlencode
 
-from e2e_lib import Checks, free_port
+from e2e_lib import Checks, free_port, stop
 
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
@@ -135,15 +135,6 @@ def lambda_process(data, api, env=None):
     return proc, started
 
 
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def comparable(body, content_type):
     """The body less what differs between two runs: timings, request ids, and where /cache found
     the record (the in-process cache of a new process starts empty)."""
@@ -224,7 +215,7 @@ try:
         expected.append((r.status, ctype, comparable(r.read().decode(), ctype)))
     c.request("GET", "/v1/collections/products", headers=AUTH)
     r = c.getresponse(); before = json.loads(r.read())["documents"]
-    stop(proc)
+    stop([proc])
 
     # 2. tandem lambda on the same data: the same requests as both payload formats.
     api = RuntimeApi()
@@ -291,7 +282,7 @@ try:
         check(code == 0, f"tandem lambda exits 0 when the Runtime API goes away, not {code}")
     except subprocess.TimeoutExpired:
         check(False, "tandem lambda did not stop when the Runtime API went away")
-        stop(proc)
+        stop([proc])
 
     # A service that cannot start reports an init error: the data dir is a file.
     api = RuntimeApi()

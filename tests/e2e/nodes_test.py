@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from e2e_lib import Checks, free_port
+from e2e_lib import Checks, free_port, stop
 
 TANDEM = sys.argv[1]
 ADMIN = "e2e-nodes-admin-key-0123456789ab"
@@ -113,13 +113,7 @@ try:
         time.sleep(0.1)
     check(len(generate_runs(ports[other])) == 1, f"the manual run ran where it was asked: {generate_runs(ports[other])}")
 finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    stop(procs)
     shutil.rmtree(work, ignore_errors=True)
 
 check.finish()

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from e2e_lib import Checks, free_port
+from e2e_lib import Checks, free_port, stop
 
 TANDEM = sys.argv[1]
 work = tempfile.mkdtemp(prefix="tandem-redis-outage-")
@@ -127,16 +127,7 @@ try:
         held = redis(rport, "HMGET", f"tandem:products/{rid}", "v", "d").split("\n")
         check(held == [str(seq), body], f"{rid}: Redis holds {held}, want version {seq}")
 finally:
-    for p in (tandem, redis_proc):
-        try:
-            os.kill(p.pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
-        p.terminate()
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    stop([tandem, redis_proc])
     shutil.rmtree(work, ignore_errors=True)
 
 check.finish()
