@@ -32,6 +32,7 @@ from e2e_lib import Checks, free_port, stop
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
 work = tempfile.mkdtemp(prefix="tandem-lambda-")
+procs = []  # every process started, stopped at the end whatever happens
 check = Checks()
 
 
@@ -115,6 +116,7 @@ def serve(data):
     port = free_port()
     proc = subprocess.Popen([TANDEM, "serve", "--port", str(port), "--data-dir", data],
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "serve.log"), "a"), env=ENV)
+    procs.append(proc)
     for _ in range(400):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -132,6 +134,7 @@ def lambda_process(data, api, env=None):
     started = time.monotonic()
     proc = subprocess.Popen([TANDEM, "lambda", "--data-dir", data], stdout=subprocess.DEVNULL,
                             stderr=open(os.path.join(work, "lambda.log"), "a"), env=env)
+    procs.append(proc)
     return proc, started
 
 
@@ -298,6 +301,7 @@ try:
                          env={k: v for k, v in ENV.items() if k != "AWS_LAMBDA_RUNTIME_API"}, timeout=30)
     check(run.returncode == 2 and "AWS_LAMBDA_RUNTIME_API" in run.stderr, f"no runtime api: {run.returncode} {run.stderr}")
 finally:
+    stop(procs)
     shutil.rmtree(work, ignore_errors=True)
 
 check.finish()
