@@ -281,6 +281,7 @@ TEST_F(JobRunnerTest, RunHereRunsOnTheCallingThreadAndReturnsTheOutcome) {
   EXPECT_EQ(runner_->run_here("slow", "invocation").error().code(),
             StatusCode::kFailedPrecondition);
   gate.open();
+  runner_->stop();  // the run on the runner's thread still reads `gate`, a local
 }
 
 TEST_F(JobRunnerTest, OverlappingRunsAreRefusedOrSkipped) {
