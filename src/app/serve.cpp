@@ -242,6 +242,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   export_cache_stats();
   // Sink lags, backend states and disk space are read at every scrape.
   metrics_.on_scrape([this] {
+    pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
     pipeline_.measure_lags();
     probes_.results();
     disk_metrics_.read(config_.data.dir);
@@ -411,7 +412,6 @@ core::Result<std::uint16_t> Service::start() {
 }
 
 void Service::start_for_invocations() {
-  pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
   // A cache sink behind the store may leave older versions in a cache that outlived the last
   // run (Redis): fence every key until it catches up.
   if (auto* sink = pipeline_.applier(cache_sink_.name());

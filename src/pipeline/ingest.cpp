@@ -145,7 +145,6 @@ void Ingest::count(const std::string& collection, const IngestResult& result) {
       .Increment(static_cast<double>(result.accepted));
   metrics_->rejected.Add({{"collection", collection}})
       .Increment(static_cast<double>(result.rejected));
-  metrics_->head_seq.Set(static_cast<double>(store_.head_seq()));
 }
 
 core::Result<IngestResult> Ingest::write(IngestRequest request) {

@@ -1,7 +1,7 @@
 // Ingest: turns a request body (one JSON object, a JSON array, or NDJSON) into validated record
 // operations, writes them to the store as one batch and reports every record's outcome.
 // Shared by the HTTP API, `tandem import` and the generator job. Depends on core, json, schema,
-// store, pipeline/catalog.
+// the store's RecordStore interface, pipeline/catalog.
 #pragma once
 
 #include <functional>
@@ -11,7 +11,7 @@
 #include "pipeline/catalog.h"
 #include "pipeline/metrics.h"
 #include "schema/record.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace tandem::pipeline {
 
@@ -47,12 +47,12 @@ using IngestCallback = std::function<void(core::Result<IngestResult>)>;
 class Ingest {
  public:
   // `metrics` may be null (tools and tests).
-  Ingest(store::Store& store, const Catalog& catalog, std::size_t max_record_bytes,
+  Ingest(store::RecordStore& store, const Catalog& catalog, std::size_t max_record_bytes,
          PipelineMetrics* metrics = nullptr)
       : store_(store), catalog_(catalog), max_record_bytes_(max_record_bytes), metrics_(metrics) {}
 
-  // Validates on the calling thread, then queues the batch; `done` runs on the store's writer
-  // thread after the commit. Whole-request errors, reported through `done` before anything is
+  // Validates on the calling thread, then queues the batch; `done` runs on the store's thread
+  // once the batch is durable. Whole-request errors, reported through `done` before anything is
   // stored: kNotFound (unknown collection), kInvalidArgument (a JSON body that does not parse, no
   // records), kInsufficientStorage / kUnavailable from the store.
   void submit(IngestRequest request, IngestCallback done);
@@ -69,7 +69,7 @@ class Ingest {
  private:
   void count(const std::string& collection, const IngestResult& result);
 
-  store::Store& store_;
+  store::RecordStore& store_;
   const Catalog& catalog_;
   std::size_t max_record_bytes_;  // per record
   PipelineMetrics* metrics_;      // optional

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "store/record_store.h"
 #include "store/types.h"
 
 namespace tandem::store {
@@ -32,21 +33,17 @@ struct StoreOptions {
   const core::Clock* clock = nullptr;      // commit timestamps; null: the system clock
 };
 
-using WriteCallback = std::function<void(core::Result<std::vector<OpResult>>)>;
-
-class Store {
+class Store final : public RecordStore {
  public:
   // Opens or creates the database and runs pending schema migrations.
   static core::Result<std::unique_ptr<Store>> open(const StoreOptions& options);
-  ~Store();  // finishes queued writes, then stops the writer
+  ~Store() override;  // finishes queued writes, then stops the writer
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Queues a batch; `done` runs on the writer thread after the commit (or its failure). Per
-  // operation errors are in the results; a failed transaction fails the whole batch.
-  void submit(WriteBatch batch, WriteCallback done);
-  // submit() and wait.
-  core::Result<std::vector<OpResult>> write(WriteBatch batch);
+  // `done` runs on the writer thread after the commit (or its failure); a failed transaction
+  // fails the whole batch. WriteBatch::visible is not the store's: the pipeline's sinks are.
+  void submit(WriteBatch batch, WriteCallback done) override;
   // Deletes a collection and its documents; the change log records a kDrop. Returns its seq.
   core::Result<std::uint64_t> drop_collection(const std::string& name);
 
@@ -55,7 +52,8 @@ class Store {
   // Blocks until head_seq() > after or the timeout passes; returns head_seq().
   std::uint64_t wait_for_head(std::uint64_t after, std::chrono::milliseconds timeout) const;
 
-  core::Result<std::optional<Document>> get(std::string_view collection, std::string_view id);
+  core::Result<std::optional<Document>> get(std::string_view collection,
+                                            std::string_view id) override;
   core::Result<std::int64_t> count(std::string_view collection);
   // Documents of a collection in id order, starting after `after_id`, at most `limit` (for
   // rebuilding projections).
@@ -64,9 +62,8 @@ class Store {
   // Change-log entries with seq > after, oldest first, at most `limit`.
   core::Result<std::vector<changes::Change>> changes_after(std::uint64_t after, std::size_t limit);
 
-  core::Result<std::vector<schema::Collection>> collections();
-  // kAlreadyExists when the name is taken.
-  core::Status create_collection(const schema::Collection& collection);
+  core::Result<std::vector<schema::Collection>> collections() override;
+  core::Status create_collection(const schema::Collection& collection) override;
 
   // A sink's cursor: the seq of the last change it applied (0 before the first).
   core::Result<std::uint64_t> cursor(std::string_view sink);

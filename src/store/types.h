@@ -38,6 +38,9 @@ struct WriteOp {
 struct WriteBatch {
   std::shared_ptr<const schema::Collection> collection;
   std::vector<WriteOp> ops;
+  // Acknowledge only once searches see the batch (?wait=indexed). OpenSearchRecords sends
+  // refresh=wait_for; the SQLite store leaves it to the caller, who waits for the sinks.
+  bool visible = false;
 };
 
 // The outcome of one WriteOp: its sequence number, or the per-record error (already_exists,

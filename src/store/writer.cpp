@@ -187,13 +187,6 @@ void Store::submit(WriteBatch batch, WriteCallback done) {
   done(core::fail(core::unavailable("the store is shutting down")));
 }
 
-core::Result<std::vector<OpResult>> Store::write(WriteBatch batch) {
-  std::promise<core::Result<std::vector<OpResult>>> promise;
-  auto future = promise.get_future();
-  submit(std::move(batch), [&](auto result) { promise.set_value(std::move(result)); });
-  return future.get();
-}
-
 core::Result<std::uint64_t> Store::drop_collection(const std::string& name) {
   std::promise<core::Result<std::vector<OpResult>>> promise;
   auto future = promise.get_future();

@@ -1,7 +1,8 @@
 // Prints, as a JSON array, every HTTP exchange the OpenSearch backend has with the test-only
 // OpenSearch while it does everything it does: create the versioned index, write with _bulk
 // (applied, conflicting, 429 and 400 items), refresh, count, get by id, search with every shape
-// of the query language (the Query DSL bodies), rebuild and move the alias, drop. Each entry:
+// of the query language (the Query DSL bodies), rebuild and move the alias, drop; and direct
+// mode's record store (collections in the mapping, versioned writes, reads by id). Each entry:
 // {"method", "path", "query", "request", "status", "response"} with the bodies as text.
 // opensearch_spec_check.mjs validates them against the official OpenSearch API specification.
 #include <iostream>
@@ -9,6 +10,7 @@
 
 #include "json/writer.h"
 #include "query/parse.h"
+#include "search/opensearch/opensearch_records.h"
 #include "search/opensearch/opensearch_search.h"
 #include "support/fake_opensearch.h"
 
@@ -129,6 +131,31 @@ int main() {
             {.seq = 9, .collection = "books", .op = changes::ChangeOp::kDrop}})),
         "drop");
   check(bool(b.count("books")), "count after the drop");  // a 404, answered 0
+
+  // Direct mode's record store: the collection in the mapping, writes versioned by OpenSearch
+  // (created, replaced, conflicting creates, merges with if_seq_no, deletes found and not, a
+  // batch made visible), reads by id.
+  search::OpenSearchRecordsOptions d{.index_prefix = "direct-"};
+  d.http.endpoints.push_back({.host = "127.0.0.1", .port = fake.port()});
+  auto records = search::OpenSearchRecords::open(std::move(d));
+  check(bool(records), "open the records");
+  auto& rs = **records;
+  check(rs.create_collection(*books()).is_ok(), "create_collection");
+  check(rs.create_collection(*books()).code() == core::StatusCode::kAlreadyExists, "again");
+  check(bool(rs.collections()), "collections");
+  using store::Action;
+  std::string dune = upsert(1, "d1").body;
+  auto written = rs.write({.collection = books(),
+                           .ops = {{Action::kUpsert, "d1", dune},
+                                   {Action::kCreate, "d1", dune},
+                                   {Action::kUpdate, "d1", R"({"price":8.5})"},
+                                   {Action::kDelete, "d2", ""},
+                                   {Action::kCreate, "d2", upsert(2, "d2").body},
+                                   {Action::kDelete, "d2", ""}},
+                           .visible = true});
+  check(written && written->size() == 6, "write");
+  check(bool(rs.get("books", "d1")), "get d1");
+  check(bool(rs.get("books", "d2")), "get d2");  // deleted: a 404
 
   json::Writer w;
   w.begin_array();

@@ -227,10 +227,10 @@ for (const [i, x] of exchanges.entries()) {
       const loc = schema ?? at(op.file, `${op.pointer}/requestBody`);
       failures.push(...check(loc, value, `${name} request`));
       if (ndjson) {
-        // Action lines, each followed by its document for "index".
+        // Action lines, each followed by its document for "index" and "create".
         for (let k = 0; k < value.length; k++) {
           failures.push(...check(bulkAction, value[k], `${name} request line ${k + 1}`));
-          if (value[k].index) k++;
+          if (value[k].index || value[k].create) k++;
         }
       }
     }

@@ -1,8 +1,8 @@
 // libFuzzer target for what OpenSearch (or anything pretending to be it) answers: the input is
-// read as a _bulk, _search, _alias, _mget and _count response and as an error body. Any crash or
-// sanitizer report is a finding, and so is a broken invariant: an accepted _bulk or _mget
-// response has exactly the items asked for, every facet asked for comes back once, in order, and
-// an error reason is printable.
+// read as a _bulk, _search, _alias, _mget, _doc, _mapping and _count response and as an error
+// body. Any crash or sanitizer report is a finding, and so is a broken invariant: an accepted
+// _bulk or _mget response has exactly the items asked for, a found document has its _source,
+// every facet asked for comes back once, in order, and an error reason is printable.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,6 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)os::parse_alias_response(body, "tandem-products");
   if (auto docs = os::parse_mget_response(body, expected); docs && docs->size() != expected)
     std::abort();
+  if (auto doc = os::parse_get_response(body); doc && *doc && (*doc)->source.empty())
+    std::abort();  // a found document always has its _source
+  (void)os::parse_mapping_collections(body);
   (void)os::parse_count_response(body);
   std::string reason = os::error_reason(body);
   if (body.find('{') == std::string_view::npos) {  // no error object: the body's start, printable

@@ -39,6 +39,19 @@ std::vector<std::string> split(std::string_view s, char sep) {
   return out;
 }
 
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 bool matches(std::string_view pattern, std::string_view name) {
   if (pattern.ends_with('*')) return name.starts_with(pattern.substr(0, pattern.size() - 1));
   return pattern == name;
@@ -119,16 +132,16 @@ std::string FakeOpenSearch::created_with(const std::string& index) const {
   return it == indexes_.end() ? "" : it->second.body;
 }
 
-HttpStep FakeOpenSearch::bulk(const std::string& body) {
+HttpStep FakeOpenSearch::bulk(const std::string& body, bool refresh) {
   simdjson::dom::parser parser, source_parser;  // the action's strings live in the first
   auto lines = json::split_lines(body);
   json::Writer w;
   w.begin_object().field("took", 1);
   bool errors = false;
-  std::string items;
   json::Writer list;
   list.begin_array();
   std::lock_guard lock(mutex_);
+  std::set<std::string> touched;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     simdjson::dom::object action;
     if (parser.parse(lines[i].text.data(), lines[i].text.size()).get(action) || action.size() != 1)
@@ -136,14 +149,19 @@ HttpStep FakeOpenSearch::bulk(const std::string& body) {
     std::string kind(std::string_view((*action.begin()).key));
     simdjson::dom::element meta = (*action.begin()).value;
     std::string_view index_name, id, version_type;
-    std::uint64_t version = 0;
-    if (meta["_index"].get(index_name) || meta["_id"].get(id) || meta["version"].get(version) ||
-        meta["version_type"].get(version_type) || version_type != "external" ||
-        (kind != "index" && kind != "delete"))
+    std::uint64_t version = 0;  // external; 0: internal versions
+    std::int64_t if_seq_no = -1, if_primary_term = -1;
+    bool external = meta["version_type"].get(version_type) == simdjson::SUCCESS;
+    bool conditional = meta["if_seq_no"].get(if_seq_no) == simdjson::SUCCESS;
+    if (meta["_index"].get(index_name) || meta["_id"].get(id) ||
+        (external && (version_type != "external" || meta["version"].get(version))) ||
+        (conditional && (meta["if_primary_term"].get(if_primary_term) || external)) ||
+        (kind != "index" && kind != "delete" && kind != "create") ||
+        (kind == "create" && (external || conditional)))
       return error_step(400, "illegal_argument_exception",
                         "fake: unexpected action " + std::string(lines[i].text));
     std::string source;
-    if (kind == "index") {
+    if (kind != "delete") {
       if (++i >= lines.size())
         return error_step(400, "illegal_argument_exception", "source line missing");
       source = std::string(lines[i].text);
@@ -157,6 +175,10 @@ HttpStep FakeOpenSearch::bulk(const std::string& body) {
       list.field("status", status).key("error").begin_object().field("type", type);
       list.field("reason", reason).end_object();
     };
+    auto conflict = [&](std::string_view reason) {
+      fail(409, "version_conflict_engine_exception",
+           "[" + std::string(id) + "]: " + std::string(reason));
+    };
     auto targets = resolve(std::string(index_name));
     auto fault = item_faults_.find(std::string(id));
     if (fault != item_faults_.end() && fault->second.second > 0) {
@@ -168,25 +190,40 @@ HttpStep FakeOpenSearch::bulk(const std::string& body) {
     } else if (targets.size() != 1) {
       fail(404, "index_not_found_exception", "no such index [" + std::string(index_name) + "]");
     } else {
-      auto& docs = indexes_[targets[0]].docs;
-      auto& doc = docs[std::string(id)];
+      Index& index = indexes_[targets[0]];
+      auto& doc = index.docs[std::string(id)];
       bool existed = doc.version > 0 && !doc.source.empty();
-      if (doc.version >= version) {
-        fail(409, "version_conflict_engine_exception",
-             "[" + std::string(id) + "]: version conflict, current version [" +
-                 std::to_string(doc.version) + "] is higher or equal to the one provided [" +
-                 std::to_string(version) + "]");
+      if (external && doc.version >= version) {
+        conflict("version conflict, current version [" + std::to_string(doc.version) +
+                 "] is higher or equal to the one provided [" + std::to_string(version) + "]");
+      } else if (kind == "create" && existed) {
+        conflict("version conflict, document already exists (current version [" +
+                 std::to_string(doc.version) + "])");
+      } else if (conditional && !existed) {
+        conflict("version conflict, required seqNo [" + std::to_string(if_seq_no) +
+                 "], primary term [" + std::to_string(if_primary_term) +
+                 "] but no document was found");
+      } else if (conditional && (doc.seq_no != if_seq_no || if_primary_term != 1)) {
+        conflict("version conflict, required seqNo [" + std::to_string(if_seq_no) +
+                 "], primary term [" + std::to_string(if_primary_term) +
+                 "]. current document has seqNo [" + std::to_string(doc.seq_no) +
+                 "] and primary term [1]");
       } else {
-        doc = Doc{version, source};
+        doc = Doc{external ? version : doc.version + 1, source, index.next_seq_no++};
+        touched.insert(targets[0]);
         int status = kind == "delete" ? (existed ? 200 : 404) : (existed ? 200 : 201);
         std::string_view result = kind == "delete" ? (existed ? "deleted" : "not_found")
                                                    : (existed ? "updated" : "created");
-        list.field("_version", version).field("result", result).field("status", status);
+        list.field("_version", doc.version).field("result", result);
+        list.field("_seq_no", doc.seq_no).field("_primary_term", 1).field("status", status);
       }
     }
     list.end_object().end_object();
   }
   list.end_array();
+  if (refresh)
+    for (const auto& name : touched)
+      indexes_[name].visible = indexes_[name].docs;
   w.field("errors", errors).key("items").raw(list.str()).end_object();
   return json_step(200, w.take());
 }
@@ -223,7 +260,11 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
   simdjson::dom::parser parser;
   if (parts.empty())
     return json_step(200, R"({"version":{"distribution":"fake","number":"2.11.0"}})");
-  if (parts.size() == 1 && parts[0] == "_bulk" && r.method == "POST") return bulk(body);
+  if (parts.size() == 1 && parts[0] == "_bulk" && r.method == "POST") {
+    std::string query = r.target.substr(std::min(r.target.size(), path.size()));
+    return bulk(body, query.find("refresh=wait_for") != std::string::npos ||
+                          query.find("refresh=true") != std::string::npos);
+  }
   if (parts.size() == 2 && parts[0] == "_cluster" && parts[1] == "health" && r.method == "GET") {
     std::lock_guard lock(mutex_);
     return json_step(200,
@@ -281,6 +322,20 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       indexes_.erase(t);
     return json_step(200, R"({"acknowledged":true})");
   }
+  if (parts.size() == 3 && parts[1] == "_doc" && r.method == "GET") {
+    std::string id = percent_decoded(parts[2]);
+    json::Writer w;
+    w.begin_object().field("_index", targets.empty() ? parts[0] : targets[0]).field("_id", id);
+    const Doc* found = nullptr;
+    for (const auto& t : targets)
+      if (auto it = indexes_[t].docs.find(id);
+          it != indexes_[t].docs.end() && !it->second.source.empty())
+        found = &it->second;
+    if (found == nullptr) return json_step(404, w.field("found", false).end_object().take());
+    w.field("_version", found->version).field("_seq_no", found->seq_no);
+    w.field("_primary_term", 1).field("found", true).key("_source").raw(found->source);
+    return json_step(200, w.end_object().take());
+  }
   if (parts.size() != 2)
     return error_step(400, "fake_unsupported", "fake: " + r.method + " " + path);
   const std::string& op = parts[1];
@@ -292,6 +347,20 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       for (const auto& a : indexes_[t].aliases)
         w.key(a).begin_object().end_object();
       w.end_object().end_object();
+    }
+    return json_step(200, w.end_object().take());
+  }
+  if (op == "_mapping" && r.method == "GET") {
+    json::Writer w;
+    w.begin_object();
+    for (const auto& t : targets) {
+      simdjson::dom::element created, mappings;
+      w.key(t).begin_object().key("mappings");
+      if (parser.parse(indexes_[t].body).get(created) || created["mappings"].get(mappings))
+        w.begin_object().end_object();
+      else
+        w.raw(simdjson::to_string(mappings));
+      w.end_object();
     }
     return json_step(200, w.end_object().take());
   }
@@ -325,8 +394,10 @@ HttpStep FakeOpenSearch::handle(const SeenRequest& r) {
       auto it = std::find_if(live.begin(), live.end(), [&](auto& p) { return p.first == id; });
       w.begin_object().field("_index", targets.empty() ? parts[0] : targets[0]).field("_id", id);
       w.field("found", it != live.end());
-      if (it != live.end())
-        w.field("_version", it->second->version).key("_source").raw(it->second->source);
+      if (it != live.end()) {
+        w.field("_version", it->second->version).field("_seq_no", it->second->seq_no);
+        w.field("_primary_term", 1).key("_source").raw(it->second->source);
+      }
       w.end_object();
     }
     return json_step(200, w.end_array().end_object().take());

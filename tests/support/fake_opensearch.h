@@ -1,13 +1,15 @@
-// A test-only OpenSearch on loopback: the endpoints tandem's OpenSearch backend speaks (index
-// creation with aliases, GET <pattern>/_alias, POST _aliases, DELETE of indexes, _bulk with
-// external versions, _refresh, _count, _mget, and _search of match_all pages), modelled in
-// memory as OpenSearch documents them: a version conflict is a 409 item, a delete of a missing
-// document a 404 item, what _refresh has not yet made visible is invisible to _count and
-// _search but not to _mget. It does not search text (any query other than match_all is a 400):
-// the contract suite meets real search behaviour against a real OpenSearch.
-// Faults: scripted steps before the model answers (503, dropped connections, hangs, truncated
-// bodies: HttpFaultServer's), statuses and delays per operation, and per-document item statuses
-// in _bulk (429, 400).
+// A test-only OpenSearch on loopback: the endpoints tandem's OpenSearch backend and direct
+// mode's record store speak (index creation with aliases, GET <pattern>/_alias and _mapping,
+// POST _aliases, DELETE of indexes, _bulk of index, create and delete actions with external or
+// internal versions, if_seq_no/if_primary_term and refresh=wait_for, _refresh, _count, _mget,
+// GET _doc, and _search of match_all pages), modelled in memory as OpenSearch documents them:
+// a version conflict is a 409 item, a delete of a missing document a 404 item, what _refresh has
+// not yet made visible is invisible to _count and _search but not to _mget and _doc (they are
+// real-time), and every operation takes the index's next _seq_no. It does not search text (any
+// query other than match_all is a 400): the contract suite meets real search behaviour against a
+// real OpenSearch. Faults: scripted steps before the model answers (503, dropped connections,
+// hangs, truncated bodies: HttpFaultServer's), statuses and delays per operation, and per-document
+// item statuses in _bulk (429, 400).
 #pragma once
 
 #include <chrono>
@@ -46,7 +48,8 @@ class FakeOpenSearch {
 
   struct Doc {
     std::uint64_t version = 0;
-    std::string source;  // "" for a delete's tombstone
+    std::string source;       // "" for a delete's tombstone
+    std::int64_t seq_no = 0;  // of the operation that wrote it (the primary term is always 1)
   };
   // The document as stored in `index` (a name or an alias), visible or not.
   std::optional<Doc> doc(const std::string& index, const std::string& id) const;
@@ -65,9 +68,10 @@ class FakeOpenSearch {
     std::map<std::string, Doc> docs;     // by id; tombstones kept (their versions count)
     std::map<std::string, Doc> visible;  // what the last refresh saw
     std::set<std::string> aliases;
+    std::int64_t next_seq_no = 0;  // one shard: one sequence of operations
   };
   HttpStep handle(const SeenRequest& r);
-  HttpStep bulk(const std::string& body);
+  HttpStep bulk(const std::string& body, bool refresh);
   std::vector<std::string> resolve(const std::string& names) const;  // under mutex_
 
   mutable std::mutex mutex_;

@@ -14,17 +14,8 @@ using core::fail;
 using core::unavailable;
 namespace os = opensearch;
 
-bool valid_prefix(std::string_view p) {
-  if (p.empty() || p.size() > 100 || p[0] == '_' || p[0] == '-' || p[0] == '+') return false;
-  return std::all_of(p.begin(), p.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-  });
-}
-
-// "opensearch: <what> answered <status>: <reason>".
 core::Status refused(std::string_view what, const net::HttpResponse& r) {
-  return unavailable("opensearch: " + std::string(what) + " answered " + std::to_string(r.status) +
-                     ": " + os::error_reason(r.body));
+  return os::refusal(what, r.status, r.body);
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -97,12 +88,7 @@ class OpenSearchSearch::IndexRebuild final : public Rebuild {
 };
 
 core::Result<std::unique_ptr<OpenSearchSearch>> OpenSearchSearch::open(OpenSearchOptions options) {
-  if (!valid_prefix(options.index_prefix)) {
-    return fail(core::invalid_argument(
-        "search.opensearch.index_prefix: '" + options.index_prefix +
-        "' is not an index name prefix (lower-case a-z, 0-9, '-', '_', '.'; not starting with "
-        "'_', '-' or '+')"));
-  }
+  if (auto st = os::check_index_prefix(options.index_prefix); !st.is_ok()) return fail(st);
   if (auto stemmer = os::snowball_language(options.index.language); !stemmer)
     return fail(stemmer.error());
   if (options.http.endpoints.empty())
@@ -425,7 +411,13 @@ core::Result<std::vector<std::optional<std::string>>> OpenSearchSearch::get(
   if (!r) return fail(r.error());
   if (r->status == 404) return std::vector<std::optional<std::string>>(ids.size());
   if (r->status != 200) return fail(refused("_mget", *r));
-  return os::parse_mget_response(r->body, ids.size());
+  auto docs = os::parse_mget_response(r->body, ids.size());
+  if (!docs) return fail(docs.error());
+  std::vector<std::optional<std::string>> out;
+  out.reserve(docs->size());
+  for (auto& d : *docs)
+    out.push_back(d ? std::optional<std::string>(std::move(d->source)) : std::nullopt);
+  return out;
 }
 
 }  // namespace tandem::search

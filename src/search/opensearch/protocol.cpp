@@ -77,11 +77,13 @@ core::Result<BulkItem> item_of(simdjson::dom::element item) {
   if (action["status"].get(status) != simdjson::SUCCESS)
     return core::fail(core::unavailable("opensearch: a _bulk item has no status"));
   BulkItem out{.status = static_cast<int>(status)};
+  if (action["_version"].get(out.version) != simdjson::SUCCESS) out.version = 0;
   simdjson::dom::element error;
   if (action["error"].get(error) == simdjson::SUCCESS) {
     std::string_view type, reason;
     if (error["type"].get(type) != simdjson::SUCCESS) type = {};
     if (error["reason"].get(reason) != simdjson::SUCCESS) reason = {};
+    out.type = std::string(type);
     out.reason = std::string(type) + (reason.empty() ? "" : ": " + std::string(reason));
     if (out.reason.empty()) out.reason = std::string(simdjson::to_string(error));
   }
@@ -97,7 +99,50 @@ core::Result<BulkItem> item_of(simdjson::dom::element item) {
   return out;
 }
 
+// A document of an _mget or _doc response: nullopt unless found with a _source. Throws
+// simdjson_error for a document of another shape.
+std::optional<StoredDoc> stored_doc(simdjson::ondemand::object& object) {
+  StoredDoc out;
+  bool found = false, has_source = false;
+  for (auto f : object) {
+    std::string_view key = f.unescaped_key();
+    if (key == "found") {
+      found = f.value().get_bool();
+    } else if (key == "_source") {
+      simdjson::ondemand::object source = f.value().get_object();
+      out.source = std::string(source.raw_json().value());
+      has_source = true;
+    } else if (key == "_version") {
+      out.version = f.value().get_uint64();
+    } else if (key == "_seq_no") {
+      out.seq_no = f.value().get_int64();
+    } else if (key == "_primary_term") {
+      out.primary_term = f.value().get_int64();
+    }
+  }
+  if (!found || !has_source) return std::nullopt;
+  return out;
+}
+
 }  // namespace
+
+core::Status check_index_prefix(std::string_view p) {
+  bool ok =
+      !p.empty() && p.size() <= 100 && p[0] != '_' && p[0] != '-' && p[0] != '+' &&
+      std::all_of(p.begin(), p.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+      });
+  if (ok) return {};
+  return core::invalid_argument(
+      "search.opensearch.index_prefix: '" + std::string(p) +
+      "' is not an index name prefix (lower-case a-z, 0-9, '-', '_', '.'; not starting with "
+      "'_', '-' or '+')");
+}
+
+core::Status refusal(std::string_view what, int status, std::string_view body) {
+  return core::unavailable("opensearch: " + std::string(what) + " answered " +
+                           std::to_string(status) + ": " + error_reason(body));
+}
 
 core::Result<std::string> snowball_language(std::string_view language) {
   std::string l(language);
@@ -131,7 +176,9 @@ core::Result<std::string> index_body(const schema::Collection& collection,
   w.end_array().end_object().end_object().end_object();  // tandem_text, analyzer, analysis
   w.end_object();                                        // settings
 
-  w.key("mappings").begin_object().field("dynamic", false).key("properties").begin_object();
+  w.key("mappings").begin_object().field("dynamic", false);
+  w.key("_meta").begin_object().key(kCollectionMeta).raw(schema::collection_to_json(collection));
+  w.end_object().key("properties").begin_object();
   w.key("id").begin_object().field("type", "keyword").end_object();
   for (const auto& f : collection.fields) {
     w.key(f.name);
@@ -357,27 +404,17 @@ std::string mget_body(std::span<const std::string> ids) {
   return w.take();
 }
 
-core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::string_view body,
-                                                                          std::size_t expected) {
+core::Result<std::vector<std::optional<StoredDoc>>> parse_mget_response(std::string_view body,
+                                                                        std::size_t expected) {
   namespace od = simdjson::ondemand;
-  std::vector<std::optional<std::string>> out;
+  std::vector<std::optional<StoredDoc>> out;
   try {
     od::parser parser;
     simdjson::padded_string padded(body);
     od::document doc = parser.iterate(padded);
     for (auto item : doc["docs"].get_array()) {
-      std::optional<std::string> source;
-      bool found = false;
-      for (auto f : item.get_object()) {
-        std::string_view key = f.unescaped_key();
-        if (key == "found") {
-          found = f.value().get_bool();
-        } else if (key == "_source") {
-          od::object object = f.value().get_object();
-          source = std::string(object.raw_json().value());
-        }
-      }
-      out.push_back(found ? std::move(source) : std::nullopt);
+      od::object object = item.get_object();
+      out.push_back(stored_doc(object));
     }
   } catch (const simdjson::simdjson_error& e) {
     return core::fail(core::unavailable(std::string("opensearch: an _mget response that does "
@@ -389,6 +426,69 @@ core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::s
                                         std::to_string(out.size()) + " docs for " +
                                         std::to_string(expected) + " ids"));
   }
+  return out;
+}
+
+core::Result<std::optional<StoredDoc>> parse_get_response(std::string_view body) {
+  namespace od = simdjson::ondemand;
+  try {
+    od::parser parser;
+    simdjson::padded_string padded(body);
+    od::document doc = parser.iterate(padded);
+    od::object object = doc.get_object();
+    return stored_doc(object);
+  } catch (const simdjson::simdjson_error& e) {
+    return core::fail(core::unavailable(std::string("opensearch: a _doc response that does "
+                                                    "not parse: ") +
+                                        e.what()));
+  }
+}
+
+std::string record_bulk_body(std::span<const RecordWrite> writes) {
+  std::string out;
+  for (const auto& write : writes) {
+    json::Writer w;
+    std::string_view kind = write.kind == RecordWrite::Kind::kCreate   ? "create"
+                            : write.kind == RecordWrite::Kind::kDelete ? "delete"
+                                                                       : "index";
+    w.begin_object().key(kind).begin_object().field("_index", write.index).field("_id", write.id);
+    if (write.if_seq_no >= 0) {
+      w.field("if_seq_no", write.if_seq_no).field("if_primary_term", write.if_primary_term);
+    }
+    w.end_object().end_object();
+    out += w.str();
+    out += '\n';
+    if (write.kind == RecordWrite::Kind::kDelete) continue;
+    std::size_t at = out.size();
+    out += write.body;
+    std::replace_if(
+        out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
+        [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
+    out += '\n';
+  }
+  return out;
+}
+
+core::Result<std::vector<schema::Collection>> parse_mapping_collections(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object indexes;
+  if (parser.parse(body.data(), body.size()).get(indexes) != simdjson::SUCCESS)
+    return core::fail(core::unavailable("opensearch: a _mapping response that is not an object"));
+  std::vector<schema::Collection> out;
+  for (auto [index, entry] : indexes) {
+    simdjson::dom::element meta;
+    if (entry["mappings"]["_meta"][kCollectionMeta].get(meta) != simdjson::SUCCESS) continue;
+    auto collection = schema::collection_from_json(simdjson::to_string(meta));
+    if (!collection) {
+      return core::fail(core::unavailable(
+          "opensearch: index " + std::string(index) +
+          " holds a collection that does not load: " + collection.error().message()));
+    }
+    bool seen = std::any_of(out.begin(), out.end(),
+                            [&](const auto& c) { return c.name == collection->name; });
+    if (!seen) out.push_back(std::move(*collection));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 

@@ -35,11 +35,16 @@ struct IndexSettings {
 // kInvalidArgument for a language OpenSearch has no Snowball stemmer for.
 core::Result<std::string> snowball_language(std::string_view language);
 
+// The key of the index mapping's _meta that holds the collection (schema::collection_to_json),
+// so that every node reads the collections from OpenSearch in direct mode.
+inline constexpr std::string_view kCollectionMeta = "tandem_collection";
+
 // The body of PUT /<index>: settings (shards, replicas, refresh interval, the "tandem_text"
 // analyzer: standard tokenizer, lowercase, Snowball stemmer) and strict mappings from the
 // schema: text -> text with that analyzer; keyword and keyword[] -> keyword (a searchable one
 // also gets a "text" subfield); int -> long; float -> double; bool -> boolean; timestamp ->
-// date; id -> keyword; fields outside the schema are kept in _source, not indexed.
+// date; id -> keyword; fields outside the schema are kept in _source, not indexed; the
+// collection itself in _meta (kCollectionMeta).
 // With `alias`, the index is created carrying it (one atomic step).
 core::Result<std::string> index_body(const schema::Collection& collection,
                                      const IndexSettings& settings, std::string_view alias = {});
@@ -56,16 +61,37 @@ struct AliasedIndex {
 core::Result<std::vector<AliasedIndex>> parse_alias_response(std::string_view body,
                                                              std::string_view alias);
 
-// The body of POST /<index>/_mget for `ids`, and the _source of each (nullopt: not found) from
-// its response, in the order asked.
+// A document as OpenSearch holds it: its _source byte for byte, and what versions it.
+struct StoredDoc {
+  std::string source;
+  std::uint64_t version = 0;       // _version
+  std::int64_t seq_no = -1;        // _seq_no, for if_seq_no
+  std::int64_t primary_term = -1;  // _primary_term, for if_primary_term
+};
+
+// The body of POST /<index>/_mget for `ids`, and each document (nullopt: not found) from its
+// response, in the order asked.
 std::string mget_body(std::span<const std::string> ids);
-core::Result<std::vector<std::optional<std::string>>> parse_mget_response(std::string_view body,
-                                                                          std::size_t expected);
+core::Result<std::vector<std::optional<StoredDoc>>> parse_mget_response(std::string_view body,
+                                                                        std::size_t expected);
+// The document of a GET /<index>/_doc/<id> response (status 200 or 404), nullopt when not found.
+core::Result<std::optional<StoredDoc>> parse_get_response(std::string_view body);
+
+// The collections of a GET /<pattern>/_mapping response (from each index's _meta; indexes
+// without one are not tandem's), by name, each once.
+core::Result<std::vector<schema::Collection>> parse_mapping_collections(std::string_view body);
 
 // The "count" of a _count response.
 core::Result<std::uint64_t> parse_count_response(std::string_view body);
 // The "status" (green, yellow, red) of a GET /_cluster/health answer.
 core::Result<std::string> parse_health_status(std::string_view body);
+
+// kInvalidArgument naming search.opensearch.index_prefix unless `prefix` can start index names
+// (lower-case a-z, 0-9, '-', '_', '.'; not starting with '_', '-' or '+').
+core::Status check_index_prefix(std::string_view prefix);
+
+// kUnavailable: "opensearch: <what> answered <status>: <error_reason(body)>".
+core::Status refusal(std::string_view what, int status, std::string_view body);
 
 // "type: reason" of an OpenSearch error response ({"error": {"type", "reason"}, "status"}), or
 // the start of the body (at most 200 bytes, made printable) when it is not one.
@@ -86,8 +112,27 @@ enum class ItemOutcome {
 struct BulkItem {
   ItemOutcome outcome = ItemOutcome::kApplied;
   int status = 0;
-  std::string reason;  // OpenSearch's error type and reason, for dead letters and logs
+  std::string reason;         // OpenSearch's error type and reason, for dead letters and logs
+  std::string type;           // the error's type alone ("version_conflict_engine_exception")
+  std::uint64_t version = 0;  // _version of what was written (or deleted)
 };
+
+// Direct mode: one record write of a _bulk that OpenSearch versions itself (internal versions).
+struct RecordWrite {
+  enum class Kind {
+    kIndex,   // insert or replace; with if_seq_no/if_primary_term only over that version
+    kCreate,  // insert; a 409 item when the id exists
+    kDelete,  // a 404 item when the id is not there
+  };
+  Kind kind = Kind::kIndex;
+  std::string_view index;  // a name, or an alias of one index
+  std::string_view id;
+  std::string_view body;        // kIndex, kCreate
+  std::int64_t if_seq_no = -1;  // >= 0: optimistic concurrency control (merges)
+  std::int64_t if_primary_term = -1;
+};
+// The _bulk body for `writes`; line breaks in a body become spaces.
+std::string record_bulk_body(std::span<const RecordWrite> writes);
 
 // The items of a _bulk response, in request order. kUnavailable when the body is not a _bulk
 // response or does not hold `expected` items.

@@ -38,6 +38,74 @@ TEST(OpenSearchProtocol, TheIndexBodyFollowsTheSchema) {
   EXPECT_EQ(std::string_view(props["in_stock"]["type"]), "boolean");
   EXPECT_EQ(std::string_view(props["created_at"]["type"]), "date");
   EXPECT_EQ(std::string_view(props["tags"]["type"]), "keyword");
+  // The collection itself, so that nodes without a local store read it back.
+  auto collections = parse_mapping_collections(
+      "{\"tandem-products-v1\":{\"mappings\":" + std::string(simdjson::to_string(doc["mappings"])) +
+      "},\"tandem-products-v2\":{\"mappings\":" +
+      std::string(simdjson::to_string(doc["mappings"])) +
+      "},\"someone-elses\":{\"mappings\":{\"properties\":{}}}}");
+  ASSERT_TRUE(collections) << collections.error().message();
+  ASSERT_EQ(collections->size(), 1u);  // once, though two versions of the index carry it
+  EXPECT_EQ(schema::collection_to_json(collections->at(0)),
+            schema::collection_to_json(schema::products_collection()));
+}
+
+TEST(OpenSearchProtocol, AMappingWhoseCollectionDoesNotLoadIsAnError) {
+  EXPECT_FALSE(parse_mapping_collections(
+      R"({"x-v1":{"mappings":{"_meta":{"tandem_collection":{"name":"Bad Name"}}}}})"));
+  EXPECT_FALSE(parse_mapping_collections("[]"));
+  auto none = parse_mapping_collections("{}");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(OpenSearchProtocol, RecordWritesAreVersionedByOpenSearch) {
+  std::vector<RecordWrite> writes{
+      {.kind = RecordWrite::Kind::kIndex,
+       .index = "t-a",
+       .id = "1",
+       .body = "{\"id\":\"1\",\n\"x\":1}"},
+      {.kind = RecordWrite::Kind::kCreate, .index = "t-a", .id = "2", .body = R"({"id":"2"})"},
+      {.kind = RecordWrite::Kind::kIndex,
+       .index = "t-b",
+       .id = "3",
+       .body = R"({"id":"3"})",
+       .if_seq_no = 17,
+       .if_primary_term = 2},
+      {.kind = RecordWrite::Kind::kDelete, .index = "t-a", .id = "4"},
+  };
+  EXPECT_EQ(
+      record_bulk_body(writes),
+      "{\"index\":{\"_index\":\"t-a\",\"_id\":\"1\"}}\n{\"id\":\"1\", \"x\":1}\n"
+      "{\"create\":{\"_index\":\"t-a\",\"_id\":\"2\"}}\n{\"id\":\"2\"}\n"
+      "{\"index\":{\"_index\":\"t-b\",\"_id\":\"3\",\"if_seq_no\":17,\"if_primary_term\":2}}\n"
+      "{\"id\":\"3\"}\n"
+      "{\"delete\":{\"_index\":\"t-a\",\"_id\":\"4\"}}\n");
+}
+
+TEST(OpenSearchProtocol, DocumentsAreReadWithTheirVersions) {
+  auto doc = parse_get_response(
+      R"({"_index":"t-v1","_id":"a","_version":4,"_seq_no":9,"_primary_term":2,"found":true,)"
+      R"("_source":{"id":"a","x":[1, 2]}})");
+  ASSERT_TRUE(doc && *doc);
+  EXPECT_EQ((*doc)->source, R"({"id":"a","x":[1, 2]})");
+  EXPECT_EQ((*doc)->version, 4u);
+  EXPECT_EQ((*doc)->seq_no, 9);
+  EXPECT_EQ((*doc)->primary_term, 2);
+  auto missing = parse_get_response(R"({"_index":"t-v1","_id":"a","found":false})");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+  for (std::string bad : {"", "[]", R"({"found":"yes"})", R"({"_version":-1,"found":true})"})
+    EXPECT_FALSE(parse_get_response(bad)) << bad;
+  auto docs = parse_mget_response(
+      R"({"docs":[{"_id":"a","found":false},{"_id":"b","_version":2,"_seq_no":5,)"
+      R"("_primary_term":1,"found":true,"_source":{"id":"b"}}]})",
+      2);
+  ASSERT_TRUE(docs);
+  EXPECT_FALSE(docs->at(0));
+  ASSERT_TRUE(docs->at(1));
+  EXPECT_EQ(docs->at(1)->seq_no, 5);
+  EXPECT_FALSE(parse_mget_response(R"({"docs":[]})", 1));
 }
 
 TEST(OpenSearchProtocol, StemmersMatchXapiansAndUnknownOnesAreRefused) {

@@ -1,0 +1,330 @@
+// Direct mode's record store over the HTTP client. Depends on the store's interface, the
+// protocol of this directory, schema (merges), net and core.
+#include "search/opensearch/opensearch_records.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/text.h"
+#include "schema/record.h"
+
+namespace tandem::search {
+namespace {
+
+using core::fail;
+using core::unavailable;
+namespace os = opensearch;
+
+core::Status refused(std::string_view what, const net::HttpResponse& r) {
+  return os::refusal(what, r.status, r.body);
+}
+
+}  // namespace
+
+// One operation of a group on its way: what is sent for it, and its outcome once it has one.
+struct OpenSearchRecords::Op {
+  const store::WriteOp* op = nullptr;
+  const schema::Collection* collection = nullptr;
+  std::string alias;
+  std::string merged;  // an update's record, merged over the base read this round
+  std::int64_t if_seq_no = -1;
+  std::int64_t if_primary_term = -1;
+  int rounds = 0;  // sends so far
+  std::optional<core::Result<std::uint64_t>> outcome;
+
+  bool done() const { return outcome.has_value(); }
+  void finish(core::Result<std::uint64_t> r) { outcome = std::move(r); }
+};
+
+core::Result<std::unique_ptr<OpenSearchRecords>> OpenSearchRecords::open(
+    OpenSearchRecordsOptions options) {
+  if (auto st = os::check_index_prefix(options.index_prefix); !st.is_ok()) return fail(st);
+  if (options.http.endpoints.empty())
+    return fail(core::invalid_argument("search.opensearch.url: no node given"));
+  if (auto stemmer = os::snowball_language(options.index.language); !stemmer)
+    return fail(stemmer.error());
+  if (options.attempts < 1) options.attempts = 1;
+  if (options.bulk_max_ops == 0) options.bulk_max_ops = 1;
+  return std::unique_ptr<OpenSearchRecords>(new OpenSearchRecords(std::move(options)));
+}
+
+OpenSearchRecords::OpenSearchRecords(OpenSearchRecordsOptions options)
+    : options_(std::move(options)),
+      client_(options_.http),
+      backoff_(options_.retry),
+      writer_([this] { writer_loop(); }) {}
+
+OpenSearchRecords::~OpenSearchRecords() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  writer_.join();
+}
+
+std::string OpenSearchRecords::alias(std::string_view collection) const {
+  return options_.index_prefix + std::string(collection);
+}
+
+core::Result<net::HttpResponse> OpenSearchRecords::call(std::string method, std::string target,
+                                                        std::string body, bool idempotent) {
+  net::HttpRequest r{.method = std::move(method), .target = std::move(target)};
+  if (!body.empty()) {
+    bool bulk = r.target.starts_with("/_bulk");
+    r.headers.emplace_back("Content-Type", bulk ? "application/x-ndjson" : "application/json");
+    r.body = std::move(body);
+  }
+  r.idempotent = idempotent;
+  return client_.send(std::move(r));
+}
+
+void OpenSearchRecords::submit(store::WriteBatch batch, store::WriteCallback done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Pending{.batch = std::move(batch), .done = std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(fail(unavailable("the record store is shutting down")));
+}
+
+void OpenSearchRecords::writer_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued is written
+    std::vector<Pending> group;
+    std::size_t ops = 0;
+    while (!queue_.empty() &&
+           (group.empty() || ops + queue_.front().batch.ops.size() <= options_.bulk_max_ops)) {
+      ops += queue_.front().batch.ops.size();
+      group.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    write_group(group);
+    lock.lock();
+  }
+}
+
+void OpenSearchRecords::write_group(std::vector<Pending>& group) {
+  std::vector<Op> ops;
+  std::vector<std::size_t> first_op;  // of each batch in `ops`
+  bool refresh = false;
+  for (const auto& p : group) {
+    first_op.push_back(ops.size());
+    refresh = refresh || p.batch.visible;
+    for (const auto& op : p.batch.ops)
+      ops.push_back(Op{.op = &op,
+                       .collection = p.batch.collection.get(),
+                       .alias = alias(p.batch.collection->name)});
+  }
+  int failures = 0;  // rounds in a row that had items to send again
+  for (;;) {
+    // A round takes the first unfinished operation of every id, so that the operations on one
+    // id are applied in the order they came.
+    std::vector<Op*> round;
+    std::set<std::pair<std::string_view, std::string_view>> busy;
+    for (auto& op : ops) {
+      if (op.done()) continue;
+      bool free = busy.insert({op.alias, op.op->id}).second;
+      if (free && round.size() < options_.bulk_max_ops) round.push_back(&op);
+    }
+    if (round.empty()) break;
+    if (send_round(round, refresh)) {
+      std::this_thread::sleep_for(backoff_.delay(++failures));
+    } else {
+      failures = 0;
+    }
+  }
+  for (std::size_t b = 0; b < group.size(); ++b) {
+    std::size_t end = b + 1 < group.size() ? first_op[b + 1] : ops.size();
+    std::vector<store::OpResult> results;
+    bool any_sent = false;
+    for (std::size_t i = first_op[b]; i < end; ++i) {
+      any_sent = any_sent || *ops[i].outcome ||
+                 ops[i].outcome->error().code() != core::StatusCode::kUnavailable;
+      results.push_back(store::OpResult{.id = ops[i].op->id, .seq = std::move(*ops[i].outcome)});
+    }
+    if (!any_sent && !results.empty()) {
+      group[b].done(fail(results.front().seq.error()));
+    } else {
+      group[b].done(std::move(results));
+    }
+  }
+}
+
+void OpenSearchRecords::prepare_merges(std::vector<Op*>& round) {
+  std::map<std::string, std::vector<Op*>> by_alias;
+  for (Op* op : round)
+    if (op->op->action == store::Action::kUpdate) by_alias[op->alias].push_back(op);
+  schema::RecordParser parser(options_.max_record_bytes);
+  for (auto& [name, merges] : by_alias) {
+    std::vector<std::string> ids;
+    for (Op* op : merges)
+      ids.push_back(op->op->id);
+    auto r = call("POST", "/" + name + "/_mget", os::mget_body(ids));
+    core::Result<std::vector<std::optional<os::StoredDoc>>> docs =
+        std::vector<std::optional<os::StoredDoc>>(ids.size());  // 404: no index, no records
+    if (!r) {
+      docs = fail(r.error());
+    } else if (r->status == 200) {
+      docs = os::parse_mget_response(r->body, ids.size());
+    } else if (r->status != 404) {
+      docs = fail(refused("_mget", *r));
+    }
+    for (std::size_t i = 0; i < merges.size(); ++i) {
+      Op& op = *merges[i];
+      if (!docs) {
+        op.finish(fail(docs.error()));
+        continue;
+      }
+      const auto& base = (*docs)[i];
+      if (!base) {
+        op.finish(fail(core::not_found("no record with id '" + op.op->id + "'")));
+        continue;
+      }
+      if (base->seq_no < 0 || base->primary_term < 0) {
+        op.finish(fail(unavailable("opensearch: _mget gave no _seq_no for '" + op.op->id + "'")));
+        continue;
+      }
+      auto merged = parser.merge(*op.collection, base->source, op.op->body);
+      if (!merged) {
+        op.finish(fail(merged.error()));
+        continue;
+      }
+      op.merged = std::move(merged->body);
+      op.if_seq_no = base->seq_no;
+      op.if_primary_term = base->primary_term;
+    }
+  }
+}
+
+bool OpenSearchRecords::send_round(std::vector<Op*>& round, bool refresh) {
+  prepare_merges(round);
+  std::vector<Op*> sending;
+  std::vector<os::RecordWrite> writes;
+  bool creates = false;
+  for (Op* op : round) {
+    if (op->done()) continue;
+    using Kind = os::RecordWrite::Kind;
+    os::RecordWrite w{.index = op->alias, .id = op->op->id, .body = op->op->body};
+    switch (op->op->action) {
+      case store::Action::kUpsert: w.kind = Kind::kIndex; break;
+      case store::Action::kCreate:
+        w.kind = Kind::kCreate;
+        creates = true;
+        break;
+      case store::Action::kDelete: w.kind = Kind::kDelete; break;
+      case store::Action::kUpdate:
+        w.kind = Kind::kIndex;
+        w.body = op->merged;
+        w.if_seq_no = op->if_seq_no;
+        w.if_primary_term = op->if_primary_term;
+        break;
+    }
+    sending.push_back(op);
+    writes.push_back(w);
+  }
+  if (sending.empty()) return false;
+  // Sending a create twice would answer the second "already exists" for a record the first one
+  // wrote, so a _bulk with creates is not sent again once it may have arrived. Index and delete
+  // actions are safe to repeat; a merge repeated finds its _seq_no moved and merges again.
+  auto r = call("POST", refresh ? "/_bulk?refresh=wait_for" : "/_bulk",
+                os::record_bulk_body(writes), !creates);
+  core::Result<std::vector<os::BulkItem>> items =
+      !r                 ? core::Result<std::vector<os::BulkItem>>(fail(r.error()))
+      : r->status != 200 ? core::Result<std::vector<os::BulkItem>>(fail(refused("_bulk", *r)))
+                         : os::parse_bulk_response(r->body, sending.size());
+  if (!items) {
+    // The client has already tried again within its deadline: what was not had is not
+    // acknowledged, and the caller may send it again.
+    for (Op* op : sending)
+      op->finish(fail(items.error()));
+    return false;
+  }
+  bool again = false;
+  for (std::size_t i = 0; i < sending.size(); ++i) {
+    Op& op = *sending[i];
+    const os::BulkItem& item = (*items)[i];
+    ++op.rounds;
+    bool last = op.rounds >= options_.attempts;
+    const std::string& id = op.op->id;
+    if (item.status == 200 || item.status == 201) {
+      op.finish(item.version);
+    } else if (op.op->action == store::Action::kDelete && item.status == 404 && item.type.empty()) {
+      op.finish(fail(core::not_found("no record with id '" + id + "'")));
+    } else if (op.op->action == store::Action::kCreate && item.status == 409) {
+      op.finish(
+          fail(core::Status(core::StatusCode::kAlreadyExists, "id '" + id + "' already exists")));
+    } else if (item.status == 409 && op.op->action == store::Action::kUpdate) {
+      // Another writer got there first: the next round reads its version and merges again.
+      if (last) {
+        op.finish(fail(unavailable("record '" + id + "' kept changing while it was merged (" +
+                                   std::to_string(op.rounds) + " tries)")));
+      }
+    } else if (item.status == 429 || item.status >= 500) {
+      if (last) {
+        op.finish(fail(unavailable("opensearch refused record '" + id + "' " +
+                                   std::to_string(op.rounds) + " times: " + item.reason)));
+      } else {
+        again = true;
+      }
+    } else if (item.status == 404) {
+      op.finish(fail(core::not_found("opensearch has no index for collection '" +
+                                     op.collection->name + "': " + item.reason)));
+    } else {
+      op.finish(fail(
+          core::invalid_argument("opensearch cannot take record '" + id + "': " + item.reason)));
+    }
+  }
+  return again;
+}
+
+core::Result<std::optional<store::Document>> OpenSearchRecords::get(std::string_view collection,
+                                                                    std::string_view id) {
+  auto r = call("GET", "/" + alias(collection) + "/_doc/" + core::percent_encode(id), "");
+  if (!r) return fail(r.error());
+  if (r->status == 404) return std::optional<store::Document>();  // no such record or index
+  if (r->status != 200) return fail(refused("_doc", *r));
+  auto doc = os::parse_get_response(r->body);
+  if (!doc) return fail(doc.error());
+  if (!*doc) return std::optional<store::Document>();
+  return std::optional<store::Document>(
+      store::Document{.id = std::string(id), .seq = (*doc)->version, .body = (*doc)->source});
+}
+
+core::Result<std::vector<schema::Collection>> OpenSearchRecords::collections() {
+  auto r = call("GET", "/" + options_.index_prefix + "*/_mapping", "");
+  if (!r) return fail(r.error());
+  if (r->status != 200) return fail(refused("_mapping", *r));
+  return os::parse_mapping_collections(r->body);
+}
+
+core::Status OpenSearchRecords::create_collection(const schema::Collection& collection) {
+  std::string name = alias(collection.name);
+  auto existing = call("GET", "/" + name + "/_mapping", "");
+  if (!existing) return existing.error();
+  if (existing->status == 200) {
+    return {core::StatusCode::kAlreadyExists,
+            "collection '" + collection.name + "' already exists"};
+  }
+  if (existing->status != 404) return refused("_mapping of " + name, *existing);
+  auto body = os::index_body(collection, options_.index, name);
+  if (!body) return body.error();
+  auto r = call("PUT", "/" + name + "-v1", std::move(*body));
+  if (!r) return r.error();
+  if (r->status == 200) return {};
+  // Another node made it first (or an earlier attempt whose answer was lost).
+  if (r->status == 400 && os::error_reason(r->body).starts_with("resource_already_exists")) {
+    return {core::StatusCode::kAlreadyExists,
+            "collection '" + collection.name + "' already exists"};
+  }
+  return refused("creating index " + name + "-v1", *r);
+}
+
+}  // namespace tandem::search

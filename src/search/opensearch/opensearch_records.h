@@ -1,0 +1,97 @@
+// OpenSearchRecords: direct mode's RecordStore (decision 0023). OpenSearch is the system of
+// record: a record lives in the index behind the alias <prefix><collection> that searches read,
+// and OpenSearch versions it (internal versions), so that writers on different nodes are
+// serialised by the primary shard and no node's clock or counter is involved.
+//
+// Writes: one writer thread takes every queued batch and sends them together as _bulk requests
+// (group commit, as the SQLite store does). An upsert is an `index` action, a create a `create`,
+// a delete a `delete`; a merge reads the record's _seq_no and _primary_term, merges, and writes
+// with if_seq_no/if_primary_term, reading and merging again after a 409. Operations on one id are
+// sent in order, one per request. A record is acknowledged once its item succeeded (OpenSearch's
+// translog is durable per request); its version is the item's _version. Items answered 429 or
+// 5xx are sent again after a backoff with jitter. A batch with `visible` is sent with
+// refresh=wait_for.
+//
+// Reads: the real-time GET <alias>/_doc/<id>. Collections: each index's mapping carries its
+// collection in _meta, so every node reads the same ones. Depends on the store's RecordStore
+// interface, the protocol of this directory, schema, net and simdjson.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "net/backoff.h"
+#include "net/http_client.h"
+#include "search/opensearch/protocol.h"
+#include "store/record_store.h"
+
+namespace tandem::search {
+
+struct OpenSearchRecordsOptions {
+  net::HttpClientOptions http;             // nodes, TLS, deadlines, retries, gzip, signing
+  std::string index_prefix = "tandem-";    // lower-case; the alias is prefix + collection
+  opensearch::IndexSettings index;         // for the indexes create_collection() makes
+  std::size_t max_record_bytes = 1 << 20;  // for merged updates
+  std::size_t bulk_max_ops = 1000;         // operations per _bulk request at most
+  // Rounds an operation may take: sends of an item answered 429 or 5xx, and merges read again
+  // after a 409. Then the record fails (kUnavailable) and nothing of it was acknowledged.
+  int attempts = 6;
+  net::BackoffOptions retry{.initial = std::chrono::milliseconds(50),
+                            .max = std::chrono::milliseconds(2000)};
+};
+
+class OpenSearchRecords final : public store::RecordStore {
+ public:
+  // Checks the options; does not contact OpenSearch. kInvalidArgument naming the setting.
+  static core::Result<std::unique_ptr<OpenSearchRecords>> open(OpenSearchRecordsOptions options);
+  ~OpenSearchRecords() override;  // finishes queued writes, then stops the writer
+
+  // `done` runs on the writer thread. Per-record errors: kAlreadyExists (create), kNotFound
+  // (update, delete), kInvalidArgument (a merge the schema refuses, a document OpenSearch cannot
+  // map), kUnavailable (an item that kept failing or a merge that kept conflicting). A batch
+  // none of whose records could be sent fails as a whole (kUnavailable).
+  void submit(store::WriteBatch batch, store::WriteCallback done) override;
+  // Document::updated_at_ms is 0: OpenSearch keeps no commit time apart from the record.
+  core::Result<std::optional<store::Document>> get(std::string_view collection,
+                                                   std::string_view id) override;
+  core::Result<std::vector<schema::Collection>> collections() override;
+  // Creates <alias>-v1 carrying the alias, with the collection in its mapping's _meta.
+  core::Status create_collection(const schema::Collection& collection) override;
+
+  std::string alias(std::string_view collection) const;
+
+ private:
+  struct Pending {
+    store::WriteBatch batch;
+    store::WriteCallback done;
+  };
+  struct Op;
+  explicit OpenSearchRecords(OpenSearchRecordsOptions options);
+
+  core::Result<net::HttpResponse> call(std::string method, std::string target, std::string body,
+                                       bool idempotent = true);
+  void writer_loop();
+  // Writes a group of batches to the end: every operation succeeds or fails.
+  void write_group(std::vector<Pending>& group);
+  // One request's worth of operations: reads the bases of merges, sends one _bulk and records
+  // what became of each item. Returns whether some item is to be sent again after a backoff.
+  bool send_round(std::vector<Op*>& round, bool refresh);
+  // Reads the current documents of the merges in `round` and merges their patches.
+  void prepare_merges(std::vector<Op*>& round);
+
+  OpenSearchRecordsOptions options_;
+  net::HttpClient client_;
+  net::Backoff backoff_;  // the writer thread's
+
+  std::mutex mutex_;  // guards the queue
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace tandem::search
