@@ -1,6 +1,6 @@
 // RecordStore: where records live and are versioned, seen from whoever writes and reads them by
 // id (ingest, the read-through cache, the catalog). Two implementations: Store (SQLite, with a
-// change log that feeds the sinks) and search::OpenSearchRecords (direct mode: OpenSearch is the
+// change log that feeds the sinks) and search::OpenSearchStore (direct mode: OpenSearch is the
 // system of record, decision 0023). Depends on core, schema and the store's value types.
 //
 // Versions: a record's version (OpResult::seq, Document::seq) grows with every write of its id,

@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "store/record_store.h"
+#include "store/state.h"
 #include "store/types.h"
 
 namespace tandem::store {
@@ -33,7 +34,7 @@ struct StoreOptions {
   const core::Clock* clock = nullptr;      // commit timestamps; null: the system clock
 };
 
-class Store final : public RecordStore {
+class Store final : public RecordStore, public KeyStore, public JobRunStore {
  public:
   // Opens or creates the database and runs pending schema migrations.
   static core::Result<std::unique_ptr<Store>> open(const StoreOptions& options);
@@ -79,15 +80,12 @@ class Store final : public RecordStore {
   // numbers are never reused (AUTOINCREMENT remembers the highest). Returns how many were deleted.
   core::Result<std::size_t> prune(std::uint64_t up_to_seq, std::int64_t older_than_ms);
 
-  core::Status add_job_run(const JobRun& run);
-  // The newest runs of a job, newest first.
-  core::Result<std::vector<JobRun>> job_runs(std::string_view job, std::size_t limit);
+  core::Status add_job_run(const JobRun& run) override;
+  core::Result<std::vector<JobRun>> job_runs(std::string_view job, std::size_t limit) override;
 
-  // API keys: added or replaced by id; every key, revoked ones too; revoking says whether a live
-  // key of that id was there.
-  core::Status put_key(const ApiKeyRow& key);
-  core::Result<std::vector<ApiKeyRow>> keys();
-  core::Result<bool> revoke_key(std::string_view id, std::int64_t at_ms);
+  core::Status put_key(const ApiKeyRow& key) override;
+  core::Result<std::vector<ApiKeyRow>> keys() override;
+  core::Result<bool> revoke_key(std::string_view id, std::int64_t at_ms) override;
 
  private:
   struct Impl;

@@ -38,7 +38,7 @@ struct WriteOp {
 struct WriteBatch {
   std::shared_ptr<const schema::Collection> collection;
   std::vector<WriteOp> ops;
-  // Acknowledge only once searches see the batch (?wait=indexed). OpenSearchRecords sends
+  // Acknowledge only once searches see the batch (?wait=indexed). OpenSearchStore sends
   // refresh=wait_for; the SQLite store leaves it to the caller, who waits for the sinks.
   bool visible = false;
 };

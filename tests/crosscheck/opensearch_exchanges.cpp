@@ -10,7 +10,7 @@
 
 #include "json/writer.h"
 #include "query/parse.h"
-#include "search/opensearch/opensearch_records.h"
+#include "search/opensearch/opensearch_store.h"
 #include "search/opensearch/opensearch_search.h"
 #include "support/fake_opensearch.h"
 
@@ -135,9 +135,9 @@ int main() {
   // Direct mode's record store: the collection in the mapping, writes versioned by OpenSearch
   // (created, replaced, conflicting creates, merges with if_seq_no, deletes found and not, a
   // batch made visible), reads by id.
-  search::OpenSearchRecordsOptions d{.index_prefix = "direct-"};
+  search::OpenSearchStoreOptions d{.index_prefix = "direct-"};
   d.http.endpoints.push_back({.host = "127.0.0.1", .port = fake.port()});
-  auto records = search::OpenSearchRecords::open(std::move(d));
+  auto records = search::OpenSearchStore::open(std::move(d));
   check(bool(records), "open the records");
   auto& rs = **records;
   check(rs.create_collection(*books()).is_ok(), "create_collection");

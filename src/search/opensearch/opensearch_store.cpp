@@ -1,12 +1,16 @@
 // Direct mode's record store over the HTTP client. Depends on the store's interface, the
 // protocol of this directory, schema (merges), net and core.
-#include "search/opensearch/opensearch_records.h"
+#include "search/opensearch/opensearch_store.h"
+
+#include <simdjson.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "core/text.h"
+#include "json/writer.h"
 #include "schema/record.h"
 
 namespace tandem::search {
@@ -23,7 +27,7 @@ core::Status refused(std::string_view what, const net::HttpResponse& r) {
 }  // namespace
 
 // One operation of a group on its way: what is sent for it, and its outcome once it has one.
-struct OpenSearchRecords::Op {
+struct OpenSearchStore::Op {
   const store::WriteOp* op = nullptr;
   const schema::Collection* collection = nullptr;
   std::string alias;
@@ -37,8 +41,8 @@ struct OpenSearchRecords::Op {
   void finish(core::Result<std::uint64_t> r) { outcome = std::move(r); }
 };
 
-core::Result<std::unique_ptr<OpenSearchRecords>> OpenSearchRecords::open(
-    OpenSearchRecordsOptions options) {
+core::Result<std::unique_ptr<OpenSearchStore>> OpenSearchStore::open(
+    OpenSearchStoreOptions options) {
   if (auto st = os::check_index_prefix(options.index_prefix); !st.is_ok()) return fail(st);
   if (options.http.endpoints.empty())
     return fail(core::invalid_argument("search.opensearch.url: no node given"));
@@ -46,16 +50,16 @@ core::Result<std::unique_ptr<OpenSearchRecords>> OpenSearchRecords::open(
     return fail(stemmer.error());
   if (options.attempts < 1) options.attempts = 1;
   if (options.bulk_max_ops == 0) options.bulk_max_ops = 1;
-  return std::unique_ptr<OpenSearchRecords>(new OpenSearchRecords(std::move(options)));
+  return std::unique_ptr<OpenSearchStore>(new OpenSearchStore(std::move(options)));
 }
 
-OpenSearchRecords::OpenSearchRecords(OpenSearchRecordsOptions options)
+OpenSearchStore::OpenSearchStore(OpenSearchStoreOptions options)
     : options_(std::move(options)),
       client_(options_.http),
       backoff_(options_.retry),
       writer_([this] { writer_loop(); }) {}
 
-OpenSearchRecords::~OpenSearchRecords() {
+OpenSearchStore::~OpenSearchStore() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -64,12 +68,12 @@ OpenSearchRecords::~OpenSearchRecords() {
   writer_.join();
 }
 
-std::string OpenSearchRecords::alias(std::string_view collection) const {
+std::string OpenSearchStore::alias(std::string_view collection) const {
   return options_.index_prefix + std::string(collection);
 }
 
-core::Result<net::HttpResponse> OpenSearchRecords::call(std::string method, std::string target,
-                                                        std::string body, bool idempotent) {
+core::Result<net::HttpResponse> OpenSearchStore::call(std::string method, std::string target,
+                                                      std::string body, bool idempotent) {
   net::HttpRequest r{.method = std::move(method), .target = std::move(target)};
   if (!body.empty()) {
     bool bulk = r.target.starts_with("/_bulk");
@@ -80,7 +84,7 @@ core::Result<net::HttpResponse> OpenSearchRecords::call(std::string method, std:
   return client_.send(std::move(r));
 }
 
-void OpenSearchRecords::submit(store::WriteBatch batch, store::WriteCallback done) {
+void OpenSearchStore::submit(store::WriteBatch batch, store::WriteCallback done) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
@@ -92,7 +96,7 @@ void OpenSearchRecords::submit(store::WriteBatch batch, store::WriteCallback don
   done(fail(unavailable("the record store is shutting down")));
 }
 
-void OpenSearchRecords::writer_loop() {
+void OpenSearchStore::writer_loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -111,7 +115,7 @@ void OpenSearchRecords::writer_loop() {
   }
 }
 
-void OpenSearchRecords::write_group(std::vector<Pending>& group) {
+void OpenSearchStore::write_group(std::vector<Pending>& group) {
   std::vector<Op> ops;
   std::vector<std::size_t> first_op;  // of each batch in `ops`
   bool refresh = false;
@@ -158,7 +162,7 @@ void OpenSearchRecords::write_group(std::vector<Pending>& group) {
   }
 }
 
-void OpenSearchRecords::prepare_merges(std::vector<Op*>& round) {
+void OpenSearchStore::prepare_merges(std::vector<Op*>& round) {
   std::map<std::string, std::vector<Op*>> by_alias;
   for (Op* op : round)
     if (op->op->action == store::Action::kUpdate) by_alias[op->alias].push_back(op);
@@ -204,7 +208,7 @@ void OpenSearchRecords::prepare_merges(std::vector<Op*>& round) {
   }
 }
 
-bool OpenSearchRecords::send_round(std::vector<Op*>& round, bool refresh) {
+bool OpenSearchStore::send_round(std::vector<Op*>& round, bool refresh) {
   prepare_merges(round);
   std::vector<Op*> sending;
   std::vector<os::RecordWrite> writes;
@@ -285,27 +289,32 @@ bool OpenSearchRecords::send_round(std::vector<Op*>& round, bool refresh) {
   return again;
 }
 
-core::Result<std::optional<store::Document>> OpenSearchRecords::get(std::string_view collection,
-                                                                    std::string_view id) {
-  auto r = call("GET", "/" + alias(collection) + "/_doc/" + core::percent_encode(id), "");
+core::Result<std::optional<opensearch::StoredDoc>> OpenSearchStore::read_doc(
+    const std::string& index, std::string_view id) {
+  auto r = call("GET", "/" + index + "/_doc/" + core::percent_encode(id), "");
   if (!r) return fail(r.error());
-  if (r->status == 404) return std::optional<store::Document>();  // no such record or index
+  if (r->status == 404) return std::optional<os::StoredDoc>();  // no such document or index
   if (r->status != 200) return fail(refused("_doc", *r));
-  auto doc = os::parse_get_response(r->body);
-  if (!doc) return fail(doc.error());
-  if (!*doc) return std::optional<store::Document>();
-  return std::optional<store::Document>(
-      store::Document{.id = std::string(id), .seq = (*doc)->version, .body = (*doc)->source});
+  return os::parse_get_response(r->body);
 }
 
-core::Result<std::vector<schema::Collection>> OpenSearchRecords::collections() {
+core::Result<std::optional<store::Document>> OpenSearchStore::get(std::string_view collection,
+                                                                  std::string_view id) {
+  auto doc = read_doc(alias(collection), id);
+  if (!doc) return fail(doc.error());
+  if (!*doc) return std::optional<store::Document>();
+  return std::optional<store::Document>(store::Document{
+      .id = std::string(id), .seq = (*doc)->version, .body = std::move((*doc)->source)});
+}
+
+core::Result<std::vector<schema::Collection>> OpenSearchStore::collections() {
   auto r = call("GET", "/" + options_.index_prefix + "*/_mapping", "");
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(refused("_mapping", *r));
   return os::parse_mapping_collections(r->body);
 }
 
-core::Status OpenSearchRecords::create_collection(const schema::Collection& collection) {
+core::Status OpenSearchStore::create_collection(const schema::Collection& collection) {
   std::string name = alias(collection.name);
   auto existing = call("GET", "/" + name + "/_mapping", "");
   if (!existing) return existing.error();
@@ -325,6 +334,195 @@ core::Status OpenSearchRecords::create_collection(const schema::Collection& coll
             "collection '" + collection.name + "' already exists"};
   }
   return refused("creating index " + name + "-v1", *r);
+}
+
+// API keys and job runs.
+
+namespace {
+
+std::string key_body(const store::ApiKeyRow& k) {
+  json::Writer w;
+  w.begin_object().field("hash", k.hash).field("spec", k.spec);
+  w.field("created_at_ms", k.created_at_ms).field("revoked_at_ms", k.revoked_at_ms);
+  return w.end_object().take();
+}
+
+core::Result<store::ApiKeyRow> key_of(std::string id, std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string_view hash, spec;
+  store::ApiKeyRow row{.id = std::move(id)};
+  if (parser.parse(body.data(), body.size()).get(doc) || doc["hash"].get(hash) ||
+      doc["spec"].get(spec) || doc["created_at_ms"].get(row.created_at_ms) ||
+      doc["revoked_at_ms"].get(row.revoked_at_ms))
+    return fail(unavailable("opensearch: key '" + row.id + "' is not a key document"));
+  row.hash = std::string(hash);
+  row.spec = std::string(spec);
+  return row;
+}
+
+// A job's document: {"job": name, "runs": [newest first]}.
+std::string runs_body(std::string_view job, const std::vector<store::JobRun>& runs) {
+  json::Writer w;
+  w.begin_object().field("job", job).key("runs").begin_array();
+  for (const auto& r : runs) {
+    w.begin_object().field("started_at_ms", r.started_at_ms).field("duration_ms", r.duration_ms);
+    w.field("outcome", r.outcome).field("message", r.message).end_object();
+  }
+  return w.end_array().end_object().take();
+}
+
+core::Result<std::vector<store::JobRun>> runs_of(std::string_view job, std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  simdjson::dom::array runs;
+  auto bad = [&] {
+    return fail(unavailable("opensearch: the runs of job '" + std::string(job) +
+                            "' are not a job document"));
+  };
+  if (parser.parse(body.data(), body.size()).get(doc) || doc["runs"].get(runs)) return bad();
+  std::vector<store::JobRun> out;
+  for (auto r : runs) {
+    store::JobRun run{.job = std::string(job)};
+    std::string_view outcome, message;
+    if (r["started_at_ms"].get(run.started_at_ms) || r["duration_ms"].get(run.duration_ms) ||
+        r["outcome"].get(outcome) || r["message"].get(message))
+      return bad();
+    run.outcome = std::string(outcome);
+    run.message = std::string(message);
+    out.push_back(std::move(run));
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Status OpenSearchStore::ensure_state_index(const std::string& index) {
+  json::Writer w;
+  w.begin_object().key("settings").begin_object().key("index").begin_object();
+  w.field("number_of_shards", 1).field("number_of_replicas", options_.index.replicas);
+  w.end_object().end_object();
+  w.key("mappings").begin_object().field("dynamic", false);
+  w.key("properties").begin_object().end_object().end_object().end_object();
+  auto r = call("PUT", "/" + index, w.take());
+  if (!r) return r.error();
+  if (r->status == 200) return {};
+  if (r->status == 400 && os::error_reason(r->body).starts_with("resource_already_exists"))
+    return {};
+  return refused("creating index " + index, *r);
+}
+
+core::Status OpenSearchStore::put_state(const std::string& index, std::string_view id,
+                                        const std::string& body, const os::StoredDoc* base) {
+  os::RecordWrite write{
+      .kind = base ? os::RecordWrite::Kind::kIndex : os::RecordWrite::Kind::kCreate,
+      .index = index,
+      .id = id,
+      .body = body};
+  if (base) {
+    write.if_seq_no = base->seq_no;
+    write.if_primary_term = base->primary_term;
+  }
+  for (int tries = 0; tries < 2; ++tries) {
+    // Not sent again once it may have arrived: a repeated write would find its own _seq_no and
+    // add a job's run twice.
+    auto r = call("POST", "/_bulk?refresh=wait_for", os::record_bulk_body({&write, 1}), false);
+    if (!r) return r.error();
+    if (r->status != 200) return refused("_bulk", *r);
+    auto items = os::parse_bulk_response(r->body, 1);
+    if (!items) return items.error();
+    const auto& item = items->front();
+    if (item.status == 200 || item.status == 201) return {};
+    if (item.status == 409) {
+      return {core::StatusCode::kFailedPrecondition, "opensearch: " + item.reason};
+    }
+    if (item.status != 404 || tries > 0) {
+      return unavailable("opensearch: writing to " + index + " answered " +
+                         std::to_string(item.status) + ": " + item.reason);
+    }
+    if (auto st = ensure_state_index(index); !st.is_ok()) return st;  // made on first use
+  }
+  return {};
+}
+
+core::Status OpenSearchStore::put_key(const store::ApiKeyRow& key) {
+  const std::string index = options_.index_prefix + ".keys";
+  for (int tries = 0; tries < options_.attempts; ++tries) {
+    auto base = read_doc(index, key.id);
+    if (!base) return base.error();
+    auto st = put_state(index, key.id, key_body(key), *base ? &**base : nullptr);
+    if (st.code() != core::StatusCode::kFailedPrecondition) return st;
+  }
+  return unavailable("opensearch: key '" + key.id + "' kept changing while it was written");
+}
+
+core::Result<std::vector<store::ApiKeyRow>> OpenSearchStore::keys() {
+  constexpr std::size_t kPage = 10000;
+  auto r = call("POST", "/" + options_.index_prefix + ".keys/_search",
+                R"({"query":{"bool":{"must":[{"match_all":{}}]}},"size":10000})");
+  if (!r) return fail(r.error());
+  if (r->status == 404) return std::vector<store::ApiKeyRow>();  // no key written yet
+  if (r->status != 200) return fail(refused("_search of the keys", *r));
+  auto found = os::parse_search_response(r->body, {});
+  if (!found) return fail(found.error());
+  if (found->found > kPage || found->found_is_estimate)
+    return fail(unavailable("opensearch: more than 10,000 API keys; tandem reads one page"));
+  std::vector<store::ApiKeyRow> out;
+  for (auto& hit : found->hits) {
+    auto row = key_of(std::move(hit.id), hit.document);
+    if (!row) return fail(row.error());
+    out.push_back(std::move(*row));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.created_at_ms, a.id) < std::tie(b.created_at_ms, b.id);
+  });
+  return out;
+}
+
+core::Result<bool> OpenSearchStore::revoke_key(std::string_view id, std::int64_t at_ms) {
+  const std::string index = options_.index_prefix + ".keys";
+  for (int tries = 0; tries < options_.attempts; ++tries) {
+    auto base = read_doc(index, id);
+    if (!base) return fail(base.error());
+    if (!*base) return false;
+    auto row = key_of(std::string(id), (*base)->source);
+    if (!row) return fail(row.error());
+    if (row->revoked_at_ms != 0) return false;
+    row->revoked_at_ms = at_ms;
+    auto st = put_state(index, id, key_body(*row), &**base);
+    if (st.is_ok()) return true;
+    if (st.code() != core::StatusCode::kFailedPrecondition) return fail(st);
+  }
+  return fail(
+      unavailable("opensearch: key '" + std::string(id) + "' kept changing while it was revoked"));
+}
+
+core::Status OpenSearchStore::add_job_run(const store::JobRun& run) {
+  const std::string index = options_.index_prefix + ".jobs";
+  for (int tries = 0; tries < options_.attempts; ++tries) {
+    auto base = read_doc(index, run.job);
+    if (!base) return base.error();
+    std::vector<store::JobRun> runs{run};
+    if (*base) {
+      auto older = runs_of(run.job, (*base)->source);
+      if (!older) return older.error();
+      for (auto& r : *older)
+        if (runs.size() < kRunsKept) runs.push_back(std::move(r));
+    }
+    auto st = put_state(index, run.job, runs_body(run.job, runs), *base ? &**base : nullptr);
+    if (st.code() != core::StatusCode::kFailedPrecondition) return st;
+  }
+  return unavailable("opensearch: the runs of job '" + run.job + "' kept changing");
+}
+
+core::Result<std::vector<store::JobRun>> OpenSearchStore::job_runs(std::string_view job,
+                                                                   std::size_t limit) {
+  auto doc = read_doc(options_.index_prefix + ".jobs", job);
+  if (!doc) return fail(doc.error());
+  if (!*doc) return std::vector<store::JobRun>();
+  auto runs = runs_of(job, (*doc)->source);
+  if (runs && runs->size() > limit) runs->resize(limit);
+  return runs;
 }
 
 }  // namespace tandem::search

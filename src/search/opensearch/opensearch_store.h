@@ -1,4 +1,5 @@
-// OpenSearchRecords: direct mode's RecordStore (decision 0023). OpenSearch is the system of
+// OpenSearchStore: direct mode's store (decision 0023): records, API keys and job runs in
+// OpenSearch, so that nodes without a local store share them. OpenSearch is the system of
 // record: a record lives in the index behind the alias <prefix><collection> that searches read,
 // and OpenSearch versions it (internal versions), so that writers on different nodes are
 // serialised by the primary shard and no node's clock or counter is involved.
@@ -13,8 +14,13 @@
 // refresh=wait_for.
 //
 // Reads: the real-time GET <alias>/_doc/<id>. Collections: each index's mapping carries its
-// collection in _meta, so every node reads the same ones. Depends on the store's RecordStore
-// interface, the protocol of this directory, schema, net and simdjson.
+// collection in _meta, so every node reads the same ones.
+//
+// Keys: one document per key in <prefix>.keys (a name no collection can have), written with
+// refresh=wait_for so that keys() (a _search) sees it. Job runs: one document per job in
+// <prefix>.jobs holding its newest kRunsKept runs, read in real time and written with
+// if_seq_no. Both indexes are made on first use. Depends on the store's interfaces, the
+// protocol of this directory, schema, net and simdjson.
 #pragma once
 
 #include <condition_variable>
@@ -28,10 +34,11 @@
 #include "net/http_client.h"
 #include "search/opensearch/protocol.h"
 #include "store/record_store.h"
+#include "store/state.h"
 
 namespace tandem::search {
 
-struct OpenSearchRecordsOptions {
+struct OpenSearchStoreOptions {
   net::HttpClientOptions http;             // nodes, TLS, deadlines, retries, gzip, signing
   std::string index_prefix = "tandem-";    // lower-case; the alias is prefix + collection
   opensearch::IndexSettings index;         // for the indexes create_collection() makes
@@ -44,11 +51,15 @@ struct OpenSearchRecordsOptions {
                             .max = std::chrono::milliseconds(2000)};
 };
 
-class OpenSearchRecords final : public store::RecordStore {
+class OpenSearchStore final : public store::RecordStore,
+                              public store::KeyStore,
+                              public store::JobRunStore {
  public:
+  static constexpr std::size_t kRunsKept = 100;  // per job
+
   // Checks the options; does not contact OpenSearch. kInvalidArgument naming the setting.
-  static core::Result<std::unique_ptr<OpenSearchRecords>> open(OpenSearchRecordsOptions options);
-  ~OpenSearchRecords() override;  // finishes queued writes, then stops the writer
+  static core::Result<std::unique_ptr<OpenSearchStore>> open(OpenSearchStoreOptions options);
+  ~OpenSearchStore() override;  // finishes queued writes, then stops the writer
 
   // `done` runs on the writer thread. Per-record errors: kAlreadyExists (create), kNotFound
   // (update, delete), kInvalidArgument (a merge the schema refuses, a document OpenSearch cannot
@@ -62,6 +73,15 @@ class OpenSearchRecords final : public store::RecordStore {
   // Creates <alias>-v1 carrying the alias, with the collection in its mapping's _meta.
   core::Status create_collection(const schema::Collection& collection) override;
 
+  core::Status put_key(const store::ApiKeyRow& key) override;
+  // kUnavailable past 10,000 keys (one _search page).
+  core::Result<std::vector<store::ApiKeyRow>> keys() override;
+  core::Result<bool> revoke_key(std::string_view id, std::int64_t at_ms) override;
+
+  core::Status add_job_run(const store::JobRun& run) override;
+  core::Result<std::vector<store::JobRun>> job_runs(std::string_view job,
+                                                    std::size_t limit) override;
+
   std::string alias(std::string_view collection) const;
 
  private:
@@ -70,7 +90,7 @@ class OpenSearchRecords final : public store::RecordStore {
     store::WriteCallback done;
   };
   struct Op;
-  explicit OpenSearchRecords(OpenSearchRecordsOptions options);
+  explicit OpenSearchStore(OpenSearchStoreOptions options);
 
   core::Result<net::HttpResponse> call(std::string method, std::string target, std::string body,
                                        bool idempotent = true);
@@ -82,8 +102,18 @@ class OpenSearchRecords final : public store::RecordStore {
   bool send_round(std::vector<Op*>& round, bool refresh);
   // Reads the current documents of the merges in `round` and merges their patches.
   void prepare_merges(std::vector<Op*>& round);
+  // Creates one of the state indexes (<prefix>.keys, .jobs) unless it exists.
+  core::Status ensure_state_index(const std::string& index);
+  // Writes one state document (with refresh=wait_for; with if_seq_no when `base` has one; as a
+  // create when `base` is null). A 409 is kFailedPrecondition: the caller reads and tries again.
+  core::Status put_state(const std::string& index, std::string_view id, const std::string& body,
+                         const opensearch::StoredDoc* base);
+  // The real-time document `id` of an index or alias; nullopt when it (or the index) is not
+  // there.
+  core::Result<std::optional<opensearch::StoredDoc>> read_doc(const std::string& index,
+                                                              std::string_view id);
 
-  OpenSearchRecordsOptions options_;
+  OpenSearchStoreOptions options_;
   net::HttpClient client_;
   net::Backoff backoff_;  // the writer thread's
 

@@ -1,7 +1,10 @@
-// The RecordStore contract, run against the SQLite store and direct mode's OpenSearchRecords
-// (over the OpenSearch test server): per-record outcomes, versions that grow, merges, operations
-// on one id in order, concurrent writers, collections. Then what only OpenSearch does: merges
-// from several nodes at once, items it answers 429 or cannot map, refresh=wait_for, an outage.
+// The store contracts (RecordStore, KeyStore, JobRunStore), run against the SQLite store and
+// direct mode's OpenSearchStore (over the OpenSearch test server): per-record outcomes, versions
+// that grow, merges, operations on one id in order, concurrent writers, collections, keys and job
+// runs. Then what only OpenSearch does: merges from several nodes at once, items it answers 429
+// or cannot map, refresh=wait_for, an outage, state shared by nodes.
+#include "store/store.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,8 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "search/opensearch/opensearch_records.h"
-#include "store/store.h"
+#include "search/opensearch/opensearch_store.h"
 #include "support/fake_opensearch.h"
 #include "support/temp_dir.h"
 
@@ -33,28 +35,34 @@ schema::Collection notes() {
                                        {.name = "n", .type = kInt, .optional = true}}};
 }
 
-std::unique_ptr<search::OpenSearchRecords> open_records(const testing::FakeOpenSearch& fake,
-                                                        int attempts = 6) {
-  search::OpenSearchRecordsOptions o{.attempts = attempts,
-                                     .retry = {.initial = 5ms, .max = 20ms, .seed = 7}};
+std::unique_ptr<search::OpenSearchStore> open_records(const testing::FakeOpenSearch& fake,
+                                                      int attempts = 6) {
+  search::OpenSearchStoreOptions o{.attempts = attempts,
+                                   .retry = {.initial = 5ms, .max = 20ms, .seed = 7}};
   o.http.endpoints.push_back({.host = "127.0.0.1", .port = fake.port()});
   o.http.request_timeout = 3s;
   o.http.retry = {.initial = 5ms, .max = 20ms, .seed = 7};
-  auto r = search::OpenSearchRecords::open(std::move(o));
+  auto r = search::OpenSearchStore::open(std::move(o));
   EXPECT_TRUE(r) << r.error().message();
   return std::move(*r);
 }
 
-class RecordStoreContract : public ::testing::TestWithParam<std::string> {
+class StoreContract : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "sqlite") {
       auto s = store::Store::open({.path = dir_.file("tandem.db")});
       ASSERT_TRUE(s) << s.error().message();
-      store_ = std::move(*s);
+      sqlite_ = std::move(*s);
+      store_ = sqlite_.get();
+      keys_ = sqlite_.get();
+      runs_ = sqlite_.get();
     } else {
       fake_ = std::make_unique<testing::FakeOpenSearch>();
-      store_ = open_records(*fake_);
+      opensearch_ = open_records(*fake_);
+      store_ = opensearch_.get();
+      keys_ = opensearch_.get();
+      runs_ = opensearch_.get();
     }
     ASSERT_TRUE(store_->create_collection(*collection_).is_ok());
   }
@@ -77,10 +85,14 @@ class RecordStoreContract : public ::testing::TestWithParam<std::string> {
       std::make_shared<const schema::Collection>(notes());
   testing::TempDir dir_;
   std::unique_ptr<testing::FakeOpenSearch> fake_;
-  std::unique_ptr<store::RecordStore> store_;
+  std::unique_ptr<store::Store> sqlite_;
+  std::unique_ptr<search::OpenSearchStore> opensearch_;
+  store::RecordStore* store_ = nullptr;
+  store::KeyStore* keys_ = nullptr;
+  store::JobRunStore* runs_ = nullptr;
 };
 
-TEST_P(RecordStoreContract, AnUpsertIsReadBackAndEveryWriteOfAnIdRaisesItsVersion) {
+TEST_P(StoreContract, AnUpsertIsReadBackAndEveryWriteOfAnIdRaisesItsVersion) {
   auto first = write({{Action::kUpsert, "a", R"({"id":"a","title":"first"})"}});
   ASSERT_EQ(first.size(), 1u);
   ASSERT_TRUE(first[0].seq) << first[0].seq.error().message();
@@ -98,7 +110,7 @@ TEST_P(RecordStoreContract, AnUpsertIsReadBackAndEveryWriteOfAnIdRaisesItsVersio
   EXPECT_FALSE(get("nobody"));
 }
 
-TEST_P(RecordStoreContract, ACreateOfAnIdThatExistsIsRefusedAndChangesNothing) {
+TEST_P(StoreContract, ACreateOfAnIdThatExistsIsRefusedAndChangesNothing) {
   auto r = write({{Action::kCreate, "a", R"({"id":"a","title":"one"})"},
                   {Action::kCreate, "b", R"({"id":"b","title":"two"})"}});
   ASSERT_TRUE(r.at(0).seq && r.at(1).seq);
@@ -112,7 +124,7 @@ TEST_P(RecordStoreContract, ACreateOfAnIdThatExistsIsRefusedAndChangesNothing) {
   EXPECT_EQ(get("a")->seq, *r[0].seq);
 }
 
-TEST_P(RecordStoreContract, AnUpdateMergesItsPatchAndOfAMissingRecordIsNotFound) {
+TEST_P(StoreContract, AnUpdateMergesItsPatchAndOfAMissingRecordIsNotFound) {
   write({{Action::kUpsert, "a", R"({"id":"a","title":"t","tag":"x"})"}});
   auto r = write(
       {{Action::kUpdate, "a", R"({"n":3,"tag":null})"}, {Action::kUpdate, "ghost", R"({"n":1})"}});
@@ -125,7 +137,7 @@ TEST_P(RecordStoreContract, AnUpdateMergesItsPatchAndOfAMissingRecordIsNotFound)
   EXPECT_FALSE(get("ghost"));
 }
 
-TEST_P(RecordStoreContract, AMergeTheSchemaRefusesIsInvalidAndChangesNothing) {
+TEST_P(StoreContract, AMergeTheSchemaRefusesIsInvalidAndChangesNothing) {
   auto a = write({{Action::kUpsert, "a", R"({"id":"a","title":"t"})"}});
   auto r = write({{Action::kUpdate, "a", R"({"n":"three"})"}});
   ASSERT_FALSE(r.at(0).seq);
@@ -135,7 +147,7 @@ TEST_P(RecordStoreContract, AMergeTheSchemaRefusesIsInvalidAndChangesNothing) {
   EXPECT_EQ(get("a")->seq, *a.at(0).seq);
 }
 
-TEST_P(RecordStoreContract, ADeleteRemovesTheRecordAndOfAMissingOneIsNotFound) {
+TEST_P(StoreContract, ADeleteRemovesTheRecordAndOfAMissingOneIsNotFound) {
   write({{Action::kUpsert, "a", R"({"id":"a","title":"t"})"}});
   auto r = write({{Action::kDelete, "a", ""}, {Action::kDelete, "ghost", ""}});
   EXPECT_TRUE(r.at(0).seq);
@@ -144,7 +156,7 @@ TEST_P(RecordStoreContract, ADeleteRemovesTheRecordAndOfAMissingOneIsNotFound) {
   EXPECT_EQ(r[1].seq.error().code(), StatusCode::kNotFound);
 }
 
-TEST_P(RecordStoreContract, OperationsOnOneIdInABatchApplyInTheirOrder) {
+TEST_P(StoreContract, OperationsOnOneIdInABatchApplyInTheirOrder) {
   auto r = write({{Action::kUpsert, "a", R"({"id":"a","title":"one"})"},
                   {Action::kUpsert, "b", R"({"id":"b","title":"bee"})"},
                   {Action::kUpdate, "a", R"({"tag":"x"})"},
@@ -163,7 +175,7 @@ TEST_P(RecordStoreContract, OperationsOnOneIdInABatchApplyInTheirOrder) {
   EXPECT_EQ(get("b")->body, R"({"id":"b","title":"bee"})");
 }
 
-TEST_P(RecordStoreContract, ConcurrentWritersLoseNothingAcknowledged) {
+TEST_P(StoreContract, ConcurrentWritersLoseNothingAcknowledged) {
   constexpr int kThreads = 4, kBatches = 25, kPerBatch = 4;
   std::atomic<int> acknowledged{0};
   std::vector<std::thread> writers;
@@ -194,7 +206,7 @@ TEST_P(RecordStoreContract, ConcurrentWritersLoseNothingAcknowledged) {
       EXPECT_TRUE(get("w" + std::to_string(t) + "-" + std::to_string(i))) << t << " " << i;
 }
 
-TEST_P(RecordStoreContract, CollectionsAreListedAndANameIsTakenOnce) {
+TEST_P(StoreContract, CollectionsAreListedAndANameIsTakenOnce) {
   auto other = notes();
   other.name = "other";
   ASSERT_TRUE(store_->create_collection(other).is_ok());
@@ -208,11 +220,66 @@ TEST_P(RecordStoreContract, CollectionsAreListedAndANameIsTakenOnce) {
   EXPECT_EQ(schema::collection_to_json(all->at(0)), schema::collection_to_json(notes()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RecordStoreContract, ::testing::Values("sqlite", "opensearch"),
+TEST_P(StoreContract, KeysAreReplacedByIdListedOldestFirstAndRevokedOnce) {
+  ASSERT_TRUE(
+      keys_->put_key({.id = "k2", .hash = "h2", .spec = "{}", .created_at_ms = 200}).is_ok());
+  ASSERT_TRUE(
+      keys_->put_key({.id = "k1", .hash = "h1", .spec = "{}", .created_at_ms = 100}).is_ok());
+  ASSERT_TRUE(
+      keys_
+          ->put_key(
+              {.id = "k1", .hash = "h1", .spec = R"({"scopes":["search"]})", .created_at_ms = 100})
+          .is_ok());
+  auto all = keys_->keys();
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->at(0).id, "k1");
+  EXPECT_EQ(all->at(0).spec, R"({"scopes":["search"]})");
+  EXPECT_EQ(all->at(1).id, "k2");
+  EXPECT_EQ(all->at(1).hash, "h2");
+  EXPECT_EQ(all->at(1).created_at_ms, 200);
+
+  auto revoked = keys_->revoke_key("k1", 500);
+  ASSERT_TRUE(revoked && *revoked);
+  EXPECT_FALSE(*keys_->revoke_key("k1", 600));  // not live any more
+  EXPECT_FALSE(*keys_->revoke_key("ghost", 600));
+  all = keys_->keys();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->at(0).revoked_at_ms, 500);
+  EXPECT_EQ(all->at(1).revoked_at_ms, 0);
+}
+
+TEST_P(StoreContract, JobRunsComeNewestFirstPerJob) {
+  auto empty = runs_->job_runs("generate", 5);
+  ASSERT_TRUE(empty) << empty.error().message();
+  EXPECT_TRUE(empty->empty());
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(runs_
+                    ->add_job_run({.job = "generate",
+                                   .started_at_ms = 1000 * i,
+                                   .duration_ms = 1.5 * i,
+                                   .outcome = i == 2 ? "failed" : "ok",
+                                   .message = std::to_string(i) + " records"})
+                    .is_ok());
+  }
+  ASSERT_TRUE(
+      runs_->add_job_run({.job = "other", .started_at_ms = 5, .outcome = "skipped"}).is_ok());
+  auto runs = runs_->job_runs("generate", 2);
+  ASSERT_TRUE(runs) << runs.error().message();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ(runs->at(0).started_at_ms, 3000);
+  EXPECT_EQ(runs->at(0).message, "3 records");
+  EXPECT_DOUBLE_EQ(runs->at(0).duration_ms, 4.5);
+  EXPECT_EQ(runs->at(1).outcome, "failed");
+  EXPECT_EQ(runs->at(1).job, "generate");
+  EXPECT_EQ(runs_->job_runs("other", 10)->size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "opensearch"),
                          [](const auto& p) { return p.param; });
 
 // Direct mode: what OpenSearch's versions, items and refreshes add.
-class OpenSearchRecordsTest : public ::testing::Test {
+class OpenSearchStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     records_ = open_records(fake_);
@@ -231,10 +298,10 @@ class OpenSearchRecordsTest : public ::testing::Test {
   std::shared_ptr<const schema::Collection> collection_ =
       std::make_shared<const schema::Collection>(notes());
   testing::FakeOpenSearch fake_;
-  std::unique_ptr<search::OpenSearchRecords> records_;
+  std::unique_ptr<search::OpenSearchStore> records_;
 };
 
-TEST_F(OpenSearchRecordsTest, TheCollectionLivesInTheMappingSoEveryNodeSeesIt) {
+TEST_F(OpenSearchStoreTest, TheCollectionLivesInTheMappingSoEveryNodeSeesIt) {
   EXPECT_EQ(fake_.alias("tandem-notes"), (std::set<std::string>{"tandem-notes-v1"}));
   auto node2 = open_records(fake_);
   auto seen = node2->collections();
@@ -244,7 +311,7 @@ TEST_F(OpenSearchRecordsTest, TheCollectionLivesInTheMappingSoEveryNodeSeesIt) {
   EXPECT_EQ(node2->create_collection(notes()).code(), StatusCode::kAlreadyExists);
 }
 
-TEST_F(OpenSearchRecordsTest, AMergeThatLosesARaceIsReadAndMergedAgain) {
+TEST_F(OpenSearchStoreTest, AMergeThatLosesARaceIsReadAndMergedAgain) {
   ASSERT_TRUE(records_->write(batch({{Action::kUpsert, "a", R"({"id":"a","title":"t"})"}})));
   // Node 1's _bulk is held while node 2 merges the same record: node 1's if_seq_no is stale.
   auto node2 = open_records(fake_);
@@ -264,11 +331,11 @@ TEST_F(OpenSearchRecordsTest, AMergeThatLosesARaceIsReadAndMergedAgain) {
   EXPECT_EQ(count("_mget"), 3u);  // node 1 read twice
 }
 
-TEST_F(OpenSearchRecordsTest, MergesFromThreeNodesAtOnceNeverLoseAField) {
+TEST_F(OpenSearchStoreTest, MergesFromThreeNodesAtOnceNeverLoseAField) {
   ASSERT_TRUE(records_->write(batch({{Action::kUpsert, "a", R"({"id":"a","title":"t"})"}})));
   // Each _bulk is held a little, so that the nodes' reads and writes interleave.
   fake_.slow_requests("_bulk", 2ms, 1000);
-  std::vector<std::unique_ptr<search::OpenSearchRecords>> nodes;
+  std::vector<std::unique_ptr<search::OpenSearchStore>> nodes;
   for (int i = 0; i < 3; ++i)
     nodes.push_back(open_records(fake_, 50));
   std::vector<std::thread> writers;
@@ -293,7 +360,7 @@ TEST_F(OpenSearchRecordsTest, MergesFromThreeNodesAtOnceNeverLoseAField) {
   EXPECT_EQ((*doc)->seq, 61u);  // the upsert and 60 merges, each its own version
 }
 
-TEST_F(OpenSearchRecordsTest, ItemsAnswered429AreSentAgainAndUnmappableOnesRefused) {
+TEST_F(OpenSearchStoreTest, ItemsAnswered429AreSentAgainAndUnmappableOnesRefused) {
   fake_.fail_item("busy", 429, 2);
   fake_.fail_item("bad", 400, 1);
   auto r = records_->write(batch({{Action::kUpsert, "busy", R"({"id":"busy","title":"t"})"},
@@ -310,7 +377,7 @@ TEST_F(OpenSearchRecordsTest, ItemsAnswered429AreSentAgainAndUnmappableOnesRefus
   EXPECT_FALSE(fake_.doc("tandem-notes", "bad"));
 }
 
-TEST_F(OpenSearchRecordsTest, AnItemThatKeepsBeingRefusedFailsAfterItsAttempts) {
+TEST_F(OpenSearchStoreTest, AnItemThatKeepsBeingRefusedFailsAfterItsAttempts) {
   fake_.fail_item("busy", 429, 100);
   auto r = records_->write(batch({{Action::kUpsert, "busy", R"({"id":"busy","title":"t"})"}}));
   ASSERT_FALSE(r);  // nothing of the batch was acknowledged
@@ -318,7 +385,7 @@ TEST_F(OpenSearchRecordsTest, AnItemThatKeepsBeingRefusedFailsAfterItsAttempts) 
   EXPECT_NE(r.error().message().find("6 times"), std::string::npos) << r.error().message();
 }
 
-TEST_F(OpenSearchRecordsTest, AVisibleBatchIsSearchableWhenAcknowledged) {
+TEST_F(OpenSearchStoreTest, AVisibleBatchIsSearchableWhenAcknowledged) {
   ASSERT_TRUE(records_->write(batch({{Action::kUpsert, "a", R"({"id":"a","title":"t"})"}})));
   EXPECT_EQ(fake_.requests().back().target, "/_bulk");
   ASSERT_TRUE(records_->write(
@@ -327,7 +394,7 @@ TEST_F(OpenSearchRecordsTest, AVisibleBatchIsSearchableWhenAcknowledged) {
   EXPECT_EQ(fake_.requests().back().response_body.find("\"errors\":true"), std::string::npos);
 }
 
-TEST_F(OpenSearchRecordsTest, WhenOpenSearchIsDownTheBatchFailsAndIsNotAcknowledged) {
+TEST_F(OpenSearchStoreTest, WhenOpenSearchIsDownTheBatchFailsAndIsNotAcknowledged) {
   fake_.fail_requests("_bulk", 503, 100);
   auto r = records_->write(batch({{Action::kUpsert, "a", R"({"id":"a","title":"t"})"}}));
   ASSERT_FALSE(r);
@@ -338,7 +405,7 @@ TEST_F(OpenSearchRecordsTest, WhenOpenSearchIsDownTheBatchFailsAndIsNotAcknowled
   EXPECT_FALSE(*read);
 }
 
-TEST_F(OpenSearchRecordsTest, ABulkWithCreatesIsNotSentAgainOnceItMayHaveArrived) {
+TEST_F(OpenSearchStoreTest, ABulkWithCreatesIsNotSentAgainOnceItMayHaveArrived) {
   fake_.inject({testing::HttpStep{.kind = testing::HttpStep::Kind::kDrop}});
   auto r = records_->write(batch({{Action::kCreate, "a", R"({"id":"a","title":"t"})"}}));
   ASSERT_FALSE(r);
@@ -350,7 +417,7 @@ TEST_F(OpenSearchRecordsTest, ABulkWithCreatesIsNotSentAgainOnceItMayHaveArrived
   EXPECT_EQ(count("_bulk"), 3u);
 }
 
-TEST_F(OpenSearchRecordsTest, IdsAreEscapedInTheDocumentPath) {
+TEST_F(OpenSearchStoreTest, IdsAreEscapedInTheDocumentPath) {
   std::string id = "a/b c?d";
   auto r = records_->write(batch({{Action::kUpsert, id, R"({"id":"a/b c?d","title":"t"})"}}));
   ASSERT_TRUE(r && r->at(0).seq);
@@ -360,15 +427,52 @@ TEST_F(OpenSearchRecordsTest, IdsAreEscapedInTheDocumentPath) {
   EXPECT_EQ(fake_.requests().back().target, "/tandem-notes/_doc/a%2Fb%20c%3Fd");
 }
 
-TEST(OpenSearchRecordsOptionsCheck, ABadPrefixOrNoNodeIsRefused) {
-  search::OpenSearchRecordsOptions o{.index_prefix = "_bad"};
+TEST_F(OpenSearchStoreTest, KeysAndJobRunsWrittenOnOneNodeAreReadOnAnother) {
+  auto node2 = open_records(fake_);
+  ASSERT_TRUE(
+      records_->put_key({.id = "k", .hash = "h", .spec = "{}", .created_at_ms = 1}).is_ok());
+  auto seen = node2->keys();
+  ASSERT_TRUE(seen && seen->size() == 1u);  // refresh=wait_for: searchable when acknowledged
+  ASSERT_TRUE(*node2->revoke_key("k", 9));
+  EXPECT_EQ(records_->keys()->at(0).revoked_at_ms, 9);
+  EXPECT_EQ(fake_.indexes(), (std::vector<std::string>{"tandem-.keys", "tandem-notes-v1"}));
+
+  std::vector<std::thread> nodes;
+  std::atomic<int> failed{0};
+  for (int n = 0; n < 3; ++n) {
+    nodes.emplace_back([&, n] {
+      auto node = open_records(fake_, 50);
+      for (int i = 0; i < 10; ++i)
+        if (!node->add_job_run({.job = "generate", .started_at_ms = n * 100 + i, .outcome = "ok"})
+                 .is_ok())
+          ++failed;
+    });
+  }
+  for (auto& t : nodes)
+    t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(records_->job_runs("generate", 1000)->size(), 30u);  // none lost to a race
+}
+
+TEST_F(OpenSearchStoreTest, AJobKeepsItsNewestRuns) {
+  for (int i = 0; i < 105; ++i)
+    ASSERT_TRUE(records_->add_job_run({.job = "j", .started_at_ms = i, .outcome = "ok"}).is_ok());
+  auto runs = records_->job_runs("j", 1000);
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), search::OpenSearchStore::kRunsKept);
+  EXPECT_EQ(runs->front().started_at_ms, 104);
+  EXPECT_EQ(runs->back().started_at_ms, 5);
+}
+
+TEST(OpenSearchStoreOptionsCheck, ABadPrefixOrNoNodeIsRefused) {
+  search::OpenSearchStoreOptions o{.index_prefix = "_bad"};
   o.http.endpoints.push_back({.host = "127.0.0.1", .port = 9});
-  auto r = search::OpenSearchRecords::open(o);
+  auto r = search::OpenSearchStore::open(o);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("index_prefix"), std::string::npos);
   o.index_prefix = "tandem-";
   o.http.endpoints.clear();
-  EXPECT_FALSE(search::OpenSearchRecords::open(o));
+  EXPECT_FALSE(search::OpenSearchStore::open(o));
 }
 
 }  // namespace
