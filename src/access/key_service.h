@@ -10,13 +10,13 @@
 #include "access/keys.h"
 #include "access/keys_registry.h"
 #include "core/clock.h"
-#include "store/store.h"
+#include "store/state.h"
 
 namespace tandem::access {
 
 class KeyService {
  public:
-  KeyService(store::Store& store, KeyRegistry& registry, const core::Clock& clock)
+  KeyService(store::KeyStore& store, KeyRegistry& registry, const core::Clock& clock)
       : store_(store), registry_(registry), clock_(clock) {}
 
   // Reads every key from the store into the registry. kUnavailable when the store cannot say.
@@ -37,7 +37,7 @@ class KeyService {
  private:
   core::Status persist(const KeyRecord& key);
 
-  store::Store& store_;
+  store::KeyStore& store_;
   KeyRegistry& registry_;
   const core::Clock& clock_;
 };

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "schema/collection.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace tandem::pipeline {
 
 class Catalog {
  public:
-  explicit Catalog(store::Store& store) : store_(store) {}
+  explicit Catalog(store::RecordStore& store) : store_(store) {}
 
   // Loads the stored collections.
   core::Status load();
@@ -36,7 +36,7 @@ class Catalog {
   core::Result<std::uint64_t> drop(const std::string& name);
 
  private:
-  store::Store& store_;
+  store::RecordStore& store_;
   mutable std::shared_mutex mutex_;  // guards collections_
   std::map<std::string, std::shared_ptr<const schema::Collection>, std::less<>> collections_;
 };

@@ -14,7 +14,7 @@
 
 #include "cache/cache_backend.h"
 #include "pipeline/write_fence.h"
-#include "store/store.h"
+#include "store/record_store.h"
 
 namespace tandem::pipeline {
 
@@ -28,7 +28,7 @@ class ReadThrough {
  public:
   // With `fence`, a cached entry older than a write this node acknowledged is a miss (see
   // WriteFence).
-  ReadThrough(cache::CacheBackend& cache, store::Store& store,
+  ReadThrough(cache::CacheBackend& cache, store::RecordStore& store,
               std::chrono::milliseconds negative_ttl, const WriteFence* fence = nullptr)
       : cache_(cache), store_(store), negative_ttl_(negative_ttl), fence_(fence) {}
 
@@ -56,7 +56,7 @@ class ReadThrough {
                             const std::string& id);
 
   cache::CacheBackend& cache_;
-  store::Store& store_;
+  store::RecordStore& store_;
   std::chrono::milliseconds negative_ttl_;
   const WriteFence* fence_;  // optional
   std::mutex mutex_;         // guards flights_

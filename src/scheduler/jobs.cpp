@@ -10,7 +10,7 @@ std::int64_t to_ms(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-JobRunner::JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+JobRunner::JobRunner(store::JobRunStore& store, const core::Clock& clock, const obs::Logger& log,
                      JobMetrics* metrics)
     : store_(store), clock_(clock), log_(log), metrics_(metrics) {}
 

@@ -19,7 +19,7 @@
 #include "scheduler/lease.h"
 #include "scheduler/metrics.h"
 #include "scheduler/schedule.h"
-#include "store/store.h"
+#include "store/state.h"
 
 namespace tandem::scheduler {
 
@@ -44,7 +44,7 @@ struct JobStatus {
 class JobRunner {
  public:
   // `metrics` may be null; with them, runs are counted by job and outcome, with their durations.
-  JobRunner(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+  JobRunner(store::JobRunStore& store, const core::Clock& clock, const obs::Logger& log,
             JobMetrics* metrics = nullptr);
   ~JobRunner();  // stop()
 
@@ -96,7 +96,7 @@ class JobRunner {
   std::optional<core::Result<std::string>> leased_elsewhere(Job& job, std::string_view trigger);
   void timer_loop(std::stop_token stop);
 
-  store::Store& store_;
+  store::JobRunStore& store_;
   const core::Clock& clock_;
   const obs::Logger& log_;
   std::shared_ptr<JobLease> lease_;

@@ -36,9 +36,17 @@ class RecordStore {
   virtual core::Result<std::optional<Document>> get(std::string_view collection,
                                                     std::string_view id) = 0;
 
+  // Records of a collection (OpenSearch: those its last refresh made visible).
+  virtual core::Result<std::int64_t> count(std::string_view collection) = 0;
+  // Every write acknowledged after this call gets a higher version than this (a "not found"
+  // read now can be cached at it). Store: the change log's head; OpenSearch: 0.
+  virtual std::uint64_t head_seq() const = 0;
+
   virtual core::Result<std::vector<schema::Collection>> collections() = 0;
   // kAlreadyExists when the name is taken.
   virtual core::Status create_collection(const schema::Collection& collection) = 0;
+  // Deletes a collection and its records. Store: returns the change log's kDrop seq; 0 otherwise.
+  virtual core::Result<std::uint64_t> drop_collection(const std::string& name) = 0;
 };
 
 }  // namespace tandem::store

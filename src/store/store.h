@@ -45,17 +45,17 @@ class Store final : public RecordStore, public KeyStore, public JobRunStore {
   // `done` runs on the writer thread after the commit (or its failure); a failed transaction
   // fails the whole batch. WriteBatch::visible is not the store's: the pipeline's sinks are.
   void submit(WriteBatch batch, WriteCallback done) override;
-  // Deletes a collection and its documents; the change log records a kDrop. Returns its seq.
-  core::Result<std::uint64_t> drop_collection(const std::string& name);
+  // The change log records a kDrop.
+  core::Result<std::uint64_t> drop_collection(const std::string& name) override;
 
   // The sequence number of the newest committed change.
-  std::uint64_t head_seq() const;
+  std::uint64_t head_seq() const override;
   // Blocks until head_seq() > after or the timeout passes; returns head_seq().
   std::uint64_t wait_for_head(std::uint64_t after, std::chrono::milliseconds timeout) const;
 
   core::Result<std::optional<Document>> get(std::string_view collection,
                                             std::string_view id) override;
-  core::Result<std::int64_t> count(std::string_view collection);
+  core::Result<std::int64_t> count(std::string_view collection) override;
   // Documents of a collection in id order, starting after `after_id`, at most `limit` (for
   // rebuilding projections).
   core::Result<std::vector<Document>> scan(std::string_view collection, std::string_view after_id,

@@ -48,6 +48,10 @@ struct WriteBatch {
 struct OpResult {
   std::string id;
   core::Result<std::uint64_t> seq;
+  // The record as written (upsert, create, update: merged), where the store hands it back:
+  // OpenSearchStore does, for direct mode's write-through cache; Store leaves it empty (its
+  // cache sink reads the change log).
+  std::string body;
 };
 
 struct Document {

@@ -220,6 +220,27 @@ TEST_P(StoreContract, CollectionsAreListedAndANameIsTakenOnce) {
   EXPECT_EQ(schema::collection_to_json(all->at(0)), schema::collection_to_json(notes()));
 }
 
+TEST_P(StoreContract, ADroppedCollectionIsGoneWithItsRecords) {
+  auto other = notes();
+  other.name = "other";
+  ASSERT_TRUE(store_->create_collection(other).is_ok());
+  auto written =
+      store_->write(WriteBatch{.collection = std::make_shared<const schema::Collection>(other),
+                               .ops = {{Action::kUpsert, "a", R"({"id":"a","title":"t"})"},
+                                       {Action::kUpsert, "b", R"({"id":"b","title":"t"})"}},
+                               .visible = true});
+  ASSERT_TRUE(written && written->at(1).seq);
+  EXPECT_EQ(*store_->count("other"), 2);
+  EXPECT_EQ(*store_->count("notes"), 0);
+  ASSERT_TRUE(store_->drop_collection("other"));
+  auto all = store_->collections();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->at(0).name, "notes");
+  EXPECT_FALSE(*store_->get("other", "a"));
+  EXPECT_EQ(*store_->count("other"), 0);
+}
+
 TEST_P(StoreContract, KeysAreReplacedByIdListedOldestFirstAndRevokedOnce) {
   ASSERT_TRUE(
       keys_->put_key({.id = "k2", .hash = "h2", .spec = "{}", .created_at_ms = 200}).is_ok());
@@ -462,6 +483,13 @@ TEST_F(OpenSearchStoreTest, AJobKeepsItsNewestRuns) {
   ASSERT_EQ(runs->size(), search::OpenSearchStore::kRunsKept);
   EXPECT_EQ(runs->front().started_at_ms, 104);
   EXPECT_EQ(runs->back().started_at_ms, 5);
+}
+
+TEST_F(OpenSearchStoreTest, DroppingACollectionDeletesEveryVersionOfItsIndex) {
+  auto made = records_->drop_collection("notes");
+  ASSERT_TRUE(made) << made.error().message();
+  EXPECT_TRUE(fake_.indexes().empty());
+  EXPECT_EQ(records_->drop_collection("notes").error().code(), StatusCode::kNotFound);
 }
 
 TEST(OpenSearchStoreOptionsCheck, ABadPrefixOrNoNodeIsRefused) {

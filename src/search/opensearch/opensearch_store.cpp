@@ -34,7 +34,8 @@ struct OpenSearchStore::Op {
   std::string merged;  // an update's record, merged over the base read this round
   std::int64_t if_seq_no = -1;
   std::int64_t if_primary_term = -1;
-  int rounds = 0;  // sends so far
+  std::string stored;  // the record as written, once it was
+  int rounds = 0;      // sends so far
   std::optional<core::Result<std::uint64_t>> outcome;
 
   bool done() const { return outcome.has_value(); }
@@ -152,7 +153,9 @@ void OpenSearchStore::write_group(std::vector<Pending>& group) {
     for (std::size_t i = first_op[b]; i < end; ++i) {
       any_sent = any_sent || *ops[i].outcome ||
                  ops[i].outcome->error().code() != core::StatusCode::kUnavailable;
-      results.push_back(store::OpResult{.id = ops[i].op->id, .seq = std::move(*ops[i].outcome)});
+      results.push_back(store::OpResult{.id = ops[i].op->id,
+                                        .seq = std::move(*ops[i].outcome),
+                                        .body = std::move(ops[i].stored)});
     }
     if (!any_sent && !results.empty()) {
       group[b].done(fail(results.front().seq.error()));
@@ -260,6 +263,7 @@ bool OpenSearchStore::send_round(std::vector<Op*>& round, bool refresh) {
     const std::string& id = op.op->id;
     if (item.status == 200 || item.status == 201) {
       op.finish(item.version);
+      op.stored = op.op->action == store::Action::kUpdate ? std::move(op.merged) : op.op->body;
     } else if (op.op->action == store::Action::kDelete && item.status == 404 && item.type.empty()) {
       op.finish(fail(core::not_found("no record with id '" + id + "'")));
     } else if (op.op->action == store::Action::kCreate && item.status == 409) {
@@ -334,6 +338,33 @@ core::Status OpenSearchStore::create_collection(const schema::Collection& collec
             "collection '" + collection.name + "' already exists"};
   }
   return refused("creating index " + name + "-v1", *r);
+}
+
+core::Result<std::int64_t> OpenSearchStore::count(std::string_view collection) {
+  auto r = call("GET", "/" + alias(collection) + "/_count", "");
+  if (!r) return fail(r.error());
+  if (r->status == 404) return std::int64_t{0};
+  if (r->status != 200) return fail(refused("_count", *r));
+  auto n = os::parse_count_response(r->body);
+  if (!n) return fail(n.error());
+  return static_cast<std::int64_t>(*n);
+}
+
+core::Result<std::uint64_t> OpenSearchStore::drop_collection(const std::string& name) {
+  std::string a = alias(name);
+  auto r = call("GET", "/" + a + "-v*/_alias", "");
+  if (!r) return fail(r.error());
+  if (r->status != 200) return fail(refused("listing the indexes of " + a, *r));
+  auto indexes = os::parse_alias_response(r->body, a);
+  if (!indexes) return fail(indexes.error());
+  std::string names;
+  for (const auto& i : *indexes)
+    names += (names.empty() ? "" : ",") + i.index;
+  if (names.empty()) return fail(core::not_found("no collection named '" + name + "'"));
+  auto gone = call("DELETE", "/" + names, "");
+  if (!gone) return fail(gone.error());
+  if (gone->status != 200 && gone->status != 404) return fail(refused("deleting " + names, *gone));
+  return std::uint64_t{0};
 }
 
 // API keys and job runs.

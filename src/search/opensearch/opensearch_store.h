@@ -69,9 +69,13 @@ class OpenSearchStore final : public store::RecordStore,
   // Document::updated_at_ms is 0: OpenSearch keeps no commit time apart from the record.
   core::Result<std::optional<store::Document>> get(std::string_view collection,
                                                    std::string_view id) override;
+  core::Result<std::int64_t> count(std::string_view collection) override;
+  std::uint64_t head_seq() const override { return 0; }  // versions are per record
   core::Result<std::vector<schema::Collection>> collections() override;
   // Creates <alias>-v1 carrying the alias, with the collection in its mapping's _meta.
   core::Status create_collection(const schema::Collection& collection) override;
+  // Deletes every <alias>-vN index. kNotFound when there is none.
+  core::Result<std::uint64_t> drop_collection(const std::string& name) override;
 
   core::Status put_key(const store::ApiKeyRow& key) override;
   // kUnavailable past 10,000 keys (one _search page).

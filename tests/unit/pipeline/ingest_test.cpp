@@ -4,6 +4,8 @@
 
 #include <tuple>
 
+#include "core/clock.h"
+#include "store/store.h"
 #include "support/temp_dir.h"
 
 namespace tandem::pipeline {

@@ -7,6 +7,7 @@
 
 #include "cache/memory/memory_cache.h"
 #include "pipeline/cache_sink.h"
+#include "store/store.h"
 #include "support/temp_dir.h"
 
 namespace tandem::pipeline {
