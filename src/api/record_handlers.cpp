@@ -73,7 +73,10 @@ void mark_indexed(Response& res, bool indexed) {
 }
 
 // Submits, then answers; with `wait`, only once the newest accepted record is searchable.
+// A store that can make the write visible itself (OpenSearch's refresh=wait_for) is asked to;
+// the pipeline's sinks are waited for after the write either way (none in direct mode).
 void submit(RecordContext& ctx, pipeline::IngestRequest ingest, bool wait, Responder respond) {
+  ingest.visible = wait;
   ctx.ingest.submit(std::move(ingest), [&ctx, wait, respond = std::move(respond)](auto result) {
     Response res = ingest_response(result);
     std::uint64_t newest = 0;

@@ -125,6 +125,32 @@ core::Result<std::unique_ptr<search::SearchBackend>> open_opensearch(
   return std::unique_ptr<search::SearchBackend>(std::move(*backend));
 }
 
+}  // namespace
+
+core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
+    const config::Config& config) {
+  if (config.search.backend != "opensearch") {
+    return core::fail(core::invalid_argument(
+        "store.backend: \"opensearch\" needs search.backend = \"opensearch\" (the records are "
+        "searched where they are stored), not \"" +
+        config.search.backend + "\""));
+  }
+  const auto& c = config.search.opensearch;
+  auto http = opensearch_http(c);
+  if (!http) return core::fail(http.error());
+  return search::OpenSearchStore::open(search::OpenSearchStoreOptions{
+      .http = std::move(*http),
+      .index_prefix = c.index_prefix,
+      .index = {.shards = static_cast<int>(c.shards),
+                .replicas = static_cast<int>(c.replicas),
+                .refresh_interval = std::to_string(config.search.refresh_interval.count()) + "ms",
+                .language = config.search.language},
+      .max_record_bytes = config.ingest.max_record_bytes.value,
+      .bulk_max_ops = static_cast<std::size_t>(c.bulk_max_docs)});
+}
+
+namespace {
+
 // The query-result cache in this process: a quarter of the budget.
 std::unique_ptr<cache::CacheBackend> local_query_cache(const config::Config& config,
                                                        const core::Clock& clock) {

@@ -1,4 +1,5 @@
-// The backends this binary is built with, chosen by search.backend and cache.backend: the only
+// The backends this binary is built with, chosen by search.backend, cache.backend and
+// store.backend (direct mode): the only
 // place that names concrete backends (their targets are linked by tandem_app alone). Adding a
 // backend is one row in a table of backends.cpp and one target in its CMakeLists.
 #pragma once
@@ -13,6 +14,7 @@
 #include "core/result.h"
 #include "pipeline/catalog.h"
 #include "scheduler/lease.h"
+#include "search/opensearch/opensearch_store.h"
 #include "search/search_backend.h"
 
 namespace tandem::app {
@@ -34,6 +36,12 @@ struct Caches {
   std::unique_ptr<cache::CacheBackend> queries;
 };
 core::Result<Caches> open_caches(const config::Config& config, const core::Clock& clock);
+
+// Direct mode's store (store.backend = "opensearch"): records, keys and job runs in the
+// OpenSearch of search.opensearch.* (its own connections). kInvalidArgument unless
+// search.backend is "opensearch" too, or for a bad search.opensearch.* setting.
+core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
+    const config::Config& config);
 
 // The job lease of jobs.lease: null for "none"; for "redis", leases in the Redis of
 // cache.redis.* (its own connection), held under cache.redis.prefix.

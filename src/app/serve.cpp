@@ -1,6 +1,7 @@
 // The composition root for `tandem serve`.
 #include "app/serve.h"
 
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -107,6 +108,13 @@ core::Result<std::optional<std::string>> configured_admin_key(const config::Conf
 
 core::Result<std::unique_ptr<store::Store>> open_store(const config::Config& config,
                                                        const core::Clock& clock) {
+  if (config.store.backend != "sqlite") {
+    return core::fail(core::Status(
+        core::StatusCode::kFailedPrecondition,
+        "store.backend = \"" + config.store.backend +
+            "\": records, API keys and job runs live in OpenSearch, not in data.dir; use the HTTP "
+            "API of a running node (/v1/collections/{c}/records, /v1/keys)"));
+  }
   std::error_code ec;
   std::filesystem::create_directories(config.data.dir, ec);
   if (ec) {
@@ -151,19 +159,30 @@ core::Status load_catalog(pipeline::Catalog& catalog, const config::Config& conf
 core::Result<std::unique_ptr<Service>> Service::create(const config::Config& config,
                                                        const obs::Logger& logger,
                                                        const core::Clock& clock) {
-  auto lock = DirLock::acquire(config.data.dir);  // creates data.dir; nothing is opened before
-  if (!lock) return core::fail(lock.error());
-  auto store = open_store(config, clock);
-  if (!store) return core::fail(store.error());
+  std::optional<DirLock> lock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<search::OpenSearchStore> shared;
+  if (config.store.backend == "opensearch") {
+    auto opened = open_shared_store(config);
+    if (!opened) return core::fail(opened.error());
+    shared = std::move(*opened);
+  } else {
+    auto locked = DirLock::acquire(config.data.dir);  // creates data.dir; nothing opened before
+    if (!locked) return core::fail(locked.error());
+    lock.emplace(std::move(*locked));
+    auto opened = open_store(config, clock);
+    if (!opened) return core::fail(opened.error());
+    store = std::move(*opened);
+  }
   auto caches = open_caches(config, clock);
   if (!caches) return core::fail(caches.error());
   auto auth = auth_options(config);
   if (!auth) return core::fail(auth.error());
   auto admin_text = configured_admin_key(config);
   if (!admin_text) return core::fail(admin_text.error());
-  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(*lock),
-                                               std::move(*store), std::move(*caches),
-                                               std::move(*auth)));
+  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(lock),
+                                               std::move(store), std::move(shared),
+                                               std::move(*caches), std::move(*auth)));
   if (auto st = service->key_service_.load(); !st.is_ok()) return core::fail(st);
   if (config.auth.enabled) {
     auto made = service->key_service_.bootstrap(
@@ -181,7 +200,8 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
 }
 
 Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-                 DirLock lock, std::unique_ptr<store::Store> store, Caches caches,
+                 std::optional<DirLock> lock, std::unique_ptr<store::Store> store,
+                 std::unique_ptr<search::OpenSearchStore> shared, Caches caches,
                  access::AuthOptions auth)
     : config_(config),
       lock_(std::move(lock)),
@@ -191,18 +211,26 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       search_metrics_(metrics_.registry()),
       disk_metrics_(metrics_.registry()),
       store_(std::move(store)),
+      shared_store_(std::move(shared)),
+      cache_(std::move(caches.records)),
+      query_cache_(std::move(caches.queries)),
+      write_through_(shared_store_
+                         ? std::make_unique<pipeline::WriteThrough>(*shared_store_, *cache_, logger)
+                         : nullptr),
+      records_(store_ ? static_cast<store::RecordStore&>(*store_) : *write_through_),
+      key_store_(store_ ? static_cast<store::KeyStore&>(*store_) : *shared_store_),
+      run_store_(store_ ? static_cast<store::JobRunStore&>(*store_) : *shared_store_),
       pipeline_metrics_(metrics_.registry()),
       cache_metrics_(metrics_.registry()),
       job_metrics_(metrics_.registry()),
-      catalog_(*store_),
-      ingest_(*store_, catalog_, config.ingest.max_record_bytes.value, &pipeline_metrics_),
-      jobs_(*store_, clock, logger, &job_metrics_),
-      pipeline_(*store_, clock, logger,
+      catalog_(records_),
+      ingest_(records_, catalog_, config.ingest.max_record_bytes.value, &pipeline_metrics_),
+      jobs_(run_store_, clock, logger, &job_metrics_),
+      pipeline_(store_.get(), clock, logger,
                 pipeline::PipelineOptions{.retention = config.store.retention}, &pipeline_metrics_),
-      cache_(std::move(caches.records)),
-      query_cache_(std::move(caches.queries)),
       cache_sink_(*cache_, &fence_),
-      reads_(*cache_, *store_, config.cache.negative_ttl, &fence_),
+      // Direct mode writes the cache before a write is acknowledged: nothing to fence.
+      reads_(*cache_, records_, config.cache.negative_ttl, store_ ? &fence_ : nullptr),
       record_context_{
           .ingest = ingest_, .catalog = catalog_, .pipeline = pipeline_, .reads = reads_},
       job_context_{.jobs = jobs_, .pipeline = pipeline_},
@@ -212,7 +240,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
             .components = [this](json::Writer& w) { describe_components(w); },
             .not_ready = [this] { return not_ready(); }},
       key_registry_(std::move(auth)),
-      key_service_(*store_, key_registry_, clock),
+      key_service_(key_store_, key_registry_, clock),
       auth_context_{.registry = key_registry_,
                     .keys = key_service_,
                     .clock = clock,
@@ -233,28 +261,36 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
   api::add_record_routes(router_, record_context_);
   api::add_job_routes(router_, job_context_);
   if (config.web.enabled) api::add_web_routes(router_, {.assets_dir = config.web.assets_dir});
-  pipeline_.add_sink(cache_sink_, pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
-  // Reads here skip cached versions older than a write until the cache sink stored it: the
-  // write itself never waits for the cache (a Redis that is slow or down costs writes nothing).
-  ingest_.on_commit([this](std::string_view collection, std::string_view id, std::uint64_t seq) {
-    fence_.note(pipeline::cache_key(collection, id), seq);
-  });
+  if (store_) {
+    pipeline_.add_sink(cache_sink_,
+                       pipeline::ApplierOptions{.linger = std::chrono::milliseconds(0)});
+    // Reads here skip cached versions older than a write until the cache sink stored it: the
+    // write itself never waits for the cache (a Redis that is slow or down costs writes
+    // nothing).
+    ingest_.on_commit([this](std::string_view collection, std::string_view id, std::uint64_t seq) {
+      fence_.note(pipeline::cache_key(collection, id), seq);
+    });
+  }
   export_cache_stats();
   // Sink lags, backend states and disk space are read at every scrape.
   metrics_.on_scrape([this] {
-    pipeline_metrics_.head_seq.Set(static_cast<double>(store_->head_seq()));
+    pipeline_metrics_.head_seq.Set(static_cast<double>(records_.head_seq()));
     pipeline_.measure_lags();
     probes_.results();
-    disk_metrics_.read(config_.data.dir);
+    if (store_) disk_metrics_.read(config_.data.dir);
   });
 }
 
 void Service::add_probes() {
-  probes_.add("store", "sqlite", [this]() -> core::Status {
-    auto read = store_->changes_after(store_->head_seq(), 1);  // a read through the pool
-    if (!read) return read.error();
-    return {};
-  });
+  if (store_) {
+    probes_.add("store", "sqlite", [this]() -> core::Status {
+      auto read = store_->changes_after(store_->head_seq(), 1);  // a read through the pool
+      if (!read) return read.error();
+      return {};
+    });
+  } else {
+    probes_.add("store", "opensearch", [this] { return shared_store_->check(); });
+  }
   probes_.add("search", std::string(search_->name()), [this] { return search_->check(); });
   probes_.add("cache", std::string(cache_->name()), [this] { return cache_->check(); });
 }
@@ -301,8 +337,10 @@ void Service::export_cache_stats() {
 
 void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
   search_ = std::move(search);
-  search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
-  if (config_.cache.query_results)
+  // In direct mode the records are written where they are searched: no sink feeds the index.
+  // Nor is there a query-result cache yet: its entries could not tell a write on another node.
+  if (store_) search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
+  if (config_.cache.query_results && store_)
     query_results_.emplace(*query_cache_, *search_, config_.cache.query_ttl, logger_);
   search_context_ = std::make_unique<api::SearchContext>(
       api::SearchContext{.backend = *search_,
@@ -311,6 +349,7 @@ void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
                          .results = query_results_ ? &*query_results_ : nullptr,
                          .metrics = &search_metrics_});
   api::add_search_routes(router_, *search_context_);
+  if (!search_sink_) return;
   // Large batches amortise Xapian's per-commit cost when catching up; the linger (as long as the
   // last batch took to apply, at most 20 ms) batches a steady stream without holding back a lone
   // write.
@@ -344,11 +383,13 @@ core::Status Service::add_jobs() {
 }
 
 void Service::describe_components(json::Writer& w) {
-  w.key("store")
-      .begin_object()
-      .field("status", "ok")
-      .field("head_seq", store_->head_seq())
-      .end_object();
+  w.key("store").begin_object().field("status", "ok");
+  if (store_) {
+    w.field("backend", "sqlite").field("head_seq", store_->head_seq());
+  } else {
+    w.field("backend", "opensearch").field("pending_cache_writes", write_through_->pending());
+  }
+  w.end_object();
   w.key("sinks").begin_array();
   for (const auto& lag : pipeline_.measure_lags()) {
     const auto& s = lag.status;
@@ -398,6 +439,12 @@ core::Result<std::uint16_t> Service::start() {
                {"port", *port}, {"scheme", config_.server.tls_cert_file.empty() ? "http" : "https"},
                {"threads", server_options(config_).threads}, {"data_dir", config_.data.dir},
                {"version", kVersion});
+    if (shared_store_ && config_.cache.backend == "memory") {
+      TANDEM_LOG(logger_, obs::Level::kWarn,
+                 "direct mode with cache.backend = memory: this node's cache does not see "
+                 "writes made on other nodes; with several nodes, share a Redis "
+                 "(cache.backend = redis)");
+    }
     if (!config_.auth.enabled) {
       TANDEM_LOG(logger_, obs::Level::kWarn,
                  "AUTH IS DISABLED (auth.enabled = false): anyone who reaches this port can "
@@ -415,12 +462,26 @@ void Service::start_for_invocations() {
   // A cache sink behind the store may leave older versions in a cache that outlived the last
   // run (Redis): fence every key until it catches up.
   if (auto* sink = pipeline_.applier(cache_sink_.name());
-      sink == nullptr || sink->status().applied_seq < store_->head_seq()) {
+      store_ && (sink == nullptr || sink->status().applied_seq < store_->head_seq())) {
     fence_.fence_all(store_->head_seq());
   }
   add_probes();
   probes_.check_all();  // /ready answers from the first request on
   probes_.start();
+  if (shared_store_) {
+    key_reloader_ = std::jthread([this](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      std::unique_lock lock(m);
+      while (!cv.wait_for(lock, stop, kKeyReload, [] { return false; })) {
+        if (stop.stop_requested()) return;
+        if (auto st = key_service_.load(); !st.is_ok()) {
+          TANDEM_LOG(logger_, obs::Level::kWarn, "reading the API keys failed; keeping the last",
+                     {"error", st.message()});
+        }
+      }
+    });
+  }
   pipeline_.start();
 }
 
@@ -429,6 +490,10 @@ void Service::shutdown() {
   jobs_.stop();
   pipeline_.stop();
   probes_.stop();
+  if (key_reloader_.joinable()) {
+    key_reloader_.request_stop();
+    key_reloader_.join();
+  }
 }
 
 int serve(const config::Config& config) {

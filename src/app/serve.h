@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "access/key_service.h"
@@ -33,6 +34,7 @@
 #include "pipeline/query_cache.h"
 #include "pipeline/read_through.h"
 #include "pipeline/search_sink.h"
+#include "pipeline/write_through.h"
 #include "scheduler/jobs.h"
 #include "store/store.h"
 
@@ -43,7 +45,10 @@ namespace tandem::app {
 class Service {
  public:
   // Locks config.data.dir (created when missing) before anything in it is opened, then opens the
-  // store, the cache and the search backends, loads collections and builds the jobs.
+  // store, the cache and the search backends, loads collections and builds the jobs. In direct
+  // mode (store.backend = "opensearch") there is no data dir: records, keys and job runs are in
+  // OpenSearch, the cache is written through (pipeline::WriteThrough), and there is no change
+  // log, no sinks and no query-result cache.
   // kFailedPrecondition when another process holds the data dir, kInvalidArgument for a bad job
   // schedule (naming the job) or a backend not built in (naming the setting), store and backend
   // errors otherwise.
@@ -62,7 +67,7 @@ class Service {
 
   api::Router& router() { return router_; }
   obs::Metrics& metrics() { return metrics_; }
-  store::Store& store() { return *store_; }
+  store::Store& store() { return *store_; }  // embedded mode only
   pipeline::Ingest& ingest() { return ingest_; }
   scheduler::JobRunner& jobs() { return jobs_; }
   pipeline::Pipeline& pipeline() { return pipeline_; }
@@ -79,8 +84,8 @@ class Service {
 
  private:
   Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
-          DirLock lock, std::unique_ptr<store::Store> store, Caches caches,
-          access::AuthOptions auth);
+          std::optional<DirLock> lock, std::unique_ptr<store::Store> store,
+          std::unique_ptr<search::OpenSearchStore> shared, Caches caches, access::AuthOptions auth);
   // Adds the search backend: its sink, its routes. Before start().
   void attach_search(std::unique_ptr<search::SearchBackend> search);
   core::Status add_jobs();
@@ -91,29 +96,34 @@ class Service {
   void add_probes();
 
   const config::Config config_;
-  DirLock lock_;  // data.dir, for the Service's life
+  std::optional<DirLock> lock_;  // data.dir, for the Service's life (embedded mode)
   const obs::Logger& logger_;
   const core::Clock& clock_;
   obs::Metrics metrics_;
   api::HttpMetrics http_metrics_;
   api::SearchMetrics search_metrics_;
   obs::DiskMetrics disk_metrics_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> store_;                    // embedded mode
+  std::unique_ptr<search::OpenSearchStore> shared_store_;  // direct mode
+  std::unique_ptr<cache::CacheBackend> cache_;             // by-id cache
+  std::unique_ptr<cache::CacheBackend> query_cache_;  // search responses (a quarter of the budget)
+  std::unique_ptr<pipeline::WriteThrough> write_through_;  // direct mode: over shared_store_
+  store::RecordStore& records_;                            // *store_ or *write_through_
+  store::KeyStore& key_store_;                             // *store_ or *shared_store_
+  store::JobRunStore& run_store_;                          // *store_ or *shared_store_
   pipeline::PipelineMetrics pipeline_metrics_;
   pipeline::CacheMetrics cache_metrics_;
   scheduler::JobMetrics job_metrics_;
   pipeline::Catalog catalog_;
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;
-  pipeline::Pipeline pipeline_;
-  std::unique_ptr<cache::CacheBackend> cache_;         // by-id cache
-  std::unique_ptr<cache::CacheBackend> query_cache_;   // search responses (a quarter of the budget)
-  std::optional<pipeline::QueryCache> query_results_;  // over query_cache_, set by attach_search()
-  pipeline::WriteFence fence_;                         // writes the cache does not hold yet
-  pipeline::CacheSink cache_sink_;                     // keeps cache_ in step with the store
-  pipeline::ReadThrough reads_;                        // GET by id through cache_
-  std::unique_ptr<search::SearchBackend> search_;      // set by attach_search()
-  std::unique_ptr<pipeline::SearchSink> search_sink_;  // feeds search_
+  pipeline::Pipeline pipeline_;                         // without a store_: no sinks
+  std::optional<pipeline::QueryCache> query_results_;   // over query_cache_, set by attach_search()
+  pipeline::WriteFence fence_;                          // writes the cache does not hold yet
+  pipeline::CacheSink cache_sink_;                      // keeps cache_ in step with the store
+  pipeline::ReadThrough reads_;                         // GET by id through cache_
+  std::unique_ptr<search::SearchBackend> search_;       // set by attach_search()
+  std::unique_ptr<pipeline::SearchSink> search_sink_;   // feeds search_ (embedded mode)
   std::unique_ptr<api::SearchContext> search_context_;  // for the search routes
   api::RecordContext record_context_;
   api::JobContext job_context_;
@@ -123,6 +133,9 @@ class Service {
   api::AuthContext auth_context_;
   std::optional<std::string> generated_key_;  // see take_generated_admin_key()
   obs::Probes probes_;                        // store, search and cache checks
+  // Direct mode: the keys other nodes made or revoked, read again every kKeyReload.
+  static constexpr std::chrono::seconds kKeyReload{2};
+  std::jthread key_reloader_;
   api::Router router_;
   api::Server server_;
 };

@@ -38,6 +38,7 @@ struct DataConfig {
 };
 
 struct StoreConfig {
+  std::string backend = "sqlite";               // sqlite|opensearch (direct mode)
   std::string synchronous = "full";             // full|normal|off
   Duration retention = std::chrono::hours(24);  // change-log pruning age
 };

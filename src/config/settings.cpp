@@ -131,6 +131,13 @@ const std::vector<Setting>& build_table() {
        .bind = +[](Config& c) -> std::int64_t& { return c.auth.failed_burst; },
        .min = 1,
        .max = 1000000},
+      {.key = "store.backend",
+       .help = "Where records, API keys and job runs live: sqlite, in data.dir on this machine; "
+               "opensearch, the cluster of search.opensearch.* (direct mode: nodes without a "
+               "local store, any number behind one load balancer; needs search.backend = "
+               "opensearch).",
+       .bind = +[](Config& c) -> std::string& { return c.store.backend; },
+       .choices = {"sqlite", "opensearch"}},
       {.key = "store.synchronous",
        .help = "SQLite synchronous mode: full fsyncs every commit, so an acknowledged write "
                "survives a power cut; normal and off trade that away (benchmarks only).",

@@ -116,6 +116,7 @@ void Ingest::submit(IngestRequest request, IngestCallback done) {
     return;
   }
   prepared->batch.collection = collection;
+  prepared->batch.visible = request.visible;
   auto state = std::make_shared<Prepared>(std::move(*prepared));
   store_.submit(std::move(state->batch),
                 [this, state, name = collection->name, done = std::move(done)](auto written) {

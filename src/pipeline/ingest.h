@@ -25,7 +25,8 @@ struct IngestRequest {
   store::Action action = store::Action::kUpsert;
   BodyFormat format = BodyFormat::kJson;
   std::string body;
-  std::string id;  // when set (PUT/PATCH/DELETE of one record), the record's id from the URL
+  std::string id;        // when set (PUT/PATCH/DELETE of one record), the record's id from the URL
+  bool visible = false;  // ?wait=indexed: store::WriteBatch::visible
 };
 
 // One record's fate. `seq` holds its sequence number or the per-record error.

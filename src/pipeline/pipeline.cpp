@@ -6,7 +6,7 @@
 
 namespace tandem::pipeline {
 
-Pipeline::Pipeline(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+Pipeline::Pipeline(store::Store* store, const core::Clock& clock, const obs::Logger& log,
                    PipelineOptions options, PipelineMetrics* metrics)
     : store_(store), clock_(clock), log_(log), options_(options), metrics_(metrics) {}
 
@@ -15,19 +15,21 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::add_sink(Sink& sink, ApplierOptions options) {
-  appliers_.push_back(std::make_unique<Applier>(sink, store_, clock_, options, log_, metrics_));
+  appliers_.push_back(std::make_unique<Applier>(sink, *store_, clock_, options, log_, metrics_));
 }
 
 std::uint64_t Pipeline::head_seq() const {
-  return store_.head_seq();
+  return store_ != nullptr ? store_->head_seq() : 0;
 }
 
 core::Result<std::vector<store::DeadLetter>> Pipeline::dead_letters(std::size_t limit) {
-  return store_.dead_letters(limit);
+  if (store_ == nullptr) return std::vector<store::DeadLetter>();
+  return store_->dead_letters(limit);
 }
 
 core::Status Pipeline::retry_dead_letter(std::int64_t id) {
-  auto letter = store_.dead_letter(id);
+  if (store_ == nullptr) return core::not_found("no dead letter with id " + std::to_string(id));
+  auto letter = store_->dead_letter(id);
   if (!letter) return letter.error();
   if (!*letter) return core::not_found("no dead letter with id " + std::to_string(id));
   auto* a = applier((*letter)->sink);
@@ -39,12 +41,14 @@ core::Status Pipeline::retry_dead_letter(std::int64_t id) {
 }
 
 core::Status Pipeline::discard_dead_letter(std::int64_t id) {
-  return store_.remove_dead_letter(id);
+  if (store_ == nullptr) return core::not_found("no dead letter with id " + std::to_string(id));
+  return store_->remove_dead_letter(id);
 }
 
 void Pipeline::start() {
   for (auto& a : appliers_)
     a->start();
+  if (store_ == nullptr) return;  // no change log to prune
   pruner_ = std::jthread([this](std::stop_token stop) {
     std::mutex m;
     std::condition_variable_any cv;
@@ -110,7 +114,8 @@ std::vector<ApplierStatus> Pipeline::status() const {
 
 std::vector<Pipeline::Lag> Pipeline::measure_lags() {
   std::vector<Lag> out;
-  std::uint64_t head = store_.head_seq();
+  if (appliers_.empty()) return out;
+  std::uint64_t head = store_->head_seq();
   auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
           .count();
@@ -118,7 +123,7 @@ std::vector<Pipeline::Lag> Pipeline::measure_lags() {
     Lag lag{.status = a->status(), .head_seq = head};
     lag.records = head - std::min(head, lag.status.applied_seq);
     if (lag.records > 0) {
-      auto next = store_.changes_after(lag.status.applied_seq, 1);
+      auto next = store_->changes_after(lag.status.applied_seq, 1);
       if (next && !next->empty())
         lag.seconds = std::max<double>(0, static_cast<double>(now_ms - next->front().at_ms) / 1000);
     }
@@ -133,12 +138,13 @@ std::vector<Pipeline::Lag> Pipeline::measure_lags() {
 }
 
 core::Result<std::size_t> Pipeline::prune_once() {
-  std::uint64_t up_to = store_.head_seq();
+  if (store_ == nullptr) return std::size_t{0};
+  std::uint64_t up_to = store_->head_seq();
   for (const auto& a : appliers_)
     up_to = std::min(up_to, a->status().applied_seq);
   auto cutoff = clock_.now() - options_.retention;
   auto cutoff_ms = std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch());
-  return store_.prune(up_to, cutoff_ms.count());
+  return store_->prune(up_to, cutoff_ms.count());
 }
 
 }  // namespace tandem::pipeline

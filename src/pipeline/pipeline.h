@@ -18,12 +18,13 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
-  // `metrics` may be null.
-  Pipeline(store::Store& store, const core::Clock& clock, const obs::Logger& log,
+  // `metrics` may be null. Without a store (direct mode: no change log) there are no sinks, no
+  // dead letters and nothing to wait for or prune.
+  Pipeline(store::Store* store, const core::Clock& clock, const obs::Logger& log,
            PipelineOptions options, PipelineMetrics* metrics = nullptr);
   ~Pipeline();  // stop()
 
-  // Before start(). The sink must outlive the pipeline.
+  // Before start(), with a store. The sink must outlive the pipeline.
   void add_sink(Sink& sink, ApplierOptions options);
 
   void start();
@@ -66,7 +67,7 @@ class Pipeline {
   core::Result<std::size_t> prune_once();
 
  private:
-  store::Store& store_;
+  store::Store* store_;  // null: no change log
   const core::Clock& clock_;
   const obs::Logger& log_;
   const PipelineOptions options_;

@@ -202,7 +202,7 @@ TEST_F(RecordsTest, HealthShowsTheStore) {
   start();
   call("POST", kRecords, product("a"));
   auto health = call("GET", "/health");
-  EXPECT_NE(health->body.find(R"("store":{"status":"ok","head_seq":1})"), std::string::npos)
+  EXPECT_NE(health->body.find(R"("store":{"status":"ok","backend":"sqlite","head_seq":1})"), std::string::npos)
       << health->body;
 }
 

@@ -340,6 +340,16 @@ core::Status OpenSearchStore::create_collection(const schema::Collection& collec
   return refused("creating index " + name + "-v1", *r);
 }
 
+core::Status OpenSearchStore::check() {
+  auto r = call("GET", "/_cluster/health", "");
+  if (!r) return r.error();
+  if (r->status != 200) return refused("_cluster/health", *r);
+  auto status = os::parse_health_status(r->body);
+  if (!status) return status.error();
+  if (*status == "red") return unavailable("opensearch: the cluster's status is red");
+  return {};
+}
+
 core::Result<std::int64_t> OpenSearchStore::count(std::string_view collection) {
   auto r = call("GET", "/" + alias(collection) + "/_count", "");
   if (!r) return fail(r.error());

@@ -86,6 +86,9 @@ class OpenSearchStore final : public store::RecordStore,
   core::Result<std::vector<store::JobRun>> job_runs(std::string_view job,
                                                     std::size_t limit) override;
 
+  // GET /_cluster/health: answered, and not red. For /ready and tandem_backend_up.
+  core::Status check();
+
   std::string alias(std::string_view collection) const;
 
  private:

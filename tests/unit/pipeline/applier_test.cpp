@@ -462,7 +462,7 @@ class PipelineTest : public ApplierTest {
 
 TEST_F(PipelineTest, PruneOnceNeverDeletesChangesASinkHasNotApplied) {
   ScriptedSink cache("cache");
-  Pipeline pipeline(*store_, clock_, log_, pipeline_options());
+  Pipeline pipeline(store_.get(), clock_, log_, pipeline_options());
   pipeline.add_sink(sink_, options());
   pipeline.add_sink(cache, options(2));
   write(5);
@@ -494,7 +494,7 @@ TEST_F(PipelineTest, PruneOnceNeverDeletesChangesASinkHasNotApplied) {
 }
 
 TEST_F(PipelineTest, PruneOnceWithoutSinksDeletesAllOldChanges) {
-  Pipeline pipeline(*store_, clock_, log_, pipeline_options());
+  Pipeline pipeline(store_.get(), clock_, log_, pipeline_options());
   write(3);
   clock_.advance(30min);
   write(1);
@@ -512,7 +512,7 @@ TEST_F(PipelineTest, PruneOnceWithoutSinksDeletesAllOldChanges) {
 
 TEST_F(PipelineTest, StartedPipelineFeedsEverySink) {
   ScriptedSink cache("cache");
-  Pipeline pipeline(*store_, clock_, log_, pipeline_options());
+  Pipeline pipeline(store_.get(), clock_, log_, pipeline_options());
   pipeline.add_sink(sink_, options());
   pipeline.add_sink(cache, options(2));
   pipeline.start();
