@@ -135,6 +135,13 @@ core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
         "searched where they are stored), not \"" +
         config.search.backend + "\""));
   }
+  // A deleted record's version lives on in OpenSearch for index.gc_deletes (60 s); a record
+  // made again later starts at version 1 and must not meet a cached tombstone of a higher one.
+  if (config.cache.negative_ttl >= std::chrono::seconds(60)) {
+    return core::fail(core::invalid_argument(
+        "cache.negative_ttl: under 60 s in direct mode (OpenSearch forgets a deleted record's "
+        "version after index.gc_deletes, 60 s)"));
+  }
   const auto& c = config.search.opensearch;
   auto http = opensearch_http(c);
   if (!http) return core::fail(http.error());

@@ -55,6 +55,14 @@ void WriteThrough::submit(store::WriteBatch batch, store::WriteCallback done) {
       });
 }
 
+core::Result<std::uint64_t> WriteThrough::drop_collection(const std::string& name) {
+  return core::fail(core::Status(
+      core::StatusCode::kFailedPrecondition,
+      "collection '" + name +
+          "' cannot be dropped in direct mode (store.backend = \"opensearch\"): the shared cache "
+          "would keep serving its records; delete its records instead"));
+}
+
 void WriteThrough::defer(std::vector<std::pair<std::string, Entry>> entries) {
   {
     std::lock_guard lock(mutex_);

@@ -45,9 +45,9 @@ class WriteThrough final : public store::RecordStore {
   core::Status create_collection(const schema::Collection& collection) override {
     return store_.create_collection(collection);
   }
-  core::Result<std::uint64_t> drop_collection(const std::string& name) override {
-    return store_.drop_collection(name);
-  }
+  // kFailedPrecondition: the cache may hold the collection's records at versions that a new
+  // index of that name would take long to reach, and it cannot be emptied by collection.
+  core::Result<std::uint64_t> drop_collection(const std::string& name) override;
 
   // Cache writes waiting to be retried (for /health and the tests).
   std::size_t pending() const;

@@ -238,6 +238,9 @@ TEST_F(DirectModeTest, HealthNamesTheStoreAndTheDeadLettersAreNone) {
   EXPECT_NE(health.body.find(R"("sinks":[])"), std::string::npos) << health.body;
   auto letters = call(a, "GET", "/v1/deadletters");
   EXPECT_EQ(letters.status, 200) << letters.body;
+  auto drop = call(a, "DELETE", "/v1/collections/products");
+  EXPECT_EQ(drop.status, 409) << drop.body;
+  EXPECT_NE(drop.body.find("direct mode"), std::string::npos) << drop.body;
 }
 
 TEST(DirectModeConfig, TheStoreNeedsOpenSearchSearchAndToolsAreRefused) {
@@ -252,6 +255,11 @@ TEST(DirectModeConfig, TheStoreNeedsOpenSearchSearchAndToolsAreRefused) {
   ASSERT_FALSE(service);
   EXPECT_EQ(service.error().code(), core::StatusCode::kInvalidArgument);
   EXPECT_NE(service.error().message().find("search.backend"), std::string::npos);
+  c.search.backend = "opensearch";
+  c.cache.negative_ttl = 90s;
+  auto long_ttl = app::Service::create(c, log, clock);
+  ASSERT_FALSE(long_ttl);
+  EXPECT_NE(long_ttl.error().message().find("cache.negative_ttl"), std::string::npos);
   auto store = app::open_store(c, clock);
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code(), core::StatusCode::kFailedPrecondition);
