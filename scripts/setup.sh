@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages tandem needs, and nothing when they are all present.
 #   scripts/setup.sh build   # compilers, libraries, CMake (enough to build and serve)
 #   scripts/setup.sh test    # build + what the tests drive (curl, python3, redis-server, openssl,
-#                            #   wrk, slowhttptest, prometheus, chromium, wordnet-base)
+#                            #   wrk, slowhttptest, prometheus, chromium, wordnet-base, patchelf)
 #   scripts/setup.sh bench   # test + the peers benchmarks compare against (nginx, PostgreSQL)
 #   scripts/setup.sh --list LEVEL   # prints LEVEL's packages, one a line, installs nothing
 # Every dependency has a decision record in docs/decisions/. scripts/audit-packages.sh checks
@@ -35,7 +35,8 @@ test_packages=(curl python3 procps clang libclang-rt-14-dev  # clang: libFuzzer 
   wrk slowhttptest           # load beyond a key's rate; slow-header and slow-body attacks
   prometheus                 # promtool checks the shipped alert rules; a real server scrapes us
   chromium                   # the web pages' browser tests (driven by npm playwright-core)
-  wordnet-base)              # real text for the relevance test and benchmark (WordNet 3.0)
+  wordnet-base               # real text for the relevance test and benchmark (WordNet 3.0)
+  patchelf)                  # scripts/package-lambda.sh: the package's loader and library path
 bench_packages=(nginx-light postgresql)
 
 want=("${build_packages[@]}")

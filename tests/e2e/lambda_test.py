@@ -14,20 +14,17 @@ Prints "N passed, N failed" last and exits non-zero on failure.
 """
 import base64
 import http.client
-import http.server
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from urllib.parse import urlencode
 
-from e2e_lib import Checks, free_port, stop
+from e2e_lib import Checks, RuntimeApi, free_port, http_api_event, rest_event, stop
 
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
@@ -36,76 +33,6 @@ procs = []  # every process started, stopped at the end whatever happens
 check = Checks()
 
 
-
-
-class RuntimeApi:
-    """Lambda's Runtime API: invocations queued by invoke(), answers kept by request id."""
-
-    def __init__(self):
-        self.pending = queue.Queue()
-        self.answers = {}
-        self.init_errors = []
-        self.first_next = None
-        self.done = threading.Condition()
-        api = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                if self.path != "/2018-06-01/runtime/invocation/next":
-                    return self.reply(404)
-                if api.first_next is None:
-                    api.first_next = time.monotonic()
-                rid, payload = api.pending.get()
-                if rid is None:  # the test is over: this runtime goes away
-                    self.close_connection = True
-                    return self.reply(500, b'{"errorMessage":"shutting down"}')
-                deadline = str(int(time.time() * 1000) + 30000)
-                self.reply(200, payload.encode(), [
-                    ("Lambda-Runtime-Aws-Request-Id", rid), ("Lambda-Runtime-Deadline-Ms", deadline),
-                    ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-1:123456789012:function:tandem"),
-                    ("Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700")])
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                parts = self.path.split("/")
-                with api.done:
-                    if self.path == "/2018-06-01/runtime/init/error":
-                        api.init_errors.append((self.headers.get("Lambda-Runtime-Function-Error-Type"), body))
-                    elif len(parts) == 6 and parts[3] == "invocation" and parts[5] in ("response", "error"):
-                        api.answers[parts[4]] = (parts[5], body, self.headers.get("Lambda-Runtime-Function-Error-Type"))
-                    else:
-                        return self.reply(404)
-                    api.done.notify_all()
-                self.reply(202, b'{"status":"OK"}')
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-
-    def invoke(self, payload, timeout=30):
-        rid = str(uuid.uuid4())
-        self.pending.put((rid, payload if isinstance(payload, str) else json.dumps(payload)))
-        with self.done:
-            self.done.wait_for(lambda: rid in self.answers, timeout)
-        return self.answers.get(rid, ("timeout", b"", None))
-
-    def stop(self):
-        self.pending.put((None, None))
-        self.server.shutdown()
 
 
 ENV = dict(os.environ, TANDEM_AUTH_ADMIN_KEY=KEY, TANDEM_LOG_ACCESS="false",
@@ -177,28 +104,6 @@ RECORDS = [
     {"id": "lam-2", "name": "Paper lantern", "description": "Folding lantern, warm light", "category": "home",
      "brand": "Lumen", "price": 12.25, "tags": ["light"], "rating": 4.0, "in_stock": True, "created_at": "2026-11-02T00:00:00Z"},
 ]
-
-
-def rest_event(method, path, query, headers, body):
-    return {"resource": "/{proxy+}", "path": path, "httpMethod": method,
-            "headers": dict(headers) or None,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
-            "queryStringParameters": dict(query) or None,
-            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
-            "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None,
-            "requestContext": {"stage": "prod", "requestId": str(uuid.uuid4()), "httpMethod": method,
-                               "identity": {"sourceIp": "203.0.113.9"}},
-            "body": base64.b64encode(body.encode()).decode() if body else None,
-            "isBase64Encoded": bool(body)}
-
-
-def http_api_event(method, path, query, headers, body):
-    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": urlencode(query),
-            "headers": {k.lower(): v for k, v in headers.items()},
-            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                                        "sourceIp": "198.51.100.9", "userAgent": "test"},
-                               "requestId": str(uuid.uuid4()), "stage": "$default"},
-            "body": body, "isBase64Encoded": False}
 
 
 try:
