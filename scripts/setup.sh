@@ -79,11 +79,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ -n "$guard" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-# npm packages the tests use, pinned by their package-lock.json: the cross-checks' and the
-# browser tests' (playwright-core, driving Debian's chromium; it never downloads a browser).
+# npm packages the tests use, pinned by their package-lock.json: the cross-checks', the browser
+# tests' (playwright-core, driving Debian's chromium; it never downloads a browser) and the
+# CloudFormation templates' checks (cfn-lint, cfn-guard and its rules).
 if [ "$level" != build ]; then
   here=$(cd "$(dirname "$0")/.." && pwd)
-  for dir in tests/crosscheck tests/browser; do
+  for dir in tests/crosscheck tests/browser deploy/aws/checks; do
     lock="$here/$dir/package-lock.json"
     stamp="$here/$dir/node_modules/.installed-lock"
     if ! cmp -s "$lock" "$stamp" 2>/dev/null; then
