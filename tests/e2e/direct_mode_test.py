@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Direct mode end-to-end: three built binaries (`tandem serve` with store.backend = opensearch,
 cache.backend = redis, jobs.lease = redis) over one test-only OpenSearch process
-(fake_opensearch_server) and one redis-server. Writers send records and merges through random
+(fake_opensearch_server) and one redis-server, then again over a Redis Cluster (three masters with
+a replica each). Writers send records and merges through random
 nodes while a killer SIGKILLs a node every ~0.6 s and starts it again. Afterwards every
 acknowledged write is in OpenSearch at its acknowledged version or later, every node reads it by
 id at that version or later, every acknowledged merge into a record several writers patched at
@@ -19,6 +20,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,22 +55,21 @@ def lamp(rid, price, **extra):
 
 
 class Node:
-    def __init__(self, i, os_port, redis_port):
-        self.i, self.os_port, self.redis_port = i, os_port, redis_port
-        self.data_dir = os.path.join(work, f"data{i}")
+    def __init__(self, i, os_port, redis_env, tag):
+        self.i, self.os_port, self.redis_env, self.tag = i, os_port, redis_env, tag
+        self.data_dir = os.path.join(work, f"data-{tag}{i}")
         self.proc, self.port = None, None
         self.starts = 0
 
     def start(self):
         self.starts += 1
-        log_path = os.path.join(work, f"node{self.i}-{self.starts}.log")
+        log_path = os.path.join(work, f"node-{self.tag}{self.i}-{self.starts}.log")
         env = dict(os.environ, TANDEM_LOG_ACCESS="false", TANDEM_AUTH_ADMIN_KEY=ADMIN,
                    TANDEM_STORE_BACKEND="opensearch", TANDEM_SEARCH_BACKEND="opensearch",
                    TANDEM_SEARCH_OPENSEARCH_URL=f"http://127.0.0.1:{self.os_port}",
                    TANDEM_SEARCH_REFRESH_INTERVAL="50ms",
-                   TANDEM_CACHE_BACKEND="redis",
-                   TANDEM_CACHE_REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
-                   TANDEM_JOBS_LEASE="redis", TANDEM_JOBS_GENERATE_SCHEDULE="rate(1 day)")
+                   TANDEM_CACHE_BACKEND="redis", TANDEM_JOBS_LEASE="redis",
+                   TANDEM_JOBS_GENERATE_SCHEDULE="rate(1 day)", **self.redis_env)
         self.proc = subprocess.Popen([TANDEM, "serve", "--port", "0", "--data-dir", self.data_dir,
                                       "--set", f"log.file={log_path}"], env=env)
         procs.append(self.proc)
@@ -89,22 +90,62 @@ class Node:
         self.proc.wait()
 
 
-try:
+def cluster_port():
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    while True:
+        port = free_port()
+        if port + 10000 < 65536:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port + 10000))
+                    return port
+                except OSError:
+                    pass
+
+
+def redis_server(*args, port=None):
+    port = port or free_port()
+    procs.append(subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                   "--save", "", "--appendonly", "no", "--dir", work, *args],
+                                  stdout=subprocess.DEVNULL))
+    for _ in range(200):
+        ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                              text=True).stdout.strip()
+        if ping == "PONG":
+            return port
+        time.sleep(0.05)
+    raise SystemExit("redis-server did not start")
+
+
+def redis_cluster():
+    """Three masters with a replica each, created with redis-cli and waited for until every node
+    says cluster_state:ok."""
+    ports = []
+    for i in range(6):
+        ports.append(redis_server("--cluster-enabled", "yes",
+                                  "--cluster-config-file", os.path.join(work, f"nodes-{i}.conf"),
+                                  port=cluster_port()))
+    subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports],
+                    "--cluster-replicas", "1", "--cluster-yes"], check=True,
+                   stdout=subprocess.DEVNULL, timeout=60)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        states = [subprocess.run(["redis-cli", "-p", str(p), "cluster", "info"], capture_output=True,
+                                 text=True).stdout for p in ports]
+        if all("cluster_state:ok" in s for s in states):
+            return ports
+        time.sleep(0.2)
+    raise SystemExit("the Redis cluster did not reach cluster_state:ok")
+
+
+def scenario(tag, redis_env):
+    def chk(ok, what):
+        check(ok, f"{tag}: {what}")
+
     fake = subprocess.Popen([FAKE], stdout=subprocess.PIPE, text=True)
     procs.append(fake)
     os_port = int(fake.stdout.readline().split()[1])
-    rport = free_port()
-    procs.append(subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1",
-                                   "--save", "", "--appendonly", "no", "--dir", work],
-                                  stdout=subprocess.DEVNULL))
-    for _ in range(200):
-        ping = subprocess.run(["redis-cli", "-p", str(rport), "ping"], capture_output=True,
-                              text=True).stdout.strip()
-        if ping == "PONG":
-            break
-        time.sleep(0.05)
-
-    nodes = [Node(i, os_port, rport) for i in range(3)]
+    nodes = [Node(i, os_port, redis_env, tag) for i in range(3)]
     threads = [threading.Thread(target=n.start) for n in nodes]  # all at once: one first-start run
     for t in threads:
         t.start()
@@ -120,9 +161,9 @@ try:
         if histories[0]:
             break
         time.sleep(0.1)
-    check(len(histories[0]) == 1 and histories[0][0]["outcome"] == "ok",
+    chk(len(histories[0]) == 1 and histories[0][0]["outcome"] == "ok",
           f"the first-start fire ran once across the nodes: {histories[0]}")
-    check(all(h == histories[0] for h in histories), f"every node shows the same runs: {histories}")
+    chk(all(h == histories[0] for h in histories), f"every node shows the same runs: {histories}")
 
     live_lock = threading.Lock()
     acked = {}   # id -> highest acknowledged version
@@ -130,7 +171,7 @@ try:
     stop_at = time.time() + 8
     errors = []
     status, body, _ = call(nodes[0].port, "POST", RECORDS, lamp("shared", 1))
-    check(status == 200, f"the shared record is written: {status} {body}")
+    chk(status == 200, f"the shared record is written: {status} {body}")
 
     def live_port():
         with live_lock:
@@ -190,9 +231,9 @@ try:
     for t in writers:
         t.join()
     kt.join()
-    check(kill_count[0] >= 5, f"nodes were killed while writing: {kill_count[0]}")
-    check(len(acked) > 100, f"writes were acknowledged meanwhile: {len(acked)}")
-    check(not errors, f"no write was refused other than 503: {errors[:3]}")
+    chk(kill_count[0] >= 5, f"nodes were killed while writing: {kill_count[0]}")
+    chk(len(acked) > 100, f"writes were acknowledged meanwhile: {len(acked)}")
+    chk(not errors, f"no write was refused other than 503: {errors[:3]}")
 
     # Every acknowledged write, in OpenSearch and on every node, at its version or later.
     missing_os, stale_os = [], []
@@ -203,23 +244,33 @@ try:
             missing_os.append(rid)
         elif doc["_version"] < seq:
             stale_os.append((rid, doc["_version"], seq))
-    check(not missing_os, f"every acknowledged record is in OpenSearch: missing {missing_os[:5]}")
-    check(not stale_os, f"at its acknowledged version or later: {stale_os[:5]}")
+    chk(not missing_os, f"every acknowledged record is in OpenSearch: missing {missing_os[:5]}")
+    chk(not stale_os, f"at its acknowledged version or later: {stale_os[:5]}")
     for n in nodes:
-        bad = []
+        bad, hits = [], 0
         for rid, seq in acked.items():
             status, body, headers = call(n.port, "GET", f"{RECORDS}/{rid}")
             etag = int(headers.get("ETag", '"0"').strip('"')) if status == 200 else 0
             if status != 200 or etag < seq:
                 bad.append((rid, status, etag, seq))
-        check(not bad, f"node {n.i} reads every acknowledged record at its version: {bad[:5]}")
+            hits += headers.get("X-Cache") == "hit"
+        chk(not bad, f"node {n.i} reads every acknowledged record at its version: {bad[:5]}")
+        # Written through by whichever node took it: this node finds nearly all of them cached.
+        chk(hits > len(acked) * 0.9, f"node {n.i} read {hits} of {len(acked)} from the shared cache")
     status, body, _ = call(nodes[0].port, "GET", f"{RECORDS}/shared")
     shared = json.loads(body)
     lost = [f"m{w}_{n}" for w, ns in merged.items() for n in ns if shared.get(f"m{w}_{n}") != n]
-    check(status == 200 and not lost, f"no acknowledged merge was lost: {len(lost)}: {lost[:5]}")
-    check(len(merged) == 4, f"every writer had merges acknowledged: {sorted(merged)}")
-    check(not any(os.path.exists(n.data_dir) for n in nodes), "no node wrote to its data dir")
-    print(f"{len(acked)} records acknowledged, {kill_count[0]} nodes killed while writing")
+    chk(status == 200 and not lost, f"no acknowledged merge was lost: {len(lost)}: {lost[:5]}")
+    chk(len(merged) == 4, f"every writer had merges acknowledged: {sorted(merged)}")
+    chk(not any(os.path.exists(n.data_dir) for n in nodes), "no node wrote to its data dir")
+    print(f"{tag}: {len(acked)} records acknowledged, {kill_count[0]} nodes killed while writing")
+
+
+try:
+    scenario("redis", {"TANDEM_CACHE_REDIS_URL": f"redis://127.0.0.1:{redis_server()}/0"})
+    seeds = ",".join(f"127.0.0.1:{p}" for p in redis_cluster()[:3])
+    scenario("cluster", {"TANDEM_CACHE_REDIS_URL": f"redis://{seeds}",
+                               "TANDEM_CACHE_REDIS_CLUSTER": "true"})
 finally:
     stop(procs)
     shutil.rmtree(work, ignore_errors=True)
