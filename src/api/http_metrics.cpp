@@ -1,4 +1,5 @@
-// HTTP metric families and the per-thread recorder. Depends on prometheus-cpp core.
+// HTTP metric families, the per-thread recorder and the request log lines. Depends on
+// prometheus-cpp core and obs.
 #include "api/http_metrics.h"
 
 #include <string>
@@ -82,6 +83,22 @@ void SearchMetrics::observe(std::string_view collection, bool cached, double sec
     h = it->second;
   }
   h->Observe(seconds);
+}
+
+void account(HttpMetrics::Recorder& recorder, const RequestLog& options, int route,
+             std::string_view pattern, const Request& req, const Response& res, double seconds,
+             std::string_view remote) {
+  recorder.record(route, pattern, req.method, res.status, seconds);
+  if (options.access_log) {
+    TANDEM_LOG(options.log, obs::Level::kInfo, "request", {"request_id", req.request_id},
+               {"method", method_name(req.method)}, {"path", req.path}, {"status", res.status},
+               {"bytes", res.body.size()}, {"duration_ms", seconds * 1000.0}, {"remote", remote});
+  }
+  if (options.slow.count() > 0 && seconds * 1000.0 >= static_cast<double>(options.slow.count())) {
+    TANDEM_LOG(options.log, obs::Level::kWarn, "slow request", {"request_id", req.request_id},
+               {"method", method_name(req.method)}, {"route", pattern}, {"path", req.path},
+               {"query", req.query}, {"status", res.status}, {"duration_ms", seconds * 1000.0});
+  }
 }
 
 }  // namespace tandem::api

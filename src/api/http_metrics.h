@@ -8,6 +8,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 
 #include "api/http.h"
+#include "obs/log.h"
 
 namespace tandem::api {
 
@@ -45,6 +47,18 @@ class HttpMetrics {
     std::unordered_map<std::uint64_t, Slot> cache_;  // key: route index, method, status
   };
 };
+
+// What an answered request leaves behind, for the HTTP server and Lambda's HTTP events alike: its
+// count and duration (`route` and `pattern` as the router matched them; -1 and "" for none), an
+// access-log line with `access_log`, and a slow-request warning from `slow` on (0: never).
+struct RequestLog {
+  const obs::Logger& log;
+  bool access_log = true;
+  std::chrono::milliseconds slow{0};
+};
+void account(HttpMetrics::Recorder& recorder, const RequestLog& options, int route,
+             std::string_view pattern, const Request& req, const Response& res, double seconds,
+             std::string_view remote);
 
 // tandem_search_duration_seconds, by collection and whether the query-result cache answered.
 class SearchMetrics {

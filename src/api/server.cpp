@@ -396,19 +396,8 @@ asio::awaitable<bool> Server::Impl::serve_one(Worker& w, StreamConnection<Stream
   // its own request counted.
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
   std::string_view pattern = route < 0 ? std::string_view() : router.routes()[route].pattern;
-  w.recorder.record(route, pattern, req.method, res.status, took.count());
-  if (options.access_log) {
-    TANDEM_LOG(log, obs::Level::kInfo, "request", {"request_id", req.request_id},
-               {"method", method_name(req.method)}, {"path", req.path}, {"status", res.status},
-               {"bytes", res.body.size()}, {"duration_ms", took.count() * 1000.0},
-               {"remote", remote});
-  }
-  if (options.slow_request.count() > 0 && took >= options.slow_request) {
-    TANDEM_LOG(log, obs::Level::kWarn, "slow request", {"request_id", req.request_id},
-               {"method", method_name(req.method)}, {"route", pattern}, {"path", req.path},
-               {"query", req.query}, {"status", res.status},
-               {"duration_ms", took.count() * 1000.0});
-  }
+  account(w.recorder, {.log = log, .access_log = options.access_log, .slow = options.slow_request},
+          route, pattern, req, res, took.count(), remote);
   co_await write(w, c, req, res, msg.version(), keep_alive);
   co_return keep_alive;
 }

@@ -88,14 +88,27 @@ struct Outcome {
   std::string error_type;  // else
 };
 
-Outcome handle(Service& service, std::string_view payload) {
+// HTTP events are counted and logged as served requests are (tandem_http_requests_total, the
+// access log, slow requests).
+struct HttpAccounting {
+  api::HttpMetrics::Recorder recorder;
+  api::RequestLog log;
+};
+
+Outcome handle(Service& service, HttpAccounting& accounting, std::string_view payload) {
   auto event = lambda::parse_event(payload);
   if (!event) return {false, event.error().message(), "tandem.InvalidEvent"};
   if (auto* http = std::get_if<lambda::HttpEvent>(&*event)) {
     api::Request req = http->request();
     req.request_id = http->request_id.empty() ? core::uuid_v4() : http->request_id;
     int route = -1;
+    auto started = std::chrono::steady_clock::now();
     api::Response res = api::dispatch(service.router(), req, &route);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    std::string_view pattern =
+        route < 0 ? std::string_view() : service.router().routes()[route].pattern;
+    api::account(accounting.recorder, accounting.log, route, pattern, req, res, took.count(),
+                 req.client);
     return {true, lambda::http_response(res, http->version, req.request_id), {}};
   }
   if (auto* job = std::get_if<lambda::JobEvent>(&*event)) {
@@ -153,6 +166,10 @@ int run_lambda(const config::Config& config) {
   std::chrono::duration<double, std::milli> init = std::chrono::steady_clock::now() - started;
   TANDEM_LOG(log, obs::Level::kInfo, "waiting for invocations", {"init_ms", init.count()},
              {"data_dir", config.data.dir}, {"version", kVersion});
+  HttpAccounting accounting{.recorder = api::HttpMetrics::Recorder((*service)->http_metrics()),
+                            .log = {.log = log,
+                                    .access_log = config.log.access,
+                                    .slow = std::chrono::milliseconds(config.log.slow_ms)}};
   for (;;) {
     auto invocation = runtime.next();
     if (!invocation) {
@@ -162,7 +179,7 @@ int run_lambda(const config::Config& config) {
     }
     Outcome outcome;
     try {
-      outcome = handle(**service, invocation->payload);
+      outcome = handle(**service, accounting, invocation->payload);
     } catch (const std::exception& e) {
       outcome = {false, e.what(), "tandem.Crash"};
     }

@@ -67,6 +67,7 @@ class Service {
 
   api::Router& router() { return router_; }
   obs::Metrics& metrics() { return metrics_; }
+  api::HttpMetrics& http_metrics() { return http_metrics_; }
   store::Store& store() { return *store_; }  // embedded mode only
   pipeline::Ingest& ingest() { return ingest_; }
   scheduler::JobRunner& jobs() { return jobs_; }

@@ -135,14 +135,15 @@ try:
 
     # The package under the Runtime API, as Lambda starts it.
     api = RuntimeApi()
-    env = dict(direct, AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT="/var/task",
+    env = dict(direct, AWS_LAMBDA_RUNTIME_API=api.address, LAMBDA_TASK_ROOT="/var/task", TANDEM_LOG_ACCESS="true",
                LD_LIBRARY_PATH="/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib")
     started = time.monotonic()
     def enter_root():
         os.chroot(root)
         os.chdir("/var/task")
-    lam = subprocess.Popen(["/var/task/bootstrap"], env=env, preexec_fn=enter_root, stdout=subprocess.DEVNULL,
-                           stderr=open(os.path.join(work, "lambda.log"), "a"))
+    lam_log = os.path.join(work, "lambda.log")  # the log is on stdout, as CloudWatch takes it
+    lam = subprocess.Popen(["/var/task/bootstrap"], env=env, preexec_fn=enter_root, stdout=open(lam_log, "a"),
+                           stderr=subprocess.STDOUT)
     procs.append(lam)
     for (method, path, query, headers, body), (status, ctype, want) in zip(REQUESTS, expected):
         for name, make in (("REST API (1.0)", rest_event), ("HTTP API (2.0)", http_api_event)):
@@ -155,6 +156,17 @@ try:
             check(comparable(text, ctype) == want, f"{what}: body differs: {text[:300]} vs {want}")
     if api.first_next:
         print(f"cold start of the package: {(api.first_next - started) * 1000:.0f} ms to the first next invocation")
+
+    # HTTP events are counted and logged as served requests are.
+    res, text = answer_of(api, rest_event("GET", "/metrics", {}, AUTH, None))
+    counted = [l for l in (text or "").split("\n") if l.startswith("tandem_http_requests_total{")
+               and 'route="/v1/collections/{c}/records/{id}"' in l]
+    check(res is not None and sum(float(l.split()[-1]) for l in counted) >= 4,
+          f"tandem_http_requests_total counts the events by route: {counted}")
+    logged = [json.loads(l) for l in open(lam_log) if '"msg":"request"' in l]
+    check(any(e.get("path") == "/v1/collections/products/records/pk-1" and e.get("status") == 200
+              and e.get("remote") == "203.0.113.9" for e in logged),
+          f"the access log has the events, with the caller's address: {logged[:2]}")
 
     # A write through the package, read on the serve node at once, and the other way round.
     put = dict(record, id="pk-2", price=9.0)
