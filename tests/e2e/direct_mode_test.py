@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 
-from e2e_lib import Checks, free_port, stop
+from e2e_lib import Checks, free_port, http_call, stop
 
 TANDEM, FAKE = sys.argv[1], sys.argv[2]
 ADMIN = "e2e-direct-admin-key-0123456789ab"
@@ -37,16 +37,8 @@ procs = []  # every process started, for stop() at the end
 RECORDS = "/v1/collections/products/records"
 
 
-def call(port, method, path, body=None, timeout=5):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"X-API-Key": ADMIN}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    conn.request(method, path, body=body, headers=headers)
-    res = conn.getresponse()
-    data = res.read().decode()
-    conn.close()
-    return res.status, data, dict(res.getheaders())
+def call(port, method, path, body=None):
+    return http_call(port, method, path, ADMIN, body, timeout=5)
 
 
 def lamp(rid, price, **extra):

@@ -1,8 +1,9 @@
 """What the Python end-to-end tests share: checks counted and summed up, free loopback ports,
-stopping processes, and Lambda's side of `tandem lambda` (a Runtime API server, API Gateway
+requests, comparing answers, stopping processes, and Lambda's side of `tandem lambda` (a Runtime API server, API Gateway
 events). Imported by the scripts beside it (their directory is on sys.path when run as
 scripts)."""
 import base64
+import http.client
 import http.server
 import json
 import queue
@@ -40,6 +41,37 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def http_call(port, method, path, key, body=None, timeout=10):
+    """One request to 127.0.0.1:port on a fresh connection, with an API key and, when given, a
+    JSON body: (status, body text, headers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"X-API-Key": key}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=body, headers=headers)
+    res = conn.getresponse()
+    data = res.read().decode()
+    conn.close()
+    return res.status, data, dict(res.getheaders())
+
+
+def comparable(body, content_type):
+    """A response body less what differs between two runs of the same request: timings, request
+    ids, uptimes, and where /cache found the record (a new process's cache starts empty)."""
+    if not content_type.startswith("application/json"):
+        return body
+    def strip(v):
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k not in ("took_ms", "request_id", "uptime_s", "source")}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+    try:
+        return strip(json.loads(body))
+    except ValueError:
+        return body
 
 
 def stop(procs):

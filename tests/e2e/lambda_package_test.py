@@ -26,7 +26,7 @@ import uuid
 import zipfile
 from urllib.parse import urlencode
 
-from e2e_lib import Checks, RuntimeApi, free_port, http_api_event, rest_event, stop
+from e2e_lib import Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event, stop
 
 TANDEM, FAKE, PACKAGE = sys.argv[1], sys.argv[2], sys.argv[3]
 if os.geteuid() != 0:
@@ -48,21 +48,6 @@ REQUESTS = [  # method, path, query, headers, body: what the test OpenSearch can
     ("POST", "/v1/collections/products/records", {}, dict(AUTH, **{"Content-Type": "application/json"}),
      '{"id": "bad", "price": "free"}'),                                         # invalid record: 400
 ]
-
-
-def comparable(body, content_type):
-    if not content_type.startswith("application/json"):
-        return body
-    def strip(v):
-        if isinstance(v, dict):
-            return {k: strip(x) for k, x in v.items() if k not in ("took_ms", "request_id", "source")}
-        if isinstance(v, list):
-            return [strip(x) for x in v]
-        return v
-    try:
-        return strip(json.loads(body))
-    except ValueError:
-        return body
 
 
 def call(port, method, path, body=None, headers=AUTH):

@@ -24,7 +24,7 @@ import time
 import uuid
 from urllib.parse import urlencode
 
-from e2e_lib import Checks, RuntimeApi, free_port, http_api_event, rest_event, stop
+from e2e_lib import Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event, stop
 
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
@@ -63,23 +63,6 @@ def lambda_process(data, api, env=None):
                             stderr=open(os.path.join(work, "lambda.log"), "a"), env=env)
     procs.append(proc)
     return proc, started
-
-
-def comparable(body, content_type):
-    """The body less what differs between two runs: timings, request ids, and where /cache found
-    the record (the in-process cache of a new process starts empty)."""
-    if not content_type.startswith("application/json"):
-        return body
-    def strip(v):
-        if isinstance(v, dict):
-            return {k: strip(x) for k, x in v.items() if k not in ("took_ms", "request_id", "uptime_s", "source")}
-        if isinstance(v, list):
-            return [strip(x) for x in v]
-        return v
-    try:
-        return strip(json.loads(body))
-    except ValueError:
-        return body
 
 
 # The requests compared: method, path, query, headers, body.

@@ -9,7 +9,6 @@ caught up every acknowledged record must be in Redis with the version of its new
 
 Prints "N passed, N failed" last and exits non-zero on failure. Loopback only, bounded in time.
 """
-import http.client
 import json
 import os
 import re
@@ -20,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from e2e_lib import Checks, free_port, stop
+from e2e_lib import Checks, free_port, http_call, stop
 
 TANDEM = sys.argv[1]
 work = tempfile.mkdtemp(prefix="tandem-redis-outage-")
@@ -68,15 +67,7 @@ def start_tandem(rport):
 
 
 def call(port, method, path, body=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"X-API-Key": ADMIN}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    conn.request(method, path, body=body, headers=headers)
-    res = conn.getresponse()
-    data = res.read().decode()
-    conn.close()
-    return res.status, data
+    return http_call(port, method, path, ADMIN, body)[:2]
 
 
 def record(i, price):

@@ -50,7 +50,7 @@ class OpenSearchSearch::IndexRebuild final : public Rebuild {
         index_(std::move(index)),
         old_(std::move(old)) {}
   ~IndexRebuild() override {
-    if (!finished_) (void)backend_.call("DELETE", "/" + index_, "");  // best effort
+    if (!finished_) (void)backend_.client_.call("DELETE", "/" + index_, "");  // best effort
   }
 
   core::Result<std::vector<changes::Rejection>> apply(
@@ -63,7 +63,8 @@ class OpenSearchSearch::IndexRebuild final : public Rebuild {
   core::Status finish() override {
     if (auto st = backend_.refresh(index_); !st.is_ok()) return st;
     auto alias = backend_.alias(collection_);
-    auto moved = backend_.call("POST", "/_aliases", os::move_alias_body(alias, old_, index_));
+    auto moved =
+        backend_.client_.call("POST", "/_aliases", os::move_alias_body(alias, old_, index_));
     if (!moved) return moved.error();
     if (moved->status != 200) return refused("moving alias " + alias, *moved);
     finished_ = true;
@@ -73,7 +74,7 @@ class OpenSearchSearch::IndexRebuild final : public Rebuild {
     }
     backend_.bump(collection_);
     if (!old_.empty()) {
-      auto gone = backend_.call("DELETE", "/" + join(old_), "");
+      auto gone = backend_.client_.call("DELETE", "/" + join(old_), "");
       if (gone && gone->status != 200 && gone->status != 404) return refused("deleting", *gone);
       if (!gone) return gone.error();
     }
@@ -115,22 +116,8 @@ std::string OpenSearchSearch::alias(std::string_view collection) const {
   return options_.index_prefix + std::string(collection);
 }
 
-core::Result<net::HttpResponse> OpenSearchSearch::call(std::string method, std::string target,
-                                                       std::string body) {
-  net::HttpRequest r{.method = std::move(method), .target = std::move(target)};
-  if (!body.empty()) {
-    r.headers.emplace_back(
-        "Content-Type", r.target.ends_with("_bulk") ? "application/x-ndjson" : "application/json");
-    r.body = std::move(body);
-  }
-  // Every request is safe to send twice: reads, index creation (a second one is refused as
-  // existing), alias moves to the same end, and _bulk with external versions.
-  r.idempotent = true;
-  return client_.send(std::move(r));
-}
-
 core::Result<std::vector<os::AliasedIndex>> OpenSearchSearch::versions(const std::string& alias) {
-  auto r = call("GET", "/" + alias + "-v*/_alias", "");
+  auto r = client_.call("GET", "/" + alias + "-v*/_alias", "");
   if (!r) return fail(r.error());
   if (r->status == 404) return std::vector<os::AliasedIndex>{};
   if (r->status != 200) return fail(refused("listing the indexes of " + alias, *r));
@@ -146,7 +133,7 @@ core::Status OpenSearchSearch::create_index(const std::string& index, const std:
   if (!schema) return unavailable("opensearch: no schema for collection '" + collection + "'");
   auto body = os::index_body(*schema, options_.index, alias);
   if (!body) return body.error();
-  auto r = call("PUT", "/" + index, std::move(*body));
+  auto r = client_.call("PUT", "/" + index, std::move(*body));
   if (!r) return r.error();
   if (r->status == 200) return {};
   // Another node (or an earlier attempt whose answer was lost) made it first.
@@ -184,7 +171,7 @@ core::Status OpenSearchSearch::drop(const std::string& collection) {
     std::vector<std::string> names;
     for (const auto& i : *existing)
       names.push_back(i.index);
-    auto r = call("DELETE", "/" + join(names), "");
+    auto r = client_.call("DELETE", "/" + join(names), "");
     if (!r) return r.error();
     if (r->status != 200 && r->status != 404) return refused("deleting " + join(names), *r);
   }
@@ -226,7 +213,7 @@ core::Status OpenSearchSearch::bulk_once(std::span<const changes::Change> change
                          " attempts: " + last_reason);
     }
     if (attempt > 1) std::this_thread::sleep_for(backoff.delay(attempt - 1));
-    auto r = call("POST", "/_bulk", os::bulk_body(pending, index));
+    auto r = client_.call("POST", "/_bulk", os::bulk_body(pending, index));
     if (!r) return r.error();
     if (r->status != 200) return refused("_bulk", *r);
     auto items = os::parse_bulk_response(r->body, pending.size());
@@ -290,7 +277,7 @@ std::uint64_t OpenSearchSearch::unseen_from() const {
 }
 
 core::Status OpenSearchSearch::refresh(const std::string& targets) {
-  auto r = call("POST", "/" + targets + "/_refresh?ignore_unavailable=true", "");
+  auto r = client_.call("POST", "/" + targets + "/_refresh?ignore_unavailable=true", "");
   if (!r) return r.error();
   if (r->status != 200) return refused("_refresh", *r);
   return {};
@@ -357,17 +344,11 @@ core::Result<std::unique_ptr<Rebuild>> OpenSearchSearch::rebuild(std::string_vie
 }
 
 core::Status OpenSearchSearch::check() {
-  auto r = call("GET", "/_cluster/health", "");
-  if (!r) return r.error();
-  if (r->status != 200) return refused("_cluster/health", *r);
-  auto status = os::parse_health_status(r->body);
-  if (!status) return status.error();
-  if (*status == "red") return core::unavailable("opensearch: the cluster's status is red");
-  return {};
+  return client_.check();
 }
 
 core::Result<std::uint64_t> OpenSearchSearch::count(std::string_view collection) {
-  auto r = call("GET", "/" + alias(collection) + "/_count", "");
+  auto r = client_.call("GET", "/" + alias(collection) + "/_count", "");
   if (!r) return fail(r.error());
   if (r->status == 404) return std::uint64_t{0};
   if (r->status != 200) return fail(refused("_count", *r));
@@ -384,7 +365,8 @@ core::Result<SearchResult> OpenSearchSearch::search(const SearchRequest& r) {
   for (;;) {
     auto body = os::search_body(r, keep);
     if (!body) return fail(body.error());
-    auto answer = call("POST", "/" + alias(r.collection->name) + "/_search", std::move(*body));
+    auto answer =
+        client_.call("POST", "/" + alias(r.collection->name) + "/_search", std::move(*body));
     if (!answer) return fail(answer.error());
     if (answer->status == 404) return SearchResult{};  // never written
     if (answer->status == 400) {
@@ -407,7 +389,7 @@ core::Result<SearchResult> OpenSearchSearch::search(const SearchRequest& r) {
 core::Result<std::vector<std::optional<std::string>>> OpenSearchSearch::get(
     std::string_view collection, std::span<const std::string> ids) {
   if (ids.empty()) return std::vector<std::optional<std::string>>{};
-  auto r = call("POST", "/" + alias(collection) + "/_mget", os::mget_body(ids));
+  auto r = client_.call("POST", "/" + alias(collection) + "/_mget", os::mget_body(ids));
   if (!r) return fail(r.error());
   if (r->status == 404) return std::vector<std::optional<std::string>>(ids.size());
   if (r->status != 200) return fail(refused("_mget", *r));

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "net/http_client.h"
+#include "search/opensearch/client.h"
 #include "search/opensearch/protocol.h"
 #include "search/search_backend.h"
 
@@ -75,7 +76,6 @@ class OpenSearchSearch final : public SearchBackend {
   class IndexRebuild;
   explicit OpenSearchSearch(OpenSearchOptions options);
 
-  core::Result<net::HttpResponse> call(std::string method, std::string target, std::string body);
   // The indexes named <alias>-v*, each with whether it carries the alias.
   core::Result<std::vector<opensearch::AliasedIndex>> versions(const std::string& alias);
   // Creates the collection's first index with its alias when there is none.
@@ -94,7 +94,9 @@ class OpenSearchSearch final : public SearchBackend {
   void refresh_loop();
 
   OpenSearchOptions options_;
-  net::HttpClient client_;
+  // Every request is safe to send twice: reads, index creation (a second one is refused as
+  // existing), alias moves to the same end, and _bulk with external versions.
+  opensearch::Client client_;
   std::mutex ensured_mutex_;
   std::set<std::string, std::less<>> ensured_;  // collections whose alias is known to exist
 

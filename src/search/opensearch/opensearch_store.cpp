@@ -73,18 +73,6 @@ std::string OpenSearchStore::alias(std::string_view collection) const {
   return options_.index_prefix + std::string(collection);
 }
 
-core::Result<net::HttpResponse> OpenSearchStore::call(std::string method, std::string target,
-                                                      std::string body, bool idempotent) {
-  net::HttpRequest r{.method = std::move(method), .target = std::move(target)};
-  if (!body.empty()) {
-    bool bulk = r.target.starts_with("/_bulk");
-    r.headers.emplace_back("Content-Type", bulk ? "application/x-ndjson" : "application/json");
-    r.body = std::move(body);
-  }
-  r.idempotent = idempotent;
-  return client_.send(std::move(r));
-}
-
 void OpenSearchStore::submit(store::WriteBatch batch, store::WriteCallback done) {
   {
     std::lock_guard lock(mutex_);
@@ -174,7 +162,7 @@ void OpenSearchStore::prepare_merges(std::vector<Op*>& round) {
     std::vector<std::string> ids;
     for (Op* op : merges)
       ids.push_back(op->op->id);
-    auto r = call("POST", "/" + name + "/_mget", os::mget_body(ids));
+    auto r = client_.call("POST", "/" + name + "/_mget", os::mget_body(ids));
     core::Result<std::vector<std::optional<os::StoredDoc>>> docs =
         std::vector<std::optional<os::StoredDoc>>(ids.size());  // 404: no index, no records
     if (!r) {
@@ -241,8 +229,8 @@ bool OpenSearchStore::send_round(std::vector<Op*>& round, bool refresh) {
   // Sending a create twice would answer the second "already exists" for a record the first one
   // wrote, so a _bulk with creates is not sent again once it may have arrived. Index and delete
   // actions are safe to repeat; a merge repeated finds its _seq_no moved and merges again.
-  auto r = call("POST", refresh ? "/_bulk?refresh=wait_for" : "/_bulk",
-                os::record_bulk_body(writes), !creates);
+  auto r = client_.call("POST", refresh ? "/_bulk?refresh=wait_for" : "/_bulk",
+                        os::record_bulk_body(writes), !creates);
   core::Result<std::vector<os::BulkItem>> items =
       !r                 ? core::Result<std::vector<os::BulkItem>>(fail(r.error()))
       : r->status != 200 ? core::Result<std::vector<os::BulkItem>>(fail(refused("_bulk", *r)))
@@ -295,7 +283,7 @@ bool OpenSearchStore::send_round(std::vector<Op*>& round, bool refresh) {
 
 core::Result<std::optional<opensearch::StoredDoc>> OpenSearchStore::read_doc(
     const std::string& index, std::string_view id) {
-  auto r = call("GET", "/" + index + "/_doc/" + core::percent_encode(id), "");
+  auto r = client_.call("GET", "/" + index + "/_doc/" + core::percent_encode(id), "");
   if (!r) return fail(r.error());
   if (r->status == 404) return std::optional<os::StoredDoc>();  // no such document or index
   if (r->status != 200) return fail(refused("_doc", *r));
@@ -312,7 +300,7 @@ core::Result<std::optional<store::Document>> OpenSearchStore::get(std::string_vi
 }
 
 core::Result<std::vector<schema::Collection>> OpenSearchStore::collections() {
-  auto r = call("GET", "/" + options_.index_prefix + "*/_mapping", "");
+  auto r = client_.call("GET", "/" + options_.index_prefix + "*/_mapping", "");
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(refused("_mapping", *r));
   return os::parse_mapping_collections(r->body);
@@ -320,7 +308,7 @@ core::Result<std::vector<schema::Collection>> OpenSearchStore::collections() {
 
 core::Status OpenSearchStore::create_collection(const schema::Collection& collection) {
   std::string name = alias(collection.name);
-  auto existing = call("GET", "/" + name + "/_mapping", "");
+  auto existing = client_.call("GET", "/" + name + "/_mapping", "");
   if (!existing) return existing.error();
   if (existing->status == 200) {
     return {core::StatusCode::kAlreadyExists,
@@ -329,7 +317,7 @@ core::Status OpenSearchStore::create_collection(const schema::Collection& collec
   if (existing->status != 404) return refused("_mapping of " + name, *existing);
   auto body = os::index_body(collection, options_.index, name);
   if (!body) return body.error();
-  auto r = call("PUT", "/" + name + "-v1", std::move(*body));
+  auto r = client_.call("PUT", "/" + name + "-v1", std::move(*body));
   if (!r) return r.error();
   if (r->status == 200) return {};
   // Another node made it first (or an earlier attempt whose answer was lost).
@@ -341,17 +329,11 @@ core::Status OpenSearchStore::create_collection(const schema::Collection& collec
 }
 
 core::Status OpenSearchStore::check() {
-  auto r = call("GET", "/_cluster/health", "");
-  if (!r) return r.error();
-  if (r->status != 200) return refused("_cluster/health", *r);
-  auto status = os::parse_health_status(r->body);
-  if (!status) return status.error();
-  if (*status == "red") return unavailable("opensearch: the cluster's status is red");
-  return {};
+  return client_.check();
 }
 
 core::Result<std::int64_t> OpenSearchStore::count(std::string_view collection) {
-  auto r = call("GET", "/" + alias(collection) + "/_count", "");
+  auto r = client_.call("GET", "/" + alias(collection) + "/_count", "");
   if (!r) return fail(r.error());
   if (r->status == 404) return std::int64_t{0};
   if (r->status != 200) return fail(refused("_count", *r));
@@ -362,7 +344,7 @@ core::Result<std::int64_t> OpenSearchStore::count(std::string_view collection) {
 
 core::Result<std::uint64_t> OpenSearchStore::drop_collection(const std::string& name) {
   std::string a = alias(name);
-  auto r = call("GET", "/" + a + "-v*/_alias", "");
+  auto r = client_.call("GET", "/" + a + "-v*/_alias", "");
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(refused("listing the indexes of " + a, *r));
   auto indexes = os::parse_alias_response(r->body, a);
@@ -371,7 +353,7 @@ core::Result<std::uint64_t> OpenSearchStore::drop_collection(const std::string& 
   for (const auto& i : *indexes)
     names += (names.empty() ? "" : ",") + i.index;
   if (names.empty()) return fail(core::not_found("no collection named '" + name + "'"));
-  auto gone = call("DELETE", "/" + names, "");
+  auto gone = client_.call("DELETE", "/" + names, "");
   if (!gone) return fail(gone.error());
   if (gone->status != 200 && gone->status != 404) return fail(refused("deleting " + names, *gone));
   return std::uint64_t{0};
@@ -445,7 +427,7 @@ core::Status OpenSearchStore::ensure_state_index(const std::string& index) {
   w.end_object().end_object();
   w.key("mappings").begin_object().field("dynamic", false);
   w.key("properties").begin_object().end_object().end_object().end_object();
-  auto r = call("PUT", "/" + index, w.take());
+  auto r = client_.call("PUT", "/" + index, w.take());
   if (!r) return r.error();
   if (r->status == 200) return {};
   if (r->status == 400 && os::error_reason(r->body).starts_with("resource_already_exists"))
@@ -467,7 +449,8 @@ core::Status OpenSearchStore::put_state(const std::string& index, std::string_vi
   for (int tries = 0; tries < 2; ++tries) {
     // Not sent again once it may have arrived: a repeated write would find its own _seq_no and
     // add a job's run twice.
-    auto r = call("POST", "/_bulk?refresh=wait_for", os::record_bulk_body({&write, 1}), false);
+    auto r =
+        client_.call("POST", "/_bulk?refresh=wait_for", os::record_bulk_body({&write, 1}), false);
     if (!r) return r.error();
     if (r->status != 200) return refused("_bulk", *r);
     auto items = os::parse_bulk_response(r->body, 1);
@@ -499,8 +482,8 @@ core::Status OpenSearchStore::put_key(const store::ApiKeyRow& key) {
 
 core::Result<std::vector<store::ApiKeyRow>> OpenSearchStore::keys() {
   constexpr std::size_t kPage = 10000;
-  auto r = call("POST", "/" + options_.index_prefix + ".keys/_search",
-                R"({"query":{"bool":{"must":[{"match_all":{}}]}},"size":10000})");
+  auto r = client_.call("POST", "/" + options_.index_prefix + ".keys/_search",
+                        R"({"query":{"bool":{"must":[{"match_all":{}}]}},"size":10000})");
   if (!r) return fail(r.error());
   if (r->status == 404) return std::vector<store::ApiKeyRow>();  // no key written yet
   if (r->status != 200) return fail(refused("_search of the keys", *r));

@@ -32,6 +32,7 @@
 
 #include "net/backoff.h"
 #include "net/http_client.h"
+#include "search/opensearch/client.h"
 #include "search/opensearch/protocol.h"
 #include "store/record_store.h"
 #include "store/state.h"
@@ -99,8 +100,6 @@ class OpenSearchStore final : public store::RecordStore,
   struct Op;
   explicit OpenSearchStore(OpenSearchStoreOptions options);
 
-  core::Result<net::HttpResponse> call(std::string method, std::string target, std::string body,
-                                       bool idempotent = true);
   void writer_loop();
   // Writes a group of batches to the end: every operation succeeds or fails.
   void write_group(std::vector<Pending>& group);
@@ -121,7 +120,7 @@ class OpenSearchStore final : public store::RecordStore,
                                                               std::string_view id);
 
   OpenSearchStoreOptions options_;
-  net::HttpClient client_;
+  opensearch::Client client_;
   net::Backoff backoff_;  // the writer thread's
 
   std::mutex mutex_;  // guards the queue
