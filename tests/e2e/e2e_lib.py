@@ -180,3 +180,10 @@ def http_api_event(method, path, query, headers, body):
                                         "sourceIp": "198.51.100.9", "userAgent": "test"},
                                "requestId": str(uuid.uuid4()), "stage": "$default"},
             "body": body, "isBase64Encoded": False}
+
+
+def scheduled_event(rule):
+    """What EventBridge sends a function when the schedule rule named `rule` fires."""
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-12-01T00:00:00Z", "region": "eu-west-1",
+            "resources": [f"arn:aws:events:eu-west-1:123456789012:rule/{rule}"], "detail": {}}

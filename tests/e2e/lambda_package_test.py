@@ -22,11 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 import zipfile
 from urllib.parse import urlencode
 
-from e2e_lib import Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event, stop
+from e2e_lib import (Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event,
+                     scheduled_event, stop)
 
 TANDEM, FAKE, PACKAGE = sys.argv[1], sys.argv[2], sys.argv[3]
 if os.geteuid() != 0:
@@ -168,10 +168,7 @@ try:
           f"the package reads serve's merge: {text[:200]}")
 
     # The scheduled event runs the generator; the serve node shows the run.
-    scheduled = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": "123456789012", "time": "2026-12-01T00:00:00Z", "region": "eu-west-1",
-                 "resources": ["arn:aws:events:eu-west-1:123456789012:rule/tandem-prod-generate"], "detail": {}}
-    kind, answer, _ = api.invoke(scheduled)
+    kind, answer, _ = api.invoke(scheduled_event("tandem-prod-generate"))
     result = json.loads(answer) if kind == "response" else {}
     check(result.get("job") == "generate" and result.get("outcome") == "ok", f"scheduled event: {kind} {answer[:200]}")
     jobs = json.loads(call(port, "GET", "/v1/jobs")[2])["jobs"]

@@ -21,10 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from urllib.parse import urlencode
 
-from e2e_lib import Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event, stop
+from e2e_lib import (Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event,
+                     scheduled_event, stop)
 
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
@@ -139,10 +139,7 @@ try:
     check([h["id"] for h in hits][:1] == ["lam-3"], f"the write is searchable: {hits}")
 
     # The scheduled event runs the generator job once; the records invocation upserts.
-    scheduled = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                 "account": "123456789012", "time": "2026-12-01T00:00:00Z", "region": "eu-west-1",
-                 "resources": ["arn:aws:events:eu-west-1:123456789012:rule/tandem-prod-generate"], "detail": {}}
-    kind, answer, _ = api.invoke(scheduled)
+    kind, answer, _ = api.invoke(scheduled_event("tandem-prod-generate"))
     result = json.loads(answer) if kind == "response" else {}
     check(result.get("job") == "generate" and result.get("outcome") == "ok", f"scheduled event: {kind} {answer[:200]}")
     kind, answer, _ = api.invoke({"collection": "products", "records": [dict(RECORDS[1], id="lam-4"), {"id": "lam-5"}]})
