@@ -99,6 +99,17 @@ core::Result<BulkItem> item_of(simdjson::dom::element item) {
   return out;
 }
 
+// Appends a _bulk source line: a record accepted pretty-printed has raw line breaks only as
+// whitespace (inside its strings they are escaped), so they become spaces.
+void append_source_line(std::string& out, std::string_view body) {
+  std::size_t at = out.size();
+  out += body;
+  std::replace_if(
+      out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
+      [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
+  out += '\n';
+}
+
 // A document of an _mget or _doc response: nullopt unless found with a _source. Throws
 // simdjson_error for a document of another shape.
 std::optional<StoredDoc> stored_doc(simdjson::ondemand::object& object) {
@@ -221,16 +232,7 @@ std::string bulk_body(std::span<const changes::Change> changes, std::string_view
     w.field("version_type", "external").end_object().end_object();
     out += w.str();
     out += '\n';
-    if (upsert) {
-      // One line: a record accepted pretty-printed has raw line breaks only as whitespace
-      // (inside its strings they are escaped), so they become spaces.
-      std::size_t at = out.size();
-      out += c.body;
-      std::replace_if(
-          out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
-          [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
-      out += '\n';
-    }
+    if (upsert) append_source_line(out, c.body);
   }
   return out;
 }
@@ -458,13 +460,7 @@ std::string record_bulk_body(std::span<const RecordWrite> writes) {
     w.end_object().end_object();
     out += w.str();
     out += '\n';
-    if (write.kind == RecordWrite::Kind::kDelete) continue;
-    std::size_t at = out.size();
-    out += write.body;
-    std::replace_if(
-        out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
-        [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
-    out += '\n';
+    if (write.kind != RecordWrite::Kind::kDelete) append_source_line(out, write.body);
   }
   return out;
 }
