@@ -147,23 +147,23 @@ COLORS = {"tandem": "#2f6fb0", "sqlite-fts5": "#d08a2e", "postgresql": "#6b9c4a"
 
 
 def relevance_rows(t, data):
-    """bench/relevance/run.py's relevance.json: quality over WordNet, and a prefix's speed."""
+    """bench/relevance/run.py's relevance.json: quality over each corpus, and a prefix's speed."""
     if "relevance" not in data:
         return
-    engines = data["relevance"]["engines"]
-    def score(name):
-        qs = engines[name]["queries"].values()
-        return sum(q["ndcg10"] for q in qs) / len(qs), sum(q["top3"] for q in qs), len(qs)
-    ndcg, top3, n = score("tandem")
-    peers = [p for p in ("sqlite-fts5", "postgresql") if p in engines]
-    for p in peers:
-        pn, pt, _ = score(p)
-        t.add(f"relevance over WordNet, NDCG@10 / top 3 of {n}", f"{ndcg:.3f} / {top3}", f"{p} {pn:.3f} / {pt}",
-              fmt(ndcg / pn, "x"), "ahead on both", ndcg > pn and top3 > pt)
-    lib, fts = engines["tandem"]["p50_ms"].get("lib"), engines["sqlite-fts5"]["p50_ms"].get("lib")
-    if lib and fts:
-        t.add("prefix `lib` over WordNet, p50", fmt(lib, "ms"), f"sqlite-fts5 {fmt(fts, 'ms')}", fmt(lib / fts, "x"),
-              "≤ 2×", lib <= 2 * fts)
+    for corpus, found in data["relevance"]["corpora"].items():
+        engines = found["engines"]
+        def score(name):
+            qs = engines[name]["queries"].values()
+            return sum(q["ndcg10"] for q in qs) / len(qs), sum(q["top3"] for q in qs), len(qs)
+        ndcg, top3, n = score("tandem")
+        for p in (p for p in ("sqlite-fts5", "postgresql") if p in engines):
+            pn, pt, _ = score(p)
+            t.add(f"relevance over {corpus}, NDCG@10 / top 3 of {n}", f"{ndcg:.3f} / {top3}", f"{p} {pn:.3f} / {pt}",
+                  fmt(ndcg / pn, "x"), "ahead on both", ndcg > pn and top3 > pt)
+        lib, fts = engines["tandem"]["p50_ms"].get("lib"), engines["sqlite-fts5"]["p50_ms"].get("lib")
+        if lib and fts:
+            t.add(f"prefix `lib` over {corpus}, p50", fmt(lib, "ms"), f"sqlite-fts5 {fmt(fts, 'ms')}",
+                  fmt(lib / fts, "x"), "≤ 2×", lib <= 2 * fts)
 
 
 def line_chart(path, title, unit, series, log_y=False):

@@ -53,7 +53,7 @@ for n in "${sizes[@]}"; do
   [ "$n" -ge 10000000 ] && peer_runs=20 slowed=0  # FTS5's common word takes seconds there
   RUNS=$runs PEER_RUNS=$peer_runs SLOWED=$slowed "$here/search_bench.py" "$tandem" "$n" 2>&1 | tee "$out/search-$n.log"
 done
-step "relevance over WordNet against SQLite FTS5 and PostgreSQL"
+step "relevance over WordNet and the package catalogue against SQLite FTS5 and PostgreSQL"
 "$here/relevance/run.py" "$tandem" 2>&1 | tee "$out/relevance.log"
 step "report"
 "$here/report.py" "$out" | tee "$out/summary.md"

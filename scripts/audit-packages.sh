@@ -43,7 +43,7 @@ declared() {
   use test tests/e2e/prometheus_test.sh prometheus promtool
   use test tests/e2e/browser_test.sh /usr/bin/chromium
   use test "scripts/package-lambda.sh, tests/e2e/lambda_package_test.py" patchelf strip
-  use test "tests/e2e/relevance_test.py, bench/relevance/" /usr/share/wordnet/data.noun
+  use test "tests/e2e/relevance_test.py, bench/relevance/" /usr/share/wordnet/data.noun apt-cache
   use bench bench/ nginx redis-benchmark psql runuser \
     /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl /usr/lib/postgresql/*/bin/pgbench
 }

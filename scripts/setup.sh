@@ -57,14 +57,14 @@ if [ -n "$list" ]; then
   exit 0
 fi
 
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
   # Packages like redis-server and nginx must not start system-wide services: tests and benchmarks
   # start their own on free loopback ports. policy-rc.d tells Debian's scripts not to.
@@ -77,6 +77,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   if [ -n "$guard" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+elif [ "$level" != build ] && ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
+  # The relevance suite's second corpus is the package catalogue apt knows (bench/relevance/
+  # packages.py): a machine whose lists were cleaned fetches them again.
+  $SUDO apt-get update -qq
 fi
 
 # npm packages the tests use, pinned by their package-lock.json: the cross-checks', the browser

@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 """Relevance on real text: tandem against SQLite FTS5's bm25() and PostgreSQL's ts_rank_cd, over the
-same WordNet records (bench/relevance/wordnet.py) and the same judged queries (queries.json).
+same records and the same judged queries, for two corpora that Debian provides:
 
-    bench/relevance/run.py [path/to/tandem]       PG=0 skips PostgreSQL; RESULTS_JSON=f writes JSON
+- wordnet: WordNet 3.0's synsets (bench/relevance/wordnet.py, queries in wordnet.json);
+- packages: the package catalogue apt knows (bench/relevance/packages.py, queries in packages.json).
+
+    bench/relevance/run.py [path/to/tandem] [corpus ...]   PG=0 skips PostgreSQL; RESULTS_JSON=f writes JSON
 
 Scores per engine: NDCG@10 (gain 2^grade - 1, log2 discount, ideal from the judgments) and "expected
-in the top 3" (one of the query's best-judged synsets among the first three hits), overall and by
+in the top 3" (one of the query's best-judged records among the first three hits), overall and by
 kind of query; then every query where tandem misses its expected result, with what it returned.
 Timing: the p50 of a few prefix queries with thousands of completions ("lib", "pro", "un"), tandem
 over loopback HTTP, FTS5 in-process.
 
-Every engine gets the same fields and weights (name 3, synonyms 2, definition 1, examples 1), an
-English stemmer, and the last word as a prefix (search as you type): FTS5 `"word" *`, PostgreSQL
-`word:*`, tandem by default.
+Every engine gets the same fields and weights (wordnet: name 3, synonyms 2, definition 1, examples
+1; packages: name 3, description 1), an English stemmer, and the last word as a prefix (search as
+you type): FTS5 `"word" *`, PostgreSQL `word:*`, tandem by default.
 """
 import http.client, json, math, os, re, shutil, sqlite3, subprocess, sys, tempfile, time
 from urllib.parse import quote, urlencode
@@ -20,18 +23,44 @@ from urllib.parse import quote, urlencode
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from peers import Postgres, free_port  # noqa: E402
+import packages  # noqa: E402
 import wordnet  # noqa: E402
 
 KEY = "relevance-admin-key-0123456789abcdef"
 AUTH = {"X-API-Key": KEY}
-SCHEMA = {"name": "wordnet", "fields": [
-    {"name": "name", "type": "text", "weight": 3},
-    {"name": "synonyms", "type": "keyword[]", "searchable": True, "weight": 2},
-    {"name": "definition", "type": "text"},
-    {"name": "examples", "type": "text", "optional": True},
-    {"name": "pos", "type": "keyword", "facet": True},
-    {"name": "topic", "type": "keyword", "facet": True}]}
 TIMED = ["lib", "pro", "un"]
+
+
+class Corpus:
+    """A collection: its tandem schema, its text fields as (name, weight, PostgreSQL weight letter,
+    is a list), its records and its judged queries."""
+    def __init__(self, name, schema_fields, text, records, queries):
+        self.name, self.text, self.records, self.queries_file = name, text, records, queries
+        self.schema = {"name": name, "fields": schema_fields}
+
+    def row(self, r):
+        """A record's text fields, lists joined."""
+        return [", ".join(r.get(f, [])) if is_list else r.get(f, "") for f, _, _, is_list in self.text]
+
+
+CORPORA = {
+    "wordnet": Corpus("wordnet", [
+        {"name": "name", "type": "text", "weight": 3},
+        {"name": "synonyms", "type": "keyword[]", "searchable": True, "weight": 2},
+        {"name": "definition", "type": "text"},
+        {"name": "examples", "type": "text", "optional": True},
+        {"name": "pos", "type": "keyword", "facet": True},
+        {"name": "topic", "type": "keyword", "facet": True}],
+        [("name", 3, "A", False), ("synonyms", 2, "B", True), ("definition", 1, "C", False),
+         ("examples", 1, "D", False)],
+        lambda: wordnet.synsets("/usr/share/wordnet"), "wordnet.json"),
+    "packages": Corpus("packages", [
+        {"name": "name", "type": "text", "weight": 3},
+        {"name": "description", "type": "text"},
+        {"name": "section", "type": "keyword", "facet": True}],
+        [("name", 3, "A", False), ("description", 1, "C", False)],
+        packages.records, "packages.json"),
+}
 
 
 def words_of(text):
@@ -39,8 +68,8 @@ def words_of(text):
 
 
 def judge(records, queries):
-    """query -> {synset id: grade}, by the rules in queries.json."""
-    by_words = [(r["id"], r["name"], r["synonyms"]) for r in records]
+    """query -> {record id: grade}, by the rules of the queries' file (wordnet.json, packages.json)."""
+    by_words = [(r["id"], r["name"], r.get("synonyms", [])) for r in records]
     out = {}
     for q in queries:
         if q["kind"] == "need":
@@ -76,7 +105,8 @@ def top3(ranked, grades):
 
 
 class Tandem:
-    def __init__(self, binary, work, path):
+    def __init__(self, binary, work, path, corpus):
+        self.collection = corpus.name
         data = os.path.join(work, "tandem")
         self.port = free_port()
         env = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
@@ -89,12 +119,12 @@ class Tandem:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port); self.request("GET", "/ready"); break
             except OSError:
                 time.sleep(0.05)
-        status, body = self.request("POST", "/v1/collections", json.dumps(SCHEMA), "application/json")
+        status, body = self.request("POST", "/v1/collections", json.dumps(corpus.schema), "application/json")
         assert status == 201, body
         lines = open(path).readlines()
         for at in range(0, len(lines), 5000):
             last = at + 5000 >= len(lines)
-            status, body = self.request("POST", "/v1/collections/wordnet/records" + ("?wait=indexed" if last else ""),
+            status, body = self.request("POST", f"/v1/collections/{self.collection}/records" + ("?wait=indexed" if last else ""),
                                         "".join(lines[at:at + 5000]), "application/x-ndjson")
             assert status == 200, body[:300]
 
@@ -105,7 +135,7 @@ class Tandem:
         return r.status, r.read()
 
     def search(self, q):
-        status, body = self.request("GET", "/v1/collections/wordnet/search?" + urlencode({"q": q, "per_page": 10}))
+        status, body = self.request("GET", f"/v1/collections/{self.collection}/search?" + urlencode({"q": q, "per_page": 10}))
         assert status == 200, body
         return [h["id"] for h in json.loads(body)["hits"]]
 
@@ -124,20 +154,21 @@ def fts5_match(q):
 
 
 class Fts5:
-    def __init__(self, work, records):
+    def __init__(self, work, records, corpus):
         self.db = sqlite3.connect(os.path.join(work, "fts.db"))
-        self.db.executescript("""CREATE VIRTUAL TABLE fts USING fts5(id UNINDEXED, name, synonyms, definition, examples,
-                                 tokenize='porter unicode61');""")
+        columns = ", ".join(f for f, _, _, _ in corpus.text)
+        self.db.executescript(f"""CREATE VIRTUAL TABLE fts USING fts5(id UNINDEXED, {columns},
+                                  tokenize='porter unicode61');""")
         with self.db:
-            self.db.executemany("INSERT INTO fts VALUES(?,?,?,?,?)",
-                                [(r["id"], r["name"], ", ".join(r["synonyms"]), r["definition"], r.get("examples", ""))
-                                 for r in records])
+            self.db.executemany(f"INSERT INTO fts VALUES(?{',?' * len(corpus.text)})",
+                                [[r["id"]] + corpus.row(r) for r in records])
+        self.weights = ", ".join(["0"] + [f"{w:.1f}" for _, w, _, _ in corpus.text])
 
     def search(self, q):
         match = fts5_match(q)
         if not match:
             return []
-        rows = self.db.execute("SELECT id FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 0, 3.0, 2.0, 1.0, 1.0) LIMIT 10",
+        rows = self.db.execute(f"SELECT id FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, {self.weights}) LIMIT 10",
                                (match,)).fetchall()
         return [r[0] for r in rows]
 
@@ -147,21 +178,21 @@ def sql_literal(s):
 
 
 class Pg:
-    def __init__(self, work, records):
+    def __init__(self, work, records, corpus):
         self.pg = Postgres(work)
-        tsv = os.path.join(work, "wordnet.tsv")
+        self.table = corpus.name
+        tsv = os.path.join(work, "records.tsv")
         esc = lambda s: s.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
         with open(tsv, "w") as out:
             for r in records:
-                out.write("\t".join(esc(x) for x in [r["id"], r["name"], ", ".join(r["synonyms"]), r["definition"],
-                                                     r.get("examples", "")]) + "\n")
+                out.write("\t".join(esc(x) for x in [r["id"]] + corpus.row(r)) + "\n")
         os.chmod(tsv, 0o644)
-        self.pg.psql("-c", """CREATE TABLE wordnet(id text PRIMARY KEY, name text, synonyms text, definition text, examples text,
-            tsv tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', name), 'A') ||
-              setweight(to_tsvector('english', synonyms), 'B') || setweight(to_tsvector('english', definition), 'C') ||
-              setweight(to_tsvector('english', examples), 'D')) STORED)""")
-        self.pg.psql("-c", f"\\copy wordnet(id, name, synonyms, definition, examples) FROM '{tsv}'")
-        self.pg.psql("-c", "CREATE INDEX wordnet_tsv ON wordnet USING gin(tsv); ANALYZE wordnet")
+        names = [f for f, _, _, _ in corpus.text]
+        vector = " || ".join(f"setweight(to_tsvector('english', {f}), '{letter}')" for f, _, letter, _ in corpus.text)
+        self.pg.psql("-c", f"""CREATE TABLE {self.table}(id text PRIMARY KEY, {", ".join(f + " text" for f in names)},
+            tsv tsvector GENERATED ALWAYS AS ({vector}) STORED)""")
+        self.pg.psql("-c", f"\\copy {self.table}(id, {', '.join(names)}) FROM '{tsv}'")
+        self.pg.psql("-c", f"CREATE INDEX {self.table}_tsv ON {self.table} USING gin(tsv); ANALYZE {self.table}")
 
     @staticmethod
     def tsquery(q):
@@ -182,7 +213,7 @@ class Pg:
         tsq = self.tsquery(q)
         if tsq is None:
             return []
-        rows = self.pg.query(f"SELECT id FROM wordnet, (SELECT {tsq} AS q) x WHERE tsv @@ x.q "
+        rows = self.pg.query(f"SELECT id FROM {self.table}, (SELECT {tsq} AS q) x WHERE tsv @@ x.q "
                              "ORDER BY ts_rank_cd(tsv, x.q) DESC, id LIMIT 10")
         return [r[0] for r in rows]
 
@@ -198,24 +229,24 @@ def p50_ms(fn, runs=50):
     return sorted(times)[len(times) // 2] * 1000
 
 
-def measure(binary, with_pg=True):
-    """Loads the records into every engine, runs the judged queries; returns (records, queries,
-    judgments, results by engine)."""
-    queries = json.load(open(os.path.join(HERE, "queries.json")))["queries"]
+def measure(binary, corpus, with_pg=True):
+    """Loads the corpus's records into every engine, runs its judged queries; returns (records,
+    queries, judgments, results by engine)."""
+    queries = json.load(open(os.path.join(HERE, corpus.queries_file)))["queries"]
     work = tempfile.mkdtemp(prefix="tandem-relevance-")
     os.chmod(work, 0o755)
     engines = {}
     try:
-        records = list(wordnet.synsets("/usr/share/wordnet"))
-        path = os.path.join(work, "wordnet.ndjson")
+        records = list(corpus.records())
+        path = os.path.join(work, "records.ndjson")
         with open(path, "w") as f:
             for r in records:
                 f.write(json.dumps(r) + "\n")
         judged = judge(records, queries)
-        engines["tandem"] = Tandem(binary, work, path)
-        engines["sqlite-fts5"] = Fts5(work, records)
+        engines["tandem"] = Tandem(binary, work, path, corpus)
+        engines["sqlite-fts5"] = Fts5(work, records, corpus)
         if with_pg:
-            engines["postgresql"] = Pg(work, records)
+            engines["postgresql"] = Pg(work, records, corpus)
         results = {}
         for name, engine in engines.items():
             per_query = {}
@@ -237,12 +268,16 @@ def measure(binary, with_pg=True):
 
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/release/src/cli/tandem")
-    records, queries, judged, results = measure(binary, os.environ.get("PG", "1") != "0")
-    report(records, queries, judged, results)
-    out = os.environ.get("RESULTS_JSON") or (os.environ.get("BENCH_RESULTS") and os.path.join(os.environ["BENCH_RESULTS"], "relevance.json"))
-    if out:
-        with open(out, "w") as f:
-            json.dump({"records": len(records), "queries": len(queries), "engines": results}, f, indent=1)
+    names = sys.argv[2:] or list(CORPORA)
+    out = {}
+    for name in names:
+        records, queries, judged, results = measure(binary, CORPORA[name], os.environ.get("PG", "1") != "0")
+        report(CORPORA[name], records, queries, judged, results)
+        out[name] = {"records": len(records), "queries": len(queries), "engines": results}
+    path = os.environ.get("RESULTS_JSON") or (os.environ.get("BENCH_RESULTS") and os.path.join(os.environ["BENCH_RESULTS"], "relevance.json"))
+    if path:
+        with open(path, "w") as f:
+            json.dump({"corpora": out}, f, indent=1)
 
 
 def summary(results):
@@ -251,10 +286,10 @@ def summary(results):
                    sum(q["top3"] for q in r["queries"].values())) for name, r in results.items()}
 
 
-def report(records, queries, judged, results):
+def report(corpus, records, queries, judged, results):
     names = {r["id"]: r["name"] for r in records}
     kinds = sorted({q["kind"] for q in queries})
-    print(f"{len(records):,} WordNet synsets, {len(queries)} judged queries\n")
+    print(f"\n{corpus.name}: {len(records):,} records, {len(queries)} judged queries\n")
     print("| engine | NDCG@10 | expected in top 3 | " + " | ".join(f"{k} (NDCG / top 3)" for k in kinds) + " | p50 ms " + ", ".join(TIMED) + " |")
     print("|---" * (4 + len(kinds)) + "|")
     for name, r in results.items():

@@ -148,6 +148,7 @@ std::string_view rank_rule_name(RankRule rule) {
     case RankRule::kExact: return "exact";
     case RankRule::kField: return "field";
     case RankRule::kProximity: return "proximity";
+    case RankRule::kAttribute: return "attribute";
   }
   return "exact";
 }
@@ -159,7 +160,7 @@ core::Result<std::vector<RankRule>> parse_ranking(const std::vector<std::string>
                            [&](RankRule r) { return rank_rule_name(r) == name; });
     if (it == kDefaultRanking.end()) {
       return fail(invalid_argument("ranking: unknown rule '" + name +
-                                   "'; use exact, field and proximity, in any order"));
+                                   "'; use exact, field, proximity and attribute, in any order"));
     }
     if (std::find(out.begin(), out.end(), *it) != out.end())
       return fail(invalid_argument("ranking: rule '" + name + "' is named twice"));

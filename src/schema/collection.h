@@ -29,10 +29,10 @@ struct FieldSpec {
 // The ranking rules that can be ordered or left out (docs/API.md, "Ranking rules"): the word
 // itself before its other forms, a field equal to (or starting with) the query, the words as a
 // phrase. Matching every word and fewer typos always come first, BM25 always last.
-enum class RankRule { kExact, kField, kProximity };
+enum class RankRule { kExact, kField, kProximity, kAttribute };
 inline const std::vector<RankRule> kDefaultRanking{RankRule::kExact, RankRule::kField,
-                                                   RankRule::kProximity};
-std::string_view rank_rule_name(RankRule rule);  // "exact", "field", "proximity"
+                                                   RankRule::kProximity, RankRule::kAttribute};
+std::string_view rank_rule_name(RankRule rule);  // "exact", "field", "proximity", "attribute"
 // Names -> rules, in order; kInvalidArgument for an unknown or repeated name.
 core::Result<std::vector<RankRule>> parse_ranking(const std::vector<std::string>& names);
 

@@ -269,6 +269,51 @@ TEST_F(Relevance, APrefixCompletesToCommonWordsFirst) {
   EXPECT_EQ(ids.back(), "metric");
 }
 
+// More than 20 words begin with "li", each commoner than "light": the expanded completions of
+// "li" alone leave "light" out, and those of the records the rest of the query matches keep it.
+TEST_F(Relevance, APrefixCompletesToWordsOfTheRecordsTheRestOfTheQueryMatches) {
+  std::vector<std::pair<std::string, std::string>> docs;
+  for (int w = 0; w < 30; ++w) {
+    for (int i = 0; i < 3; ++i)
+      docs.emplace_back("li-" + std::to_string(w) + "-" + std::to_string(i),
+                        R"("name":"Li)" + std::string(1, static_cast<char>('a' + w % 26)) +
+                            std::to_string(w) + R"(x Tool","brand":"Wn")");
+  }
+  docs.emplace_back("light", R"("name":"nginx-light","description":"web server","brand":"Wn")");
+  docs.emplace_back("full", R"("name":"nginx-full","description":"web server","brand":"Wn")");
+  put(docs);
+  EXPECT_EQ(top("nginx li", 5), std::vector<std::string>{"light"});
+  EXPECT_EQ(top("nginx-li", 5), std::vector<std::string>{"light"});
+  EXPECT_EQ(top("web server li", 5), std::vector<std::string>{"light"});
+  EXPECT_EQ(top("nginx", 5).size(), 2u);
+  // Alone, a prefix of two letters expands to its 5 commonest completions (3 records each).
+  EXPECT_EQ(top("li", 50).size(), 15u);
+}
+
+// BM25 weighs a word by the length of the field it is in: the same words in a short description
+// rank above a long one that repeats one of them.
+TEST_F(Relevance, AShortFieldOutranksALongOneRepeatingTheWord) {
+  put({{"svn", R"("name":"Subversion","description":"Advanced version control system")"
+               R"(,"brand":"Wn")"},
+       {"vcv", R"("name":"Vcversioner","description":"Use version control tags to discover )"
+               R"(version numbers for your Python package in its setup script, Python3 )"
+               R"(version","brand":"Wn")"}});
+  EXPECT_EQ(top("version control", 2), (std::vector<std::string>{"svn", "vcv"}));
+}
+
+// BM25 alone ranks the record repeating "lantern" in its description above the one with it once in
+// its name (weight 3); the rule `attribute` puts the heaviest field first.
+TEST_F(Relevance, AWordInTheHeaviestFieldRanksFirst) {
+  put({{"in-name", R"("name":"Lantern Holder Stand Pro Max Deluxe Edition Set Kit Large")"
+                   R"(,"brand":"Wn")"},
+       {"in-desc", R"("name":"Camping Kit","description":"lantern lantern lantern lantern for the )"
+                   R"(tent at night","brand":"Wn")"}});
+  EXPECT_EQ(top("lantern", 2), (std::vector<std::string>{"in-name", "in-desc"}));
+  using enum schema::RankRule;
+  EXPECT_EQ(top("lantern", 2, std::vector{kExact, kField, kProximity}),
+            (std::vector<std::string>{"in-desc", "in-name"}));
+}
+
 TEST_F(Relevance, AccentsAreFoldedBothWays) {
   put({{"cafe", R"("name":"Café Table","brand":"Wn")"},
        {"creme", R"("name":"Creme Brulee Set","brand":"Wn")"}});

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <optional>
 
 #include "core/clock.h"
 #include "search/xapian/layout.h"
@@ -15,19 +17,27 @@ using core::fail;
 using core::invalid_argument;
 
 constexpr std::size_t kMaxPrefixExpansion = 20;        // completions of the prefix word
+constexpr std::size_t kMaxShortPrefixExpansion = 5;    // of a prefix of one or two letters
+constexpr std::size_t kShortPrefixBucket = 50;         // its vocabulary read per next letter
 constexpr std::size_t kMaxCompletionsScanned = 20000;  // vocabulary read per prefix
 constexpr std::size_t kMaxTypoCandidates = 10;         // spellings kept per word
 constexpr std::size_t kMaxTermsScanned = 50000;        // vocabulary read per word for typos
 constexpr std::size_t kMaxFormsScanned = 1000;         // vocabulary read per word for its forms
+// A prefix word's completions are taken from the documents the rest of the query matches when
+// there are at most this many of them (see Context).
+constexpr Xapian::doccount kMaxContext = 256;
 
-// The ranking rules' tiers (rank_rules()): the first rule of the order weighs kRuleTiers[0], the
-// second kRuleTiers[1], the third kRuleTiers[2], each far above the sums of those below it. Within
-// a tier: each exact word the whole tier; a field equal to the query the whole tier, equal with
-// its last word completed a tenth, starting with it a hundredth; the phrase a hundredth for each
-// of its words. BM25 sums stay far below the lowest (at most about 2 x idf (< 20) per alternative
-// of a word): a factor of kFlatWeight or more is a tier, not an idf (see Bm25).
-constexpr double kRuleTiers[] = {1e13, 1e10, 1e7};
-constexpr double kFlatWeight = 1e4;
+// The ranking rules' tiers (rank_rules()): a rule counts whole units of its tier, each exact word
+// 1, a field equal to the query 4, equal with its last word completed 2, starting with it 1, each
+// word of the phrase 1, each word in a heaviest field 1; at most 63 in all, as the rules count
+// the first kMaxRankedWords words only. So a unit of the first rule of the order, 2^30, outweighs
+// any count of the second's, 2^24, and so on to the fourth's, 2^12, which outweighs every BM25 sum
+// (at most about 2 x idf (< 20) per alternative of a word). A factor of kFlatWeight or more is a
+// tier, not an idf (see Bm25). Scores stay below 2^36, where a double still resolves BM25 to
+// about 1e-5.
+constexpr double kRuleTiers[] = {0x1p30, 0x1p24, 0x1p18, 0x1p12};
+constexpr double kFlatWeight = 0x1p12;
+constexpr std::size_t kMaxRankedWords = 15;
 // A field completed from the query, a field's start and the phrase read a list for every match:
 // they are left out when the query may match more documents than this, which keeps a query of
 // common words as fast as its words alone.
@@ -69,11 +79,11 @@ double idf(Xapian::doccount docs, Xapian::doccount all) {
   return std::log(1.0 + (total - n + 0.5) / (n + 0.5));
 }
 
-// BM25's saturation of a term's frequency in the document (k1 = 1, so wdf / (1 + wdf), times 2),
-// times the scale factor, which the compiled query sets to the term's idf. The idf thus comes
-// from the statistics of the whole index, never of the shard at hand: a document weighs the same
-// whichever way shards are matched. There is no document-length normalisation (BM25's b = 0):
-// fields are short and their importance is in their weights, and the matcher then never reads
+// BM25's saturation of a term's frequency in the document (k1 = 1, so f / (1 + f), times 2, where
+// f is the wdf in units of kWdfUnits), times the scale factor, which the compiled query sets to
+// the term's idf. The idf thus comes from the statistics of the whole index, never of the shard
+// at hand: a document weighs the same whichever way shards are matched. The wdf already holds the
+// fields' weights and lengths (BM25F, occurrence_wdf() in layout.h), so the matcher never reads
 // document lengths, whose list it would decode from the start for every query.
 // A factor of kFlatWeight or more is a ranking rule's tier, not an idf: the term weighs the factor
 // itself, however often it occurs (see rank_rules()).
@@ -99,7 +109,7 @@ class Bm25 final : public Xapian::Weight {
 
  private:
   static double saturation(Xapian::termcount wdf) {
-    double f = wdf;
+    double f = wdf / kWdfUnits;
     return 2.0 * f / (1.0 + f);
   }
   double factor_ = 0, max_ = 0;
@@ -134,23 +144,132 @@ std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> spellings(
   return found;
 }
 
-// The indexed terms that start with `prefix`, other than `prefix` itself (matched already), the
-// most frequent first, at most kMaxPrefixExpansion of them, among the first `scan` (in the
-// vocabulary's order).
+// The rest of a query, for its prefix word: the words before it, and the tokens before the last
+// of a hyphenated one. When the prefix has more completions than are expanded, and the rest
+// matches at most kMaxContext documents, the completions expanded are those found in these
+// documents: `nginx li` completes `li` to the `light` of "nginx-light" although thousands of
+// commoner words begin with `li`. A rest that matches more documents likely holds the commonest
+// completions of the whole index too.
+class Context {
+ public:
+  Context() = default;
+  Context(const Xapian::Database& db, std::vector<Xapian::Query> rest)
+      : db_(&db), rest_(std::move(rest)) {}
+  bool has_rest() const { return !rest_.empty(); }
+  // The documents, or null when there is no rest or it matches too many; found on first use.
+  const std::vector<Xapian::docid>* docs() {
+    if (!db_ || rest_.empty()) return nullptr;
+    if (!looked_) {
+      looked_ = true;
+      Xapian::Enquire enquire(*db_);
+      enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, rest_.begin(), rest_.end()));
+      enquire.set_weighting_scheme(Xapian::BoolWeight());  // any kMaxContext + 1: no scores
+      enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
+      Xapian::MSet found = enquire.get_mset(0, kMaxContext + 1);
+      if (found.size() <= kMaxContext) {
+        docs_.emplace();
+        for (auto it = found.begin(); it != found.end(); ++it)
+          docs_->push_back(*it);
+      }
+    }
+    return docs_ ? &*docs_ : nullptr;
+  }
+
+ private:
+  const Xapian::Database* db_ = nullptr;
+  std::vector<Xapian::Query> rest_;
+  bool looked_ = false;
+  std::optional<std::vector<Xapian::docid>> docs_;
+};
+
+// The indexed terms that start with `prefix`, other than `prefix` itself (matched already), at
+// most kMaxPrefixExpansion of them (kMaxShortPrefixExpansion for a prefix of a letter or two
+// that is the whole query), each with its number of documents: the most frequent among the first
+// `scan` of the vocabulary (in its order), or when there are more than that many and the context
+// has its documents, the most frequent in them (see Context).
 Terms completions(const Xapian::Database& db, const std::string& prefix,
-                  std::size_t scan = kMaxCompletionsScanned) {
+                  std::size_t scan = kMaxCompletionsScanned, Context* context = nullptr,
+                  std::size_t field_prefix = 0) {
   Terms found;
   std::size_t scanned = 0;
-  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix) && scanned < scan;
-       ++it, ++scanned) {
-    // Over several shards the iterator may stop on the first term after the prefix's.
-    if ((*it).compare(0, prefix.size(), prefix) != 0) break;
-    if ((*it).size() > prefix.size()) found.emplace_back(it.get_termfreq(), *it);
+  auto it = db.allterms_begin(prefix);
+  auto read = [&](std::size_t upto) {
+    for (; it != db.allterms_end(prefix) && scanned < upto; ++it, ++scanned) {
+      // Over several shards the iterator may stop on the first term after the prefix's.
+      if ((*it).compare(0, prefix.size(), prefix) != 0) {
+        it = db.allterms_end(prefix);
+        break;
+      }
+      if ((*it).size() > prefix.size()) found.emplace_back(it.get_termfreq(), *it);
+    }
+  };
+  // Alone, a prefix of a letter or two begins thousands of words: only its commonest few are
+  // worth their cost (each about 5 us a shard to open and weigh, on long lists). With other words
+  // the matches are theirs, and the prefix's usual number of completions is cheap.
+  bool short_prefix = prefix.size() - field_prefix <= 2;
+  std::size_t expand = short_prefix && !(context && context->has_rest()) ? kMaxShortPrefixExpansion
+                                                                         : kMaxPrefixExpansion;
+  read(std::min(scan, expand + 2));  // (the prefix itself may come first)
+  const std::vector<Xapian::docid>* docs = nullptr;
+  if (found.size() > expand && context && (docs = context->docs())) {
+    // The words of each document's text that begin with the prefix: read from its body (about
+    // 3 us a document; its list of terms would take 10).
+    std::map<std::string, Xapian::doccount> in_context;        // term -> documents of the context
+    std::string term_prefix = prefix.substr(0, field_prefix);  // "XT2:" of "XT2:li"
+    std::string_view word_start = std::string_view(prefix).substr(field_prefix);
+    std::vector<std::string> seen;
+    for (auto doc : *docs) {
+      seen.clear();
+      for_each_string(db.get_document(doc, Xapian::DOC_ASSUME_VALID).get_value(kBodySlot),
+                      [&](std::string_view text) {
+                        for_each_word(text, [&](const std::string& w, std::size_t, std::size_t) {
+                          if (w.size() > word_start.size() && w.starts_with(word_start))
+                            seen.push_back(w);
+                        });
+                      });
+      std::sort(seen.begin(), seen.end());
+      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+      for (const auto& w : seen)
+        ++in_context[term_prefix + w];
+    }
+    found.clear();
+    for (auto& [term, n] : in_context)
+      found.emplace_back(n, term);
+  } else if (short_prefix && found.size() > expand) {
+    // A letter or two begin thousands of words, too many to read for every query: the commonest
+    // are looked for among the first kShortPrefixBucket words of each next letter ("ca", "cb",
+    // ...), where the short, common ones are.
+    found.clear();
+    it = db.allterms_begin(prefix);
+    while (it != db.allterms_end(prefix)) {
+      std::string term = *it;
+      if (term.compare(0, prefix.size(), prefix) != 0) break;
+      if (term.size() == prefix.size()) {
+        ++it;
+        continue;
+      }
+      std::string bucket = term.substr(0, prefix.size() + 1);
+      std::size_t n = 0;
+      for (; it != db.allterms_end(prefix) && n < kShortPrefixBucket; ++it, ++n) {
+        if ((*it).compare(0, bucket.size(), bucket) != 0) break;
+        found.emplace_back(it.get_termfreq(), *it);
+      }
+      if (it == db.allterms_end(prefix) || (*it).compare(0, bucket.size(), bucket) != 0) continue;
+      if (bucket.back() == '\xff') break;
+      ++bucket.back();
+      it.skip_to(bucket);  // the next letter's first word
+    }
+  } else {
+    read(scan);
   }
-  auto keep = std::min<std::size_t>(found.size(), kMaxPrefixExpansion);
+  auto keep = std::min<std::size_t>(found.size(), expand);
   std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
                     [](const auto& a, const auto& b) { return a.first > b.first; });
   found.resize(keep);
+  if (docs) {
+    for (auto& [n, term] : found)
+      n = db.get_termfreq(term);
+  }
   return found;
 }
 
@@ -188,12 +307,14 @@ struct WordFacts {
                         // does "exact before other forms" order anything
   bool scored = false;  // it weighs at all (see the end of word_query())
   std::string meant;    // the word as typed, or for an unknown word its likeliest spelling
-  bool more_typos = false;     // spellings with more than the fewest typos were left out
-  Xapian::doccount reach = 0;  // documents it may match, at most
+  std::vector<std::string> words;  // what it matches, unprefixed: itself, its forms, completions
+  bool more_typos = false;         // spellings with more than the fewest typos were left out
+  Xapian::doccount reach = 0;      // documents it may match, at most
 };
 
 Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Database& db,
-                         const Xapian::Stem& stem, const TextOptions& o, WordFacts& facts) {
+                         const Xapian::Stem& stem, const TextOptions& o, Context* context,
+                         WordFacts& facts) {
   std::vector<Xapian::Query> alternatives;
   bool exact_seen = false, others = false, completed = false;
   Xapian::doccount all = db.get_doccount(), most = 0;  // most: documents of the commonest form
@@ -231,9 +352,11 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
     if (prefix) {
       // Completions weigh as the commonest of them, down to half of that for the rarest: a
       // prefix more likely begins a common word than a rare one.
-      auto found_completions = completions(db, exact);
+      auto found_completions = completions(db, exact, kMaxCompletionsScanned, context, p.size());
+      Xapian::doccount top = 0;
+      for (const auto& c : found_completions)
+        top = std::max(top, c.first);
       for (const auto& [docs, t] : found_completions) {
-        auto top = found_completions.front().first;
         term(t, top, 0.5 + 0.5 * static_cast<double>(docs) / static_cast<double>(top), docs);
         others = completed = true;
       }
@@ -266,6 +389,22 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
     if (!meant.empty()) facts.meant = meant;
     facts.mixed = facts.meant != word && alternatives.size() > 1;
   }
+  // The words it matches, for the rule `attribute`: the likeliest first, at most 8.
+  facts.words.push_back(facts.meant);
+  auto matched = [&](const std::string& t) {
+    for (const auto& p : o.prefixes) {
+      if (t.compare(0, p.size(), p) != 0) continue;
+      std::string bare = t.substr(p.size());
+      if (facts.words.size() < 8 &&
+          std::find(facts.words.begin(), facts.words.end(), bare) == facts.words.end())
+        facts.words.push_back(std::move(bare));
+      return;
+    }
+  };
+  for (const auto& a : alternatives) {
+    for (auto t = a.get_terms_begin(); t != a.get_terms_end(); ++t)
+      matched(*t);
+  }
   Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
   // A word in more than half the documents says little about which of them is more relevant,
   // so it only filters, and no ranking rule looks at it. When every part of a query is
@@ -286,9 +425,11 @@ Xapian::Query any_of(const std::vector<Xapian::Query>& list) {
 }
 
 // A term and its completions, as one synonym.
-Xapian::Query with_completions(const Xapian::Database& db, const std::string& term) {
+Xapian::Query with_completions(const Xapian::Database& db, const std::string& field,
+                               const std::string& word, Context* context) {
+  std::string term = field + word;
   std::vector<Xapian::Query> any{Xapian::Query(term)};
-  for (const auto& c : completions(db, term))
+  for (const auto& c : completions(db, term, kMaxCompletionsScanned, context, field.size()))
     any.emplace_back(c.second);
   return any_of(any);
 }
@@ -296,7 +437,7 @@ Xapian::Query with_completions(const Xapian::Database& db, const std::string& te
 // Unprefixed tokens in order and adjacent; with `prefix`, the last one or any of its completions
 // (Xapian 1.4's phrases take terms only: one phrase per completion).
 Xapian::Query phrase_of(const std::vector<std::string>& tokens, bool prefix,
-                        const Xapian::Database& db) {
+                        const Xapian::Database& db, Context* context = nullptr) {
   std::vector<Xapian::Query> plain(tokens.begin(), tokens.end());
   auto phrase = [&] {
     return plain.size() == 1
@@ -305,7 +446,7 @@ Xapian::Query phrase_of(const std::vector<std::string>& tokens, bool prefix,
   };
   if (!prefix) return phrase();
   std::vector<Xapian::Query> any{phrase()};
-  for (const auto& c : completions(db, tokens.back())) {
+  for (const auto& c : completions(db, tokens.back(), kMaxCompletionsScanned, context)) {
     plain.back() = Xapian::Query(c.second);
     any.push_back(phrase());
   }
@@ -317,7 +458,7 @@ Xapian::Query phrase_of(const std::vector<std::string>& tokens, bool prefix,
 // word must also occur in one of the fields. With `prefix`, the last word also matches its
 // completions ("nginx-li" is the phrase nginx li*, "t-shi" finds t-shirt).
 Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::Database& db,
-                           const TextOptions& o, bool prefix = false) {
+                           const TextOptions& o, bool prefix = false, Context* context = nullptr) {
   std::vector<std::string> tokens;
   for (const auto& w : words) {
     for (auto& t : tokenize(w))
@@ -326,14 +467,14 @@ Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::
   if (tokens.empty()) return Xapian::Query();
   Xapian::doccount all = db.get_doccount();
   auto alternatives = [&](std::size_t i, const std::string& p) {
-    return prefix && i + 1 == tokens.size() ? with_completions(db, p + tokens[i])
+    return prefix && i + 1 == tokens.size() ? with_completions(db, p, tokens[i], context)
                                             : Xapian::Query(p + tokens[i]);
   };
   double sum = 0;
   for (const auto& t : tokens)
     sum += idf(db.get_termfreq(t), all);
   Xapian::Query phrase =
-      weighted(phrase_of(tokens, prefix, db), sum / static_cast<double>(tokens.size()));
+      weighted(phrase_of(tokens, prefix, db, context), sum / static_cast<double>(tokens.size()));
   if (o.prefixes.size() == 1 && o.prefixes[0].empty()) return phrase;
   std::vector<Xapian::Query> in_fields{weightless(phrase)};  // the fields' terms weigh instead
   for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -351,12 +492,20 @@ Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::
 // matches both itself and other forms or completions, the documents with the word itself. field:
 // those with a field whose whole value is the query's words, then one equal to them with the last
 // completed when it is a prefix, then one that starts with them. proximity: the words as a phrase,
-// in the query's order. A query of words that only filter (see word_query()) has none of these
-// rules: it stays unscored. Without `all_rules` (kMaxRankedByAllRules), only exact and the whole
-// field.
-Xapian::Query rank_rules(Xapian::Query matches, const std::vector<std::string>& exact_words,
-                         const std::vector<std::string>& in_order, bool last_prefix, bool all_rules,
-                         const Xapian::Database& db, const TextOptions& o) {
+// in the query's order. attribute: for each scored word (`weighed`: what it matches), the
+// documents with it in a heaviest field. A query of words that only filter (see word_query()) has
+// none of these rules: it stays unscored. Without `all_rules` (kMaxRankedByAllRules), only exact
+// and the whole field.
+Xapian::Query rank_rules(Xapian::Query matches, std::vector<std::string> exact_words,
+                         std::vector<std::string> in_order, bool last_prefix, bool all_rules,
+                         std::vector<std::vector<std::string>> weighed, const Xapian::Database& db,
+                         const TextOptions& o) {
+  if (exact_words.size() > kMaxRankedWords) exact_words.resize(kMaxRankedWords);
+  if (weighed.size() > kMaxRankedWords) weighed.resize(kMaxRankedWords);
+  if (in_order.size() > kMaxRankedWords) {
+    in_order.resize(kMaxRankedWords);
+    last_prefix = false;  // (the prefix word is left out)
+  }
   std::vector<Xapian::Query> parts{std::move(matches)};
   auto add = [&](const Xapian::Query& q, double tier) { parts.push_back(weighted(q, tier)); };
   for (std::size_t i = 0; i < o.ranking.size() && i < std::size(kRuleTiers); ++i) {
@@ -375,7 +524,7 @@ Xapian::Query rank_rules(Xapian::Query matches, const std::vector<std::string>& 
         std::string whole(kWholePrefix);
         for (std::size_t w = 0; w < in_order.size(); ++w)
           whole.append(w ? " " : "").append(in_order[w]);
-        add(Xapian::Query(whole), tier);  // in any field
+        add(Xapian::Query(whole), 4 * tier);  // in any field
         if (!all_rules) break;
         // (Whole values are about as rare as each other: the first in order, not the commonest.)
         std::vector<Xapian::Query> completed, start;
@@ -384,13 +533,24 @@ Xapian::Query rank_rules(Xapian::Query matches, const std::vector<std::string>& 
           bool one_word = last_prefix && t.second.find(' ', whole.size()) == std::string::npos;
           (one_word ? completed : start).emplace_back(t.second);
         }
-        if (!completed.empty()) add(any_of(completed), tier / 10);  // "ice cre": "ice cream"
-        if (!start.empty()) add(any_of(start), tier / 100);         // "ice cream soda"
+        if (!completed.empty()) add(any_of(completed), 2 * tier);  // "ice cre": "ice cream"
+        if (!start.empty()) add(any_of(start), tier);              // "ice cream soda"
         break;
       }
       case schema::RankRule::kProximity:
         // As typed: a phrase for each completion of a prefix would cost too much.
-        if (all_rules && in_order.size() > 1) add(phrase_of(in_order, false, db), tier / 100);
+        if (all_rules && in_order.size() > 1) add(phrase_of(in_order, false, db), tier);
+        break;
+      case schema::RankRule::kAttribute:
+        if (!all_rules || o.heaviest.empty()) break;
+        for (const auto& words : weighed) {
+          std::vector<Xapian::Query> terms;
+          for (const auto& p : o.heaviest) {
+            for (const auto& w : words)
+              terms.emplace_back(p + w);
+          }
+          add(any_of(terms), tier);
+        }
         break;
     }
   }
@@ -411,21 +571,34 @@ CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
   bool more_typos = false;
   std::vector<Xapian::Query> required;
   std::vector<std::string> exact_words, in_order;  // for rank_rules()
+  std::vector<std::vector<std::string>> weighed;
   bool last_prefix = false, scored = !q.phrases.empty();
   Xapian::doccount reach = db.get_doccount();  // the matches, at most
   for (std::size_t i = 0; i < q.words.size() && i < o.keep_words; ++i) {
     auto tokens = tokenize(q.words[i].text);
+    Context context;  // for a prefix word
+    if (q.words[i].prefix && (!required.empty() || tokens.size() > 1)) {
+      std::vector<Xapian::Query> rest = required;
+      rest.insert(rest.end(), tokens.begin(), tokens.end() - 1);  // "nginx" of "nginx-li"
+      context = Context(db, std::move(rest));
+    }
     if (tokens.size() == 1) {
       WordFacts facts;
-      required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o, facts));
+      required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o, &context, facts));
       scored = scored || facts.scored;
       more_typos = more_typos || facts.more_typos;
       if (facts.mixed) exact_words.push_back(facts.meant);
+      if (facts.scored) weighed.push_back(std::move(facts.words));
       tokens[0] = facts.meant;
       reach = std::min(reach, facts.reach);
     } else if (tokens.size() > 1) {  // "usb-c" is the phrase usb c
-      required.push_back(phrase_query({q.words[i].text}, db, o, q.words[i].prefix));
+      required.push_back(phrase_query({q.words[i].text}, db, o, q.words[i].prefix, &context));
       scored = true;
+      for (std::size_t t = 0; t + 1 < tokens.size(); ++t)  // (a prefix's completions aside)
+        reach = std::min(reach, db.get_termfreq(tokens[t]));
+      if (!q.words[i].prefix) reach = std::min(reach, db.get_termfreq(tokens.back()));
+      for (const auto& t : tokens)
+        weighed.push_back({t});
     }
     in_order.insert(in_order.end(), tokens.begin(), tokens.end());
     if (!tokens.empty()) last_prefix = q.words[i].prefix;
@@ -435,7 +608,7 @@ CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
   Xapian::Query matches(Xapian::Query::OP_AND, required.begin(), required.end());
   Xapian::Query all = required.empty() ? weightless(match_all())
                       : scored         ? rank_rules(matches, exact_words, in_order, last_prefix,
-                                                    reach <= kMaxRankedByAllRules, db, o)
+                                                    reach <= kMaxRankedByAllRules, weighed, db, o)
                                        : matches;
   std::vector<Xapian::Query> excluded;
   for (const auto& w : q.excluded)

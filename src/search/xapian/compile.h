@@ -15,6 +15,7 @@ namespace tandem::search::xapian_backend {
 
 struct TextOptions {
   std::vector<std::string> prefixes;  // term prefixes searched ("" = every field)
+  std::vector<std::string> heaviest;  // term prefixes of the heaviest fields searched, if not all
   int typos = -1;                     // -1 auto: 1 typo from 5 letters, 2 from 9
   std::size_t keep_words = SIZE_MAX;  // fallback: search only the first N words
   bool more_typos = false;  // fallback: corrected words match spellings beyond their fewest typos

@@ -57,20 +57,26 @@ std::string slot_value(const schema::FieldSpec& f, element value) {
 // ("XE:hot dog"), one prefix for every field: a query equal to it ranks it first (compile.cpp).
 void index_text(Xapian::Document& doc, Xapian::termpos& pos, std::string_view text,
                 const std::string& prefix, double weight) {
-  auto wdf = static_cast<Xapian::termcount>(std::max(1.0, std::round(weight)));
-  std::string term = prefix, whole(kWholePrefix);
-  std::size_t words = 0;
+  thread_local std::vector<std::string> words;  // the first n; kept, so their buffers are reused
+  std::size_t n = 0;
   for_each_word(text, [&](const std::string& word, std::size_t, std::size_t) {
     if (word.size() > kMaxWordBytes) return;
-    doc.add_posting(word, ++pos, wdf);
-    term.resize(prefix.size());
-    doc.add_term(term.append(word), wdf);
-    if (++words <= kMaxWholeWords) {
-      if (words > 1) whole.push_back(' ');
-      whole.append(word);
+    if (n < words.size()) {
+      words[n].assign(word);
+    } else {
+      words.push_back(word);
     }
+    ++n;
   });
-  if (words > 0 && words <= kMaxWholeWords && whole.size() <= kMaxTermBytes) doc.add_term(whole);
+  auto wdf = occurrence_wdf(weight, n);
+  std::string term = prefix, whole(kWholePrefix);
+  for (std::size_t i = 0; i < n; ++i) {
+    doc.add_posting(words[i], ++pos, wdf);
+    term.resize(prefix.size());
+    doc.add_term(term.append(words[i]), wdf);
+    if (i < kMaxWholeWords) whole.append(i ? " " : "").append(words[i]);
+  }
+  if (n > 0 && n <= kMaxWholeWords && whole.size() <= kMaxTermBytes) doc.add_term(whole);
   pos += 10;  // no phrase across fields or across values of a list
 }
 
@@ -125,11 +131,45 @@ std::string_view fold_latin(unsigned ch) {
   return kFolds[ch - 0xC0];
 }
 
+Xapian::termcount occurrence_wdf(double weight, std::size_t words) {
+  constexpr double b = 0.75;
+  double norm = 1.0 / (1.0 - b + b * static_cast<double>(words) / kTypicalWords);
+  return static_cast<Xapian::termcount>(std::max(1.0, std::round(weight * norm * kWdfUnits)));
+}
+
 std::vector<std::string> tokenize(std::string_view text) {
   std::vector<std::string> out;
   for_each_word(text,
                 [&](const std::string& word, std::size_t, std::size_t) { out.push_back(word); });
   return out;
+}
+
+namespace {
+void strings_of(element e, const std::function<void(std::string_view)>& fn) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING: fn(e.get_string().value_unsafe()); break;
+    case simdjson::dom::element_type::ARRAY: {
+      simdjson::dom::array items = e.get_array().value_unsafe();
+      for (element item : items)
+        strings_of(item, fn);
+      break;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      simdjson::dom::object fields = e.get_object().value_unsafe();
+      for (auto field : fields)
+        strings_of(field.value, fn);
+      break;
+    }
+    default: break;
+  }
+}
+}  // namespace
+
+void for_each_string(std::string_view json, const std::function<void(std::string_view)>& fn) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (parser.parse(json.data(), json.size()).get(root)) return;
+  strings_of(root, fn);
 }
 
 std::string id_term(std::string_view id) {

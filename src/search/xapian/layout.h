@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,13 +28,25 @@ inline constexpr char kListSeparator = '\x1f';      // between keyword[] values 
 // The layout below, kept in each shard's metadata: an index of another layout is refused (until
 // `tandem reindex` rebuilds it) rather than searched wrongly. 1: stems indexed ("Z" terms),
 // words cut by Xapian's TermGenerator; 2: no stems, words cut by tokenize(); 3: the body in
-// kBodySlot instead of the document data; 4: short values also whole ("XE:hot dog").
+// kBodySlot instead of the document data; 4: short values also whole ("XE:hot dog"); 5: wdf in
+// units of 1/kWdfUnits, normalised by the field's length (occurrence_wdf()).
 inline constexpr const char* kLayoutKey = "tandem.layout";
-inline constexpr const char* kLayout = "4";
+inline constexpr const char* kLayout = "5";
 // Text values of at most kMaxWholeWords words are indexed whole too, under kWholePrefix, whatever
 // their field: "XE:" + the value's words joined by single spaces.
 inline constexpr std::size_t kMaxWholeWords = 8;
 inline constexpr std::string_view kWholePrefix = "XE:";
+
+// What one occurrence of a word in a field of `words` words adds to the word's wdf, as BM25F
+// counts it: the field's weight, divided by the field's length relative to kTypicalWords with
+// BM25's b = 0.75 (a one-word field counts about 3 times as much as one of kTypicalWords, one of
+// 50 words a quarter of it), in units of 1/kWdfUnits, and at least 1. A word's wdf is thus the
+// sum over the fields it occurs in, which BM25 then saturates (compile.cpp). The typical length
+// is a constant rather than each field's mean, which changes with every record: a document's
+// weights never change once indexed.
+inline constexpr double kWdfUnits = 32;
+inline constexpr double kTypicalWords = 10;
+Xapian::termcount occurrence_wdf(double weight, std::size_t words);
 
 // The unique term of a record id: "Q" + id, or for ids too long for a Xapian term, "Q" + their
 // first 200 bytes + "#" + a 64-bit FNV-1a hash of the whole id.
@@ -111,6 +124,10 @@ void for_each_word(std::string_view text, Fn&& fn) {
   if (!word.empty()) fn(word, begin, text.size());
 }
 std::vector<std::string> tokenize(std::string_view text);
+
+// Every string value in a JSON text (an object's keys aside), at any depth; nothing when it does
+// not parse.
+void for_each_string(std::string_view json, const std::function<void(std::string_view)>& fn);
 
 // Builds the document of a record (already validated against `c`): the record body in kBodySlot,
 // id term, text words with positions unprefixed and without under the field's prefix (weighted by

@@ -3,6 +3,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "search/xapian/layout.h"
 
 namespace tandem::search::xapian_backend {
@@ -12,6 +14,23 @@ std::vector<std::string> prefixes_for(const std::vector<std::size_t>& query_by) 
   std::vector<std::string> out;
   for (auto i : query_by)
     out.push_back(text_prefix(i));
+  return out;
+}
+
+std::vector<std::string> heaviest_prefixes(const schema::Collection& c,
+                                           const std::vector<std::size_t>& query_by) {
+  std::vector<std::size_t> searched = query_by;
+  if (searched.empty()) {
+    for (std::size_t i = 0; i < c.fields.size(); ++i)
+      if (searchable(c.fields[i])) searched.push_back(i);
+  }
+  double heaviest = 0;
+  for (auto i : searched)
+    heaviest = std::max(heaviest, c.fields[i].weight);
+  std::vector<std::string> out;
+  for (auto i : searched)
+    if (c.fields[i].weight == heaviest) out.push_back(text_prefix(i));
+  if (out.size() == searched.size()) out.clear();  // all alike: the rule orders nothing
   return out;
 }
 

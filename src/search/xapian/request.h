@@ -20,6 +20,11 @@ namespace tandem::search::xapian_backend {
 // of query_by_fields().
 std::vector<std::string> prefixes_for(const std::vector<std::size_t>& query_by);
 
+// The term prefixes of the heaviest fields searched (those of query_by, or every searchable
+// field), for the ranking rule `attribute`; none when every field searched weighs the same.
+std::vector<std::string> heaviest_prefixes(const schema::Collection& c,
+                                           const std::vector<std::size_t>& query_by);
+
 // Sorting by sort_plan(r) (checked): "_score" for relevance; documents without the value come
 // last.
 void set_sort(Xapian::Enquire& enquire, Xapian::MultiValueKeyMaker& keys, const SearchRequest& r);

@@ -118,7 +118,8 @@ std::optional<SearchResult> scan(const std::vector<const Columns*>& shards, Xapi
 
 core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
   if (auto st = check_request(r); !st.is_ok()) return fail(st);
-  auto prefixes = prefixes_for(*query_by_fields(r));
+  auto query_by = *query_by_fields(r);
+  auto prefixes = prefixes_for(query_by);
   std::optional<Xapian::Query> filter;
   if (r.filter) {
     auto compiled = compile_filter(*r.filter, *r.collection);
@@ -157,6 +158,7 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
       filtered = filter_bits(columns, *r.filter);
     TextOptions options{
         .prefixes = prefixes,
+        .heaviest = heaviest_prefixes(*r.collection, query_by),
         .typos = r.typos,
         .ranking = r.ranking.value_or(r.collection->ranking.value_or(schema::kDefaultRanking))};
     SearchResult result;
