@@ -344,7 +344,8 @@ await check('dashboard: a batch of 500 records moves records accepted, the inges
   assert(accepted >= accepted0 + 500, 'records accepted went up by 500');
   assert(head >= head0 + 500, 'head seq went up by 500');
   assert(maxRate > 0, 'the ingest rate showed the batch');
-  await search.waitForFunction(() => document.querySelector('[data-testid="sink-xapian-lag"]')?.textContent === '0', null, { timeout: 15000 });
+  await search.waitForFunction(() => document.querySelector('[data-testid="sink-xapian-lag"]')?.textContent === '0', null, { timeout: 15000 })
+    .catch(async (e) => { throw new Error(`the xapian sink's lag stayed at ${await text(search, 'sink-xapian-lag')}: ${e.message}`); });
 });
 
 await check('dashboard: "Run now" for job generate adds a run with outcome ok', async () => {

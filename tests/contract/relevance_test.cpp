@@ -290,6 +290,33 @@ TEST_F(Relevance, APrefixCompletesToWordsOfTheRecordsTheRestOfTheQueryMatches) {
   EXPECT_EQ(top("li", 50).size(), 15u);
 }
 
+// Searching the descriptions only, where 30 words begin with "lu": the completions of "lu" are
+// taken from the two records the rest matches, and those of their words that no description has
+// (21 in a name, all before "lumen") are passed over for the one a description has.
+TEST_F(Relevance, APrefixInOneFieldIsNotCompletedFromAnother) {
+  std::vector<std::pair<std::string, std::string>> docs;
+  for (int w = 0; w < 30; ++w)
+    docs.emplace_back("lu-" + std::to_string(w),
+                      R"("name":"Item","description":"Lu)" +
+                          std::string(1, static_cast<char>('a' + w % 26)) + std::to_string(w) +
+                          R"(x","brand":"Wn")");
+  std::string name;
+  for (char c = 'a'; c <= 'u'; ++c)
+    name += std::string("Lua") + c + " ";
+  docs.emplace_back(
+      "lumen", R"("name":")" + name + R"(Server","description":"web server lumen","brand":"Wn")");
+  docs.emplace_back("other", R"("name":"Other Server","description":"web server","brand":"Wn")");
+  put(docs);
+  SearchRequest r{.collection = shop_,
+                  .text = *query::parse_text("web server lu", true),
+                  .query_by = {"description"}};
+  auto found = backend_->search(r);
+  ASSERT_TRUE(found) << found.error().message();
+  ASSERT_EQ(found->hits.size(), 1u);
+  EXPECT_EQ(found->hits[0].id, "lumen");
+  EXPECT_TRUE(found->dropped_words.empty());
+}
+
 // BM25 weighs a word by the length of the field it is in: the same words in a short description
 // rank above a long one that repeats one of them.
 TEST_F(Relevance, AShortFieldOutranksALongOneRepeatingTheWord) {

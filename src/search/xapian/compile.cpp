@@ -210,8 +210,7 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
   std::size_t expand = short_prefix && !(context && context->has_rest()) ? kMaxShortPrefixExpansion
                                                                          : kMaxPrefixExpansion;
   read(std::min(scan, expand + 2));  // (the prefix itself may come first)
-  const std::vector<Xapian::docid>* docs = nullptr;
-  if (found.size() > expand && context && (docs = context->docs())) {
+  if (const auto* docs = found.size() > expand && context ? context->docs() : nullptr) {
     // The words of each document's text that begin with the prefix: read from its body (about
     // 3 us a document; its list of terms would take 10).
     std::map<std::string, Xapian::doccount> in_context;        // term -> documents of the context
@@ -232,9 +231,19 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
       for (const auto& w : seen)
         ++in_context[term_prefix + w];
     }
+    // The commonest in the context that the index has as terms: a word of the body may be in
+    // another field than the prefix's, or in none that is text.
+    std::vector<std::pair<Xapian::doccount, const std::string*>> ranked;
+    for (const auto& [term, n] : in_context)
+      ranked.emplace_back(n, &term);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
     found.clear();
-    for (auto& [term, n] : in_context)
-      found.emplace_back(n, term);
+    for (const auto& [n, term] : ranked) {
+      if (found.size() == expand) break;
+      if (auto docs_with = db.get_termfreq(*term)) found.emplace_back(docs_with, *term);
+    }
+    return found;  // (the index's counts, in the context's order)
   } else if (short_prefix && found.size() > expand) {
     // A letter or two begin thousands of words, too many to read for every query: the commonest
     // are looked for among the first kShortPrefixBucket words of each next letter ("ca", "cb",
@@ -266,10 +275,6 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
   std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
                     [](const auto& a, const auto& b) { return a.first > b.first; });
   found.resize(keep);
-  if (docs) {
-    for (auto& [n, term] : found)
-      n = db.get_termfreq(term);
-  }
   return found;
 }
 
