@@ -164,15 +164,15 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
   // A key scoped by a filter searches within it: the filter is AND-ed to the request's, and
   // keys the cached answers apart.
   const std::string scope = req.principal.filter.empty() ? "" : "\x01" + req.principal.filter;
-  std::string key;
+  pipeline::QueryCache::Lookup cached;
   if (ctx.results != nullptr) {
     auto pieces = query_pieces(req);
     if (!scope.empty()) pieces.push_back(scope);
-    key = ctx.results->key(collection, std::move(pieces));
-    if (auto hit = ctx.results->get(key)) {
+    cached = ctx.results->lookup(collection, std::move(pieces));
+    if (cached.body) {
       std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
       if (ctx.metrics) ctx.metrics->observe(collection, true, took.count() / 1000);
-      Response res{.body = with_took(std::move(*hit), took.count())};
+      Response res{.body = with_took(std::move(*cached.body), took.count())};
       res.headers.emplace_back("X-Cache", "hit");
       return res;
     }
@@ -201,7 +201,7 @@ Response search_collection(Request& req, SearchContext& ctx, const std::string& 
   if (ctx.metrics) ctx.metrics->observe(collection, false, took.count() / 1000);
   Response res = render(r, *result, took.count());
   if (ctx.results != nullptr) {
-    ctx.results->put(key, res.body);
+    ctx.results->store(cached, res.body);
     res.headers.emplace_back("X-Cache", "miss");
   }
   return res;

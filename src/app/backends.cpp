@@ -128,7 +128,7 @@ core::Result<std::unique_ptr<search::SearchBackend>> open_opensearch(
 }  // namespace
 
 core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
-    const config::Config& config) {
+    const config::Config& config, pipeline::SharedQueryCache* queries) {
   if (config.search.backend != "opensearch") {
     return core::fail(core::invalid_argument(
         "store.backend: \"opensearch\" needs search.backend = \"opensearch\" (the records are "
@@ -145,7 +145,7 @@ core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
   const auto& c = config.search.opensearch;
   auto http = opensearch_http(c);
   if (!http) return core::fail(http.error());
-  return search::OpenSearchStore::open(search::OpenSearchStoreOptions{
+  search::OpenSearchStoreOptions options{
       .http = std::move(*http),
       .index_prefix = c.index_prefix,
       .index = {.shards = static_cast<int>(c.shards),
@@ -153,7 +153,11 @@ core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
                 .refresh_interval = std::to_string(config.search.refresh_interval.count()) + "ms",
                 .language = config.search.language},
       .max_record_bytes = config.ingest.max_record_bytes.value,
-      .bulk_max_ops = static_cast<std::size_t>(c.bulk_max_docs)});
+      .bulk_max_ops = static_cast<std::size_t>(c.bulk_max_docs),
+      .refresh_interval = config.search.refresh_interval};
+  if (queries != nullptr)
+    options.visible = [queries](const std::vector<std::string>& cs) { queries->changed(cs); };
+  return search::OpenSearchStore::open(std::move(options));
 }
 
 namespace {
@@ -223,9 +227,9 @@ core::Result<std::unique_ptr<net::Redis>> open_redis_client(const config::RedisC
       new net::RedisCluster({.seeds = url->hosts, .node = std::move(node)}));
 }
 
-// The by-id cache in Redis. The query-result cache stays in this process: its keys carry the
-// index generation, which is this process's own count (sharing it needs a generation every node
-// agrees on).
+// The by-id cache in Redis. The query-result cache of embedded mode stays in this process: its
+// keys carry the generation of this node's own index (direct mode shares one:
+// open_shared_query_cache).
 core::Result<Caches> open_redis(const config::Config& config, const core::Clock& clock) {
   const auto& c = config.cache.redis;
   auto client = open_redis_client(c);
@@ -307,6 +311,20 @@ core::Result<std::shared_ptr<scheduler::JobLease>> open_job_lease(const config::
   std::string node = std::string(host) + "/" + std::to_string(::getpid()) + "/" + core::uuid_v4();
   return std::shared_ptr<scheduler::JobLease>(std::make_shared<scheduler::RedisJobLease>(
       std::shared_ptr<net::Redis>(std::move(*client)), config.cache.redis.prefix, std::move(node)));
+}
+
+core::Result<std::unique_ptr<pipeline::SharedQueryCache>> open_shared_query_cache(
+    const config::Config& config, const obs::Logger& log) {
+  if (config.cache.backend != "redis" || !config.cache.query_results) {
+    return std::unique_ptr<pipeline::SharedQueryCache>();
+  }
+  auto client = open_redis_client(config.cache.redis);
+  if (!client) return core::fail(client.error());
+  return std::make_unique<pipeline::SharedQueryCache>(
+      std::move(*client),
+      pipeline::SharedQueryCacheOptions{.prefix = config.cache.redis.prefix,
+                                        .ttl = config.cache.query_ttl},
+      log);
 }
 
 }  // namespace tandem::app

@@ -12,7 +12,9 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "obs/log.h"
 #include "pipeline/catalog.h"
+#include "pipeline/shared_query_cache.h"
 #include "scheduler/lease.h"
 #include "search/opensearch/opensearch_store.h"
 #include "search/search_backend.h"
@@ -37,11 +39,18 @@ struct Caches {
 };
 core::Result<Caches> open_caches(const config::Config& config, const core::Clock& clock);
 
+// Direct mode's query-result cache: with cache.backend = "redis" and cache.query_results, in
+// the Redis of cache.redis.* (its own connections); null otherwise (a cache of this node's own
+// could not tell a write made on another).
+core::Result<std::unique_ptr<pipeline::SharedQueryCache>> open_shared_query_cache(
+    const config::Config& config, const obs::Logger& log);
+
 // Direct mode's store (store.backend = "opensearch"): records, keys and job runs in the
-// OpenSearch of search.opensearch.* (its own connections). kInvalidArgument unless
+// OpenSearch of search.opensearch.* (its own connections); it tells `queries` (when there is
+// one, which must outlive it) when its writes are visible to searches. kInvalidArgument unless
 // search.backend is "opensearch" too, or for a bad search.opensearch.* setting.
 core::Result<std::unique_ptr<search::OpenSearchStore>> open_shared_store(
-    const config::Config& config);
+    const config::Config& config, pipeline::SharedQueryCache* queries);
 
 // The job lease of jobs.lease: null for "none"; for "redis", leases in the Redis of
 // cache.redis.* (its own connection), held under cache.redis.prefix.

@@ -162,8 +162,12 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
   std::optional<DirLock> lock;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<search::OpenSearchStore> shared;
+  std::unique_ptr<pipeline::SharedQueryCache> shared_results;
   if (config.store.backend == "opensearch") {
-    auto opened = open_shared_store(config);
+    auto results = open_shared_query_cache(config, logger);
+    if (!results) return core::fail(results.error());
+    shared_results = std::move(*results);
+    auto opened = open_shared_store(config, shared_results.get());
     if (!opened) return core::fail(opened.error());
     shared = std::move(*opened);
   } else {
@@ -180,9 +184,9 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
   if (!auth) return core::fail(auth.error());
   auto admin_text = configured_admin_key(config);
   if (!admin_text) return core::fail(admin_text.error());
-  std::unique_ptr<Service> service(new Service(config, logger, clock, std::move(lock),
-                                               std::move(store), std::move(shared),
-                                               std::move(*caches), std::move(*auth)));
+  std::unique_ptr<Service> service(new Service(
+      config, logger, clock, std::move(lock), std::move(store), std::move(shared_results),
+      std::move(shared), std::move(*caches), std::move(*auth)));
   if (auto st = service->key_service_.load(); !st.is_ok()) return core::fail(st);
   if (config.auth.enabled) {
     auto made = service->key_service_.bootstrap(
@@ -201,6 +205,7 @@ core::Result<std::unique_ptr<Service>> Service::create(const config::Config& con
 
 Service::Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
                  std::optional<DirLock> lock, std::unique_ptr<store::Store> store,
+                 std::unique_ptr<pipeline::SharedQueryCache> shared_results,
                  std::unique_ptr<search::OpenSearchStore> shared, Caches caches,
                  access::AuthOptions auth)
     : config_(config),
@@ -211,6 +216,7 @@ Service::Service(const config::Config& config, const obs::Logger& logger, const 
       search_metrics_(metrics_.registry()),
       disk_metrics_(metrics_.registry()),
       store_(std::move(store)),
+      shared_results_(std::move(shared_results)),
       shared_store_(std::move(shared)),
       cache_(std::move(caches.records)),
       query_cache_(std::move(caches.queries)),
@@ -337,17 +343,19 @@ void Service::export_cache_stats() {
 
 void Service::attach_search(std::unique_ptr<search::SearchBackend> search) {
   search_ = std::move(search);
-  // In direct mode the records are written where they are searched: no sink feeds the index.
-  // Nor is there a query-result cache yet: its entries could not tell a write on another node.
+  // In direct mode the records are written where they are searched: no sink feeds the index,
+  // and the query-result cache is the shared one (if any), told of writes by the store.
   if (store_) search_sink_ = std::make_unique<pipeline::SearchSink>(*search_);
   if (config_.cache.query_results && store_)
-    query_results_.emplace(*query_cache_, *search_, config_.cache.query_ttl, logger_);
-  search_context_ = std::make_unique<api::SearchContext>(
-      api::SearchContext{.backend = *search_,
-                         .catalog = catalog_,
-                         .default_collection = "products",
-                         .results = query_results_ ? &*query_results_ : nullptr,
-                         .metrics = &search_metrics_});
+    local_results_.emplace(*query_cache_, *search_, config_.cache.query_ttl, logger_);
+  pipeline::QueryCache* results = shared_results_.get();
+  if (local_results_) results = &*local_results_;
+  search_context_ =
+      std::make_unique<api::SearchContext>(api::SearchContext{.backend = *search_,
+                                                              .catalog = catalog_,
+                                                              .default_collection = "products",
+                                                              .results = results,
+                                                              .metrics = &search_metrics_});
   api::add_search_routes(router_, *search_context_);
   if (!search_sink_) return;
   // Large batches amortise Xapian's per-commit cost when catching up; the linger (as long as the
@@ -388,6 +396,7 @@ void Service::describe_components(json::Writer& w) {
     w.field("backend", "sqlite").field("head_seq", store_->head_seq());
   } else {
     w.field("backend", "opensearch").field("pending_cache_writes", write_through_->pending());
+    if (shared_results_) w.field("owed_query_generations", shared_results_->owed());
   }
   w.end_object();
   w.key("sinks").begin_array();

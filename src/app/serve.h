@@ -86,6 +86,7 @@ class Service {
  private:
   Service(const config::Config& config, const obs::Logger& logger, const core::Clock& clock,
           std::optional<DirLock> lock, std::unique_ptr<store::Store> store,
+          std::unique_ptr<pipeline::SharedQueryCache> shared_results,
           std::unique_ptr<search::OpenSearchStore> shared, Caches caches, access::AuthOptions auth);
   // Adds the search backend: its sink, its routes. Before start().
   void attach_search(std::unique_ptr<search::SearchBackend> search);
@@ -104,9 +105,12 @@ class Service {
   api::HttpMetrics http_metrics_;
   api::SearchMetrics search_metrics_;
   obs::DiskMetrics disk_metrics_;
-  std::unique_ptr<store::Store> store_;                    // embedded mode
-  std::unique_ptr<search::OpenSearchStore> shared_store_;  // direct mode
-  std::unique_ptr<cache::CacheBackend> cache_;             // by-id cache
+  std::unique_ptr<store::Store> store_;  // embedded mode
+  // Direct mode: the query-result cache (with Redis), which the store tells of visible writes,
+  // and the store.
+  std::unique_ptr<pipeline::SharedQueryCache> shared_results_;
+  std::unique_ptr<search::OpenSearchStore> shared_store_;
+  std::unique_ptr<cache::CacheBackend> cache_;        // by-id cache
   std::unique_ptr<cache::CacheBackend> query_cache_;  // search responses (a quarter of the budget)
   std::unique_ptr<pipeline::WriteThrough> write_through_;  // direct mode: over shared_store_
   store::RecordStore& records_;                            // *store_ or *write_through_
@@ -118,14 +122,14 @@ class Service {
   pipeline::Catalog catalog_;
   pipeline::Ingest ingest_;
   scheduler::JobRunner jobs_;
-  pipeline::Pipeline pipeline_;                         // without a store_: no sinks
-  std::optional<pipeline::QueryCache> query_results_;   // over query_cache_, set by attach_search()
-  pipeline::WriteFence fence_;                          // writes the cache does not hold yet
-  pipeline::CacheSink cache_sink_;                      // keeps cache_ in step with the store
-  pipeline::ReadThrough reads_;                         // GET by id through cache_
-  std::unique_ptr<search::SearchBackend> search_;       // set by attach_search()
-  std::unique_ptr<pipeline::SearchSink> search_sink_;   // feeds search_ (embedded mode)
-  std::unique_ptr<api::SearchContext> search_context_;  // for the search routes
+  pipeline::Pipeline pipeline_;                             // without a store_: no sinks
+  std::optional<pipeline::LocalQueryCache> local_results_;  // over query_cache_, embedded mode
+  pipeline::WriteFence fence_;                              // writes the cache does not hold yet
+  pipeline::CacheSink cache_sink_;                          // keeps cache_ in step with the store
+  pipeline::ReadThrough reads_;                             // GET by id through cache_
+  std::unique_ptr<search::SearchBackend> search_;           // set by attach_search()
+  std::unique_ptr<pipeline::SearchSink> search_sink_;       // feeds search_ (embedded mode)
+  std::unique_ptr<api::SearchContext> search_context_;      // for the search routes
   api::RecordContext record_context_;
   api::JobContext job_context_;
   api::ServiceInfo info_;

@@ -7,7 +7,8 @@ nodes while a killer SIGKILLs a node every ~0.6 s and starts it again. Afterward
 acknowledged write is in OpenSearch at its acknowledged version or later, every node reads it by
 id at that version or later, every acknowledged merge into a record several writers patched at
 once is in it, no node wrote to its data dir, and the generator's first-start fire ran once
-across the nodes (one shared history of runs).
+across the nodes (one shared history of runs); searches are cached in the shared Redis for every
+node and no node answers one from before a ?wait=indexed write.
 
     direct_mode_test.py path/to/tandem path/to/fake_opensearch_server
 
@@ -255,7 +256,36 @@ def scenario(tag, redis_env):
     chk(status == 200 and not lost, f"no acknowledged merge was lost: {len(lost)}: {lost[:5]}")
     chk(len(merged) == 4, f"every writer had merges acknowledged: {sorted(merged)}")
     chk(not any(os.path.exists(n.data_dir) for n in nodes), "no node wrote to its data dir")
-    print(f"{tag}: {len(acked)} records acknowledged, {kill_count[0]} nodes killed while writing")
+
+    # Searches are cached in the shared Redis: one node's answer is another's hit, and after a
+    # ?wait=indexed write through any node no node answers from before it.
+    search = "/v1/collections/products/search?q=*&per_page=1"
+    def found(n):
+        status, body, headers = call(n.port, "GET", search)
+        return (json.loads(body)["found"] if status == 200 else None), headers.get("X-Cache")
+    # A node killed before its own _refresh left writes unseen: this one's refresh shows them.
+    call(nodes[0].port, "POST", RECORDS + "?wait=indexed", lamp("qc-start", 0))
+    expected, _ = found(nodes[0])
+    stale, hits = [], 0
+    for r in range(12):
+        for n in nodes:
+            for _ in range(2):
+                got, cache = found(n)
+                hits += cache == "hit"
+                if got != expected:
+                    stale.append((r, n.i, got, expected, cache))
+        status, _, _ = call(nodes[r % 3].port, "POST", RECORDS + "?wait=indexed", lamp(f"qc{r}", r))
+        expected += status == 200
+    chk(not stale, f"no node answered a search from before a write: {stale[:5]}")
+    chk(hits >= 12 * 3, f"searches were answered from the shared cache: {hits} of 72")
+    call(nodes[1].port, "POST", RECORDS, lamp("qc-late", 1))  # visible by node 1's own _refresh
+    deadline, got = time.time() + 5, None
+    while time.time() < deadline and got != expected + 1:
+        got, _ = found(nodes[2])
+        time.sleep(0.02)
+    chk(got == expected + 1, f"a write without ?wait=indexed is found on another node: {got}")
+    print(f"{tag}: {len(acked)} records acknowledged, {kill_count[0]} nodes killed while writing, "
+          f"{hits} of 72 searches answered from the shared cache")
 
 
 try:

@@ -2,8 +2,10 @@
 // and without a data dir of its own, over one test-only OpenSearch and one real redis-server
 // (the shared cache): a write on one node is read by id on the other at once, from the cache,
 // at the version OpenSearch gave it; merges and deletes likewise; ?wait=indexed is OpenSearch's
-// refresh=wait_for; keys made on one node let requests in on the other; job runs are shared;
-// what needs a local store is refused; an OpenSearch outage fails writes without acknowledging.
+// refresh=wait_for; search results are cached in the shared Redis, and a write on either node
+// makes them misses on both; keys made on one node let requests in on the other; job runs are
+// shared; what needs a local store is refused; an OpenSearch outage fails writes without
+// acknowledging.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -149,6 +151,42 @@ TEST_F(DirectModeTest, WaitIndexedIsOpenSearchsRefreshAndSearchesSeeTheWrite) {
   auto found = call(b, "GET", "/v1/collections/products/search?q=*");
   ASSERT_EQ(found.status, 200) << found.body;
   EXPECT_NE(found.body.find(R"("id":"s1")"), std::string::npos) << found.body;
+}
+
+TEST_F(DirectModeTest, SearchResultsAreSharedByTheNodesAndNoneOutlivesAWrite) {
+  Node& a = start_node();
+  Node& b = start_node();
+  const std::string search = "/v1/collections/products/search?q=*&per_page=50";
+  ASSERT_EQ(call(a, "POST", kRecords + "?wait=indexed", lamp("q1", "1")).status, 200);
+  auto first = call(a, "GET", search);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.header("x-cache"), "miss");
+  testing::HttpResponse shared;
+  for (int i = 0; i < 100 && shared.header("x-cache") != "hit"; ++i) {
+    if (i > 0) std::this_thread::sleep_for(10ms);  // the entry is written after the response
+    shared = call(b, "GET", "/v1/collections/products/search?per_page=50&q=*");
+  }
+  EXPECT_EQ(shared.header("x-cache"), "hit");  // computed on a, any parameter order
+  EXPECT_NE(shared.body.find(R"("id":"q1")"), std::string::npos) << shared.body;
+
+  // ?wait=indexed: acknowledged once every node's cached answers are stale.
+  ASSERT_EQ(call(b, "POST", kRecords + "?wait=indexed", lamp("q2", "2")).status, 200);
+  auto after = call(a, "GET", search);
+  EXPECT_EQ(after.header("x-cache"), "miss");
+  EXPECT_NE(after.body.find(R"("id":"q2")"), std::string::npos) << after.body;
+
+  // Without it, the writing node's own _refresh makes the write visible within the refresh
+  // interval (this OpenSearch never refreshes on its own), and the cache follows.
+  ASSERT_EQ(call(a, "POST", kRecords, lamp("q3", "3")).status, 200);
+  std::string body;
+  for (int i = 0; i < 200 && body.find(R"("id":"q3")") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    body = call(b, "GET", search).body;
+  }
+  EXPECT_NE(body.find(R"("id":"q3")"), std::string::npos) << body;
+  EXPECT_NE(call(a, "GET", "/health").body.find(R"("owed_query_generations":0)"),
+            std::string::npos);
+  EXPECT_GE(std::stoi(redis_.cli({"GET", "tandem:q:products"})), 3);
 }
 
 TEST_F(DirectModeTest, AKeyMadeOnOneNodeLetsRequestsInOnTheOther) {

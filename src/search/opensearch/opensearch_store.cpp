@@ -88,8 +88,24 @@ void OpenSearchStore::submit(store::WriteBatch batch, store::WriteCallback done)
 void OpenSearchStore::writer_loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything queued is written
+    auto ready = [&] { return stopping_ || !queue_.empty(); };
+    if (unrefreshed_.empty()) {
+      wake_.wait(lock, ready);
+    } else {
+      wake_.wait_until(lock, refresh_due_, ready);
+    }
+    bool idle = queue_.empty();
+    if (!unrefreshed_.empty() &&
+        (std::chrono::steady_clock::now() >= refresh_due_ || (stopping_ && idle))) {
+      lock.unlock();
+      refresh_written();
+      lock.lock();
+      continue;
+    }
+    if (idle) {
+      if (stopping_) return;  // everything queued is written (and refreshed)
+      continue;
+    }
     std::vector<Pending> group;
     std::size_t ops = 0;
     while (!queue_.empty() &&
@@ -102,6 +118,25 @@ void OpenSearchStore::writer_loop() {
     write_group(group);
     lock.lock();
   }
+}
+
+void OpenSearchStore::refresh_written() {
+  std::string targets;
+  for (const auto& c : unrefreshed_)
+    targets += (targets.empty() ? "" : ",") + alias(c);
+  auto r = client_.call("POST", "/" + targets + "/_refresh?ignore_unavailable=true", "");
+  bool stopping = false;
+  {
+    std::lock_guard lock(mutex_);
+    stopping = stopping_;
+  }
+  if ((!r || r->status != 200) && !stopping) {  // sent again later; a stop gives it up
+    refresh_due_ = std::chrono::steady_clock::now() + options_.refresh_interval;
+    return;
+  }
+  std::vector<std::string> collections(unrefreshed_.begin(), unrefreshed_.end());
+  unrefreshed_.clear();
+  if (r && r->status == 200) options_.visible(collections);
 }
 
 void OpenSearchStore::write_group(std::vector<Pending>& group) {
@@ -132,6 +167,20 @@ void OpenSearchStore::write_group(std::vector<Pending>& group) {
       std::this_thread::sleep_for(backoff_.delay(++failures));
     } else {
       failures = 0;
+    }
+  }
+  if (options_.visible) {
+    std::vector<std::string> collections;
+    for (const auto& p : group)
+      collections.push_back(p.batch.collection->name);
+    std::sort(collections.begin(), collections.end());
+    collections.erase(std::unique(collections.begin(), collections.end()), collections.end());
+    if (refresh) {
+      options_.visible(collections);  // before the acknowledgements
+    } else {
+      if (unrefreshed_.empty())
+        refresh_due_ = std::chrono::steady_clock::now() + options_.refresh_interval;
+      unrefreshed_.insert(collections.begin(), collections.end());
     }
   }
   for (std::size_t b = 0; b < group.size(); ++b) {

@@ -11,7 +11,8 @@
 // sent in order, one per request. A record is acknowledged once its item succeeded (OpenSearch's
 // translog is durable per request); its version is the item's _version. Items answered 429 or
 // 5xx are sent again after a backoff with jitter. A batch with `visible` is sent with
-// refresh=wait_for.
+// refresh=wait_for. With a `visible` hook, the store also says when writes became visible (for
+// the shared query cache), refreshing what it wrote itself.
 //
 // Reads: the real-time GET <alias>/_doc/<id>. Collections: each index's mapping carries its
 // collection in _meta, so every node reads the same ones.
@@ -23,12 +24,16 @@
 // protocol of this directory, schema, net and simdjson.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "net/backoff.h"
 #include "net/http_client.h"
@@ -50,6 +55,12 @@ struct OpenSearchStoreOptions {
   int attempts = 6;
   net::BackoffOptions retry{.initial = std::chrono::milliseconds(50),
                             .max = std::chrono::milliseconds(2000)};
+  // Called on the writer thread once writes to these collections are visible to searches: after
+  // the refresh=wait_for of a batch with `visible` (before its callback), and after the _refresh
+  // the store sends at most refresh_interval after writes sent without one. Unset: no _refresh
+  // (OpenSearch's index.refresh_interval makes writes visible, unobserved).
+  std::function<void(const std::vector<std::string>&)> visible;
+  std::chrono::milliseconds refresh_interval{1000};
 };
 
 class OpenSearchStore final : public store::RecordStore,
@@ -101,6 +112,8 @@ class OpenSearchStore final : public store::RecordStore,
   explicit OpenSearchStore(OpenSearchStoreOptions options);
 
   void writer_loop();
+  // Sends _refresh for the collections written without one, then tells `visible`. Writer thread.
+  void refresh_written();
   // Writes a group of batches to the end: every operation succeeds or fails.
   void write_group(std::vector<Pending>& group);
   // One request's worth of operations: reads the bases of merges, sends one _bulk and records
@@ -127,6 +140,10 @@ class OpenSearchStore final : public store::RecordStore,
   std::condition_variable wake_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+  // The writer thread's: collections written without refresh=wait_for since the last _refresh
+  // (only with a `visible` hook), and when the next one is due.
+  std::set<std::string> unrefreshed_;
+  std::chrono::steady_clock::time_point refresh_due_;
   std::thread writer_;
 };
 
