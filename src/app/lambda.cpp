@@ -1,9 +1,17 @@
 // The Lambda runtime loop. Depends on app, api, net, config, core, obs.
 #include "app/lambda.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "api/lambda_events.h"
@@ -81,6 +89,116 @@ class RuntimeApi {
   net::HttpClient next_, answer_;
 };
 
+// A fatal signal while an invocation is under way (a crash: SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+// SIGABRT) is reported through the invocation's error endpoint as tandem.Crash before the process
+// dies of it, so that the caller learns what happened rather than waiting for the deadline or
+// getting Lambda's bare Runtime.ExitError. Everything is prepared beforehand: the address when the
+// runtime starts, the request's head when an invocation starts; the signal handler only calls
+// socket, setsockopt, connect, send, recv, close, write and raise (all async-signal-safe).
+class CrashReporter {
+ public:
+  static constexpr std::array<int, 5> kSignals{SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+  // Resolves the Runtime API's address and installs the handlers; false when the address does
+  // not resolve (crashes then go unreported, as without it).
+  static bool install(const net::HttpEndpoint& endpoint) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    std::string port = std::to_string(endpoint.port);
+    if (::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found) != 0 || !found)
+      return false;
+    std::memcpy(&address_, found->ai_addr, found->ai_addrlen);
+    address_len_ = found->ai_addrlen;
+    family_ = found->ai_family;
+    ::freeaddrinfo(found);
+    host_ = endpoint.host + ":" + port;
+    for (std::size_t i = 0; i < kSignals.size(); ++i) {
+      std::string body = lambda::error_report(
+          "tandem.Crash", std::string("the process received SIG") + sigabbrev_np(kSignals[i]) +
+                              " while handling the invocation");
+      tails_[i] = std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+    static std::array<char, 64 * 1024> alternate_stack;  // for a stack overflow's SIGSEGV
+    stack_t stack{};
+    stack.ss_sp = alternate_stack.data();
+    stack.ss_size = alternate_stack.size();
+    ::sigaltstack(&stack, nullptr);
+    struct sigaction action {};
+    action.sa_handler = &on_signal;
+    action.sa_flags = SA_RESETHAND | SA_ONSTACK;
+    ::sigemptyset(&action.sa_mask);
+    for (int signal : kSignals)
+      ::sigaction(signal, &action, nullptr);
+    return true;
+  }
+
+  // From now until disarm(), a crash is reported for this invocation.
+  static void arm(const std::string& request_id) {
+    armed_.store(false, std::memory_order_release);
+    std::string head = "POST " + std::string(kApi) + "/invocation/" + request_id +
+                       "/error HTTP/1.1\r\nHost: " + host_ +
+                       "\r\nContent-Type: application/json\r\n"
+                       "Lambda-Runtime-Function-Error-Type: tandem.Crash\r\n"
+                       "Connection: close\r\nContent-Length: ";
+    if (head.size() > head_.size()) return;  // an id no Runtime API gives: left unreported
+    std::memcpy(head_.data(), head.data(), head.size());
+    head_len_ = head.size();
+    armed_.store(true, std::memory_order_release);
+  }
+  static void disarm() { armed_.store(false, std::memory_order_release); }
+
+ private:
+  static void on_signal(int signal) {
+    if (armed_.exchange(false, std::memory_order_acq_rel)) {
+      std::size_t which = 0;
+      while (which + 1 < kSignals.size() && kSignals[which] != signal)
+        ++which;
+      if (report(head_.data(), head_len_, tails_[which])) {
+        static constexpr char kSaid[] =
+            "tandem lambda: crashed while handling an invocation; reported as tandem.Crash\n";
+        (void)!::write(STDERR_FILENO, kSaid, sizeof kSaid - 1);
+      }
+    }
+    ::raise(signal);  // the default action (SA_RESETHAND), once this handler returns
+  }
+
+  // Sends the report and waits (at most 2 s) for the answer's first bytes, so that closing does
+  // not reset the connection under a request not yet read.
+  static bool report(const char* head, std::size_t head_len, const std::string& tail) {
+    int fd = ::socket(family_, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    timeval limit{.tv_sec = 2, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    bool sent = ::connect(fd, reinterpret_cast<const sockaddr*>(&address_), address_len_) == 0 &&
+                send_all(fd, head, head_len) && send_all(fd, tail.data(), tail.size());
+    char answer[64];
+    bool answered = sent && ::recv(fd, answer, sizeof answer, 0) > 0;
+    ::close(fd);
+    return answered;
+  }
+  static bool send_all(int fd, const char* data, std::size_t size) {
+    while (size > 0) {
+      ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  static inline sockaddr_storage address_{};
+  static inline socklen_t address_len_ = 0;
+  static inline int family_ = AF_INET;
+  static inline std::string host_;
+  static inline std::array<std::string, kSignals.size()> tails_;  // set before any handler runs
+  static inline std::array<char, 1024> head_{};
+  static inline std::size_t head_len_ = 0;
+  static inline std::atomic<bool> armed_{false};
+};
+
 // What one invocation answers: the response's body, or an error's type and message.
 struct Outcome {
   bool ok = true;
@@ -147,6 +265,7 @@ int run_lambda(const config::Config& config) {
     return 2;
   }
   RuntimeApi runtime(*endpoint);
+  bool reports_crashes = CrashReporter::install(*endpoint);
   auto logger = obs::Logger::open(log_options(config));
   if (!logger) {
     (void)runtime.init_error("tandem.InitError", logger.error().message());
@@ -165,7 +284,8 @@ int run_lambda(const config::Config& config) {
   (*service)->start_for_invocations();
   std::chrono::duration<double, std::milli> init = std::chrono::steady_clock::now() - started;
   TANDEM_LOG(log, obs::Level::kInfo, "waiting for invocations", {"init_ms", init.count()},
-             {"data_dir", config.data.dir}, {"version", kVersion});
+             {"data_dir", config.data.dir}, {"version", kVersion},
+             {"reports_crashes", reports_crashes});
   HttpAccounting accounting{.recorder = api::HttpMetrics::Recorder((*service)->http_metrics()),
                             .log = {.log = log,
                                     .access_log = config.log.access,
@@ -178,13 +298,17 @@ int run_lambda(const config::Config& config) {
       break;
     }
     Outcome outcome;
+    CrashReporter::arm(invocation->id);
     try {
       outcome = handle(**service, accounting, invocation->payload);
     } catch (const std::exception& e) {
       outcome = {false, e.what(), "tandem.Crash"};
+    } catch (...) {
+      outcome = {false, "the handler threw something that is not a std::exception", "tandem.Crash"};
     }
     auto st = outcome.ok ? runtime.respond(invocation->id, std::move(outcome.body))
                          : runtime.error(invocation->id, outcome.error_type, outcome.body);
+    CrashReporter::disarm();
     if (!outcome.ok) {
       TANDEM_LOG(log, obs::Level::kWarn, "invocation failed", {"request_id", invocation->id},
                  {"type", outcome.error_type}, {"error", outcome.body});

@@ -96,6 +96,7 @@ class RuntimeApi:
     def __init__(self):
         self.pending = queue.Queue()
         self.answers = {}
+        self.handed = set()  # request ids handed out by /next
         self.init_errors = []
         self.first_next = None
         self.done = threading.Condition()
@@ -124,6 +125,9 @@ class RuntimeApi:
                 if rid is None:  # the test is over: this runtime goes away
                     self.close_connection = True
                     return self.reply(500, b'{"errorMessage":"shutting down"}')
+                with api.done:
+                    api.handed.add(rid)
+                    api.done.notify_all()
                 deadline = str(int(time.time() * 1000) + 30000)
                 self.reply(200, payload.encode(), [
                     ("Lambda-Runtime-Aws-Request-Id", rid), ("Lambda-Runtime-Deadline-Ms", deadline),
@@ -149,8 +153,21 @@ class RuntimeApi:
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
 
     def invoke(self, payload, timeout=30):
+        return self.answer(self.queue(payload), timeout)
+
+    def queue(self, payload):
+        """Queues an invocation; its request id."""
         rid = str(uuid.uuid4())
         self.pending.put((rid, payload if isinstance(payload, str) else json.dumps(payload)))
+        return rid
+
+    def wait_handed(self, rid, timeout=30):
+        """True once the runtime took the invocation from /next."""
+        with self.done:
+            return self.done.wait_for(lambda: rid in self.handed, timeout)
+
+    def answer(self, rid, timeout=30):
+        """(kind, body, error type) of the invocation's answer, kind "timeout" without one."""
         with self.done:
             self.done.wait_for(lambda: rid in self.answers, timeout)
         return self.answers.get(rid, ("timeout", b"", None))
@@ -158,6 +175,28 @@ class RuntimeApi:
     def stop(self):
         self.pending.put((None, None))
         self.server.shutdown()
+
+
+def crash_while_handling(check, api, proc, sig, event, what):
+    """Sends `sig` to `proc` 0.2 s after it took `event` (one that it handles for seconds, such as
+    a generator run of 100,000 records): the crash must reach the error endpoint as tandem.Crash
+    naming the signal, and the process die of it."""
+    rid = api.queue(event)
+    handed = api.wait_handed(rid)
+    time.sleep(0.2)
+    answered_early = rid in api.answers
+    proc.send_signal(sig)
+    kind, answer, header = api.answer(rid, timeout=10)
+    report = json.loads(answer) if kind == "error" else {}
+    check(handed and not answered_early and kind == "error" and header == "tandem.Crash" and
+          report.get("errorType") == "tandem.Crash" and sig.name in report.get("errorMessage", ""),
+          f"{what}: {sig.name} while handling: handed {handed}, answered before the signal "
+          f"{answered_early}, {kind} {header} {answer[:200]}")
+    try:
+        code = proc.wait(timeout=20)
+        check(code == -sig, f"{what}: the crashed process dies of {sig.name}, not with {code}")
+    except subprocess.TimeoutExpired:
+        check(False, f"{what}: the process did not die of {sig.name}")
 
 
 def rest_event(method, path, query, headers, body):

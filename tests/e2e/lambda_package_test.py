@@ -7,7 +7,7 @@ real redis-server, shared with a `tandem serve` node. The same requests sent to 
 API Gateway REST (1.0) and HTTP API (2.0) events give the same statuses and bodies; a write
 through the package is read by id on the `serve` node at once (and the other way round); an
 EventBridge scheduled event runs the generator, whose run the `serve` node shows; an event that
-is no event goes to the error endpoint. Prints the cold start for information.
+is no event goes to the error endpoint, and so does a crash while handling. Prints the cold start for information.
 
     lambda_package_test.py path/to/tandem path/to/fake_opensearch_server path/to/package-lambda.sh
 
@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,8 +26,8 @@ import time
 import zipfile
 from urllib.parse import urlencode
 
-from e2e_lib import (Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event,
-                     scheduled_event, stop)
+from e2e_lib import (Checks, RuntimeApi, comparable, crash_while_handling, free_port, http_api_event,
+                     rest_event, scheduled_event, stop)
 
 TANDEM, FAKE, PACKAGE = sys.argv[1], sys.argv[2], sys.argv[3]
 if os.geteuid() != 0:
@@ -182,6 +183,16 @@ try:
         check(lam.wait(timeout=20) == 0, "the package exits 0 when the Runtime API goes away")
     except subprocess.TimeoutExpired:
         check(False, "the package did not stop when the Runtime API went away")
+
+    # A crash while handling (SIGSEGV during a generator run of 100,000 records) is reported.
+    api = RuntimeApi()
+    crashing = subprocess.Popen(["/var/task/bootstrap"], preexec_fn=enter_root, stdout=open(lam_log, "a"),
+                                stderr=subprocess.STDOUT,
+                                env=dict(env, AWS_LAMBDA_RUNTIME_API=api.address,
+                                         TANDEM_JOBS_GENERATE_BATCH_SIZE="100000"))
+    procs.append(crashing)
+    crash_while_handling(check, api, crashing, signal.SIGSEGV, scheduled_event("tandem-prod-generate"), "the package")
+    api.stop()
 finally:
     stop(procs)
     shutil.rmtree(work, ignore_errors=True)

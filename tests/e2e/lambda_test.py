@@ -4,8 +4,8 @@ invocation, response, error, init error), on loopback. The same requests go firs
 over HTTP, then as API Gateway REST API (payload 1.0) and HTTP API (2.0) events to `tandem lambda`
 on the same data dir: statuses, bodies (less timings and request ids) and the headers that matter
 must match. Then an EventBridge scheduled event runs the generator job once, a direct invocation
-upserts records, and events that are no event, a job that does not exist and a broken data dir
-are reported through the error endpoints. Prints the cold start (process start to the first call
+upserts records, and events that are no event, a job that does not exist, a crash (a fatal
+signal while handling) and a broken data dir are reported through the error endpoints. Prints the cold start (process start to the first call
 for the next invocation) for information: speed is the benchmarks' business.
 
     lambda_test.py path/to/tandem
@@ -17,14 +17,15 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from urllib.parse import urlencode
 
-from e2e_lib import (Checks, RuntimeApi, comparable, free_port, http_api_event, rest_event,
-                     scheduled_event, stop)
+from e2e_lib import (Checks, RuntimeApi, comparable, crash_while_handling, free_port, http_api_event,
+                     rest_event, scheduled_event, stop)
 
 TANDEM = sys.argv[1]
 KEY = "lambda-admin-key-0123456789abcdef"
@@ -171,6 +172,15 @@ try:
     except subprocess.TimeoutExpired:
         check(False, "tandem lambda did not stop when the Runtime API went away")
         stop([proc])
+
+    # A crash while handling an invocation (a fatal signal during a generator run of 100,000
+    # records) is reported through the error endpoint, and the process dies of the signal.
+    for sig in (signal.SIGSEGV, signal.SIGABRT):
+        api = RuntimeApi()
+        proc, _ = lambda_process(os.path.join(work, f"crash-{sig.name}"), api,
+                                 dict(ENV, TANDEM_JOBS_GENERATE_BATCH_SIZE="100000"))
+        crash_while_handling(check, api, proc, sig, scheduled_event("tandem-prod-generate"), "tandem lambda")
+        api.stop()
 
     # A service that cannot start reports an init error: the data dir is a file.
     api = RuntimeApi()
