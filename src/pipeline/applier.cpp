@@ -33,6 +33,10 @@ Applier::Applier(Sink& sink, store::Store& store, const core::Clock& clock, Appl
     breaker_gauge_ = &metrics->breaker_open.Add(labels);
     retries_counter_ = &metrics->retries.Add(labels);
     dead_letter_counter_ = &metrics->dead_letters.Add(labels);
+    apply_histogram_ = &metrics->apply_durations.Add(
+        labels,
+        prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0});
     metrics_ = metrics;
     // The kinds alert rules watch exist from the start, at 0.
     for (std::string_view kind : {"rejected", "unavailable"})
@@ -106,7 +110,8 @@ void Applier::loop(std::stop_token stop) {
     }
     auto poll = std::chrono::milliseconds(unseen ? 2 : 100);
     if (store_.wait_for_head(cursor, poll) <= cursor) continue;
-    if (!last_full_) {
+    // Linger only within a stream: a write that finds the sink idle is applied at once.
+    if (!last_full_ && last_in_stream_) {
       std::this_thread::sleep_for(
           std::min<std::chrono::steady_clock::duration>(options_.linger, last_apply_));
     }
@@ -144,6 +149,8 @@ bool Applier::step() {
   auto started = std::chrono::steady_clock::now();
   auto rejected = sink_.apply(*batch);
   last_apply_ = std::chrono::steady_clock::now() - started;
+  if (apply_histogram_ != nullptr)
+    apply_histogram_->Observe(std::chrono::duration<double>(last_apply_).count());
   last_full_ = batch->size() >= options_.batch_size;
   if (!rejected) {
     on_failure(rejected.error());
@@ -154,6 +161,7 @@ bool Applier::step() {
     return false;
   }
   std::uint64_t last = batch->back().seq;
+  last_in_stream_ = store_.head_seq() > last;
   if (auto st = store_.set_cursor(sink_.name(), last); !st.is_ok()) {
     on_failure(st);  // applied but not recorded: the batch is applied again, idempotently
     return false;

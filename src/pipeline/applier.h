@@ -108,6 +108,7 @@ class Applier {
   prometheus::Gauge* breaker_gauge_ = nullptr;
   prometheus::Counter* retries_counter_ = nullptr;
   prometheus::Counter* dead_letter_counter_ = nullptr;
+  prometheus::Histogram* apply_histogram_ = nullptr;
   PipelineMetrics* metrics_ = nullptr;  // for errors by kind
   mutable std::mutex mutex_;            // guards status_, delay_, opened_at_
   std::condition_variable_any cv_;      // cursor moves, stop
@@ -115,10 +116,12 @@ class Applier {
   bool cursor_loaded_ = false;                       // status_.applied_seq came from the store
   std::chrono::milliseconds delay_{0};               // current backoff
   std::chrono::steady_clock::time_point opened_at_;  // when the breaker opened
-  // The last batch, for the linger: how long its apply() took, whether it was full. Only the
-  // applier's thread (or step()'s caller) touches them.
+  // The last batch, for the linger: how long its apply() took, whether it was full, whether
+  // more had been committed by the time it was applied (a stream). Only the applier's thread (or
+  // step()'s caller) touches them.
   std::chrono::steady_clock::duration last_apply_{};
   bool last_full_ = false;
+  bool last_in_stream_ = false;
   net::Backoff backoff_;  // guarded by mutex_
   struct Waiter {
     std::chrono::steady_clock::time_point deadline;

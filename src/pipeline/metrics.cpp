@@ -45,7 +45,12 @@ PipelineMetrics::PipelineMetrics(prometheus::Registry& r)
       lag_seconds(prometheus::BuildGauge()
                       .Name("tandem_sink_lag_seconds")
                       .Help("Age of the oldest change a sink has not applied yet; 0 when caught up")
-                      .Register(r)) {}
+                      .Register(r)),
+      apply_durations(prometheus::BuildHistogram()
+                          .Name("tandem_sink_apply_seconds")
+                          .Help("Time a sink took to apply one batch of changes (index and commit, "
+                                "or cache writes), by sink")
+                          .Register(r)) {}
 
 CacheMetrics::CacheMetrics(prometheus::Registry& r)
     : events(prometheus::BuildCounter()

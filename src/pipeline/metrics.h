@@ -1,11 +1,12 @@
 // The pipeline's metric families: records accepted and refused, the change-log head, and per
-// sink applied seq, retries, dead letters and breaker state; the caches' hits, misses, evictions
+// sink applied seq, retries, dead letters, breaker state and apply durations; the caches' hits, misses, evictions
 // and size. Depends on prometheus-cpp core.
 #pragma once
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 namespace tandem::pipeline {
@@ -23,6 +24,7 @@ struct PipelineMetrics {
   prometheus::Family<prometheus::Counter>& errors;        // per sink and kind (status code name)
   prometheus::Family<prometheus::Gauge>& lag_records;     // per sink: head - applied
   prometheus::Family<prometheus::Gauge>& lag_seconds;     // per sink: oldest unapplied change's age
+  prometheus::Family<prometheus::Histogram>& apply_durations;  // per sink: one batch's apply()
 };
 
 // The caches' families, read from CacheBackend::stats() and ReadThrough at every scrape.

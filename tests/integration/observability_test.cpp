@@ -106,6 +106,10 @@ TEST_F(ObservabilityTest, HealthDescribesBackendsAndSinksAndReadyIs200WhenCaught
   auto text = scrape();
   EXPECT_EQ(metric(text, "tandem_backend_up"), 3);
   EXPECT_EQ(metric(text, "tandem_sink_lag_records"), 0);
+  for (std::string sink : {"xapian", "cache:memory"}) {  // one batch each, of the one record
+    EXPECT_EQ(metric(text, "tandem_sink_apply_seconds_count", {{"sink", sink}}), 1) << sink;
+    EXPECT_GT(metric(text, "tandem_sink_apply_seconds_sum", {{"sink", sink}}).value_or(0), 0);
+  }
   EXPECT_GT(metric(text, "tandem_data_disk_bytes", {{"kind", "size"}}).value_or(0), 0);
   EXPECT_EQ(metric(text, "tandem_job_runs_total"), std::nullopt);  // the job is off here
 }

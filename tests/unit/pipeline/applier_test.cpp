@@ -416,6 +416,26 @@ TEST_F(ApplierTest, ThreadedModeAppliesEverythingWritten) {
   EXPECT_EQ(applier.status().applied_seq, head);
 }
 
+// The linger batches a stream, never a write that finds the sink idle: after a slow apply (2 s)
+// with nothing committed meanwhile, the next lone write is applied without waiting that long
+// (the linger here is an hour; the bound checked, 1.5 s, is far from both).
+TEST_F(ApplierTest, AWriteThatFindsTheSinkIdleIsAppliedWithoutTheLinger) {
+  auto opts = options();
+  opts.linger = std::chrono::hours(1);
+  Applier applier(sink_, *store_, clock_, opts, log_);
+  sink_.on_apply([] { std::this_thread::sleep_for(2s); });
+  auto first = write(1);
+  ASSERT_TRUE(applier.step());  // slow: the linger would now be 2 s
+  ASSERT_EQ(applier.wait_applied(first, 0ms), first);
+  sink_.on_apply({});
+  applier.start();
+  auto started = std::chrono::steady_clock::now();
+  auto second = write(1);
+  EXPECT_EQ(applier.wait_applied(second, 5s), second);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  applier.stop();
+}
+
 TEST_F(ApplierTest, WaitAppliedReturnsTheCursorOnTimeout) {
   write(2);
   Applier applier(sink_, *store_, clock_, options(), log_);
