@@ -1,4 +1,6 @@
 # Shared build rules: warnings, sanitizers, and the tandem_module() helper that every module uses.
+# Sanitizer builds keep line tables only (-g1): their reports need file and line, and full debug
+# information of Boost's templates is much of what they spend compiling.
 
 set(TANDEM_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
     -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
@@ -9,18 +11,18 @@ if(TANDEM_WERROR)
 endif()
 
 if(TANDEM_FUZZ)
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -g1)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
 if(TANDEM_TSAN)
   # libstdc++ 12 uses atomic_thread_fence, which TSan does not model (-Wtsan); nothing of ours does.
-  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan -g1)
   add_link_options(-fsanitize=thread)
 endif()
 
 if(TANDEM_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g1)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

@@ -32,5 +32,5 @@ ctest --preset asan
 # ThreadSanitizer over the concurrent parts: caches (the Redis client's own thread too),
 # read-through, appliers, job runner.
 cmake --preset tsan -DTANDEM_WERROR=ON >/dev/null
-cmake --build --preset tsan --target unit_tests contract_tests
+cmake --build --preset tsan --target concurrency_tests
 ctest --preset tsan
