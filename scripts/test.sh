@@ -29,8 +29,9 @@ cmake --build --preset asan --target unit_tests
 ctest --preset asan
 
 
-# ThreadSanitizer over the concurrent parts: caches (the Redis client's own thread too),
-# read-through, appliers, job runner.
+# ThreadSanitizer over the concurrent parts (the concurrency_tests target): caches (the Redis
+# client's own thread too), read-through, appliers, job runner, the HTTP client, the shared query
+# cache.
 cmake --preset tsan -DTANDEM_WERROR=ON >/dev/null
 cmake --build --preset tsan --target concurrency_tests
 ctest --preset tsan

@@ -4,15 +4,10 @@
 
 #include <string>
 
+#include "obs/metrics.h"
+
 namespace tandem::api {
-namespace {
-
-prometheus::Histogram::BucketBoundaries latency_buckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0};
-}
-
-}  // namespace
+using obs::latency_buckets;
 
 HttpMetrics::HttpMetrics(prometheus::Registry& registry)
     : requests(prometheus::BuildCounter()

@@ -155,7 +155,7 @@ class CrashReporter {
       std::size_t which = 0;
       while (which + 1 < kSignals.size() && kSignals[which] != signal)
         ++which;
-      if (report(head_.data(), head_len_, tails_[which])) {
+      if (report(tails_[which])) {
         static constexpr char kSaid[] =
             "tandem lambda: crashed while handling an invocation; reported as tandem.Crash\n";
         (void)!::write(STDERR_FILENO, kSaid, sizeof kSaid - 1);
@@ -166,14 +166,14 @@ class CrashReporter {
 
   // Sends the report and waits (at most 2 s) for the answer's first bytes, so that closing does
   // not reset the connection under a request not yet read.
-  static bool report(const char* head, std::size_t head_len, const std::string& tail) {
+  static bool report(const std::string& tail) {
     int fd = ::socket(family_, SOCK_STREAM, 0);
     if (fd < 0) return false;
     timeval limit{.tv_sec = 2, .tv_usec = 0};
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     bool sent = ::connect(fd, reinterpret_cast<const sockaddr*>(&address_), address_len_) == 0 &&
-                send_all(fd, head, head_len) && send_all(fd, tail.data(), tail.size());
+                send_all(fd, head_.data(), head_len_) && send_all(fd, tail.data(), tail.size());
     char answer[64];
     bool answered = sent && ::recv(fd, answer, sizeof answer, 0) > 0;
     ::close(fd);

@@ -14,6 +14,11 @@ std::string Metrics::serialize() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 
+prometheus::Histogram::BucketBoundaries latency_buckets() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0};
+}
+
 namespace {
 prometheus::Family<prometheus::Gauge>& disk_family(prometheus::Registry& registry) {
   return prometheus::BuildGauge()

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <functional>
@@ -31,6 +32,10 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;  // thread-safe itself
   std::vector<std::function<void()>> hooks_;        // set up before serving, then read-only
 };
+
+// Buckets of the duration histograms (request and search durations, sink applies): 100 µs to
+// 10 s.
+prometheus::Histogram::BucketBoundaries latency_buckets();
 
 // tandem_data_disk_bytes{kind="free"|"size"}: the file system of a directory (data.dir).
 struct DiskMetrics {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "obs/metrics.h"
+
 namespace tandem::pipeline {
 
 std::string_view breaker_name(BreakerState s) {
@@ -33,10 +35,7 @@ Applier::Applier(Sink& sink, store::Store& store, const core::Clock& clock, Appl
     breaker_gauge_ = &metrics->breaker_open.Add(labels);
     retries_counter_ = &metrics->retries.Add(labels);
     dead_letter_counter_ = &metrics->dead_letters.Add(labels);
-    apply_histogram_ = &metrics->apply_durations.Add(
-        labels,
-        prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0});
+    apply_histogram_ = &metrics->apply_durations.Add(labels, obs::latency_buckets());
     metrics_ = metrics;
     // The kinds alert rules watch exist from the start, at 0.
     for (std::string_view kind : {"rejected", "unavailable"})

@@ -1,6 +1,6 @@
 // The pipeline's metric families: records accepted and refused, the change-log head, and per
-// sink applied seq, retries, dead letters, breaker state and apply durations; the caches' hits, misses, evictions
-// and size. Depends on prometheus-cpp core.
+// sink applied seq, retries, dead letters, breaker state and apply durations; the caches' hits,
+// misses, evictions and size. Depends on prometheus-cpp core.
 #pragma once
 
 #include <prometheus/counter.h>
