@@ -106,12 +106,22 @@ print('%-30s %14.0f %10s %10s %14.0f %10s %10s %7.2f' % ('batch of $n, $conns co
 print(json.dumps({'batch': $n, 'connections': $conns, 'tandem': t, 'tandem_p50_ms': $t50, 'tandem_p99_ms': $t99,
                   'postgresql': p, 'postgresql_p50_ms': $p50, 'postgresql_p99_ms': $p99, 'ratio': t / p}))")")
 done
+# The 10-record batch until searchable and cached, and the same on half a core, each on a fresh
+# store after the same 4-connection run, so that the two compare: the runs above leave a store
+# churned by millions of upserts of the same records, whose stalls their own p99s show.
+fresh_tandem() {
+  stop_tandem
+  rm -rf "$work/data"
+  TANDEM_JOBS_GENERATE_ENABLED=false start_tandem "$@" --set log.access=false
+}
+fresh_tandem
+run_tandem 10 4 >/dev/null
+wait_caught_up
 read -r w_rps w50 w99 wbad < <(run_tandem 10 1 "?wait=indexed")
 [ "$wbad" = 0 ] || { echo "tandem answered $wbad non-2xx responses" >&2; exit 1; }
 echo "batch of 10 until searchable and cached (?wait=indexed, 1 conn): p50 $w50 ms, p99 $w99 ms ($w_rps requests/s)"
 
-stop_tandem
-TANDEM_JOBS_GENERATE_ENABLED=false start_tandem slowed --set log.access=false
+fresh_tandem slowed
 read -r s_rps s50 s99 _ < <(run_tandem 10 4)
 wait_caught_up
 read -r sw_rps sw50 sw99 _ < <(run_tandem 10 1 "?wait=indexed")
