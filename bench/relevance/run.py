@@ -127,6 +127,15 @@ class Tandem:
             status, body = self.request("POST", f"/v1/collections/{self.collection}/records" + ("?wait=indexed" if last else ""),
                                         "".join(lines[at:at + 5000]), "application/x-ndjson")
             assert status == 200, body[:300]
+        # ?wait=indexed gives up after 10 s ("indexed": false); on a busy machine the index may
+        # still be catching up then, and searches of a partial index would score its relevance.
+        while not self.caught_up():
+            time.sleep(0.1)
+
+    def caught_up(self):
+        _, body = self.request("GET", "/health")
+        c = json.loads(body)["components"]
+        return all(s["applied_seq"] >= c["store"]["head_seq"] for s in c["sinks"])
 
     def request(self, method, path, body=None, ctype=None):
         headers = dict(AUTH, **({"Content-Type": ctype} if ctype else {}))
