@@ -6,7 +6,7 @@ in the same run on the same machine, over the same generated products and the sa
     RESULTS_JSON=results.json bench/search_bench.py ...  also writes the figures for bench/chart.py
 
 Indexing: records/s to make N records searchable (tandem: the search sink catching up from the
-store after `tandem import`; FTS5: inserts in one transaction; PostgreSQL: COPY + GIN index build).
+store after `tandem import`; FTS5: inserts, a transaction per 100,000; PostgreSQL: COPY + GIN index build).
 Queries: p50/p99 latency of each query of the mix, 200 runs each, and for tandem the p99 of all of
 them pooled (the mix's own p99) next to the slowest single query's p99 (tandem and PostgreSQL over
 loopback, keep-alive: tandem via HTTP, PostgreSQL via pgbench; FTS5 in-process, so it pays no
@@ -177,7 +177,7 @@ def bench_tandem(path):
             os.setpriority(os.PRIO_PROCESS, hog.pid, 0)
         extra["slowed"] = {"index_rate": slowed_rate, "queries": run_mix(conn, max(10, RUNS // 4))}
         conn.close(); stop(proc)
-    shutil.rmtree(data)  # measured: its disk is the peers' now (10M records need about 30 GB each)
+    shutil.rmtree(data)  # measured: its disk is the peers' now (tandem's data at 10M is about 30 GB)
     return index_rate, lat
 
 
