@@ -1,6 +1,7 @@
 // Collections catalog. Depends on core, schema, store.
 #include "pipeline/catalog.h"
 
+#include <algorithm>
 #include <mutex>
 
 namespace tandem::pipeline {
@@ -18,20 +19,32 @@ core::Status Catalog::load() {
 
 core::Status Catalog::declare(const schema::Collection& c, bool must_match) {
   std::unique_lock lock(mutex_);
-  if (auto it = collections_.find(c.name); it != collections_.end()) {
-    if (!must_match || schema::collection_to_json(*it->second) == schema::collection_to_json(c)) {
+  auto it = collections_.find(c.name);
+  if (it == collections_.end()) {
+    if (auto st = schema::check_collection(c); !st.is_ok()) return st;
+    auto st = store_.create_collection(c);
+    if (st.is_ok()) {
+      collections_[c.name] = std::make_shared<const schema::Collection>(c);
       return {};
     }
-    return {core::StatusCode::kFailedPrecondition,
-            "collection '" + c.name +
-                "' is stored with a different schema than declared; delete "
-                "it (DELETE /v1/collections/" +
-                c.name + ") or declare its stored schema"};
+    // A shared store (direct mode): another node starting at the same time created it after
+    // load(). Take the stored one, and compare with it as if load() had found it.
+    if (st.code() != core::StatusCode::kAlreadyExists) return st;
+    auto stored = store_.collections();
+    if (!stored) return stored.error();
+    auto s = std::ranges::find(*stored, c.name, &schema::Collection::name);
+    if (s == stored->end()) return st;
+    it = collections_.emplace(c.name, std::make_shared<const schema::Collection>(std::move(*s)))
+             .first;
   }
-  if (auto st = schema::check_collection(c); !st.is_ok()) return st;
-  if (auto st = store_.create_collection(c); !st.is_ok()) return st;
-  collections_[c.name] = std::make_shared<const schema::Collection>(c);
-  return {};
+  if (!must_match || schema::collection_to_json(*it->second) == schema::collection_to_json(c)) {
+    return {};
+  }
+  return {core::StatusCode::kFailedPrecondition,
+          "collection '" + c.name +
+              "' is stored with a different schema than declared; delete "
+              "it (DELETE /v1/collections/" +
+              c.name + ") or declare its stored schema"};
 }
 
 std::shared_ptr<const schema::Collection> Catalog::find(std::string_view name) const {

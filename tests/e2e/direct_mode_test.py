@@ -139,11 +139,21 @@ def scenario(tag, redis_env):
     procs.append(fake)
     os_port = int(fake.stdout.readline().split()[1])
     nodes = [Node(i, os_port, redis_env, tag) for i in range(3)]
-    threads = [threading.Thread(target=n.start) for n in nodes]  # all at once: one first-start run
+    failures = []
+
+    def start(node):
+        try:
+            node.start()
+        except SystemExit as e:  # a thread's exception would be lost: report it from here
+            failures.append(str(e))
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in nodes]  # at once: one first run
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failures:
+        raise SystemExit(f"{tag}: " + "\n".join(failures))
 
     # The first-start fire: one run, in the one history every node shows.
     histories = []

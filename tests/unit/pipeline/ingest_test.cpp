@@ -155,5 +155,28 @@ TEST_F(IngestTest, DeclaredCollectionsAreCreatedOnceAndKeepTheirSchema) {
   EXPECT_EQ(reloaded.declare(bad, true).code(), core::StatusCode::kInvalidArgument);
 }
 
+// Nodes sharing one store start at once: each loads the (empty) catalog, one creates the
+// collection first, and the others adopt the stored one instead of failing to start.
+TEST_F(IngestTest, DeclaringACollectionAnotherNodeJustCreatedAdoptsTheStoredOne) {
+  auto books =
+      schema::collection_from_json(R"({"name":"books","fields":[{"name":"title","type":"text"}]})");
+  ASSERT_TRUE(books);
+  Catalog second(*store_), third(*store_);
+  ASSERT_TRUE(second.load().is_ok());
+  ASSERT_TRUE(third.load().is_ok());
+  ASSERT_TRUE(catalog_->declare(*books, true).is_ok());
+
+  auto st = second.declare(*books, true);
+  EXPECT_TRUE(st.is_ok()) << st.message();
+  ASSERT_NE(second.find("books"), nullptr);
+  EXPECT_EQ(schema::collection_to_json(*second.find("books")), schema::collection_to_json(*books));
+
+  auto changed = *books;
+  changed.fields[0].weight = 2;
+  EXPECT_EQ(third.declare(changed, true).code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(third.declare(changed, false).is_ok());
+  EXPECT_EQ(third.find("books")->fields[0].weight, books->fields[0].weight);  // the stored one
+}
+
 }  // namespace
 }  // namespace tandem::pipeline
