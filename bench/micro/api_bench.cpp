@@ -1,6 +1,7 @@
 // Per-request costs outside the socket: routing, handler, error bodies, access-log formatting.
 #include <benchmark/benchmark.h>
 
+#include "access/keys_registry.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
@@ -32,6 +33,29 @@ void BM_DispatchHealth(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DispatchHealth);
+
+// What a request with a key pays before its handler: the key's hash, its lookup, its bucket
+// (threads > 1: the same key from every request thread, as under load).
+void BM_KeyCheck(benchmark::State& state) {
+  static access::KeyRegistry registry({});
+  static auto key = [] {
+    auto made = access::make_key({.scopes = 0xff}, 0);
+    registry.put(made.record);
+    return made.key;
+  }();
+  for (auto _ : state) {
+    auto c = registry.check(key, access::Scope::kSearch, "products", "127.0.0.1", 1);
+    benchmark::DoNotOptimize(c.verdict);
+  }
+}
+BENCHMARK(BM_KeyCheck)->Threads(1)->Threads(2);
+
+void BM_Sha256Hex(benchmark::State& state) {
+  const std::string key(43, 'k');
+  for (auto _ : state)
+    benchmark::DoNotOptimize(access::sha256_hex(key));
+}
+BENCHMARK(BM_Sha256Hex)->Threads(1)->Threads(2);
 
 void BM_DispatchWithCaptures(benchmark::State& state) {
   api::Router router;

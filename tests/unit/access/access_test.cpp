@@ -3,7 +3,9 @@
 // attempts limited per address, anonymous scopes, and buckets refilling at their rate.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "access/key_json.h"
 #include "access/keys.h"
@@ -34,6 +36,27 @@ TEST(ApiKeys, TextsAreRandomAndOnlyTheirHashIsKept) {
   EXPECT_FALSE(id_of("tdm_short"));
   std::set<char> seen(a.key.begin() + 17, a.key.end());
   EXPECT_GT(seen.size(), 15u);  // the secret uses the alphabet, not one letter
+}
+
+// FIPS 180-2's examples, from several threads at once (each keeps its own digest context).
+TEST(ApiKeys, HashesAreSha256InHex) {
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&wrong] {
+      for (int i = 0; i < 1000; ++i) {
+        wrong +=
+            sha256_hex("abc") != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        wrong +=
+            sha256_hex("") != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        wrong += sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") !=
+                 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(wrong, 0);
 }
 
 TEST(ApiKeys, AConfiguredKeyIsTheSameKeyOnEveryStartAndMustBeLongEnough) {
