@@ -55,8 +55,9 @@ std::string slot_value(const schema::FieldSpec& f, element value) {
 // document: 100,000 records indexed at 9,800/s with them and 18,000/s without.)
 // A value of at most kMaxWholeWords words also goes in whole, its words joined by spaces
 // ("XE:hot dog"), one prefix for every field: a query equal to it ranks it first (compile.cpp).
-void index_text(Xapian::Document& doc, Xapian::termpos& pos, std::string_view text,
-                const std::string& prefix, double weight) {
+template <typename Doc>
+void index_text(Doc& doc, Xapian::termpos& pos, std::string_view text, const std::string& prefix,
+                double weight) {
   thread_local std::vector<std::string> words;  // the first n; kept, so their buffers are reused
   std::size_t n = 0;
   for_each_word(text, [&](const std::string& word, std::size_t, std::size_t) {
@@ -80,8 +81,9 @@ void index_text(Xapian::Document& doc, Xapian::termpos& pos, std::string_view te
   pos += 10;  // no phrase across fields or across values of a list
 }
 
-void index_field(Xapian::Document& doc, Xapian::termpos& pos, const schema::FieldSpec& f,
-                 std::size_t index, element value) {
+template <typename Doc>
+void index_field(Doc& doc, Xapian::termpos& pos, const schema::FieldSpec& f, std::size_t index,
+                 element value) {
   using schema::FieldType;
   if (f.type == FieldType::kText) {
     index_text(doc, pos, value.get_string().value_unsafe(), text_prefix(index), f.weight);
@@ -211,25 +213,34 @@ std::string keyword_term(std::string_view prefix, std::string_view value) {
   return term;
 }
 
-core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,
-                                              std::string_view body, std::uint64_t seq) {
+template <typename Doc>
+core::Status index_fields(Doc& doc, const schema::Collection& c, std::string_view body) {
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(body.data(), body.size()).get(root)) {
-    return core::fail(core::invalid_argument(std::string("stored record does not parse: ") +
-                                             simdjson::error_message(err)));
+    return core::invalid_argument(std::string("stored record does not parse: ") +
+                                  simdjson::error_message(err));
   }
-  Xapian::Document doc;
-  doc.add_value(kBodySlot, std::string(body));
-  doc.add_boolean_term(id_term(id));
-  doc.add_value(kSeqSlot, Xapian::sortable_serialise(static_cast<double>(seq)));
-  doc.add_value(kIdSlot, std::string(id));
   Xapian::termpos pos = 0;
   for (std::size_t i = 0; i < c.fields.size(); ++i) {
     element value;
     if (root.at_key(c.fields[i].name).get(value) || value.is_null()) continue;
     index_field(doc, pos, c.fields[i], i, value);
   }
+  return core::Status::ok();
+}
+template core::Status index_fields(Xapian::Document&, const schema::Collection&, std::string_view);
+template core::Status index_fields(native::SegmentWriter&, const schema::Collection&,
+                                   std::string_view);
+
+core::Result<Xapian::Document> build_document(const schema::Collection& c, std::string_view id,
+                                              std::string_view body, std::uint64_t seq) {
+  Xapian::Document doc;
+  if (auto st = index_fields(doc, c, body); !st.is_ok()) return core::fail(std::move(st));
+  doc.add_value(kBodySlot, std::string(body));
+  doc.add_boolean_term(id_term(id));
+  doc.add_value(kSeqSlot, Xapian::sortable_serialise(static_cast<double>(seq)));
+  doc.add_value(kIdSlot, std::string(id));
   return doc;
 }
 

@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "query/ast.h"
 #include "schema/collection.h"
+#include "search/native/segment.h"
 
 namespace tandem::search::xapian_backend {
 
@@ -128,6 +129,13 @@ std::vector<std::string> tokenize(std::string_view text);
 // Every string value in a JSON text (an object's keys aside), at any depth; nothing when it does
 // not parse.
 void for_each_string(std::string_view json, const std::function<void(std::string_view)>& fn);
+
+// Adds the terms and value slots of a record's fields (the record already validated against `c`)
+// to `doc`, a Xapian::Document or a native::SegmentWriter: text words with positions unprefixed
+// and without under the field's prefix (weighted by the field's weight as wdf), keyword terms,
+// value slots. kInvalidArgument when the body does not parse.
+template <typename Doc>
+core::Status index_fields(Doc& doc, const schema::Collection& c, std::string_view body);
 
 // Builds the document of a record (already validated against `c`): the record body in kBodySlot,
 // id term, text words with positions unprefixed and without under the field's prefix (weighted by
