@@ -1,8 +1,11 @@
 // Indexing generated products, batch by batch as the search sink applies them: into Xapian
-// (XapianSearch::apply, the embedded backend as it runs, one shard or two), and into a native
-// segment per batch (the layout's terms into a SegmentWriter, then the file written). Each
-// iteration is one batch of kBatch new records into the index built by the iterations before it;
-// records/s in real time (two Xapian shards use both cores, a segment writer one).
+// (XapianSearch::apply, the embedded backend as it runs, one shard or two); into a native
+// segment per batch (the layout's terms into a SegmentWriter, then the file written); and into a
+// native Index (a segment per batch, merged in the background, ten of a size into one, the last
+// merges waited for). Each Xapian or segment iteration is one batch of kBatch new records into
+// the index built by the iterations before it; the Index's one iteration is all of them.
+// Records/s in real time (two Xapian shards use both cores, a segment writer one, the Index's
+// merges the other).
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -12,6 +15,7 @@
 #include "changes/changes.h"
 #include "generator/generator.h"
 #include "schema/collection.h"
+#include "search/native/index.h"
 #include "search/native/segment.h"
 #include "search/xapian/layout.h"
 #include "search/xapian/xapian_search.h"
@@ -98,6 +102,42 @@ void BM_IndexNativeSegment(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_IndexNativeSegment)->Iterations(30)->UseRealTime();
+
+void BM_IndexNative(benchmark::State& state) {
+  const auto& all = records();
+  auto collection = schema::products_collection();
+  std::string dir = fresh_dir("tandem-bench-index");
+  std::size_t indexed = 0;
+  native::Index::Fill fill = [&](native::SegmentWriter& w, const changes::Change& c) {
+    return xapian_backend::index_fields(w, collection, c.body);
+  };
+  for (auto _ : state) {
+    auto index = native::Index::open({.dir = dir + "/products"});
+    if (!index) {
+      state.SkipWithError(index.error().message().c_str());
+      return;
+    }
+    std::vector<const changes::Change*> batch;
+    for (std::size_t at = 0; at + kBatch <= 30 * kBatch; at += kBatch) {
+      batch.clear();
+      for (std::size_t i = at; i < at + kBatch; ++i)
+        batch.push_back(&all[i]);
+      if (auto applied = (*index)->apply(batch, fill); !applied) {
+        state.SkipWithError(applied.error().message().c_str());
+        return;
+      }
+      indexed += kBatch;
+    }
+    if (auto merged = (*index)->merge_pending(); !merged) {
+      state.SkipWithError(merged.error().message().c_str());
+      return;
+    }
+    state.counters["parts"] = static_cast<double>((*index)->snapshot()->parts.size());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(indexed));
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_IndexNative)->Iterations(1)->UseRealTime();
 
 }  // namespace
 }  // namespace tandem::search

@@ -1,12 +1,9 @@
 // The applier loop. Depends on core, net, obs, store.
 #include "pipeline/applier.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 
+#include "core/priority.h"
 #include "obs/metrics.h"
 
 namespace tandem::pipeline {
@@ -84,17 +81,8 @@ void Applier::stop() {
 // runs 10 nice levels below the request threads, so that on a busy machine acknowledging writes
 // and answering searches come first and the index lags instead (which /ready reports). Batches
 // of 10 at 4 connections: 2,931 and 3,210 requests/s before, 3,974 and 4,685 after (alternated).
-namespace {
-void lower_priority() {
-  auto tid = static_cast<id_t>(::gettid());
-  errno = 0;
-  int nice = ::getpriority(PRIO_PROCESS, tid);
-  if (errno == 0) (void)::setpriority(PRIO_PROCESS, tid, std::min(nice + 10, 19));
-}
-}  // namespace
-
 void Applier::loop(std::stop_token stop) {
-  lower_priority();
+  core::lower_thread_priority(10);
   while (!stop.stop_requested()) {
     std::uint64_t cursor;
     {

@@ -2,8 +2,6 @@
 //
 // Layout (little-endian; sections in this order, each right after the one before):
 //   "TNDSEG1\n"
-//   names      the terms' bytes, concatenated in byte order
-//   terms      a TermEntry per term, in the same order
 //   postings   per term, per document: varint(docid - smallest docid it may have), varint(wdf),
 //              and for a positional term varint(bytes of its positions)
 //   positions  per term, per document: varint(first), then varint(each - the one before)
@@ -13,6 +11,8 @@
 //   offsets    u64 per document, where its record starts in docs, and one more for the end
 //   ids        (u64 fnv1a64 of the id, u32 docid, u32 0), sorted
 //   deletions  (u64 segment, u32 docid, u32 0)
+//   names      the terms' bytes, concatenated in byte order
+//   terms      a TermEntry per term, in the same order
 //   footer     u64 each section's start, u64 documents, terms, ids, deletions, "TNDSEGF1"
 #include "search/native/segment.h"
 
@@ -38,7 +38,8 @@ static_assert(std::endian::native == std::endian::little, "segments are written 
 constexpr char kMagic[8] = {'T', 'N', 'D', 'S', 'E', 'G', '1', '\n'};
 constexpr char kFooterMagic[8] = {'T', 'N', 'D', 'S', 'E', 'G', 'F', '1'};
 
-enum Section { kNames, kTerms, kPostings, kPositions, kSkips, kDocs, kOffsets, kIds, kDeletions };
+// In the order written: what a merge streams first, the dictionary (kept in memory) last.
+enum Section { kPostings, kPositions, kSkips, kDocs, kOffsets, kIds, kDeletions, kNames, kTerms };
 constexpr int kSections = 9;
 
 constexpr std::uint32_t kPositional = 1;  // TermEntry::flags
@@ -103,6 +104,19 @@ class Output {
     put(&v, sizeof v);
   }
   std::uint64_t written() const { return written_; }
+  // Appends the whole file at `path`.
+  void append_file(const std::string& path) {
+    std::FILE* in = std::fopen(path.c_str(), "rb");
+    if (in == nullptr) {
+      if (error_.empty()) error_ = errno_text("cannot open", path);
+      return;
+    }
+    std::vector<char> buffer(1 << 20);
+    while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in))
+      put(buffer.data(), n);
+    if (std::ferror(in) && error_.empty()) error_ = errno_text("cannot read", path);
+    std::fclose(in);
+  }
   core::Status close(bool sync) {
     if (file_ == nullptr) return core::unavailable(error_);
     if (error_.empty() && std::fflush(file_) != 0) error_ = errno_text("cannot write", path_);
@@ -119,6 +133,48 @@ class Output {
   std::string error_;
   std::uint64_t written_ = 0;
 };
+
+// What every segment ends with, after its documents: the sorted ids, the deletions, the
+// dictionary and the footer. Then closes `out` (at `tmp`) and renames it to `path`.
+struct Tail {
+  std::vector<std::pair<std::uint64_t, DocId>> ids;  // (fnv1a64 of the id, docid), any order
+  const std::vector<Deletion>* deletions = nullptr;
+  std::string names;               // the terms' bytes, in order
+  std::vector<TermEntry> entries;  // and their entries
+  DocId documents = 0;
+};
+
+core::Status finish(Output& out, std::uint64_t (&starts)[kSections], Tail& t,
+                    const std::string& tmp, const std::string& path, bool sync) {
+  std::sort(t.ids.begin(), t.ids.end());
+  starts[kIds] = out.written();
+  for (const auto& [hash, doc] : t.ids)
+    out.put(IdEntry{hash, doc, 0});
+  starts[kDeletions] = out.written();
+  for (const auto& d : *t.deletions)
+    out.put(DeletionEntry{d.segment, d.doc, 0});
+  starts[kNames] = out.written();
+  out.put(t.names.data(), t.names.size());
+  starts[kTerms] = out.written();
+  out.put(t.entries.data(), t.entries.size() * sizeof(TermEntry));
+  for (auto start : starts)
+    out.put(start);
+  out.put(static_cast<std::uint64_t>(t.documents));
+  out.put(static_cast<std::uint64_t>(t.entries.size()));
+  out.put(static_cast<std::uint64_t>(t.ids.size()));
+  out.put(static_cast<std::uint64_t>(t.deletions->size()));
+  out.put(kFooterMagic);
+  if (auto st = out.close(sync); !st.is_ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto st = core::unavailable(errno_text("cannot rename", tmp));
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return core::Status::ok();
+}
 
 }  // namespace
 
@@ -276,37 +332,11 @@ core::Status SegmentWriter::write(const std::string& path, bool sync) const {
   }
   std::sort(order.begin(), order.end(),
             [&](std::uint32_t a, std::uint32_t b) { return terms_[a].name < terms_[b].name; });
-  auto ids = ids_;
-  std::sort(ids.begin(), ids.end());
 
   std::string tmp = path + ".tmp";
   Output out(tmp);
   std::uint64_t starts[kSections];
   out.put(kMagic);
-  starts[kNames] = out.written();
-  for (auto i : order)
-    out.put(terms_[i].name.data(), terms_[i].name.size());
-  starts[kTerms] = out.written();
-  std::uint64_t name = 0, postings = 0, positions = 0, skip = 0;
-  for (auto i : order) {
-    const auto& t = terms_[i];
-    TermEntry e{.name = name,
-                .postings = postings,
-                .positions = positions,
-                .positions_size = t.positions.size(),
-                .skip = skip,
-                .name_size = static_cast<std::uint32_t>(t.name.size()),
-                .docs = t.docs,
-                .postings_size = static_cast<std::uint32_t>(t.postings.size()),
-                .skip_count = static_cast<std::uint32_t>(t.skips.size()),
-                .wdf_max = t.wdf_max,
-                .flags = t.positional ? kPositional : 0};
-    out.put(e);
-    name += t.name.size();
-    postings += t.postings.size();
-    positions += t.positions.size();
-    skip += t.skips.size();
-  }
   starts[kPostings] = out.written();
   for (auto i : order)
     out.put(terms_[i].postings.data(), terms_[i].postings.size());
@@ -324,29 +354,28 @@ core::Status SegmentWriter::write(const std::string& path, bool sync) const {
   for (auto offset : doc_offsets_)
     out.put(offset);
   out.put(static_cast<std::uint64_t>(docs_.size()));
-  starts[kIds] = out.written();
-  for (const auto& [hash, doc] : ids)
-    out.put(IdEntry{hash, doc, 0});
-  starts[kDeletions] = out.written();
-  for (const auto& d : deletions_)
-    out.put(DeletionEntry{d.segment, d.doc, 0});
-  for (auto s : starts)
-    out.put(s);
-  out.put(static_cast<std::uint64_t>(documents()));
-  out.put(static_cast<std::uint64_t>(order.size()));
-  out.put(static_cast<std::uint64_t>(ids.size()));
-  out.put(static_cast<std::uint64_t>(deletions_.size()));
-  out.put(kFooterMagic);
-  if (auto st = out.close(sync); !st.is_ok()) {
-    ::unlink(tmp.c_str());
-    return st;
+
+  Tail tail{.ids = ids_, .deletions = &deletions_, .documents = documents()};
+  std::uint64_t postings = 0, positions = 0, skip = 0;
+  for (auto i : order) {
+    const auto& t = terms_[i];
+    tail.entries.push_back({.name = tail.names.size(),
+                            .postings = postings,
+                            .positions = positions,
+                            .positions_size = t.positions.size(),
+                            .skip = skip,
+                            .name_size = static_cast<std::uint32_t>(t.name.size()),
+                            .docs = t.docs,
+                            .postings_size = static_cast<std::uint32_t>(t.postings.size()),
+                            .skip_count = static_cast<std::uint32_t>(t.skips.size()),
+                            .wdf_max = t.wdf_max,
+                            .flags = t.positional ? kPositional : 0});
+    tail.names.append(t.name);
+    postings += t.postings.size();
+    positions += t.positions.size();
+    skip += t.skips.size();
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto st = core::unavailable(errno_text("cannot rename", tmp));
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return core::Status::ok();
+  return finish(out, starts, tail, tmp, path, sync);
 }
 
 // ---- reading postings ----
@@ -402,13 +431,18 @@ void PostingIterator::skip_to(DocId target) {
     next();
 }
 
+std::string_view PostingIterator::raw_positions() const {
+  if (at_end_ || pos_size_ == 0) return {};
+  auto available = static_cast<std::uint64_t>(positions_end_ - positions_);
+  if (pos_at_ > available || pos_size_ > available - pos_at_) return {};  // (a corrupt file)
+  return {reinterpret_cast<const char*>(positions_ + pos_at_), static_cast<std::size_t>(pos_size_)};
+}
+
 void PostingIterator::positions(std::vector<std::uint32_t>& out) const {
   out.clear();
-  if (at_end_ || pos_size_ == 0) return;
-  auto available = static_cast<std::uint64_t>(positions_end_ - positions_);
-  if (pos_at_ > available || pos_size_ > available - pos_at_) return;  // (a corrupt file)
-  const unsigned char* p = positions_ + pos_at_;
-  const unsigned char* end = p + pos_size_;
+  auto raw = raw_positions();
+  const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
+  const auto* end = p + raw.size();
   std::uint32_t last = 0;
   while (p < end) {
     last += static_cast<std::uint32_t>(get_varint(p, end));
@@ -524,6 +558,10 @@ std::uint32_t Segment::term_wdf_max(std::size_t i) const {
   return load<TermEntry>(entry(i)).wdf_max;
 }
 
+bool Segment::positional(std::size_t i) const {
+  return (load<TermEntry>(entry(i)).flags & kPositional) != 0;
+}
+
 std::size_t Segment::lower_bound(std::string_view t) const {
   std::size_t lo = 0, hi = terms_;
   while (lo < hi) {
@@ -623,6 +661,11 @@ std::vector<std::pair<std::uint32_t, std::string_view>> Segment::values(DocId d)
   return out;
 }
 
+std::pair<std::uint64_t, DocId> Segment::id_entry(std::size_t i) const {
+  auto e = load<IdEntry>(data_ + sections_[kIds] + i * sizeof(IdEntry));
+  return {e.hash, e.doc};
+}
+
 std::vector<DocId> Segment::find_id(std::string_view id) const {
   std::uint64_t hash = core::fnv1a64(id);
   const unsigned char* ids = data_ + sections_[kIds];
@@ -643,6 +686,13 @@ std::vector<DocId> Segment::find_id(std::string_view id) const {
   return out;  // (sorted by docid: entries are sorted by hash, then docid)
 }
 
+std::string_view Segment::record_bytes(DocId d) const {
+  if (d >= documents_) return {};
+  auto offset = [&](DocId i) { return load<std::uint64_t>(data_ + sections_[kOffsets] + 8 * i); };
+  return {reinterpret_cast<const char*>(data_ + sections_[kDocs] + offset(d)),
+          static_cast<std::size_t>(offset(d + 1) - offset(d))};
+}
+
 std::vector<Deletion> Segment::deletions() const {
   std::vector<Deletion> out;
   out.reserve(deletions_);
@@ -651,6 +701,145 @@ std::vector<Deletion> Segment::deletions() const {
     out.push_back({e.segment, e.doc});
   }
   return out;
+}
+
+// ---- merging ----
+
+namespace {
+
+// The smallest term among the inputs' next ones, if any.
+std::optional<std::string_view> next_term(std::span<const MergeInput> inputs,
+                                          const std::vector<std::size_t>& cursor) {
+  std::optional<std::string_view> smallest;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (cursor[i] >= inputs[i].segment->terms()) continue;
+    auto t = inputs[i].segment->term(cursor[i]);
+    if (!smallest || t < *smallest) smallest = t;
+  }
+  return smallest;
+}
+
+}  // namespace
+
+core::Result<std::vector<std::vector<DocId>>> merge(std::span<const MergeInput> inputs,
+                                                    const std::function<bool(std::uint64_t)>& keep,
+                                                    const std::string& path, bool sync) {
+  std::vector<std::vector<DocId>> renumbered(inputs.size());
+  DocId next = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    renumbered[i].resize(inputs[i].segment->documents());
+    for (DocId d = 0; d < renumbered[i].size(); ++d) {
+      bool gone = inputs[i].deleted != nullptr && test(*inputs[i].deleted, d);
+      renumbered[i][d] = gone ? kDropped : next++;
+    }
+  }
+  std::string tmp = path + ".tmp", side = path + ".positions.tmp";
+  Output out(tmp);
+  std::uint64_t starts[kSections];
+  out.put(kMagic);
+  starts[kPostings] = out.written();
+  Tail tail{.documents = next};
+  std::vector<SkipEntry> skips;
+  std::uint64_t postings_at = 0, positions_at = 0;
+  {
+    Output positions_out(side);  // beside the postings, appended after them
+    std::vector<std::size_t> cursor(inputs.size(), 0);
+    std::string postings, positions;  // of the term being merged
+    while (auto term = next_term(inputs, cursor)) {
+      bool positional = false;
+      std::vector<std::size_t> with;  // the inputs that have it
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (cursor[i] < inputs[i].segment->terms() && inputs[i].segment->term(cursor[i]) == *term) {
+          with.push_back(i);
+          positional = positional || inputs[i].segment->positional(cursor[i]);
+        }
+      }
+      postings.clear();
+      positions.clear();
+      DocId next_min = 0;
+      std::uint32_t docs = 0, wdf_max = 0;
+      std::size_t first_skip = skips.size();
+      for (auto i : with) {
+        for (auto it = inputs[i].segment->postings(cursor[i]); !it.at_end(); it.next()) {
+          DocId d = renumbered[i][it.doc()];
+          if (d == kDropped) continue;
+          if (docs > 0 && docs % kBlock == 0) {
+            skips.push_back(
+                {next_min, static_cast<std::uint32_t>(postings.size()), positions.size()});
+          }
+          put_varint(postings, d - next_min);
+          put_varint(postings, it.wdf());
+          if (positional) {
+            auto raw = it.raw_positions();
+            positions.append(raw);
+            put_varint(postings, raw.size());
+          }
+          next_min = d + 1;
+          wdf_max = std::max(wdf_max, it.wdf());
+          ++docs;
+        }
+      }
+      if (docs > 0) {
+        tail.entries.push_back({.name = tail.names.size(),
+                                .postings = postings_at,
+                                .positions = positions_at,
+                                .positions_size = positions.size(),
+                                .skip = first_skip,
+                                .name_size = static_cast<std::uint32_t>(term->size()),
+                                .docs = docs,
+                                .postings_size = static_cast<std::uint32_t>(postings.size()),
+                                .skip_count = static_cast<std::uint32_t>(skips.size() - first_skip),
+                                .wdf_max = wdf_max,
+                                .flags = positional ? kPositional : 0});
+        tail.names.append(*term);
+        out.put(postings.data(), postings.size());
+        positions_out.put(positions.data(), positions.size());
+        postings_at += postings.size();
+        positions_at += positions.size();
+      }
+      for (auto i : with)
+        ++cursor[i];
+    }
+    if (auto st = positions_out.close(false); !st.is_ok()) {
+      ::unlink(side.c_str());
+      return core::fail(st);
+    }
+  }
+  starts[kPositions] = out.written();
+  out.append_file(side);
+  ::unlink(side.c_str());
+  starts[kSkips] = out.written();
+  out.put(skips.data(), skips.size() * sizeof(SkipEntry));
+  starts[kDocs] = out.written();
+  std::vector<std::uint64_t> offsets;
+  offsets.reserve(next + 1);
+  std::uint64_t docs_at = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    for (DocId d = 0; d < renumbered[i].size(); ++d) {
+      if (renumbered[i][d] == kDropped) continue;
+      auto record = inputs[i].segment->record_bytes(d);
+      offsets.push_back(docs_at);
+      out.put(record.data(), record.size());
+      docs_at += record.size();
+      tail.ids.emplace_back(core::fnv1a64(inputs[i].segment->id(d)), renumbered[i][d]);
+    }
+  }
+  offsets.push_back(docs_at);
+  starts[kOffsets] = out.written();
+  out.put(offsets.data(), offsets.size() * sizeof(std::uint64_t));
+  std::vector<Deletion> deletions;
+  auto merged = [&](std::uint64_t number) {
+    return std::any_of(inputs.begin(), inputs.end(),
+                       [&](const MergeInput& in) { return in.number == number; });
+  };
+  for (const auto& in : inputs) {
+    for (const auto& d : in.segment->deletions()) {
+      if (!merged(d.segment) && keep(d.segment)) deletions.push_back(d);
+    }
+  }
+  tail.deletions = &deletions;
+  if (auto st = finish(out, starts, tail, tmp, path, sync); !st.is_ok()) return core::fail(st);
+  return renumbered;
 }
 
 }  // namespace tandem::search::native

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "search/native/bits.h"
 
 namespace tandem::search::native {
 
@@ -107,6 +109,8 @@ class PostingIterator {
   void skip_to(DocId target);
   // The current document's positions of the term, ascending (empty for a term without).
   void positions(std::vector<std::uint32_t>& out) const;
+  // The same as stored (see segment.cpp), for copying into another segment.
+  std::string_view raw_positions() const;
 
  private:
   friend class Segment;
@@ -131,6 +135,24 @@ class PostingIterator {
   std::uint64_t pos_next_ = 0;               // and the next one's
 };
 
+// A segment to merge: its documents, but those in `deleted`, are copied in order.
+struct MergeInput {
+  std::uint64_t number = 0;  // the segment's number (deletions name segments by it)
+  const class Segment* segment = nullptr;
+  const Bits* deleted = nullptr;  // null: none
+};
+inline constexpr DocId kDropped = UINT32_MAX;  // a merged document's new docid: not copied
+
+// Writes the merge of `inputs` to `path`, as SegmentWriter::write does: their documents that are
+// not deleted, renumbered from 0 in the inputs' order, with their terms, and the deletions they
+// hold of other segments for which `keep(number)` is true. Returns, for each input, the new docid
+// of each of its documents (kDropped for those deleted). kUnavailable when the file cannot be
+// written. Reads the inputs in one pass, term by term: memory holds the dictionary, not the
+// postings.
+core::Result<std::vector<std::vector<DocId>>> merge(std::span<const MergeInput> inputs,
+                                                    const std::function<bool(std::uint64_t)>& keep,
+                                                    const std::string& path, bool sync);
+
 class Segment {
  public:
   // Maps the segment at `path` (see the errors above).
@@ -149,6 +171,7 @@ class Segment {
   std::string_view term(std::size_t i) const;
   std::uint32_t term_docs(std::size_t i) const;     // documents with the term
   std::uint32_t term_wdf_max(std::size_t i) const;  // the largest wdf among them
+  bool positional(std::size_t i) const;             // whether its postings have positions
   PostingIterator postings(std::size_t i) const;
 
   std::string_view id(DocId d) const;
@@ -161,7 +184,12 @@ class Segment {
   // The documents with record id `id`, in docid order (more than one when a batch held several
   // versions: the last is the newest).
   std::vector<DocId> find_id(std::string_view id) const;
+  // The id table: (fnv1a64 of a document's id, its docid), by hash.
+  std::size_t id_count() const { return ids_; }
+  std::pair<std::uint64_t, DocId> id_entry(std::size_t i) const;
   std::vector<Deletion> deletions() const;
+  // A document's record as stored (see segment.cpp), for copying into another segment.
+  std::string_view record_bytes(DocId d) const;
 
  private:
   struct Record {  // a document's record, decoded up to its body

@@ -17,24 +17,15 @@
 
 #include "query/ast.h"
 #include "schema/collection.h"
+#include "search/native/bits.h"
 
 namespace tandem::search::xapian_backend {
 
 // One bit per docid of a shard (bit 0, docid 0, is never set).
-using Bits = std::vector<std::uint64_t>;
-inline bool test(const Bits& b, std::size_t i) {
-  return i / 64 < b.size() && ((b[i / 64] >> (i % 64)) & 1) != 0;
-}
-inline void set(Bits& b, std::size_t i) {
-  if (i / 64 >= b.size()) b.resize(i / 64 + 1);
-  b[i / 64] |= std::uint64_t{1} << (i % 64);
-}
-inline std::size_t count(const Bits& b) {
-  std::size_t n = 0;
-  for (auto w : b)
-    n += static_cast<std::size_t>(__builtin_popcountll(w));
-  return n;
-}
+using native::Bits;
+using native::count;
+using native::set;
+using native::test;
 
 class Columns {
  public:

@@ -325,3 +325,105 @@ TEST(NativeSegment, TheLayoutIndexesARecordAsForXapian) {
 
 }  // namespace
 }  // namespace tandem::search::native
+
+namespace tandem::search::native {
+namespace {
+
+// Everything a segment says, as text: two segments with the same documents dump the same.
+std::string dump(const Segment& s) {
+  std::string out;
+  std::vector<std::uint32_t> positions;
+  for (std::size_t t = 0; t < s.terms(); ++t) {
+    out += std::string(s.term(t)) + " docs=" + std::to_string(s.term_docs(t)) +
+           " max=" + std::to_string(s.term_wdf_max(t)) + ":";
+    for (auto it = s.postings(t); !it.at_end(); it.next()) {
+      out += " " + std::to_string(it.doc()) + "/" + std::to_string(it.wdf());
+      it.positions(positions);
+      for (auto p : positions)
+        out += "@" + std::to_string(p);
+    }
+    for (DocId target : {1u, 200u, 333u, 900u}) {
+      auto it = s.postings(t);
+      it.skip_to(target);
+      out += it.at_end() ? " >end" : " >" + std::to_string(it.doc());
+    }
+    out += "\n";
+  }
+  for (DocId d = 0; d < s.documents(); ++d) {
+    out += std::string(s.id(d)) + " " + std::to_string(s.seq(d)) + " " + std::string(s.body(d));
+    for (const auto& [slot, v] : s.values(d))
+      out += " " + std::to_string(slot) + "=" + std::string(v);
+    out += " found=" + std::to_string(s.find_id(s.id(d)).size()) + "\n";
+  }
+  auto deletions = s.deletions();
+  std::sort(deletions.begin(), deletions.end(),
+            [](auto a, auto b) { return std::tie(a.segment, a.doc) < std::tie(b.segment, b.doc); });
+  for (const auto& d : deletions)
+    out += "deleted " + std::to_string(d.segment) + "/" + std::to_string(d.doc) + "\n";
+  return out;
+}
+
+// Adds document `n` of a seeded sequence: a few of 40 words with positions, a prefixed copy,
+// sometimes a value.
+void add_document(SegmentWriter& w, std::uint64_t n) {
+  generator::Rng rng(n * 7919 + 1);
+  std::uint32_t words = 1 + static_cast<std::uint32_t>(rng.below(6));
+  for (std::uint32_t p = 1; p <= words; ++p) {
+    std::string word = "w" + std::to_string(rng.below(40));
+    w.add_posting(word, p);
+    w.add_term("XT0:" + word, 1 + static_cast<std::uint32_t>(rng.below(3)));
+  }
+  if (rng.chance(0.5)) w.add_value(1, "v" + std::to_string(n));
+  w.end_document("id" + std::to_string(n), n, "body" + std::to_string(n));
+}
+
+TEST(NativeSegment, AMergeHoldsWhatOneSegmentOfTheLiveDocumentsWould) {
+  TempDir dir;
+  // Three inputs (numbers 10, 11, 12) of 300, 50 and 700 documents; deleted: every 7th of the
+  // first, all of the second, none of the third.
+  const std::vector<std::uint64_t> sizes = {300, 50, 700};
+  std::vector<std::shared_ptr<const Segment>> segments;
+  std::vector<Bits> deleted(3);
+  SegmentWriter reference;  // the live documents, in order, as one segment
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    SegmentWriter w;
+    for (std::uint64_t d = 0; d < sizes[i]; ++d, ++n) {
+      add_document(w, n);
+      bool gone = (i == 0 && d % 7 == 0) || i == 1;
+      if (gone) {
+        set(deleted[i], d);
+      } else {
+        add_document(reference, n);
+      }
+    }
+    // Deletions held: of an input (consumed by the merge), of a segment kept, of one gone.
+    w.add_deletion({.segment = 10, .doc = 3});
+    w.add_deletion({.segment = 5, .doc = static_cast<DocId>(i)});
+    w.add_deletion({.segment = 6, .doc = 1});
+    segments.push_back(write_and_open(w, dir.file("in" + std::to_string(i))));
+    ASSERT_TRUE(segments.back());
+  }
+  for (DocId i = 0; i < 3; ++i)
+    reference.add_deletion({.segment = 5, .doc = i});
+  std::vector<MergeInput> inputs;
+  for (std::size_t i = 0; i < 3; ++i)
+    inputs.push_back({.number = 10 + i, .segment = segments[i].get(), .deleted = &deleted[i]});
+  auto renumbered = merge(
+      inputs, [](std::uint64_t number) { return number == 5; }, dir.file("merged"), false);
+  ASSERT_TRUE(renumbered.has_value()) << renumbered.error().message();
+  auto merged = Segment::open(dir.file("merged"));
+  ASSERT_TRUE(merged.has_value()) << merged.error().message();
+  auto expected = write_and_open(reference, dir.file("reference"));
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(dump(**merged), dump(*expected));
+  EXPECT_EQ((*merged)->documents(), 300u - 43u + 700u);
+  EXPECT_EQ((*renumbered)[0][0], kDropped);
+  EXPECT_EQ((*renumbered)[0][1], 0u);
+  EXPECT_EQ((*renumbered)[1][10], kDropped);
+  EXPECT_EQ((*renumbered)[2][0], 257u);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("merged.positions.tmp")));
+}
+
+}  // namespace
+}  // namespace tandem::search::native
