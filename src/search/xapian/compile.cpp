@@ -36,7 +36,7 @@ constexpr Xapian::doccount kMaxContext = 256;
 // tier, not an idf (see Bm25). Scores stay below 2^36, where a double still resolves BM25 to
 // about 1e-5.
 constexpr double kRuleTiers[] = {0x1p30, 0x1p24, 0x1p18, 0x1p12};
-constexpr double kFlatWeight = 0x1p12;
+using native::kFlatWeight;
 constexpr std::size_t kMaxRankedWords = 15;
 // A field completed from the query, a field's start and the phrase read a list for every match:
 // they are left out when the query may match more documents than this, which keeps a query of
@@ -564,6 +564,28 @@ Xapian::Query rank_rules(Xapian::Query matches, std::vector<std::string> exact_w
 }
 
 }  // namespace
+
+Xapian::Query to_xapian(const native::Query& q) {
+  using Op = native::Query::Op;
+  std::vector<Xapian::Query> subs;
+  for (const auto& s : q.subs)
+    subs.push_back(to_xapian(s));
+  auto of = [&](Xapian::Query::op op) { return Xapian::Query(op, subs.begin(), subs.end()); };
+  switch (q.op) {
+    case Op::kNothing: return Xapian::Query();
+    case Op::kAll: return match_all();
+    case Op::kTerm: return Xapian::Query(q.term);
+    case Op::kAnd: return of(Xapian::Query::OP_AND);
+    case Op::kOr: return of(Xapian::Query::OP_OR);
+    case Op::kAndNot: return of(Xapian::Query::OP_AND_NOT);
+    case Op::kAndMaybe: return of(Xapian::Query::OP_AND_MAYBE);
+    case Op::kSynonym: return of(Xapian::Query::OP_SYNONYM);
+    case Op::kPhrase:
+      return Xapian::Query(Xapian::Query::OP_PHRASE, subs.begin(), subs.end(), q.window);
+    case Op::kScale: return subs.empty() ? Xapian::Query() : weighted(subs[0], q.factor);
+  }
+  return Xapian::Query();
+}
 
 const Xapian::Weight& ranking() {
   static const Bm25 weight;

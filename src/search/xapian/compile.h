@@ -10,6 +10,7 @@
 #include "core/result.h"
 #include "query/ast.h"
 #include "schema/collection.h"
+#include "search/native/query.h"
 
 namespace tandem::search::xapian_backend {
 
@@ -43,6 +44,9 @@ const Xapian::Weight& ranking();
 // filter -> query on keyword terms and value ranges. kInvalidArgument naming the field, the
 // problem and the position: unknown field, text fields, wrong value types, '<' on keyword lists.
 core::Result<Xapian::Query> compile_filter(const query::Filter& f, const schema::Collection& c);
+
+// The same query for Xapian (the weights are ranking()'s).
+Xapian::Query to_xapian(const native::Query& q);
 
 // Every document: a new query each time. Xapian's shared Query::MatchAll must not be used: its
 // reference count is not atomic, and copying it from several threads corrupts the heap.

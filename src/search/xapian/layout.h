@@ -15,6 +15,7 @@
 #include "core/result.h"
 #include "query/ast.h"
 #include "schema/collection.h"
+#include "search/native/query.h"
 #include "search/native/segment.h"
 
 namespace tandem::search::xapian_backend {
@@ -45,7 +46,7 @@ inline constexpr std::string_view kWholePrefix = "XE:";
 // sum over the fields it occurs in, which BM25 then saturates (compile.cpp). The typical length
 // is a constant rather than each field's mean, which changes with every record: a document's
 // weights never change once indexed.
-inline constexpr double kWdfUnits = 32;
+using native::kWdfUnits;
 inline constexpr double kTypicalWords = 10;
 Xapian::termcount occurrence_wdf(double weight, std::size_t words);
 

@@ -1,0 +1,235 @@
+// The native matcher against Xapian's: the same generated products indexed by both (the layout's
+// terms), the same random query trees (every operator, scale factors, tiers, phrases), the same
+// matches with the same weights, and the page in the same order.
+#include <gtest/gtest.h>
+#include <xapian.h>
+
+#include <cmath>
+#include <map>
+
+#include "generator/generator.h"
+#include "search/native/match.h"
+#include "search/xapian/compile.h"
+#include "search/xapian/layout.h"
+#include "support/temp_dir.h"
+
+namespace tandem::search::native {
+namespace {
+
+using testing::TempDir;
+using Op = Query::Op;
+
+constexpr std::size_t kRecords = 3000;
+
+class NativeMatch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto collection = schema::products_collection();
+    generator::Generator gen(3, std::chrono::system_clock::time_point{});
+    Xapian::WritableDatabase db(dir_.file("xapian"), Xapian::DB_CREATE);
+    auto index =
+        Index::open({.dir = dir_.file("native"), .merge_factor = 2, .background_merges = false});
+    ASSERT_TRUE(index.has_value());
+    index_ = std::move(*index);
+    std::vector<changes::Change> batch;
+    auto flush = [&] {
+      std::vector<const changes::Change*> pointers;
+      for (const auto& c : batch)
+        pointers.push_back(&c);
+      auto applied = index_->apply(pointers, [&](SegmentWriter& w, const changes::Change& c) {
+        return xapian_backend::index_fields(w, collection, c.body);
+      });
+      ASSERT_TRUE(applied.has_value());
+      batch.clear();
+    };
+    for (std::size_t i = 0; i < kRecords; ++i) {
+      std::string id = "p" + std::to_string(i), body = gen.next();
+      auto doc = xapian_backend::build_document(collection, id, body, i + 1);
+      ASSERT_TRUE(doc.has_value());
+      db.add_document(*doc);  // docid i + 1
+      batch.push_back({.seq = i + 1, .collection = "products", .id = id, .body = body});
+      if (batch.size() == 700) flush();
+    }
+    flush();
+    db.commit();
+    ASSERT_TRUE(index_->merge_pending().has_value());  // merged parts and batches' parts both
+    snapshot_ = index_->snapshot();
+    ASSERT_GE(snapshot_->parts.size(), 2u);
+    reader_ = Xapian::Database(dir_.file("xapian"));
+    // Terms of every kind and frequency, from the first part's dictionary.
+    const Segment& seg = *snapshot_->parts[0].segment;
+    for (std::size_t t = 0; t < seg.terms(); t += 1 + seg.terms() / 400) {
+      std::string term(seg.term(t));
+      (seg.positional(t) ? words_ : terms_).push_back(term);
+    }
+    ASSERT_GT(words_.size(), 20u);
+    ASSERT_GT(terms_.size(), 20u);
+  }
+
+  // A document's place in Xapian's order: its part's documents before it, plus one.
+  Xapian::docid xapian_id(const Match& m) const {
+    Xapian::docid before = 0;
+    for (std::size_t p = 0; p < m.part; ++p)
+      before += snapshot_->parts[p].segment->documents();
+    return before + m.doc + 1;
+  }
+
+  Query random_query(generator::Rng& rng, int depth) {
+    auto pick = [&](const std::vector<std::string>& from) { return from[rng.below(from.size())]; };
+    if (depth == 0 || rng.chance(0.3)) {
+      return Query(rng.chance(0.6) ? pick(words_) : pick(terms_));
+    }
+    static constexpr double kFactors[] = {0.0, 0.5, 1.7, 3.0, 2 * kFlatWeight};
+    std::vector<Query> subs;
+    auto n = 2 + rng.below(3);
+    switch (rng.below(8)) {
+      case 0: return Query::scaled(random_query(rng, depth - 1), kFactors[rng.below(5)]);
+      case 1: {  // adjacent words, or within a window
+        std::vector<Query> words;
+        for (std::uint64_t i = 0; i < n; ++i)
+          words.emplace_back(pick(words_));
+        return Query(Op::kPhrase, std::move(words),
+                     static_cast<std::uint32_t>(n + rng.below(3) * 4));
+      }
+      case 2: {
+        std::vector<Query> terms;
+        for (std::uint64_t i = 0; i < n; ++i)
+          terms.emplace_back(rng.chance(0.5) ? pick(words_) : pick(terms_));
+        return Query::scaled(Query(Op::kSynonym, std::move(terms)), kFactors[1 + rng.below(4)]);
+      }
+      default: break;
+    }
+    static constexpr Op kOps[] = {Op::kAnd, Op::kOr, Op::kAndNot, Op::kAndMaybe, Op::kOr};
+    Op op = kOps[rng.below(5)];
+    for (std::uint64_t i = 0; i < n; ++i)
+      subs.push_back(random_query(rng, depth - 1));
+    return Query(op, std::move(subs));
+  }
+
+  // Every match of `q` by Xapian: docid -> weight.
+  std::map<Xapian::docid, double> xapian_all(const Query& q) {
+    Xapian::Enquire enquire(reader_);
+    enquire.set_weighting_scheme(xapian_backend::ranking());
+    enquire.set_query(xapian_backend::to_xapian(q));
+    std::map<Xapian::docid, double> out;
+    auto mset = enquire.get_mset(0, reader_.get_doccount());
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+      out[*it] = it.get_weight();
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Index> index_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  Xapian::Database reader_;
+  std::vector<std::string> words_, terms_;  // terms with positions, and without
+};
+
+bool same_weight(double a, double b) {
+  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a));
+}
+
+TEST_F(NativeMatch, RandomQueriesMatchAndWeighAsXapian) {
+  generator::Rng rng(17);
+  std::size_t matched = 0, phrases = 0;
+  for (int round = 0; round < 400; ++round) {
+    Query q = random_query(rng, 3);
+    auto want = xapian_all(q);
+    std::map<Xapian::docid, double> got;
+    for_each_match(*snapshot_, q, [&](const Match& m) { got[xapian_id(m)] = m.weight; });
+    ASSERT_EQ(got.size(), want.size())
+        << "round " << round << ": " << xapian_backend::to_xapian(q).get_description();
+    for (const auto& [doc, weight] : want) {
+      ASSERT_TRUE(got.contains(doc)) << round;
+      ASSERT_TRUE(same_weight(got[doc], weight))
+          << round << " doc " << doc << ": " << got[doc] << " vs " << weight << " in "
+          << xapian_backend::to_xapian(q).get_description();
+    }
+    // The page: best first, equal weights in index order, which is Xapian's docid order.
+    auto page = match(*snapshot_, q, 3, 15);
+    EXPECT_EQ(page.found, want.size());
+    std::vector<std::pair<double, Xapian::docid>> ranked;
+    for (const auto& [doc, weight] : want)
+      ranked.emplace_back(-weight, doc);
+    std::sort(ranked.begin(), ranked.end());
+    ASSERT_EQ(page.matches.size(),
+              std::min<std::size_t>(15, ranked.size() > 3 ? ranked.size() - 3 : 0));
+    for (std::size_t i = 0; i < page.matches.size(); ++i) {
+      const auto& [negated, doc] = ranked[i + 3];
+      // (weights a rounding apart may swap: then only the weight must agree)
+      if (xapian_id(page.matches[i]) != doc) {
+        ASSERT_TRUE(same_weight(page.matches[i].weight, -negated)) << round << " at " << i;
+      }
+    }
+    matched += want.empty() ? 0 : 1;
+    phrases += xapian_backend::to_xapian(q).get_description().find("PHRASE") != std::string::npos;
+  }
+  EXPECT_GT(matched, 150u);  // the trees are not all empty
+  EXPECT_GT(phrases, 50u);
+}
+
+TEST_F(NativeMatch, PhrasesNeedTheWordsInOrderWithinTheWindow) {
+  // Two words adjacent in some record's text, found through a positional term's postings.
+  const Segment& seg = *snapshot_->parts[0].segment;
+  std::vector<std::uint32_t> positions;
+  std::map<std::uint32_t, std::string> at;  // position -> word, in document 0
+  for (std::size_t t = 0; t < seg.terms(); ++t) {
+    if (!seg.positional(t)) continue;
+    auto it = seg.postings(t);
+    if (it.doc() != 0) continue;
+    it.positions(positions);
+    for (auto p : positions)
+      at[p] = std::string(seg.term(t));
+  }
+  ASSERT_GE(at.size(), 3u);
+  auto first = at.begin();
+  auto second = std::next(first);
+  ASSERT_EQ(second->first, first->first + 1);
+  auto phrase = [&](std::vector<std::string> words, std::uint32_t window) {
+    std::vector<Query> subs;
+    for (auto& w : words)
+      subs.emplace_back(w);
+    return Query(Op::kPhrase, std::move(subs), window);
+  };
+  for (const auto& q :
+       {phrase({first->second, second->second}, 2), phrase({second->second, first->second}, 2),
+        phrase({first->second, second->second}, 5), phrase({first->second, first->second}, 3)}) {
+    auto want = xapian_all(q);
+    std::size_t got = 0;
+    bool has_first = false;
+    for_each_match(*snapshot_, q, [&](const Match& m) {
+      ++got;
+      has_first = has_first || xapian_id(m) == 1;
+      EXPECT_TRUE(want.contains(xapian_id(m)));
+    });
+    EXPECT_EQ(got, want.size()) << xapian_backend::to_xapian(q).get_description();
+    EXPECT_EQ(has_first, want.contains(1));
+  }
+  EXPECT_TRUE(xapian_all(phrase({first->second, second->second}, 2)).contains(1));
+}
+
+// Deleted documents (replaced, or deleted) never match, in any part.
+TEST_F(NativeMatch, DeletedDocumentsNeverMatch) {
+  const Segment& seg = *snapshot_->parts[0].segment;
+  std::string word(seg.term(*seg.find(words_[words_.size() / 2])));
+  std::size_t before = match(*snapshot_, Query(word), 0, 0).found;
+  ASSERT_GT(before, 2u);
+  std::vector<changes::Change> deletes;
+  std::uint64_t seq = kRecords + 1;
+  for_each_match(*snapshot_, Query(word), [&](const Match& m) {
+    if (deletes.size() < 2)
+      deletes.push_back({.seq = seq++,
+                         .collection = "products",
+                         .id = std::string(snapshot_->parts[m.part].segment->id(m.doc)),
+                         .op = changes::ChangeOp::kDelete});
+  });
+  std::vector<const changes::Change*> pointers;
+  for (const auto& c : deletes)
+    pointers.push_back(&c);
+  ASSERT_TRUE(index_->apply(pointers, nullptr).has_value());
+  EXPECT_EQ(match(*index_->snapshot(), Query(word), 0, 0).found, before - 2);
+  EXPECT_EQ(match(*snapshot_, Query(word), 0, 0).found, before);  // (an older snapshot holds)
+}
+
+}  // namespace
+}  // namespace tandem::search::native
