@@ -433,16 +433,17 @@ NodePtr build(const Segment& seg, const Query& q, double factor) {
   return nullptr;
 }
 
-// The matches of `q` in part `p`: fn(doc, node) for each, in docid order.
+// The matches of `q` in part `p`: fn(doc, node) for each, in docid order, while it returns true;
+// false when it stopped.
 template <typename Fn>
-void scan_part(const Snapshot& s, std::size_t p, const Query& q,
+bool scan_part(const Snapshot& s, std::size_t p, const Query& q,
                std::span<const Bits* const> filter, Fn&& fn) {
   const Part& part = s.parts[p];
-  if (part.live == 0) return;
+  if (part.live == 0) return true;
   auto root = build(*part.segment, q, 1.0);
-  if (!root) return;
+  if (!root) return true;
   if (!filter.empty()) {
-    if (filter[p] == nullptr) return;
+    if (filter[p] == nullptr) return true;
     std::vector<NodePtr> both;
     both.push_back(std::move(root));
     both.push_back(std::make_unique<BitsNode>(*filter[p]));
@@ -450,8 +451,9 @@ void scan_part(const Snapshot& s, std::size_t p, const Query& q,
   }
   const Bits& deleted = *part.deleted;
   for (; !root->at_end(); root->next()) {
-    if (!test(deleted, root->doc())) fn(root->doc(), *root);
+    if (!test(deleted, root->doc()) && !fn(root->doc(), *root)) return false;
   }
+  return true;
 }
 
 }  // namespace
@@ -469,7 +471,7 @@ Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t siz
   for (std::size_t p = 0; p < s.parts.size(); ++p) {
     scan_part(s, p, q, filter, [&](DocId doc, Node& node) {
       ++page.found;
-      if (keep == 0) return;
+      if (keep == 0) return true;
       Match m{p, doc, node.weight()};
       if (best.size() < keep) {
         best.push(m);
@@ -477,6 +479,7 @@ Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t siz
         best.pop();
         best.push(m);
       }
+      return true;
     });
   }
   while (!best.empty()) {
@@ -490,10 +493,13 @@ Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t siz
   return page;
 }
 
-void for_each_match(const Snapshot& s, const Query& q, const std::function<void(const Match&)>& fn,
+void for_each_match(const Snapshot& s, const Query& q, const std::function<bool(const Match&)>& fn,
                     std::span<const Bits* const> filter) {
   for (std::size_t p = 0; p < s.parts.size(); ++p) {
-    scan_part(s, p, q, filter, [&](DocId doc, Node& node) { fn({p, doc, node.weight()}); });
+    if (!scan_part(s, p, q, filter, [&](DocId doc, Node& node) {
+          return fn({p, doc, node.weight()});
+        }))
+      return;
   }
 }
 

@@ -31,8 +31,8 @@ struct Page {
 Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t size,
            std::span<const Bits* const> filter = {});
 
-// Every match of `q` in index order, with its weight.
-void for_each_match(const Snapshot& s, const Query& q, const std::function<void(const Match&)>& fn,
+// Every match of `q` in index order, with its weight, while fn returns true.
+void for_each_match(const Snapshot& s, const Query& q, const std::function<bool(const Match&)>& fn,
                     std::span<const Bits* const> filter = {});
 
 }  // namespace tandem::search::native

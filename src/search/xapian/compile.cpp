@@ -66,15 +66,21 @@ int edit_distance(std::string_view a, std::string_view b, int cap) {
   return d[a.size()][b.size()];
 }
 
-Xapian::Query weighted(const Xapian::Query& q, double factor) {
-  return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, factor);
+using Q = native::Query;
+using Op = native::Query::Op;
+
+Q weighted(Q q, double factor) {
+  return Q::scaled(std::move(q), factor);
 }
-Xapian::Query weightless(const Xapian::Query& q) {
-  return weighted(q, 0.0);
+Q weightless(Q q) {
+  return weighted(std::move(q), 0.0);
+}
+Q match_all_query() {
+  return Q(std::string());
 }
 
 // Inverse document frequency as Lucene's BM25 has it: always above zero.
-double idf(Xapian::doccount docs, Xapian::doccount all) {
+double idf(std::uint64_t docs, std::uint64_t all) {
   double n = docs, total = all;
   return std::log(1.0 + (total - n + 0.5) / (n + 0.5));
 }
@@ -121,22 +127,22 @@ int typo_budget(std::string_view word, int typos) {
   return word.size() >= 9 ? 2 : word.size() >= 5 ? 1 : 0;
 }
 
-using Terms = std::vector<std::pair<Xapian::doccount, std::string>>;  // (documents, term)
+using Terms = std::vector<std::pair<std::uint64_t, std::string>>;  // (documents, term)
 
 // Known spellings of `term` within the budget: the fewest typos first, then the most frequent;
 // each with its number of typos.
-std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> spellings(
-    const Xapian::Database& db, const std::string& prefix, const std::string& term, int budget) {
-  std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> found;
+std::vector<std::pair<int, std::pair<std::uint64_t, std::string>>> spellings(
+    const Vocabulary& v, const std::string& prefix, const std::string& term, int budget) {
+  std::vector<std::pair<int, std::pair<std::uint64_t, std::string>>> found;
   std::string start = prefix + term.substr(0, 1);
   std::size_t scanned = 0;
-  for (auto it = db.allterms_begin(start);
-       it != db.allterms_end(start) && scanned < kMaxTermsScanned; ++it, ++scanned) {
-    if ((*it).compare(0, start.size(), start) != 0) break;
-    std::string candidate = (*it).substr(prefix.size());
+  v.scan(start, [&](std::string_view t, std::uint64_t docs) {
+    if (scanned++ >= kMaxTermsScanned || !t.starts_with(start)) return false;
+    std::string_view candidate = t.substr(prefix.size());
     if (int d = edit_distance(term, candidate, budget); d <= budget)
-      found.push_back({d, {it.get_termfreq(), *it}});
-  }
+      found.push_back({d, {docs, std::string(t)}});
+    return true;
+  });
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : a.second.first > b.second.first;
   });
@@ -153,33 +159,24 @@ std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> spellings(
 class Context {
  public:
   Context() = default;
-  Context(const Xapian::Database& db, std::vector<Xapian::Query> rest)
-      : db_(&db), rest_(std::move(rest)) {}
+  Context(const Vocabulary& v, std::vector<Q> rest) : v_(&v), rest_(std::move(rest)) {}
   bool has_rest() const { return !rest_.empty(); }
-  // The documents, or null when there is no rest or it matches too many; found on first use.
-  const std::vector<Xapian::docid>* docs() {
-    if (!db_ || rest_.empty()) return nullptr;
+  // The documents' bodies, or null when there is no rest or it matches too many; found on first
+  // use.
+  const std::vector<std::string>* bodies() {
+    if (!v_ || rest_.empty()) return nullptr;
     if (!looked_) {
       looked_ = true;
-      Xapian::Enquire enquire(*db_);
-      enquire.set_query(Xapian::Query(Xapian::Query::OP_AND, rest_.begin(), rest_.end()));
-      enquire.set_weighting_scheme(Xapian::BoolWeight());  // any kMaxContext + 1: no scores
-      enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
-      Xapian::MSet found = enquire.get_mset(0, kMaxContext + 1);
-      if (found.size() <= kMaxContext) {
-        docs_.emplace();
-        for (auto it = found.begin(); it != found.end(); ++it)
-          docs_->push_back(*it);
-      }
+      bodies_ = v_->bodies_if_few(Q(Op::kAnd, rest_), kMaxContext);
     }
-    return docs_ ? &*docs_ : nullptr;
+    return bodies_ ? &*bodies_ : nullptr;
   }
 
  private:
-  const Xapian::Database* db_ = nullptr;
-  std::vector<Xapian::Query> rest_;
+  const Vocabulary* v_ = nullptr;
+  std::vector<Q> rest_;
   bool looked_ = false;
-  std::optional<std::vector<Xapian::docid>> docs_;
+  std::optional<std::vector<std::string>> bodies_;
 };
 
 // The indexed terms that start with `prefix`, other than `prefix` itself (matched already), at
@@ -187,21 +184,30 @@ class Context {
 // that is the whole query), each with its number of documents: the most frequent among the first
 // `scan` of the vocabulary (in its order), or when there are more than that many and the context
 // has its documents, the most frequent in them (see Context).
-Terms completions(const Xapian::Database& db, const std::string& prefix,
+Terms completions(const Vocabulary& v, const std::string& prefix,
                   std::size_t scan = kMaxCompletionsScanned, Context* context = nullptr,
                   std::size_t field_prefix = 0) {
   Terms found;
   std::size_t scanned = 0;
-  auto it = db.allterms_begin(prefix);
+  std::string from = prefix;  // where reading goes on
+  bool all_read = false;      // every term with the prefix
   auto read = [&](std::size_t upto) {
-    for (; it != db.allterms_end(prefix) && scanned < upto; ++it, ++scanned) {
-      // Over several shards the iterator may stop on the first term after the prefix's.
-      if ((*it).compare(0, prefix.size(), prefix) != 0) {
-        it = db.allterms_end(prefix);
-        break;
+    if (all_read) return;
+    std::string last;
+    bool stopped = false;  // at `upto`, before the prefix's terms ended
+    v.scan(from, [&](std::string_view t, std::uint64_t docs) {
+      if (!t.starts_with(prefix)) return false;
+      if (scanned >= upto) {
+        stopped = true;
+        return false;
       }
-      if ((*it).size() > prefix.size()) found.emplace_back(it.get_termfreq(), *it);
-    }
+      ++scanned;
+      if (t.size() > prefix.size()) found.emplace_back(docs, std::string(t));
+      last.assign(t);
+      return true;
+    });
+    all_read = !stopped;
+    if (!last.empty()) from = last + '\0';  // (the first term after it)
   };
   // Alone, a prefix of a letter or two begins thousands of words: only its commonest few are
   // worth their cost (each about 5 us a shard to open and weigh, on long lists). With other words
@@ -210,22 +216,20 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
   std::size_t expand = short_prefix && !(context && context->has_rest()) ? kMaxShortPrefixExpansion
                                                                          : kMaxPrefixExpansion;
   read(std::min(scan, expand + 2));  // (the prefix itself may come first)
-  if (const auto* docs = found.size() > expand && context ? context->docs() : nullptr) {
+  if (const auto* bodies = found.size() > expand && context ? context->bodies() : nullptr) {
     // The words of each document's text that begin with the prefix: read from its body (about
     // 2 us a document; its list of terms took 10 to 14).
-    std::map<std::string, Xapian::doccount> in_context;        // term -> documents of the context
+    std::map<std::string, std::uint64_t> in_context;           // term -> documents of the context
     std::string term_prefix = prefix.substr(0, field_prefix);  // "XT2:" of "XT2:li"
     std::string_view word_start = std::string_view(prefix).substr(field_prefix);
     std::vector<std::string> seen;
-    for (auto doc : *docs) {
+    for (const auto& body : *bodies) {
       seen.clear();
-      for_each_string(db.get_document(doc, Xapian::DOC_ASSUME_VALID).get_value(kBodySlot),
-                      [&](std::string_view text) {
-                        for_each_word(text, [&](const std::string& w, std::size_t, std::size_t) {
-                          if (w.size() > word_start.size() && w.starts_with(word_start))
-                            seen.push_back(w);
-                        });
-                      });
+      for_each_string(body, [&](std::string_view text) {
+        for_each_word(text, [&](const std::string& w, std::size_t, std::size_t) {
+          if (w.size() > word_start.size() && w.starts_with(word_start)) seen.push_back(w);
+        });
+      });
       std::sort(seen.begin(), seen.end());
       seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
       for (const auto& w : seen)
@@ -233,7 +237,7 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
     }
     // The commonest in the context that the index has as terms: a word of the body may be in
     // another field than the prefix's, or in none that is text.
-    std::vector<std::pair<Xapian::doccount, const std::string*>> ranked;
+    std::vector<std::pair<std::uint64_t, const std::string*>> ranked;
     for (const auto& [term, n] : in_context)
       ranked.emplace_back(n, &term);
     std::stable_sort(ranked.begin(), ranked.end(),
@@ -241,7 +245,7 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
     found.clear();
     for (const auto& [n, term] : ranked) {
       if (found.size() == expand) break;
-      if (auto docs_with = db.get_termfreq(*term)) found.emplace_back(docs_with, *term);
+      if (auto docs_with = v.docs_with(*term)) found.emplace_back(docs_with, *term);
     }
     return found;  // (the index's counts, in the context's order)
   } else if (short_prefix && found.size() > expand) {
@@ -249,24 +253,34 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
     // are looked for among the first kShortPrefixBucket words of each next letter ("ca", "cb",
     // ...), where the short, common ones are.
     found.clear();
-    it = db.allterms_begin(prefix);
-    while (it != db.allterms_end(prefix)) {
-      std::string term = *it;
-      if (term.compare(0, prefix.size(), prefix) != 0) break;
-      if (term.size() == prefix.size()) {
-        ++it;
-        continue;
-      }
-      std::string bucket = term.substr(0, prefix.size() + 1);
+    from = prefix;
+    while (true) {
+      std::string bucket;  // the prefix and the next letter of the first term read
       std::size_t n = 0;
-      for (; it != db.allterms_end(prefix) && n < kShortPrefixBucket; ++it, ++n) {
-        if ((*it).compare(0, bucket.size(), bucket) != 0) break;
-        found.emplace_back(it.get_termfreq(), *it);
+      enum { kPrefixEnded, kNextBucket, kBucketFull } stop = kPrefixEnded;
+      v.scan(from, [&](std::string_view t, std::uint64_t docs) {
+        if (!t.starts_with(prefix)) return false;
+        if (t.size() == prefix.size()) return true;
+        if (bucket.empty()) bucket = t.substr(0, prefix.size() + 1);
+        if (!t.starts_with(bucket)) {
+          from = t;
+          stop = kNextBucket;
+          return false;
+        }
+        if (n == kShortPrefixBucket) {
+          stop = kBucketFull;
+          return false;
+        }
+        found.emplace_back(docs, std::string(t));
+        ++n;
+        return true;
+      });
+      if (stop == kPrefixEnded) break;
+      if (stop == kBucketFull) {
+        if (bucket.back() == '\xff') break;
+        ++bucket.back();
+        from = bucket;  // the next letter's first word
       }
-      if (it == db.allterms_end(prefix) || (*it).compare(0, bucket.size(), bucket) != 0) continue;
-      if (bucket.back() == '\xff') break;
-      ++bucket.back();
-      it.skip_to(bucket);  // the next letter's first word
     }
   } else {
     read(scan);
@@ -284,7 +298,7 @@ Terms completions(const Xapian::Database& db, const std::string& prefix,
 // an e or an i, which the stemmer may have added or changed ("happy" and "happiness" -> "happi",
 // "making" -> "make"). The scan is bounded; the word itself is looked up on its own, so however
 // many words share its start ("cat" among thousands of words in "ca"), it is never missed.
-Terms forms(const Xapian::Database& db, const std::string& prefix, const std::string& word,
+Terms forms(const Vocabulary& v, const std::string& prefix, const std::string& word,
             const Xapian::Stem& stem) {
   std::string root = stem(word);
   std::size_t common = 0;
@@ -295,14 +309,14 @@ Terms forms(const Xapian::Database& db, const std::string& prefix, const std::st
   std::string start = prefix + word.substr(0, std::max<std::size_t>(common, 1));
   Terms out;
   std::string exact = prefix + word;
-  if (auto docs = db.get_termfreq(exact)) out.emplace_back(docs, exact);
+  if (auto docs = v.docs_with(exact)) out.emplace_back(docs, exact);
   std::size_t scanned = 0;
-  for (auto it = db.allterms_begin(start);
-       it != db.allterms_end(start) && scanned < kMaxFormsScanned; ++it, ++scanned) {
-    if ((*it).compare(0, start.size(), start) != 0) break;
-    if (*it != exact && stem((*it).substr(prefix.size())) == root)
-      out.emplace_back(it.get_termfreq(), *it);
-  }
+  v.scan(start, [&](std::string_view t, std::uint64_t docs) {
+    if (scanned++ >= kMaxFormsScanned || !t.starts_with(start)) return false;
+    if (t != exact && stem(std::string(t.substr(prefix.size()))) == root)
+      out.emplace_back(docs, std::string(t));
+    return true;
+  });
   return out;
 }
 
@@ -314,27 +328,26 @@ struct WordFacts {
   std::string meant;    // the word as typed, or for an unknown word its likeliest spelling
   std::vector<std::string> words;  // what it matches, unprefixed: itself, its forms, completions
   bool more_typos = false;         // spellings with more than the fewest typos were left out
-  Xapian::doccount reach = 0;      // documents it may match, at most
+  std::uint64_t reach = 0;         // documents it may match, at most
 };
 
-Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Database& db,
-                         const Xapian::Stem& stem, const TextOptions& o, Context* context,
-                         WordFacts& facts) {
-  std::vector<Xapian::Query> alternatives;
+Q word_query(const std::string& word, bool prefix, const Vocabulary& v, const Xapian::Stem& stem,
+             const TextOptions& o, Context* context, WordFacts& facts) {
+  std::vector<Q> alternatives;
   bool exact_seen = false, others = false, completed = false;
-  Xapian::doccount all = db.get_doccount(), most = 0;  // most: documents of the commonest form
+  std::uint64_t all = v.documents(), most = 0;  // most: documents of the commonest form
   // A term weighing as one in `docs` documents would (times `times`), found in `reach` of them.
-  auto term = [&](const std::string& t, Xapian::doccount docs, double times = 1.0,
-                  Xapian::doccount reach = 0) {
-    alternatives.push_back(weighted(Xapian::Query(t), times * idf(docs, all)));
+  auto term = [&](const std::string& t, std::uint64_t docs, double times = 1.0,
+                  std::uint64_t reach = 0) {
+    alternatives.push_back(weighted(Q(t), times * idf(docs, all)));
     facts.reach = std::min(all, facts.reach + (reach ? reach : docs));
   };
   for (const auto& p : o.prefixes) {
     // The exact word, plus every form of it (itself included) as one synonym: a document with
     // the exact word scores on both, one with another form only on the second.
     std::string exact = p + word;
-    auto found = forms(db, p, word, stem);
-    Xapian::doccount exact_docs = 0, any_docs = 0;
+    auto found = forms(v, p, word, stem);
+    std::uint64_t exact_docs = 0, any_docs = 0;
     for (const auto& [docs, t] : found) {
       most = std::max(most, docs);
       any_docs = std::min(all, any_docs + docs);  // at most; forms of a word often meet
@@ -346,19 +359,17 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
       term(exact, exact_docs, 2.0);
     } else if (!found.empty()) {
       if (exact_docs > 0) term(exact, exact_docs);  // (counted in reach twice: still at most)
-      std::vector<Xapian::Query> synonyms;
+      std::vector<Q> synonyms;
       for (const auto& f : found)
         synonyms.emplace_back(f.second);
-      alternatives.push_back(
-          weighted(Xapian::Query(Xapian::Query::OP_SYNONYM, synonyms.begin(), synonyms.end()),
-                   idf(any_docs, all)));
+      alternatives.push_back(weighted(Q(Op::kSynonym, std::move(synonyms)), idf(any_docs, all)));
       facts.reach = std::min(all, facts.reach + any_docs);
     }
     if (prefix) {
       // Completions weigh as the commonest of them, down to half of that for the rarest: a
       // prefix more likely begins a common word than a rare one.
-      auto found_completions = completions(db, exact, kMaxCompletionsScanned, context, p.size());
-      Xapian::doccount top = 0;
+      auto found_completions = completions(v, exact, kMaxCompletionsScanned, context, p.size());
+      std::uint64_t top = 0;
       for (const auto& c : found_completions)
         top = std::max(top, c.first);
       for (const auto& [docs, t] : found_completions) {
@@ -374,11 +385,11 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
   // prefix of none: its nearest spellings too, those with the fewest typos unless o.more_typos
   // (the search falls back to them when nothing else matches).
   if (!exact_seen && !completed && budget > 0) {
-    std::vector<std::pair<int, std::pair<Xapian::doccount, std::string>>> found;
+    std::vector<std::pair<int, std::pair<std::uint64_t, std::string>>> found;
     std::string meant;
     int fewest = budget + 1;
     for (const auto& p : o.prefixes) {
-      for (auto& spelling : spellings(db, p, word, budget)) {
+      for (auto& spelling : spellings(v, p, word, budget)) {
         if (spelling.first < fewest)
           fewest = spelling.first, meant = spelling.second.second.substr(p.size());
         found.push_back(std::move(spelling));
@@ -406,11 +417,12 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
       return;
     }
   };
-  for (const auto& a : alternatives) {
-    for (auto t = a.get_terms_begin(); t != a.get_terms_end(); ++t)
-      matched(*t);
-  }
-  Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+  std::vector<std::string> terms;
+  for (const auto& a : alternatives)
+    a.terms(terms);
+  for (const auto& t : terms)
+    matched(t);
+  Q any(Op::kOr, std::move(alternatives));
   // A word in more than half the documents says little about which of them is more relevant,
   // so it only filters, and no ranking rule looks at it. When every part of a query is
   // weightless, the matcher can stop after the first page and the count it must check instead of
@@ -418,78 +430,77 @@ Xapian::Query word_query(const std::string& word, bool prefix, const Xapian::Dat
   facts.scored = most <= all / 2;
   if (!facts.scored) {
     facts.mixed = false;
-    return weightless(any);
+    return weightless(std::move(any));
   }
   return any;
 }
 
 // Queries as one synonym (one of them alone as itself).
-Xapian::Query any_of(const std::vector<Xapian::Query>& list) {
-  return list.size() == 1 ? list[0]
-                          : Xapian::Query(Xapian::Query::OP_SYNONYM, list.begin(), list.end());
+Q any_of(std::vector<Q> list) {
+  return list.size() == 1 ? std::move(list[0]) : Q(Op::kSynonym, std::move(list));
 }
 
 // A term and its completions, as one synonym.
-Xapian::Query with_completions(const Xapian::Database& db, const std::string& field,
-                               const std::string& word, Context* context) {
+Q with_completions(const Vocabulary& v, const std::string& field, const std::string& word,
+                   Context* context) {
   std::string term = field + word;
-  std::vector<Xapian::Query> any{Xapian::Query(term)};
-  for (const auto& c : completions(db, term, kMaxCompletionsScanned, context, field.size()))
+  std::vector<Q> any{Q(term)};
+  for (const auto& c : completions(v, term, kMaxCompletionsScanned, context, field.size()))
     any.emplace_back(c.second);
-  return any_of(any);
+  return any_of(std::move(any));
 }
 
 // Unprefixed tokens in order and adjacent; with `prefix`, the last one or any of its completions
-// (Xapian 1.4's phrases take terms only: one phrase per completion).
-Xapian::Query phrase_of(const std::vector<std::string>& tokens, bool prefix,
-                        const Xapian::Database& db, Context* context = nullptr) {
-  std::vector<Xapian::Query> plain(tokens.begin(), tokens.end());
+// (phrases take terms only, as Xapian 1.4's: one phrase per completion).
+Q phrase_of(const std::vector<std::string>& tokens, bool prefix, const Vocabulary& v,
+            Context* context = nullptr) {
+  std::vector<Q> plain;
+  for (const auto& t : tokens)
+    plain.emplace_back(t);
   auto phrase = [&] {
-    return plain.size() == 1
-               ? plain[0]
-               : Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size());
+    return plain.size() == 1 ? plain[0]
+                             : Q(Op::kPhrase, plain, static_cast<std::uint32_t>(plain.size()));
   };
   if (!prefix) return phrase();
-  std::vector<Xapian::Query> any{phrase()};
-  for (const auto& c : completions(db, tokens.back(), kMaxCompletionsScanned, context)) {
-    plain.back() = Xapian::Query(c.second);
+  std::vector<Q> any{phrase()};
+  for (const auto& c : completions(v, tokens.back(), kMaxCompletionsScanned, context)) {
+    plain.back() = Q(c.second);
     any.push_back(phrase());
   }
-  return any.size() == 1 ? any[0] : Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end());
+  return any.size() == 1 ? std::move(any[0]) : Q(Op::kOr, std::move(any));
 }
 
 // Words in order and adjacent, weighted by the mean idf of the words. Positions exist for
 // unprefixed terms only, so with query_by the phrase is checked on the unprefixed terms and each
 // word must also occur in one of the fields. With `prefix`, the last word also matches its
 // completions ("nginx-li" is the phrase nginx li*, "t-shi" finds t-shirt).
-Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::Database& db,
-                           const TextOptions& o, bool prefix = false, Context* context = nullptr) {
+Q phrase_query(const std::vector<std::string>& words, const Vocabulary& v, const TextOptions& o,
+               bool prefix = false, Context* context = nullptr) {
   std::vector<std::string> tokens;
   for (const auto& w : words) {
     for (auto& t : tokenize(w))
       tokens.push_back(std::move(t));
   }
-  if (tokens.empty()) return Xapian::Query();
-  Xapian::doccount all = db.get_doccount();
+  if (tokens.empty()) return Q();
+  std::uint64_t all = v.documents();
   auto alternatives = [&](std::size_t i, const std::string& p) {
-    return prefix && i + 1 == tokens.size() ? with_completions(db, p, tokens[i], context)
-                                            : Xapian::Query(p + tokens[i]);
+    return prefix && i + 1 == tokens.size() ? with_completions(v, p, tokens[i], context)
+                                            : Q(p + tokens[i]);
   };
   double sum = 0;
   for (const auto& t : tokens)
-    sum += idf(db.get_termfreq(t), all);
-  Xapian::Query phrase =
-      weighted(phrase_of(tokens, prefix, db, context), sum / static_cast<double>(tokens.size()));
+    sum += idf(v.docs_with(t), all);
+  Q phrase =
+      weighted(phrase_of(tokens, prefix, v, context), sum / static_cast<double>(tokens.size()));
   if (o.prefixes.size() == 1 && o.prefixes[0].empty()) return phrase;
-  std::vector<Xapian::Query> in_fields{weightless(phrase)};  // the fields' terms weigh instead
+  std::vector<Q> in_fields{weightless(phrase)};  // the fields' terms weigh instead
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    std::vector<Xapian::Query> any;
-    for (const auto& p : o.prefixes) {
-      any.push_back(weighted(alternatives(i, p), idf(db.get_termfreq(p + tokens[i]), all)));
-    }
-    in_fields.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
+    std::vector<Q> any;
+    for (const auto& p : o.prefixes)
+      any.push_back(weighted(alternatives(i, p), idf(v.docs_with(p + tokens[i]), all)));
+    in_fields.emplace_back(Op::kOr, std::move(any));
   }
-  return Xapian::Query(Xapian::Query::OP_AND, in_fields.begin(), in_fields.end());
+  return Q(Op::kAnd, std::move(in_fields));
 }
 
 // The ranking rules above BM25, in the order of o.ranking, as optional parts of the query whose
@@ -501,27 +512,26 @@ Xapian::Query phrase_query(const std::vector<std::string>& words, const Xapian::
 // documents with it in a heaviest field. A query of words that only filter (see word_query()) has
 // none of these rules: it stays unscored. Without `all_rules` (kMaxRankedByAllRules), only exact
 // and the whole field.
-Xapian::Query rank_rules(Xapian::Query matches, std::vector<std::string> exact_words,
-                         std::vector<std::string> in_order, bool last_prefix, bool all_rules,
-                         std::vector<std::vector<std::string>> weighed, const Xapian::Database& db,
-                         const TextOptions& o) {
+Q rank_rules(Q matches, std::vector<std::string> exact_words, std::vector<std::string> in_order,
+             bool last_prefix, bool all_rules, std::vector<std::vector<std::string>> weighed,
+             const Vocabulary& v, const TextOptions& o) {
   if (exact_words.size() > kMaxRankedWords) exact_words.resize(kMaxRankedWords);
   if (weighed.size() > kMaxRankedWords) weighed.resize(kMaxRankedWords);
   if (in_order.size() > kMaxRankedWords) {
     in_order.resize(kMaxRankedWords);
     last_prefix = false;  // (the prefix word is left out)
   }
-  std::vector<Xapian::Query> parts{std::move(matches)};
-  auto add = [&](const Xapian::Query& q, double tier) { parts.push_back(weighted(q, tier)); };
+  std::vector<Q> parts{std::move(matches)};
+  auto add = [&](Q q, double tier) { parts.push_back(weighted(std::move(q), tier)); };
   for (std::size_t i = 0; i < o.ranking.size() && i < std::size(kRuleTiers); ++i) {
     double tier = kRuleTiers[i];
     switch (o.ranking[i]) {
       case schema::RankRule::kExact:
         for (const auto& w : exact_words) {
-          std::vector<Xapian::Query> fields;
+          std::vector<Q> fields;
           for (const auto& p : o.prefixes)
             fields.emplace_back(p + w);
-          add(any_of(fields), tier);
+          add(any_of(std::move(fields)), tier);
         }
         break;
       case schema::RankRule::kField: {
@@ -529,38 +539,38 @@ Xapian::Query rank_rules(Xapian::Query matches, std::vector<std::string> exact_w
         std::string whole(kWholePrefix);
         for (std::size_t w = 0; w < in_order.size(); ++w)
           whole.append(w ? " " : "").append(in_order[w]);
-        add(Xapian::Query(whole), 4 * tier);  // in any field
+        add(Q(whole), 4 * tier);  // in any field
         if (!all_rules) break;
         // (Whole values are about as rare as each other: the first in order, not the commonest.)
-        std::vector<Xapian::Query> completed, start;
+        std::vector<Q> completed, start;
         for (const auto& t :
-             completions(db, whole + (last_prefix ? "" : " "), kMaxPrefixExpansion)) {
+             completions(v, whole + (last_prefix ? "" : " "), kMaxPrefixExpansion)) {
           bool one_word = last_prefix && t.second.find(' ', whole.size()) == std::string::npos;
           (one_word ? completed : start).emplace_back(t.second);
         }
-        if (!completed.empty()) add(any_of(completed), 2 * tier);  // "ice cre": "ice cream"
-        if (!start.empty()) add(any_of(start), tier);              // "ice cream soda"
+        if (!completed.empty()) add(any_of(std::move(completed)), 2 * tier);  // "ice cre"
+        if (!start.empty()) add(any_of(std::move(start)), tier);              // "ice cream soda"
         break;
       }
       case schema::RankRule::kProximity:
         // As typed: a phrase for each completion of a prefix would cost too much.
-        if (all_rules && in_order.size() > 1) add(phrase_of(in_order, false, db), tier);
+        if (all_rules && in_order.size() > 1) add(phrase_of(in_order, false, v), tier);
         break;
       case schema::RankRule::kAttribute:
         if (!all_rules || o.heaviest.empty()) break;
         for (const auto& words : weighed) {
-          std::vector<Xapian::Query> terms;
+          std::vector<Q> terms;
           for (const auto& p : o.heaviest) {
             for (const auto& w : words)
               terms.emplace_back(p + w);
           }
-          add(any_of(terms), tier);
+          add(any_of(std::move(terms)), tier);
         }
         break;
     }
   }
-  if (parts.size() == 1) return parts[0];
-  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, parts.begin(), parts.end());
+  if (parts.size() == 1) return std::move(parts[0]);
+  return Q(Op::kAndMaybe, std::move(parts));
 }
 
 }  // namespace
@@ -582,7 +592,9 @@ Xapian::Query to_xapian(const native::Query& q) {
     case Op::kSynonym: return of(Xapian::Query::OP_SYNONYM);
     case Op::kPhrase:
       return Xapian::Query(Xapian::Query::OP_PHRASE, subs.begin(), subs.end(), q.window);
-    case Op::kScale: return subs.empty() ? Xapian::Query() : weighted(subs[0], q.factor);
+    case Op::kScale:
+      return subs.empty() ? Xapian::Query()
+                          : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, subs[0], q.factor);
   }
   return Xapian::Query();
 }
@@ -592,26 +604,27 @@ const Xapian::Weight& ranking() {
   return weight;
 }
 
-CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
-                          const Xapian::Stem& stem, const TextOptions& o) {
-  if (q.match_all) return {weightless(match_all())};  // else scored by document length
+CompiledText compile_text(const query::TextQuery& q, const Vocabulary& v, const Xapian::Stem& stem,
+                          const TextOptions& o) {
+  if (q.match_all) return {weightless(match_all_query())};  // else scored by document length
   bool more_typos = false;
-  std::vector<Xapian::Query> required;
+  std::vector<Q> required;
   std::vector<std::string> exact_words, in_order;  // for rank_rules()
   std::vector<std::vector<std::string>> weighed;
   bool last_prefix = false, scored = !q.phrases.empty();
-  Xapian::doccount reach = db.get_doccount();  // the matches, at most
+  std::uint64_t reach = v.documents();  // the matches, at most
   for (std::size_t i = 0; i < q.words.size() && i < o.keep_words; ++i) {
     auto tokens = tokenize(q.words[i].text);
     Context context;  // for a prefix word
     if (q.words[i].prefix && (!required.empty() || tokens.size() > 1)) {
-      std::vector<Xapian::Query> rest = required;
-      rest.insert(rest.end(), tokens.begin(), tokens.end() - 1);  // "nginx" of "nginx-li"
-      context = Context(db, std::move(rest));
+      std::vector<Q> rest = required;
+      for (std::size_t t = 0; t + 1 < tokens.size(); ++t)  // "nginx" of "nginx-li"
+        rest.emplace_back(tokens[t]);
+      context = Context(v, std::move(rest));
     }
     if (tokens.size() == 1) {
       WordFacts facts;
-      required.push_back(word_query(tokens[0], q.words[i].prefix, db, stem, o, &context, facts));
+      required.push_back(word_query(tokens[0], q.words[i].prefix, v, stem, o, &context, facts));
       scored = scored || facts.scored;
       more_typos = more_typos || facts.more_typos;
       if (facts.mixed) exact_words.push_back(facts.meant);
@@ -619,11 +632,11 @@ CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
       tokens[0] = facts.meant;
       reach = std::min(reach, facts.reach);
     } else if (tokens.size() > 1) {  // "usb-c" is the phrase usb c
-      required.push_back(phrase_query({q.words[i].text}, db, o, q.words[i].prefix, &context));
+      required.push_back(phrase_query({q.words[i].text}, v, o, q.words[i].prefix, &context));
       scored = true;
       for (std::size_t t = 0; t + 1 < tokens.size(); ++t)  // (a prefix's completions aside)
-        reach = std::min(reach, db.get_termfreq(tokens[t]));
-      if (!q.words[i].prefix) reach = std::min(reach, db.get_termfreq(tokens.back()));
+        reach = std::min(reach, v.docs_with(tokens[t]));
+      if (!q.words[i].prefix) reach = std::min(reach, v.docs_with(tokens.back()));
       for (const auto& t : tokens)
         weighed.push_back({t});
     }
@@ -631,21 +644,52 @@ CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
     if (!tokens.empty()) last_prefix = q.words[i].prefix;
   }
   for (const auto& p : q.phrases)
-    required.push_back(phrase_query(p.words, db, o));
-  Xapian::Query matches(Xapian::Query::OP_AND, required.begin(), required.end());
-  Xapian::Query all = required.empty() ? weightless(match_all())
-                      : scored         ? rank_rules(matches, exact_words, in_order, last_prefix,
-                                                    reach <= kMaxRankedByAllRules, weighed, db, o)
-                                       : matches;
-  std::vector<Xapian::Query> excluded;
+    required.push_back(phrase_query(p.words, v, o));
+  bool any_required = !required.empty();
+  Q matches(Op::kAnd, std::move(required));
+  Q all = !any_required ? weightless(match_all_query())
+          : scored      ? rank_rules(std::move(matches), exact_words, in_order, last_prefix,
+                                     reach <= kMaxRankedByAllRules, weighed, v, o)
+                        : std::move(matches);
+  std::vector<Q> excluded;
   for (const auto& w : q.excluded)
-    excluded.push_back(phrase_query({w}, db, o));
+    excluded.push_back(phrase_query({w}, v, o));
   for (const auto& p : q.excluded_phrases)
-    excluded.push_back(phrase_query(p.words, db, o));
-  if (excluded.empty()) return {all, more_typos};
-  return {Xapian::Query(Xapian::Query::OP_AND_NOT, all,
-                        Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end())),
-          more_typos};
+    excluded.push_back(phrase_query(p.words, v, o));
+  if (excluded.empty()) return {std::move(all), more_typos};
+  return {Q(Op::kAndNot, {std::move(all), Q(Op::kOr, std::move(excluded))}), more_typos};
+}
+
+XapianVocabulary::XapianVocabulary(const Xapian::Database& db) : db_(db) {}
+
+std::uint64_t XapianVocabulary::documents() const {
+  return db_.get_doccount();
+}
+
+std::uint64_t XapianVocabulary::docs_with(std::string_view term) const {
+  return db_.get_termfreq(std::string(term));
+}
+
+void XapianVocabulary::scan(std::string_view from, const ScanFn& fn) const {
+  auto it = db_.allterms_begin();
+  it.skip_to(std::string(from));
+  for (; it != db_.allterms_end(); ++it) {
+    if (!fn(*it, it.get_termfreq())) return;
+  }
+}
+
+std::optional<std::vector<std::string>> XapianVocabulary::bodies_if_few(const native::Query& q,
+                                                                        std::size_t limit) const {
+  Xapian::Enquire enquire(db_);
+  enquire.set_query(to_xapian(q));
+  enquire.set_weighting_scheme(Xapian::BoolWeight());  // any limit + 1: no scores
+  enquire.set_docid_order(Xapian::Enquire::DONT_CARE);
+  Xapian::MSet found = enquire.get_mset(0, static_cast<Xapian::doccount>(limit + 1));
+  if (found.size() > limit) return std::nullopt;
+  std::vector<std::string> out;
+  for (auto it = found.begin(); it != found.end(); ++it)
+    out.push_back(it.get_document().get_value(kBodySlot));
+  return out;
 }
 
 }  // namespace tandem::search::xapian_backend

@@ -4,7 +4,11 @@
 
 #include <xapian.h>
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -23,9 +27,38 @@ struct TextOptions {
   std::vector<schema::RankRule> ranking = schema::kDefaultRanking;  // the rules, in order
 };
 
+// What the compiler reads of an index: its vocabulary with each term's documents, and for a
+// prefix word's context, the bodies of the few documents a query matches.
+class Vocabulary {
+ public:
+  virtual ~Vocabulary() = default;
+  virtual std::uint64_t documents() const = 0;                       // searched
+  virtual std::uint64_t docs_with(std::string_view term) const = 0;  // 0: not in the index
+  // fn(term, documents) for the terms from `from` on, in byte order, while it returns true.
+  using ScanFn = std::function<bool(std::string_view, std::uint64_t)>;
+  virtual void scan(std::string_view from, const ScanFn& fn) const = 0;
+  // The bodies of the documents matching `q`, when there are at most `limit`; else nullopt.
+  virtual std::optional<std::vector<std::string>> bodies_if_few(const native::Query& q,
+                                                                std::size_t limit) const = 0;
+};
+
+// A Xapian index's vocabulary (every shard).
+class XapianVocabulary final : public Vocabulary {
+ public:
+  explicit XapianVocabulary(const Xapian::Database& db);
+  std::uint64_t documents() const override;
+  std::uint64_t docs_with(std::string_view term) const override;
+  void scan(std::string_view from, const ScanFn& fn) const override;
+  std::optional<std::vector<std::string>> bodies_if_few(const native::Query& q,
+                                                        std::size_t limit) const override;
+
+ private:
+  const Xapian::Database& db_;
+};
+
 // A compiled text query.
 struct CompiledText {
-  Xapian::Query query;
+  native::Query query;
   bool more_typos = false;  // a corrected word has spellings with more typos, left out
 };
 
@@ -34,8 +67,8 @@ struct CompiledText {
 // spellings within the typo budget: those with the fewest typos, or every one with
 // options.more_typos. A word found in more than half of the documents only filters (it has no
 // weight), and so does `*`.
-CompiledText compile_text(const query::TextQuery& q, const Xapian::Database& db,
-                          const Xapian::Stem& stem, const TextOptions& options);
+CompiledText compile_text(const query::TextQuery& q, const Vocabulary& v, const Xapian::Stem& stem,
+                          const TextOptions& options);
 
 // The weighting of compiled queries: BM25 (k1 = 1, b = 0) with each term's idf from the whole
 // index, carried in the query. Weights are the same over every shard and over each alone.

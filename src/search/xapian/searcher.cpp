@@ -173,9 +173,10 @@ core::Result<SearchResult> XapianSearch::search(const SearchRequest& r) {
     auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
     auto size = static_cast<Xapian::doccount>(r.per_page);
     options.keep_words = r.text.words.size();
+    XapianVocabulary vocabulary(reader.db);
     while (true) {
-      auto compiled = compile_text(r.text, reader.db, reader.stem, options);
-      words = compiled.query;
+      auto compiled = compile_text(r.text, vocabulary, reader.stem, options);
+      words = to_xapian(compiled.query);
       q = filter ? Xapian::Query(Xapian::Query::OP_FILTER, words, *filter) : words;
       enquire.set_query(q);
       if (!r.highlight.empty()) marks = marks_of(q);

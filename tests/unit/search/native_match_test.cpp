@@ -136,7 +136,10 @@ TEST_F(NativeMatch, RandomQueriesMatchAndWeighAsXapian) {
     Query q = random_query(rng, 3);
     auto want = xapian_all(q);
     std::map<Xapian::docid, double> got;
-    for_each_match(*snapshot_, q, [&](const Match& m) { got[xapian_id(m)] = m.weight; });
+    for_each_match(*snapshot_, q, [&](const Match& m) {
+      got[xapian_id(m)] = m.weight;
+      return true;
+    });
     ASSERT_EQ(got.size(), want.size())
         << "round " << round << ": " << xapian_backend::to_xapian(q).get_description();
     for (const auto& [doc, weight] : want) {
@@ -201,6 +204,7 @@ TEST_F(NativeMatch, PhrasesNeedTheWordsInOrderWithinTheWindow) {
       ++got;
       has_first = has_first || xapian_id(m) == 1;
       EXPECT_TRUE(want.contains(xapian_id(m)));
+      return true;
     });
     EXPECT_EQ(got, want.size()) << xapian_backend::to_xapian(q).get_description();
     EXPECT_EQ(has_first, want.contains(1));
@@ -222,6 +226,7 @@ TEST_F(NativeMatch, DeletedDocumentsNeverMatch) {
                          .collection = "products",
                          .id = std::string(snapshot_->parts[m.part].segment->id(m.doc)),
                          .op = changes::ChangeOp::kDelete});
+    return true;
   });
   std::vector<const changes::Change*> pointers;
   for (const auto& c : deletes)
