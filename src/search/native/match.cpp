@@ -433,22 +433,24 @@ NodePtr build(const Segment& seg, const Query& q, double factor) {
   return nullptr;
 }
 
-// The matches of `q` in part `p`: fn(doc, node) for each, in docid order, while it returns true;
-// false when it stopped.
+// The posting list of `q` in part `p`, with the filter's documents alone; null for none.
+NodePtr part_root(const Snapshot& s, std::size_t p, const Query& q,
+                  std::span<const Bits* const> filter) {
+  if (s.parts[p].live == 0) return nullptr;
+  auto root = build(*s.parts[p].segment, q, 1.0);
+  if (!root || filter.empty()) return root;
+  if (filter[p] == nullptr) return nullptr;
+  std::vector<NodePtr> both;
+  both.push_back(std::move(root));
+  both.push_back(std::make_unique<BitsNode>(*filter[p]));
+  return std::make_unique<AndNode>(std::move(both));
+}
+
+// fn(doc, node) for each live match of `root` in part `p`, in docid order, while it returns
+// true; false when it stopped.
 template <typename Fn>
-bool scan_part(const Snapshot& s, std::size_t p, const Query& q,
-               std::span<const Bits* const> filter, Fn&& fn) {
-  const Part& part = s.parts[p];
-  if (part.live == 0) return true;
-  auto root = build(*part.segment, q, 1.0);
-  if (!root) return true;
-  if (!filter.empty()) {
-    if (filter[p] == nullptr) return true;
-    std::vector<NodePtr> both;
-    both.push_back(std::move(root));
-    both.push_back(std::make_unique<BitsNode>(*filter[p]));
-    root = std::make_unique<AndNode>(std::move(both));
-  }
+bool scan(const Part& part, Node* root, Fn&& fn) {
+  if (root == nullptr) return true;
   const Bits& deleted = *part.deleted;
   for (; !root->at_end(); root->next()) {
     if (!test(deleted, root->doc()) && !fn(root->doc(), *root)) return false;
@@ -459,34 +461,65 @@ bool scan_part(const Snapshot& s, std::size_t p, const Query& q,
 }  // namespace
 
 Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t size,
-           std::span<const Bits* const> filter) {
-  // The best first + size so far, the worst on top: weight, then index order.
-  auto better = [](const Match& a, const Match& b) {
-    if (a.weight != b.weight) return a.weight > b.weight;
-    return a.part != b.part ? a.part < b.part : a.doc < b.doc;
-  };
-  std::priority_queue<Match, std::vector<Match>, decltype(better)> best(better);
-  std::size_t keep = first + size;
-  Page page;
+           std::uint64_t check, std::span<const Bits* const> filter) {
+  std::vector<NodePtr> roots;
+  bool weightless = true;
   for (std::size_t p = 0; p < s.parts.size(); ++p) {
-    scan_part(s, p, q, filter, [&](DocId doc, Node& node) {
-      ++page.found;
-      if (keep == 0) return true;
-      Match m{p, doc, node.weight()};
-      if (best.size() < keep) {
-        best.push(m);
-      } else if (better(m, best.top())) {
-        best.pop();
-        best.push(m);
+    roots.push_back(part_root(s, p, q, filter));
+    if (roots.back() && roots.back()->max_weight() > 0) weightless = false;
+  }
+  Page page;
+  std::size_t keep = first + size;
+  if (weightless) {
+    // Index order: the first `keep`, and the count up to `check` (and one more, which says
+    // there are more).
+    std::uint64_t enough = std::max<std::uint64_t>(keep, check), read = 0;
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+      bool whole = scan(s.parts[p], roots[p].get(), [&](DocId doc, Node&) {
+        if (page.matches.size() < keep) page.matches.push_back({p, doc, 0});
+        return ++page.found <= enough;
+      });
+      if (!whole) {  // stopped in part p: estimate from the share of documents read
+        read += roots[p]->doc() + 1;
+        std::uint64_t all = 0;
+        for (const auto& part : s.parts)
+          all += part.segment->documents();
+        page.estimated = read < all;
+        if (page.estimated) {
+          page.found = std::max(
+              page.found, static_cast<std::uint64_t>(static_cast<double>(page.found) * all / read));
+        }
+        break;
       }
-      return true;
-    });
+      read += s.parts[p].segment->documents();
+    }
+  } else {
+    // The best `keep` so far, the worst on top: weight, then index order.
+    auto better = [](const Match& a, const Match& b) {
+      if (a.weight != b.weight) return a.weight > b.weight;
+      return a.part != b.part ? a.part < b.part : a.doc < b.doc;
+    };
+    std::priority_queue<Match, std::vector<Match>, decltype(better)> best(better);
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+      scan(s.parts[p], roots[p].get(), [&](DocId doc, Node& node) {
+        ++page.found;
+        if (keep == 0) return true;
+        Match m{p, doc, node.weight()};
+        if (best.size() < keep) {
+          best.push(m);
+        } else if (better(m, best.top())) {
+          best.pop();
+          best.push(m);
+        }
+        return true;
+      });
+    }
+    while (!best.empty()) {
+      page.matches.push_back(best.top());
+      best.pop();
+    }
+    std::reverse(page.matches.begin(), page.matches.end());
   }
-  while (!best.empty()) {
-    page.matches.push_back(best.top());
-    best.pop();
-  }
-  std::reverse(page.matches.begin(), page.matches.end());
   page.matches.erase(
       page.matches.begin(),
       page.matches.begin() + static_cast<std::ptrdiff_t>(std::min(first, page.matches.size())));
@@ -496,10 +529,9 @@ Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t siz
 void for_each_match(const Snapshot& s, const Query& q, const std::function<bool(const Match&)>& fn,
                     std::span<const Bits* const> filter) {
   for (std::size_t p = 0; p < s.parts.size(); ++p) {
-    if (!scan_part(s, p, q, filter, [&](DocId doc, Node& node) {
-          return fn({p, doc, node.weight()});
-        }))
-      return;
+    auto root = part_root(s, p, q, filter);
+    auto each = [&](DocId doc, Node& node) { return fn({p, doc, node.weight()}); };
+    if (!scan(s.parts[p], root.get(), each)) return;
   }
 }
 

@@ -23,13 +23,16 @@ struct Match {
 
 struct Page {
   std::vector<Match> matches;  // best first; equal weights in index order
-  std::uint64_t found = 0;     // every match, counted
+  std::uint64_t found = 0;     // the matches: counted, or estimated beyond `check`
+  bool estimated = false;      // found is an estimate
 };
 
 // The matches first .. first + size - 1 of `q`. `filter`, when not empty, has a set of documents
-// per part: only those match.
+// per part: only those match. When no match can weigh anything (every weight is 0), the matches
+// are in index order and matching stops once it has the page and has counted `check`; the rest
+// is estimated from the share of the index read. Otherwise every match is weighed and counted.
 Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t size,
-           std::span<const Bits* const> filter = {});
+           std::uint64_t check = UINT64_MAX, std::span<const Bits* const> filter = {});
 
 // Every match of `q` in index order, with its weight, while fn returns true.
 void for_each_match(const Snapshot& s, const Query& q, const std::function<bool(const Match&)>& fn,

@@ -157,6 +157,24 @@ void Columns::load(const std::string& path) {
   }
 }
 
+void Columns::load(const native::Segment& segment) {
+  std::unique_lock lock(mutex);
+  end_ = 0;
+  live_bits_.clear();
+  for (auto& c : columns_)
+    c = Column{.type = c.type, .kept = c.type != FieldType::kText};
+  if (segment.documents() > 0) grow(segment.documents() - 1);
+  for (native::DocId d = 0; d < segment.documents(); ++d) {
+    mark(d, true);
+    for (const auto& [slot, value] : segment.values(d)) {
+      if (slot == 0 || slot > columns_.size()) continue;  // (seq, id and body are not fields)
+      Column& c = columns_[slot - 1];
+      if (c.kept) c.assign(d, std::string(value));
+    }
+  }
+  loaded_ = true;
+}
+
 void Columns::update(const std::vector<std::pair<Xapian::docid, Xapian::Document>>& indexed,
                      const std::vector<Xapian::docid>& deleted) {
   std::unique_lock lock(mutex);

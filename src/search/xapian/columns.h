@@ -18,6 +18,7 @@
 #include "query/ast.h"
 #include "schema/collection.h"
 #include "search/native/bits.h"
+#include "search/native/segment.h"
 
 namespace tandem::search::xapian_backend {
 
@@ -38,6 +39,9 @@ class Columns {
     std::shared_lock lock(mutex);
     return loaded_;
   }
+  // Replaces everything with the values of a native segment's documents (docid d of the segment
+  // is docid d here), all live: the segment's deleted documents are its part's to leave out.
+  void load(const native::Segment& segment);
   // After a commit: the documents now at these docids (from their value slots), and the docids
   // whose documents were deleted.
   void update(const std::vector<std::pair<Xapian::docid, Xapian::Document>>& indexed,

@@ -8,7 +8,9 @@
 #include <map>
 
 #include "generator/generator.h"
+#include "query/parse.h"
 #include "search/native/match.h"
+#include "search/xapian/columns.h"
 #include "search/xapian/compile.h"
 #include "search/xapian/layout.h"
 #include "support/temp_dir.h"
@@ -234,6 +236,104 @@ TEST_F(NativeMatch, DeletedDocumentsNeverMatch) {
   ASSERT_TRUE(index_->apply(pointers, nullptr).has_value());
   EXPECT_EQ(match(*index_->snapshot(), Query(word), 0, 0).found, before - 2);
   EXPECT_EQ(match(*snapshot_, Query(word), 0, 0).found, before);  // (an older snapshot holds)
+}
+
+// A query that weighs nothing: its page in index order (Xapian's docid order), the count exact up
+// to `check` and estimated beyond, with the matching stopped early.
+TEST_F(NativeMatch, WeightlessQueriesStopOnceCountedEnough) {
+  // A word in about half the first part's documents.
+  const Segment& seg = *snapshot_->parts[0].segment;
+  std::size_t common = 0;
+  auto distance = [&](std::size_t t) {
+    return std::abs(static_cast<double>(seg.term_docs(t)) / seg.documents() - 0.5);
+  };
+  for (std::size_t t = 0; t < seg.terms(); ++t)
+    if (seg.positional(t) && distance(t) < distance(common)) common = t;
+  Query q = Query::scaled(Query(std::string(seg.term(common))), 0);
+  auto want = xapian_all(q);
+  ASSERT_GT(want.size(), 1000u);
+  auto exact = match(*snapshot_, q, 5, 10);
+  EXPECT_EQ(exact.found, want.size());
+  EXPECT_FALSE(exact.estimated);
+  auto early = match(*snapshot_, q, 5, 10, 200);
+  EXPECT_TRUE(early.estimated);
+  EXPECT_GE(early.found, 200u);
+  EXPECT_LT(early.found, kRecords);
+  EXPECT_NEAR(static_cast<double>(early.found), static_cast<double>(want.size()),
+              want.size() * 0.5);
+  ASSERT_EQ(early.matches.size(), 10u);
+  auto in_order = want.begin();
+  std::advance(in_order, 5);
+  for (std::size_t i = 0; i < 10; ++i, ++in_order) {
+    EXPECT_EQ(xapian_id(early.matches[i]), in_order->first);
+    EXPECT_EQ(early.matches[i].weight, 0);
+    EXPECT_EQ(xapian_id(exact.matches[i]), in_order->first);
+  }
+  EXPECT_EQ(match(*snapshot_, q, 0, 10, want.size()).estimated, false);  // (counted to the end)
+}
+
+// Columns read from the native parts' segments answer filters, facets and sort keys as those
+// read from the Xapian index of the same records (Xapian's docid n is the n - 1th document in
+// the parts, one after the other).
+TEST_F(NativeMatch, ColumnsFromSegmentsAnswerAsFromXapian) {
+  auto collection = schema::products_collection();
+  xapian_backend::Columns from_xapian(collection);
+  from_xapian.load(dir_.file("xapian"));
+  std::vector<std::unique_ptr<xapian_backend::Columns>> parts;
+  for (const auto& p : snapshot_->parts) {
+    parts.push_back(std::make_unique<xapian_backend::Columns>(collection));
+    parts.back()->load(*p.segment);
+  }
+  // A document's bits in the parts' columns, as Xapian docids.
+  auto combined = [&](const std::function<Bits(const xapian_backend::Columns&)>& of) {
+    Bits out;
+    Xapian::docid before = 0;
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+      Bits bits = of(*parts[p]);
+      for (DocId d = 0; d < snapshot_->parts[p].segment->documents(); ++d)
+        if (test(bits, d)) set(out, before + d + 1);
+      before += snapshot_->parts[p].segment->documents();
+    }
+    return out;
+  };
+  for (const char* text : {"price < 50", "brand IN [acme, globex]", "in_stock = true",
+                           "category = Electronics AND price >= 20", "stock 5 TO 50",
+                           "NOT rating > 4", "created_at > \"1969-12-15T00:00:00Z\""}) {
+    auto f = query::parse_filter(text);
+    ASSERT_TRUE(f.has_value()) << text;
+    ASSERT_TRUE(xapian_backend::compile_filter(*f, collection).has_value()) << text;
+    ASSERT_TRUE(from_xapian.covers(&*f));
+    for (const auto& c : parts)
+      ASSERT_TRUE(c->covers(&*f)) << text;
+    Bits want = from_xapian.match(&*f);
+    Bits got = combined([&](const xapian_backend::Columns& c) { return c.match(&*f); });
+    want.resize(std::max(want.size(), got.size()));
+    got.resize(want.size());
+    EXPECT_EQ(got, want) << text;
+    EXPECT_GT(count(got), 0u) << text;
+  }
+  // Facet counts over every document, and the sort keys of a few.
+  for (std::size_t field : {2u, 3u, 8u}) {
+    std::unordered_map<std::string, std::uint64_t> want, got;
+    ASSERT_TRUE(from_xapian.count(field, from_xapian.match(nullptr), want));
+    for (const auto& c : parts)
+      ASSERT_TRUE(c->count(field, c->match(nullptr), got));
+    EXPECT_EQ(got, want) << field;
+  }
+  Xapian::docid before = 0;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    for (DocId d = 0; d < 50; ++d) {
+      for (std::size_t field : {3u, 4u, 10u}) {
+        auto a = parts[p]->key(field, d);
+        auto b = from_xapian.key(field, before + d + 1);
+        ASSERT_EQ(a.has_value(), b.has_value());
+        if (!a) continue;
+        EXPECT_EQ(a->number, b->number);
+        EXPECT_EQ(a->text ? *a->text : "", b->text ? *b->text : "");
+      }
+    }
+    before += snapshot_->parts[p].segment->documents();
+  }
 }
 
 }  // namespace
