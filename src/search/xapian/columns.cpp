@@ -17,7 +17,7 @@ namespace {
 using schema::FieldType;
 
 constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
-constexpr std::size_t kMaxListValues = 64;  // a keyword list's values are bits of a word
+constexpr std::size_t kMaxSetValues = 64;  // a keyword list's values as the bits of a word
 
 bool is_number(FieldType t) {
   return t == FieldType::kInt || t == FieldType::kFloat || t == FieldType::kTimestamp ||
@@ -74,13 +74,34 @@ std::uint32_t Columns::Column::intern(const std::string& value) {
 void Columns::Column::resize(std::size_t n) {
   if (is_number(type)) numbers.resize(n, kNone);
   if (type == FieldType::kKeyword) codes.resize(n, 0);
-  if (type == FieldType::kKeywordArray) sets.resize(n, 0);
+  if (type == FieldType::kKeywordArray) (wide ? lists.resize(n) : sets.resize(n, 0));
 }
 
 void Columns::Column::clear(Xapian::docid did) {
   if (is_number(type)) numbers[did] = kNone;
   if (type == FieldType::kKeyword) codes[did] = 0;
-  if (type == FieldType::kKeywordArray) sets[did] = 0;
+  if (type == FieldType::kKeywordArray) (wide ? lists[did].clear() : void(sets[did] = 0));
+}
+
+void Columns::Column::widen() {
+  lists.assign(sets.size(), {});
+  for (std::size_t did = 0; did < sets.size(); ++did) {
+    for (std::uint64_t set = sets[did]; set != 0; set &= set - 1)
+      lists[did].push_back(static_cast<std::uint32_t>(__builtin_ctzll(set)));
+  }
+  sets = {};
+  wide = true;
+}
+
+template <typename Fn>
+void Columns::Column::each_code(std::size_t did, Fn&& fn) const {
+  if (wide) {
+    for (auto code : lists[did])
+      fn(code);
+  } else {
+    for (std::uint64_t set = sets[did]; set != 0; set &= set - 1)
+      fn(static_cast<std::uint32_t>(__builtin_ctzll(set)));
+  }
 }
 
 void Columns::Column::assign(Xapian::docid did, const std::string& v) {
@@ -90,20 +111,24 @@ void Columns::Column::assign(Xapian::docid did, const std::string& v) {
   } else if (type == FieldType::kKeyword) {
     codes[did] = intern(v) + 1;
   } else {
-    std::uint64_t set = 0;
+    std::vector<std::uint32_t> list;
     for (std::size_t start = 0;;) {
       std::size_t sep = v.find(kListSeparator, start);
-      std::uint32_t i = intern(v.substr(start, sep - start));
-      if (i >= kMaxListValues) {  // too many values for a bit set: this column is not kept
-        kept = false;
-        sets.clear();
-        return;
-      }
-      set |= std::uint64_t{1} << i;
+      list.push_back(intern(v.substr(start, sep - start)));
       if (sep == std::string::npos) break;
       start = sep + 1;
     }
-    sets[did] = set;
+    if (!wide && dictionary.size() > kMaxSetValues) widen();  // too many values for a word
+    if (wide) {
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+      lists[did] = std::move(list);
+    } else {
+      std::uint64_t set = 0;
+      for (auto i : list)
+        set |= std::uint64_t{1} << i;
+      sets[did] = set;
+    }
   }
 }
 
@@ -281,6 +306,12 @@ Bits Columns::equal_any(const Column& c, const std::vector<query::Literal>& valu
   if (c.type == FieldType::kKeyword) {
     return select(n, [&](std::size_t did) { return hit[c.codes[did]] != 0; });
   }
+  if (c.wide) {
+    return select(n, [&](std::size_t did) {
+      return std::any_of(c.lists[did].begin(), c.lists[did].end(),
+                         [&](std::uint32_t i) { return hit[i + 1] != 0; });
+    });
+  }
   std::uint64_t mask = 0;
   for (std::size_t i = 0; i < c.dictionary.size(); ++i)
     if (hit[i + 1]) mask |= std::uint64_t{1} << i;
@@ -350,8 +381,7 @@ bool Columns::count(std::size_t field, const Bits& docs,
     if (c.type == FieldType::kKeyword) {
       ++by_code[c.codes[did]];
     } else {
-      for (std::uint64_t set = c.sets[did]; set != 0; set &= set - 1)
-        ++by_code[static_cast<std::size_t>(__builtin_ctzll(set)) + 1];
+      c.each_code(did, [&](std::uint32_t code) { ++by_code[code + 1]; });
     }
   });
   for (std::size_t i = 0; i < c.dictionary.size(); ++i)

@@ -2,8 +2,8 @@
 // facets or a sort over many documents reads arrays instead of Xapian's value streams (which cost
 // about 200 ns a document). Numbers, bools and timestamps are doubles (NaN: no value); keywords
 // are codes into a dictionary of the values as written; keyword lists are bit sets over their
-// dictionary, so a list field with more than 64 distinct values is not kept (searches touching it
-// use Xapian alone). Private to the Xapian backend. Depends on query, schema, Xapian.
+// dictionary while it has at most 64 values, and lists of codes per document beyond. Private to
+// the Xapian backend. Depends on query, schema, Xapian.
 #pragma once
 
 #include <xapian.h>
@@ -77,7 +77,9 @@ class Columns {
     bool kept = false;
     std::vector<double> numbers;
     std::vector<std::uint32_t> codes;  // keyword: dictionary index + 1; 0: none
-    std::vector<std::uint64_t> sets;   // keyword list: bit i = dictionary[i]
+    std::vector<std::uint64_t> sets;   // keyword list of at most 64 values: bit i = dictionary[i]
+    std::vector<std::vector<std::uint32_t>> lists;  // beyond (wide): sorted dictionary indexes
+    bool wide = false;
     std::vector<std::string> dictionary;
     std::unordered_map<std::string, std::uint32_t> index_of;              // into dictionary
     std::unordered_map<std::string, std::vector<std::uint32_t>> lowered;  // ASCII-lowered → indexes
@@ -86,6 +88,9 @@ class Columns {
     void resize(std::size_t n);
     void assign(Xapian::docid did, const std::string& slot_value);
     void clear(Xapian::docid did);
+    void widen();  // sets to lists, when the 65th value comes
+    template <typename Fn>
+    void each_code(std::size_t did, Fn&& fn) const;  // a list's dictionary indexes
   };
 
   const Column* column(const std::string& field, std::size_t* index = nullptr) const;

@@ -338,3 +338,42 @@ TEST_F(NativeMatch, ColumnsFromSegmentsAnswerAsFromXapian) {
 
 }  // namespace
 }  // namespace tandem::search::native
+
+namespace tandem::search::native {
+namespace {
+
+// A keyword list with more values than a bit set holds (65 and more): its columns switch to
+// lists of codes, keep what they had, and still filter and count.
+TEST(NativeColumns, KeywordListsBeyondSixtyFourValuesAreKept) {
+  TempDir dir;
+  auto collection = schema::products_collection();
+  std::size_t tags = static_cast<std::size_t>(xapian_backend::field_index(collection, "tags"));
+  SegmentWriter w;
+  for (DocId d = 0; d < 300; ++d) {
+    std::string value = "t" + std::to_string(d % 100);
+    value += xapian_backend::kListSeparator;
+    value += "Common";
+    w.add_value(xapian_backend::slot_of(tags), value);
+    w.end_document("r" + std::to_string(d), d + 1, "");
+  }
+  ASSERT_TRUE(w.write(dir.file("seg"), false).is_ok());
+  auto seg = Segment::open(dir.file("seg"));
+  ASSERT_TRUE(seg.has_value());
+  xapian_backend::Columns columns(collection);
+  columns.load(**seg);
+  auto f = query::parse_filter("tags IN [t5, T70]");
+  ASSERT_TRUE(f.has_value());
+  ASSERT_TRUE(columns.covers(&*f));
+  Bits matched = columns.match(&*f);
+  EXPECT_EQ(count(matched), 6u);  // 5, 105, 205, 70, 170, 270
+  EXPECT_TRUE(test(matched, 5) && test(matched, 270) && !test(matched, 6));
+  auto all = query::parse_filter("tags = common");
+  EXPECT_EQ(count(columns.match(&*all)), 300u);
+  std::unordered_map<std::string, std::uint64_t> counts;
+  ASSERT_TRUE(columns.count(tags, matched, counts));
+  EXPECT_EQ(counts,
+            (std::unordered_map<std::string, std::uint64_t>{{"t5", 3}, {"t70", 3}, {"Common", 6}}));
+}
+
+}  // namespace
+}  // namespace tandem::search::native
