@@ -11,11 +11,11 @@ cmake --build --preset release
 ctest --preset release
 
 # libFuzzer: the ingest parsers, the query language, the RESP reply parser, the OpenSearch
-# response parsers and Lambda's payloads, each from its seed corpus, for a bounded time
+# response parsers, Lambda's payloads and native index segments, each from its seed corpus, for a bounded time
 # (FUZZ_SECONDS, default 30).
 cmake --preset fuzz -DTANDEM_WERROR=ON >/dev/null
-cmake --build --preset fuzz --target record_fuzz q_fuzz filter_fuzz resp_fuzz opensearch_fuzz lambda_fuzz
-for target in record:record q:q filter:filter resp:resp opensearch:opensearch lambda:lambda; do
+cmake --build --preset fuzz --target record_fuzz q_fuzz filter_fuzz resp_fuzz opensearch_fuzz lambda_fuzz segment_fuzz
+for target in record:record q:q filter:filter resp:resp opensearch:opensearch lambda:lambda segment:segment; do
   name=${target%%:*} corpus_seed=tests/fuzz/corpus/${target##*:}
   corpus=$(mktemp -d)
   echo "fuzz: ${name}_fuzz for ${FUZZ_SECONDS:-30}s"

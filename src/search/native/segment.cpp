@@ -504,10 +504,13 @@ core::Status Segment::parse() {
   auto count = [&](int i) { return load<std::uint64_t>(data_ + footer + 8 * (kSections + i)); };
   std::uint64_t documents = count(0), terms = count(1), ids = count(2), deletions = count(3);
   auto size_of = [&](int s) { return section_end(s) - sections_[s]; };
-  if (size_of(kTerms) != terms * sizeof(TermEntry) || size_of(kSkips) % sizeof(SkipEntry) != 0 ||
-      documents >= UINT32_MAX || size_of(kOffsets) != (documents + 1) * 8 ||
-      size_of(kIds) != ids * sizeof(IdEntry) ||
-      size_of(kDeletions) != deletions * sizeof(DeletionEntry)) {
+  // (by division: a count multiplied could overflow into a match)
+  auto holds = [&](int section, std::uint64_t n, std::uint64_t each) {
+    return size_of(section) % each == 0 && size_of(section) / each == n;
+  };
+  if (!holds(kTerms, terms, sizeof(TermEntry)) || size_of(kSkips) % sizeof(SkipEntry) != 0 ||
+      documents >= UINT32_MAX || !holds(kOffsets, documents + 1, 8) ||
+      !holds(kIds, ids, sizeof(IdEntry)) || !holds(kDeletions, deletions, sizeof(DeletionEntry))) {
     return bad("section sizes do not match the counts");
   }
   documents_ = static_cast<DocId>(documents);
@@ -518,10 +521,15 @@ core::Status Segment::parse() {
   std::string_view previous;
   for (std::size_t i = 0; i < terms_; ++i) {
     auto e = load<TermEntry>(entry(i));
-    if (e.name + e.name_size > size_of(kNames) ||
-        e.postings + e.postings_size > size_of(kPostings) ||
-        e.positions + e.positions_size > size_of(kPositions) || e.skip + e.skip_count > skips ||
-        e.docs == 0 || e.skip_count != (e.docs - 1) / kBlock) {
+    // (start, size) within a section of `total` bytes, without overflowing
+    auto within = [](std::uint64_t start, std::uint64_t size, std::uint64_t total) {
+      return start <= total && size <= total - start;
+    };
+    if (!within(e.name, e.name_size, size_of(kNames)) ||
+        !within(e.postings, e.postings_size, size_of(kPostings)) ||
+        !within(e.positions, e.positions_size, size_of(kPositions)) ||
+        !within(e.skip, e.skip_count, skips) || e.docs == 0 ||
+        e.skip_count != (e.docs - 1) / kBlock) {
       return bad("a term's entry points outside its sections");
     }
     std::string_view name = term(i);

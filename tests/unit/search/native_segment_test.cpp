@@ -2,6 +2,7 @@
 // where a plain scan does, and a damaged file is refused or read without reading past its end.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -278,6 +279,29 @@ TEST(NativeSegment, DamagedFilesAreRefusedOrReadWithinTheirBounds) {
     read_everything(**s);
   }
   EXPECT_GT(refused, 0u);
+}
+
+// A term entry whose start and size wrap around 2^64 when added (found by segment_fuzz) is
+// refused, not read from far outside the file.
+TEST(NativeSegment, ATermEntryThatOverflowsIsRefused) {
+  TempDir dir;
+  SegmentWriter w;
+  w.add_posting("word", 1);
+  w.end_document("a", 1, "");
+  std::string path = dir.file("seg");
+  ASSERT_TRUE(w.write(path, false).is_ok());
+  std::string bytes = read_file(path);
+  // The footer: nine section starts, four counts, the magic; the terms are the ninth section.
+  std::size_t footer = bytes.size() - 14 * 8;
+  std::uint64_t terms_at;
+  std::memcpy(&terms_at, bytes.data() + footer + 8 * 8, 8);
+  std::uint64_t start = 1, size = UINT64_MAX;  // the entry's positions: 1 + size wraps to 0
+  std::memcpy(bytes.data() + terms_at + 16, &start, 8);
+  std::memcpy(bytes.data() + terms_at + 24, &size, 8);
+  write_file(path, bytes);
+  auto s = Segment::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), core::StatusCode::kInvalidArgument);
 }
 
 // The layout that indexes records into Xapian feeds a segment the same terms: every term of a
