@@ -21,6 +21,7 @@
 #include "net/redis_cluster.h"
 #include "net/tls.h"
 #include "scheduler/redis/redis_lease.h"
+#include "search/native/native_search.h"
 #include "search/opensearch/opensearch_search.h"
 #include "search/xapian/xapian_search.h"
 
@@ -41,6 +42,16 @@ core::Result<std::unique_ptr<search::SearchBackend>> open_xapian(const config::C
       .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
   if (!xapian) return core::fail(xapian.error());
   return std::unique_ptr<search::SearchBackend>(std::move(*xapian));
+}
+
+core::Result<std::unique_ptr<search::SearchBackend>> open_native(const config::Config& config,
+                                                                 const pipeline::Catalog& catalog) {
+  auto native = search::NativeSearch::open(search::NativeOptions{
+      .dir = (std::filesystem::path(config.data.dir) / "native").string(),
+      .language = config.search.language,
+      .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
+  if (!native) return core::fail(native.error());
+  return std::unique_ptr<search::SearchBackend>(std::move(*native));
 }
 
 // The HTTP client options of search.opensearch.*: nodes, TLS, deadlines, authentication.
@@ -246,7 +257,7 @@ core::Result<Caches> open_redis(const config::Config& config, const core::Clock&
 
 const std::vector<std::pair<std::string, SearchOpener>>& search_table() {
   static const std::vector<std::pair<std::string, SearchOpener>> table{
-      {"xapian", open_xapian}, {"opensearch", open_opensearch}};
+      {"xapian", open_xapian}, {"native", open_native}, {"opensearch", open_opensearch}};
   return table;
 }
 

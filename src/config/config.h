@@ -65,7 +65,7 @@ struct OpenSearchConfig {
 };
 
 struct SearchConfig {
-  std::string backend = "xapian";                              // xapian | opensearch
+  std::string backend = "xapian";                              // xapian | native | opensearch
   std::int64_t shards = 0;                                     // 0 = one per CPU core
   std::string language = "english";                            // stemmer
   Duration refresh_interval = std::chrono::milliseconds(250);  // longest wait before a commit

@@ -149,10 +149,11 @@ const std::vector<Setting>& build_table() {
        .min = kMinute,
        .max = 3650 * 24 * 60 * kMinute},
       {.key = "search.backend",
-       .help = "Full-text search engine: xapian, embedded in this process; opensearch, a "
+       .help = "Full-text search engine: xapian, embedded in this process; native, tandem's own "
+               "index, embedded too (faster to build and to search; in preview); opensearch, a "
                "self-hosted cluster or Amazon OpenSearch Service (search.opensearch.*).",
        .bind = +[](Config& c) -> std::string& { return c.search.backend; },
-       .choices = {"xapian", "opensearch"}},
+       .choices = {"xapian", "native", "opensearch"}},
       {.key = "search.shards",
        .help = "Index shards per collection, each with its own writer; 0 means one per CPU core.",
        .bind = +[](Config& c) -> std::int64_t& { return c.search.shards; },

@@ -1,18 +1,19 @@
 // Relevance: a small hand-built corpus with queries and their expected top results, checking
-// the ranking rules of DESIGN.md §3 on the embedded engine: phrases, typos, prefixes, field
-// weights, exact before stemmed, exact before typo.
+// the ranking rules of DESIGN.md §3 on the embedded engines (Xapian and native, which must rank
+// alike): phrases, typos, prefixes, field weights, exact before stemmed, exact before typo.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "query/parse.h"
+#include "search/native/native_search.h"
 #include "search/xapian/xapian_search.h"
 #include "support/temp_dir.h"
 
 namespace tandem::search {
 namespace {
 
-class Relevance : public ::testing::Test {
+class Relevance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     auto c = schema::collection_from_json(R"({"name":"shop","fields":[
@@ -20,10 +21,16 @@ class Relevance : public ::testing::Test {
       {"name":"description","type":"text","optional":true},
       {"name":"brand","type":"keyword","searchable":true}]})");
     shop_ = std::make_shared<const schema::Collection>(*c);
-    auto b = XapianSearch::open({.dir = dir_.path().string(),
-                                 .shards = 2,
-                                 .collection = [this](std::string_view) { return shop_; }});
-    backend_ = std::move(*b);
+    auto lookup = [this](std::string_view) { return shop_; };
+    if (GetParam() == "native") {
+      auto b = NativeSearch::open({.dir = dir_.path().string(), .collection = lookup});
+      ASSERT_TRUE(b) << b.error().message();
+      backend_ = std::move(*b);
+    } else {
+      auto b = XapianSearch::open({.dir = dir_.path().string(), .shards = 2, .collection = lookup});
+      ASSERT_TRUE(b) << b.error().message();
+      backend_ = std::move(*b);
+    }
     std::vector<std::pair<std::string, std::string>> corpus = {
         {"runner-name",
          R"("name":"Trail Runner Shoes","description":"Light shoes for rough paths","brand":"Ridge")"},
@@ -75,13 +82,13 @@ class Relevance : public ::testing::Test {
   testing::TempDir dir_;
   std::uint64_t seq_ = 0;
   std::shared_ptr<const schema::Collection> shop_;
-  std::unique_ptr<XapianSearch> backend_;
+  std::unique_ptr<SearchBackend> backend_;
 };
 
 // A word in more than half of the documents carries no information for ranking: it filters and
 // adds nothing to the score, and a query of such words alone is unscored. (Whole words, and no
 // field equal to or starting with the query: no ranking rule's tier adds to the scores either.)
-TEST_F(Relevance, AWordInMostDocumentsOnlyFilters) {
+TEST_P(Relevance, AWordInMostDocumentsOnlyFilters) {
   std::vector<std::pair<std::string, std::string>> sale;
   for (int i = 0; i < 12; ++i) {
     std::string description = i == 0 ? "On sale today, in brass" : "On sale today";
@@ -104,14 +111,14 @@ TEST_F(Relevance, AWordInMostDocumentsOnlyFilters) {
   EXPECT_EQ(top("sale brass", 5), (std::vector<std::string>{"sale-0"}));
 }
 
-TEST_F(Relevance, NameOutweighsDescription) {
+TEST_P(Relevance, NameOutweighsDescription) {
   auto ids = top("usb cable", 2);
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0], "cable-name");
   EXPECT_EQ(ids[1], "cable-desc");
 }
 
-TEST_F(Relevance, ExactFormRanksAboveStemmedForms) {
+TEST_P(Relevance, ExactFormRanksAboveStemmedForms) {
   auto ids = top("running", 3);
   ASSERT_FALSE(ids.empty());
   EXPECT_EQ(ids[0], "running-desc");  // the exact word, although only in the description
@@ -119,7 +126,7 @@ TEST_F(Relevance, ExactFormRanksAboveStemmedForms) {
 
 // Stems are looked up in the vocabulary, not indexed: every form of a word must still be found,
 // also where the stem is not the start of the word ("happy" -> "happi", "making" -> "make").
-TEST_F(Relevance, EveryFormOfAWordMatches) {
+TEST_P(Relevance, EveryFormOfAWordMatches) {
   put({{"happy", R"("name":"Happy Lamp","brand":"Glow")"},
        {"happiness", R"("name":"Mood Light","description":"Pure happiness","brand":"Glow")"},
        {"make", R"("name":"Maker Kit","description":"Make your own","brand":"Glow")"},
@@ -136,21 +143,21 @@ TEST_F(Relevance, EveryFormOfAWordMatches) {
   EXPECT_EQ(top("happiness", 1), (Ids{"happiness"}));            // the exact word first
 }
 
-TEST_F(Relevance, PhrasesMatchOnlyAdjacentWords) {
+TEST_P(Relevance, PhrasesMatchOnlyAdjacentWords) {
   EXPECT_EQ(top("\"noise cancelling\""), std::vector<std::string>{"phrase-exact"});
   auto loose = top("noise cancelling", 2);
   ASSERT_EQ(loose.size(), 2u);
   EXPECT_EQ(loose[0], "phrase-exact");  // both words in the heavier field
 }
 
-TEST_F(Relevance, PrefixCompletesTheLastWord) {
+TEST_P(Relevance, PrefixCompletesTheLastWord) {
   auto ids = top("mechanical keyb");
   EXPECT_EQ(ids, std::vector<std::string>{"keyboard"});
   auto key = top("key");
   EXPECT_EQ(key.size(), 2u);  // keyboard and key ring
 }
 
-TEST_F(Relevance, TypoMatchesRankBelowExactOnes) {
+TEST_P(Relevance, TypoMatchesRankBelowExactOnes) {
   EXPECT_EQ(top("acoustc"), std::vector<std::string>{"acoustic"});  // one typo, 7 letters
   auto swapped = top("headphnoes");  // a transposition counts as one typo
   std::sort(swapped.begin(), swapped.end());
@@ -163,7 +170,7 @@ TEST_F(Relevance, TypoMatchesRankBelowExactOnes) {
 // Fewer typos before more: a corrected word matches its spellings with the fewest typos, and
 // those with more only when nothing else matches ("lanternss": "lanterns" is 1 typo away,
 // "lanterne" 2; the rarer "lanterne" in the heavier field would outweigh it by BM25 alone).
-TEST_F(Relevance, FewerTyposComeFirstAndMoreOnlyWhenNothingElseMatches) {
+TEST_P(Relevance, FewerTyposComeFirstAndMoreOnlyWhenNothingElseMatches) {
   put({{"l1", R"("name":"Camping Light","description":"Folding lanterns for tents","brand":"Wn")"},
        {"l2", R"("name":"Garden Light","description":"Solar lanterns","brand":"Wn")"},
        {"rouge",
@@ -182,7 +189,7 @@ TEST_F(Relevance, FewerTyposComeFirstAndMoreOnlyWhenNothingElseMatches) {
 // The ranking rules of docs/API.md, on top of one another: the word itself before its other forms
 // and completions, then a field equal to the query, then one equal to it with the last word
 // completed, then one starting with it, then the words as a phrase, then BM25.
-TEST_F(Relevance, TheWordItselfRanksAboveItsCompletions) {
+TEST_P(Relevance, TheWordItselfRanksAboveItsCompletions) {
   put({{"dog", R"("name":"Dog","description":"A domestic animal","brand":"Wn")"},
        {"doggie", R"("name":"Doggie Bag","description":"Leftovers, for a dog","brand":"Wn")"},
        {"dogsled", R"("name":"Dogsled","description":"A sled","brand":"Wn")"}});
@@ -191,7 +198,7 @@ TEST_F(Relevance, TheWordItselfRanksAboveItsCompletions) {
 
 // The order of the rules is the request's (or the collection's): a field completed from the query
 // above the word itself, when field comes first; the word itself first by default.
-TEST_F(Relevance, RankingRulesCanBeReorderedOrLeftOut) {
+TEST_P(Relevance, RankingRulesCanBeReorderedOrLeftOut) {
   put({{"dog", R"("name":"Dog","description":"A domestic animal","brand":"Wn")"},
        {"doggie", R"("name":"Doggie Bag","description":"Leftovers, for a dog","brand":"Wn")"},
        {"dogsled", R"("name":"Dogsled","description":"A sled","brand":"Wn")"}});
@@ -208,7 +215,7 @@ TEST_F(Relevance, RankingRulesCanBeReorderedOrLeftOut) {
   EXPECT_EQ(top("dog", 3), (std::vector<std::string>{"dog", "dogsled", "doggie"}));
 }
 
-TEST_F(Relevance, AFieldEqualToTheQueryRanksFirst) {
+TEST_P(Relevance, AFieldEqualToTheQueryRanksFirst) {
   put({{"oak", R"("name":"Oak","description":"A tree","brand":"Wn")"},
        {"red-oak", R"("name":"Red Oak","description":"An oak with red leaves","brand":"Wn")"},
        {"southern", R"("name":"Southern Red Oak","description":"A red oak","brand":"Wn")"},
@@ -218,7 +225,7 @@ TEST_F(Relevance, AFieldEqualToTheQueryRanksFirst) {
   EXPECT_EQ(top("oak t", 1), std::vector<std::string>{"oaken"});  // equal, the last word completed
 }
 
-TEST_F(Relevance, AFieldStartingWithTheQueryRanksAboveOneContainingIt) {
+TEST_P(Relevance, AFieldStartingWithTheQueryRanksAboveOneContainingIt) {
   put({{"maker", R"("name":"Soft Ice Cream Maker","brand":"Wn")"},
        {"cone", R"("name":"Ice Cream Cone","brand":"Wn")"},
        {"ice-cream", R"("name":"Ice cream","brand":"Wn")"}});
@@ -226,14 +233,14 @@ TEST_F(Relevance, AFieldStartingWithTheQueryRanksAboveOneContainingIt) {
   EXPECT_EQ(top("ice cre", 3), (std::vector<std::string>{"ice-cream", "cone", "maker"}));
 }
 
-TEST_F(Relevance, AHyphenatedWordIsAPrefixToo) {
+TEST_P(Relevance, AHyphenatedWordIsAPrefixToo) {
   put({{"tshirt", R"("name":"T-Shirt","brand":"Wn")"},
        {"light", R"("name":"nginx-light","description":"A small web server","brand":"Wn")"}});
   EXPECT_EQ(top("t-shi", 1), std::vector<std::string>{"tshirt"});
   EXPECT_EQ(top("nginx-li", 1), std::vector<std::string>{"light"});
 }
 
-TEST_F(Relevance, ACorrectedWordRanksAsIfTypedRight) {
+TEST_P(Relevance, ACorrectedWordRanksAsIfTypedRight) {
   put({{"python", R"("name":"Python","description":"A large snake","brand":"Wn")"},
        {"indian", R"("name":"Indian Python","description":"A python of Asia","brand":"Wn")"}});
   EXPECT_EQ(top("pyhton", 2), (std::vector<std::string>{"python", "indian"}));
@@ -245,7 +252,7 @@ TEST_F(Relevance, ACorrectedWordRanksAsIfTypedRight) {
 
 // The forms of a word are looked up in the vocabulary from the word's start: with more words
 // sharing that start than a lookup reads, the word itself is still found.
-TEST_F(Relevance, AShortWordIsFoundAmongManyWithTheSameStart) {
+TEST_P(Relevance, AShortWordIsFoundAmongManyWithTheSameStart) {
   std::vector<std::pair<std::string, std::string>> many;
   for (int i = 0; i < 1100; ++i)
     many.emplace_back("ca-" + std::to_string(i),
@@ -255,7 +262,7 @@ TEST_F(Relevance, AShortWordIsFoundAmongManyWithTheSameStart) {
   EXPECT_EQ(top("small cat", 1), std::vector<std::string>{"cat"});
 }
 
-TEST_F(Relevance, APrefixCompletesToCommonWordsFirst) {
+TEST_P(Relevance, APrefixCompletesToCommonWordsFirst) {
   std::vector<std::pair<std::string, std::string>> docs;
   for (int i = 0; i < 5; ++i)
     docs.emplace_back("meter-" + std::to_string(i),
@@ -271,7 +278,7 @@ TEST_F(Relevance, APrefixCompletesToCommonWordsFirst) {
 
 // More than 20 words begin with "li", each commoner than "light": the expanded completions of
 // "li" alone leave "light" out, and those of the records the rest of the query matches keep it.
-TEST_F(Relevance, APrefixCompletesToWordsOfTheRecordsTheRestOfTheQueryMatches) {
+TEST_P(Relevance, APrefixCompletesToWordsOfTheRecordsTheRestOfTheQueryMatches) {
   std::vector<std::pair<std::string, std::string>> docs;
   for (int w = 0; w < 30; ++w) {
     for (int i = 0; i < 3; ++i)
@@ -293,7 +300,7 @@ TEST_F(Relevance, APrefixCompletesToWordsOfTheRecordsTheRestOfTheQueryMatches) {
 // Searching the descriptions only, where 30 words begin with "lu": the completions of "lu" are
 // taken from the two records the rest matches, and those of their words that no description has
 // (21 in a name, all before "lumen") are passed over for the one a description has.
-TEST_F(Relevance, APrefixInOneFieldIsNotCompletedFromAnother) {
+TEST_P(Relevance, APrefixInOneFieldIsNotCompletedFromAnother) {
   std::vector<std::pair<std::string, std::string>> docs;
   for (int w = 0; w < 30; ++w)
     docs.emplace_back("lu-" + std::to_string(w),
@@ -319,7 +326,7 @@ TEST_F(Relevance, APrefixInOneFieldIsNotCompletedFromAnother) {
 
 // BM25 weighs a word by the length of the field it is in: the same words in a short description
 // rank above a long one that repeats one of them.
-TEST_F(Relevance, AShortFieldOutranksALongOneRepeatingTheWord) {
+TEST_P(Relevance, AShortFieldOutranksALongOneRepeatingTheWord) {
   put({{"svn", R"("name":"Subversion","description":"Advanced version control system")"
                R"(,"brand":"Wn")"},
        {"vcv", R"("name":"Vcversioner","description":"Use version control tags to discover )"
@@ -330,7 +337,7 @@ TEST_F(Relevance, AShortFieldOutranksALongOneRepeatingTheWord) {
 
 // BM25 alone ranks the record repeating "lantern" in its description above the one with it once in
 // its name (weight 3); the rule `attribute` puts the heaviest field first.
-TEST_F(Relevance, AWordInTheHeaviestFieldRanksFirst) {
+TEST_P(Relevance, AWordInTheHeaviestFieldRanksFirst) {
   put({{"in-name", R"("name":"Lantern Holder Stand Pro Max Deluxe Edition Set Kit Large")"
                    R"(,"brand":"Wn")"},
        {"in-desc", R"("name":"Camping Kit","description":"lantern lantern lantern lantern for the )"
@@ -341,7 +348,7 @@ TEST_F(Relevance, AWordInTheHeaviestFieldRanksFirst) {
             (std::vector<std::string>{"in-desc", "in-name"}));
 }
 
-TEST_F(Relevance, AccentsAreFoldedBothWays) {
+TEST_P(Relevance, AccentsAreFoldedBothWays) {
   put({{"cafe", R"("name":"Café Table","brand":"Wn")"},
        {"creme", R"("name":"Creme Brulee Set","brand":"Wn")"}});
   EXPECT_EQ(top("cafe", 1), std::vector<std::string>{"cafe"});
@@ -349,7 +356,7 @@ TEST_F(Relevance, AccentsAreFoldedBothWays) {
   EXPECT_EQ(top("crème brûlée", 1), std::vector<std::string>{"creme"});
 }
 
-TEST_F(Relevance, PlusesAndHashesEndingAWordKeepItApart) {
+TEST_P(Relevance, PlusesAndHashesEndingAWordKeepItApart) {
   put({{"cpp", R"("name":"C++ Primer","brand":"Wn")"},
        {"csharp", R"("name":"C# in Depth","brand":"Wn")"},
        {"c", R"("name":"The C Programming Language","brand":"Wn")"}});
@@ -358,10 +365,13 @@ TEST_F(Relevance, PlusesAndHashesEndingAWordKeepItApart) {
   EXPECT_EQ(top("c programming", 5), std::vector<std::string>{"c"});
 }
 
-TEST_F(Relevance, SearchableKeywordsMatchAsText) {
+TEST_P(Relevance, SearchableKeywordsMatchAsText) {
   auto ids = top("kestrel", 5);
   EXPECT_EQ(ids.size(), 2u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, Relevance, ::testing::Values("xapian", "native"),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace tandem::search

@@ -1,6 +1,6 @@
-// The SearchBackend contract: every backend runs this suite (Xapian always; OpenSearch when
-// TANDEM_TEST_OPENSEARCH_URL is set). Capability flags skip what a backend cannot do, visibly and
-// with the reason; a factory that cannot open its backend fails the test.
+// The SearchBackend contract: every backend runs this suite (Xapian and native always; OpenSearch
+// when TANDEM_TEST_OPENSEARCH_URL is set). Capability flags skip what a backend cannot do, visibly
+// and with the reason; a factory that cannot open its backend fails the test.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 
 #include "net/http_client.h"
 #include "query/parse.h"
+#include "search/native/native_search.h"
 #include "search/opensearch/opensearch_search.h"
 #include "search/xapian/xapian_search.h"
 #include "support/temp_dir.h"
@@ -700,6 +701,16 @@ BackendFactory xapian(bool columns) {
           }};
 }
 
+// tandem's own index.
+BackendFactory native() {
+  return {"native",
+          [](const std::string& dir, auto lookup) -> core::Result<std::unique_ptr<SearchBackend>> {
+            auto b = NativeSearch::open({.dir = dir, .collection = std::move(lookup)});
+            if (!b) return core::fail(b.error());
+            return std::unique_ptr<SearchBackend>(std::move(*b));
+          }};
+}
+
 // A real OpenSearch, when TANDEM_TEST_OPENSEARCH_URL names one: each test under its own index
 // prefix, every index of this run deleted at the end.
 const char* opensearch_url() {
@@ -750,7 +761,7 @@ class DeleteOpenSearchIndexes : public ::testing::Environment {
 const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new DeleteOpenSearchIndexes);
 
 std::vector<BackendFactory> backends() {
-  std::vector<BackendFactory> out{xapian(true), xapian(false)};
+  std::vector<BackendFactory> out{xapian(true), xapian(false), native()};
   if (opensearch_url() != nullptr) out.push_back(opensearch());
   return out;
 }

@@ -1,5 +1,5 @@
 // The search API over real HTTP: the demo's /search and /v1/collections/{c}/search, with writes
-// made visible through ?wait=indexed.
+// made visible through ?wait=indexed, on each embedded engine (search.backend).
 #include <gtest/gtest.h>
 
 #include "integration/service_fixture.h"
@@ -7,8 +7,10 @@
 namespace tandem {
 namespace {
 
-class SearchTest : public ServerTest {
+class SearchTest : public ServerTest, public ::testing::WithParamInterface<std::string> {
  protected:
+  SearchTest() { config_.search.backend = GetParam(); }
+
   testing::HttpResponse get(const std::string& path) {
     auto res = http_get(port_, path);
     EXPECT_TRUE(res) << path;
@@ -33,7 +35,7 @@ class SearchTest : public ServerTest {
   }
 };
 
-TEST_F(SearchTest, WaitIndexedMakesAWriteSearchableAtOnce) {
+TEST_P(SearchTest, WaitIndexedMakesAWriteSearchableAtOnce) {
   start();
   auto res =
       post(kRecords + "?wait=indexed",
@@ -45,7 +47,7 @@ TEST_F(SearchTest, WaitIndexedMakesAWriteSearchableAtOnce) {
   EXPECT_EQ(post(kRecords + "?wait=soon", "{}").status, 400);
 }
 
-TEST_F(SearchTest, DemoEndpointListsAndFindsCategories) {
+TEST_P(SearchTest, DemoEndpointListsAndFindsCategories) {
   start();
   load();
   auto all = get("/search?q=*");
@@ -56,7 +58,7 @@ TEST_F(SearchTest, DemoEndpointListsAndFindsCategories) {
   EXPECT_NE(electronics.body.find(R"("found":3)"), std::string::npos) << electronics.body;
 }
 
-TEST_F(SearchTest, FullSearchReturnsHitsFacetsAndHighlights) {
+TEST_P(SearchTest, FullSearchReturnsHitsFacetsAndHighlights) {
   start();
   load();
   auto res = get("/v1/collections/products/search?q=headphones&highlight=name&facets=category");
@@ -71,7 +73,7 @@ TEST_F(SearchTest, FullSearchReturnsHitsFacetsAndHighlights) {
             std::string::npos);
 }
 
-TEST_F(SearchTest, FilterSortAndPaging) {
+TEST_P(SearchTest, FilterSortAndPaging) {
   start();
   load();
   auto res =
@@ -83,7 +85,7 @@ TEST_F(SearchTest, FilterSortAndPaging) {
   EXPECT_NE(res.body.find(R"("hits":[{"id":"e1")"), std::string::npos) << res.body;
 }
 
-TEST_F(SearchTest, BadParametersAre400WithThePosition) {
+TEST_P(SearchTest, BadParametersAre400WithThePosition) {
   start();
   load();
   struct Case {
@@ -117,7 +119,7 @@ TEST_F(SearchTest, BadParametersAre400WithThePosition) {
   EXPECT_NE(past_end.body.find(R"("hits":[])"), std::string::npos);
 }
 
-TEST_F(SearchTest, DeletedRecordsLeaveTheIndex) {
+TEST_P(SearchTest, DeletedRecordsLeaveTheIndex) {
   start();
   load();
   HttpConnection conn(port_);
@@ -125,6 +127,9 @@ TEST_F(SearchTest, DeletedRecordsLeaveTheIndex) {
   ASSERT_EQ(del->status, 200) << del->body;
   EXPECT_NE(get("/search?q=pan").body.find(R"("found":0)"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SearchTest, ::testing::Values("xapian", "native"),
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace tandem

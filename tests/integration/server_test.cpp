@@ -270,7 +270,7 @@ TEST_F(ServerTest, ABackendNotBuiltInIsAStartupErrorNamingTheSetting) {
   EXPECT_EQ(service.error().code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(service.error().message(),
             "search.backend: 'meilisearch' is not built into this binary; choices: xapian, "
-            "opensearch");
+            "native, opensearch");
   config_.search.backend = "xapian";
   config_.cache.backend = "memcached";
   service = app::Service::create(config_, logger_, clock_);

@@ -144,6 +144,10 @@ struct Index::Batch {
 Index::Index(IndexOptions options) : options_(std::move(options)), ids_(new IdTable()) {}
 
 Index::~Index() {
+  stop_merging();
+}
+
+void Index::stop_merging() {
   if (merger_.joinable()) {
     merger_.request_stop();
     merge_cv_.notify_all();

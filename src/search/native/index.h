@@ -78,6 +78,9 @@ class Index {
   // Merges until no merge is due; returns how many were done. The background thread calls it
   // after each batch.
   core::Result<std::size_t> merge_pending();
+  // Stops merging in the background, once a merge under way has finished: afterwards nothing
+  // writes to the directory but apply(), clear() and merge_pending(). The destructor does it.
+  void stop_merging();
 
  private:
   struct Location {

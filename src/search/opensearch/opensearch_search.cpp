@@ -72,7 +72,7 @@ class OpenSearchSearch::IndexRebuild final : public Rebuild {
       std::lock_guard lock(backend_.ensured_mutex_);
       backend_.ensured_.insert(collection_);
     }
-    backend_.bump(collection_);
+    backend_.generations_.bump(collection_);
     if (!old_.empty()) {
       auto gone = backend_.client_.call("DELETE", "/" + join(old_), "");
       if (gone && gone->status != 200 && gone->status != 404) return refused("deleting", *gone);
@@ -175,7 +175,7 @@ core::Status OpenSearchSearch::drop(const std::string& collection) {
     if (!r) return r.error();
     if (r->status != 200 && r->status != 404) return refused("deleting " + join(names), *r);
   }
-  bump(collection);
+  generations_.bump(collection);
   return {};
 }
 
@@ -307,7 +307,7 @@ void OpenSearchSearch::refresh_loop() {
       failures = 0;
       unseen_from_ = newer_from_;
       for (const auto& c : collections)
-        generations_[c] = ++next_generation_;
+        generations_.bump(c);
     } else {
       ++failures;
       if (newer_from_ != 0) unseen_from_ = std::min(unseen_from_, newer_from_);
@@ -317,15 +317,8 @@ void OpenSearchSearch::refresh_loop() {
   }
 }
 
-void OpenSearchSearch::bump(const std::string& collection) {
-  std::lock_guard lock(mutex_);
-  generations_[collection] = ++next_generation_;
-}
-
 std::uint64_t OpenSearchSearch::generation(std::string_view collection) const {
-  std::lock_guard lock(mutex_);
-  auto it = generations_.find(collection);
-  return it == generations_.end() ? 0 : it->second;
+  return generations_.of(collection);
 }
 
 core::Result<std::unique_ptr<Rebuild>> OpenSearchSearch::rebuild(std::string_view collection) {

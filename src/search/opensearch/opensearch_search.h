@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "net/http_client.h"
+#include "search/generations.h"
 #include "search/opensearch/client.h"
 #include "search/opensearch/protocol.h"
 #include "search/search_backend.h"
@@ -90,7 +91,6 @@ class OpenSearchSearch final : public SearchBackend {
                          std::vector<changes::Rejection>& rejected);
   core::Status refresh(const std::string& targets);
   void applied(std::uint64_t first_seq, const std::string& collection);
-  void bump(const std::string& collection);
   void refresh_loop();
 
   OpenSearchOptions options_;
@@ -107,8 +107,7 @@ class OpenSearchSearch final : public SearchBackend {
   std::uint64_t unseen_from_ = 0;      // see unseen_from()
   std::uint64_t newer_from_ = 0;       // the same, of what was applied after that _refresh began
   std::set<std::string> unrefreshed_;  // collections written since the last refresh began
-  std::map<std::string, std::uint64_t, std::less<>> generations_;
-  std::uint64_t next_generation_ = 0;
+  Generations generations_;
   std::thread refresher_;
 };
 

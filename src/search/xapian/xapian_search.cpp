@@ -266,7 +266,7 @@ core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
         rejected.insert(rejected.end(), r.begin(), r.end());
       }
       (*index)->generation.fetch_add(1);
-      bump(name);
+      generations_.bump(name);
     }
     pending.clear();
     return {};
@@ -279,7 +279,7 @@ core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
       }
       if (auto st = flush(); !st.is_ok()) return core::fail(st);
       if (auto st = drop(ch.collection); !st.is_ok()) return core::fail(st);
-      bump(ch.collection);
+      generations_.bump(ch.collection);
     }
     if (auto st = flush(); !st.is_ok()) return core::fail(st);
   } catch (const Xapian::Error& e) {
@@ -290,20 +290,13 @@ core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
   return rejected;
 }
 
-void XapianSearch::bump(const std::string& collection) {
-  std::lock_guard lock(generations_mutex_);
-  generations_[collection] = ++next_generation_;
-}
-
 std::uint64_t XapianSearch::generation(std::string_view collection) const {
-  std::lock_guard lock(generations_mutex_);
-  auto it = generations_.find(collection);
-  return it == generations_.end() ? 0 : it->second;
+  return generations_.of(collection);
 }
 
 core::Status XapianSearch::clear(std::string_view collection) {
   auto st = drop(std::string(collection));
-  bump(std::string(collection));
+  generations_.bump(collection);
   return st;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/fork_join.h"
+#include "search/generations.h"
 #include "search/search_backend.h"
 
 namespace tandem::search {
@@ -60,10 +61,7 @@ class XapianSearch final : public SearchBackend {
   core::ForkJoin pool_;  // matches the shards of one search at the same time
   std::mutex mutex_;     // guards indexes_
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
-  mutable std::mutex generations_mutex_;                           // guards generations_
-  std::map<std::string, std::uint64_t, std::less<>> generations_;  // see generation()
-  std::uint64_t next_generation_ = 0;                              // guarded likewise
-  void bump(const std::string& collection);
+  Generations generations_;
 };
 
 }  // namespace tandem::search

@@ -1,0 +1,411 @@
+// The native backend: collections' indexes, apply, and searches over snapshots. Depends on the
+// search interface, the native index and the Xapian backend's compiler, columns and layout.
+#include "search/native/native_search.h"
+
+#include <unistd.h>
+#include <xapian.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <shared_mutex>
+#include <unordered_set>
+
+#include "search/native/index.h"
+#include "search/native/match.h"
+#include "search/native/vocabulary.h"
+#include "search/xapian/columns.h"
+#include "search/xapian/compile.h"
+#include "search/xapian/facets.h"
+#include "search/xapian/layout.h"
+#include "search/xapian/request.h"
+
+namespace tandem::search {
+
+using namespace xapian_backend;
+using core::fail;
+
+namespace {
+
+constexpr std::uint64_t kExactUpTo = 10000;  // `found` is exact at least this far
+
+using Doc = std::pair<std::size_t, native::DocId>;  // (part, docid): index order
+
+// Each part's columns, as plain pointers, with their shared locks held while it lives. Columns
+// made from a segment never change, but their interface asks for the lock.
+class ColumnsView {
+ public:
+  explicit ColumnsView(std::vector<std::shared_ptr<const Columns>> owned)
+      : owned_(std::move(owned)) {
+    for (const auto& c : owned_) {
+      locks_.emplace_back(c->mutex);
+      parts_.push_back(c.get());
+    }
+  }
+  const std::vector<const Columns*>& parts() const { return parts_; }
+  const Columns& operator[](std::size_t p) const { return *parts_[p]; }
+
+ private:
+  std::vector<std::shared_ptr<const Columns>> owned_;
+  std::vector<std::shared_lock<std::shared_mutex>> locks_;
+  std::vector<const Columns*> parts_;
+};
+
+// The order of a search's matches: by its sort keys, relevance before or after them, then index
+// order.
+struct Order {
+  const std::vector<SortKey>& keys;
+  const ColumnsView* columns;  // null when there are no keys
+  bool relevance_first;
+  bool operator()(const native::Match& a, const native::Match& b) const {
+    if (relevance_first && a.weight != b.weight) return a.weight > b.weight;
+    if (!keys.empty()) {
+      int c = compare_keys(keys, (*columns)[a.part], a.doc, (*columns)[b.part], b.doc);
+      if (c != 0) return c < 0;
+    }
+    if (a.weight != b.weight) return a.weight > b.weight;
+    return a.part != b.part ? a.part < b.part : a.doc < b.doc;
+  }
+};
+
+// Matches first .. first + size - 1 of `all`, in `order`.
+std::vector<native::Match> page_of(std::vector<native::Match>& all, const Order& order,
+                                   std::size_t first, std::size_t size) {
+  std::size_t want = std::min(all.size(), first + size);
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(want), all.end(), order);
+  if (first >= want) return {};
+  return {all.begin() + static_cast<std::ptrdiff_t>(first),
+          all.begin() + static_cast<std::ptrdiff_t>(want)};
+}
+
+}  // namespace
+
+// One collection's index, and the columns of its parts, made on first use.
+struct NativeSearch::Index {
+  std::unique_ptr<native::Index> index;
+  std::mutex columns_mutex;                                         // guards the members below
+  std::map<std::uint64_t, std::shared_ptr<const Columns>> columns;  // by part number
+  bool columns_used = false;  // a search has needed them: apply() makes those of new parts
+
+  // Each part's columns in `s`, made for those without.
+  std::vector<std::shared_ptr<const Columns>> columns_of(const native::Snapshot& s,
+                                                         const schema::Collection& c) {
+    std::lock_guard lock(columns_mutex);
+    columns_used = true;
+    std::vector<std::shared_ptr<const Columns>> out;
+    for (const auto& part : s.parts) {
+      auto& held = columns[part.number];
+      if (!held) {
+        auto made = std::make_shared<Columns>(c);
+        made->load(*part.segment);
+        held = std::move(made);
+      }
+      out.push_back(held);
+    }
+    // Forget the columns of parts merged away (searches still using them hold their own).
+    std::unordered_set<std::uint64_t> present;
+    for (const auto& part : index->snapshot()->parts)
+      present.insert(part.number);
+    for (const auto& part : s.parts)
+      present.insert(part.number);
+    std::erase_if(columns, [&](const auto& entry) { return !present.contains(entry.first); });
+    return out;
+  }
+
+  // After a batch: the columns of the parts it made, when searches use columns, so that the
+  // next search finds them made.
+  void warm(const schema::Collection& c) {
+    {
+      std::lock_guard lock(columns_mutex);
+      if (!columns_used) return;
+    }
+    columns_of(*index->snapshot(), c);
+  }
+
+  core::Result<SearchResult> search(const SearchRequest& r,
+                                    const std::vector<std::size_t>& query_by,
+                                    const std::string& language);
+};
+
+core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
+                                                       const std::vector<std::size_t>& query_by,
+                                                       const std::string& language) {
+  auto snapshot = index->snapshot();
+  const native::Snapshot& s = *snapshot;
+  std::size_t first = (r.page - 1) * r.per_page, size = r.per_page;
+  SortPlan plan = sort_plan(r);
+  std::vector<SortKey> keys;
+  for (const auto* key : plan.keys)
+    keys.push_back(
+        {static_cast<std::size_t>(field_index(*r.collection, key->field)), key->descending});
+  std::optional<ColumnsView> view;
+  if (r.filter || !r.facets.empty() || !keys.empty()) view.emplace(columns_of(s, *r.collection));
+  // Each part's documents of the filter; null for a part with none.
+  std::vector<Bits> filtered;
+  std::vector<const Bits*> filter;
+  if (r.filter) {
+    for (std::size_t p = 0; p < s.parts.size(); ++p)
+      filtered.push_back((*view)[p].match(&*r.filter));
+    for (const auto& bits : filtered)
+      filter.push_back(native::count(bits) > 0 ? &bits : nullptr);
+  }
+  Order order{keys, view ? &*view : nullptr, plan.relevance_first};
+
+  SearchResult out;
+  std::vector<native::Match> page;
+  std::vector<Bits> matched;  // each part's matches, for facets
+  native::Query q;
+  if (r.text.match_all) {
+    // Every live document of the filter: counted exactly from bits, ordered by the keys or in
+    // index order.
+    std::vector<native::Match> all;
+    std::size_t want = first + size;
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+      const native::Part& part = s.parts[p];
+      Bits bits;
+      if (r.filter) {
+        bits = filtered[p];
+      } else {
+        bits.assign((part.segment->documents() + 63) / 64, ~std::uint64_t{0});
+        if (auto tail = part.segment->documents() % 64; tail != 0)
+          bits.back() = (std::uint64_t{1} << tail) - 1;
+      }
+      for (std::size_t w = 0; w < std::min(bits.size(), part.deleted->size()); ++w)
+        bits[w] &= ~(*part.deleted)[w];
+      out.found += native::count(bits);
+      for (std::size_t w = 0; w < bits.size() && (!keys.empty() || all.size() < want); ++w) {
+        for (std::uint64_t word = bits[w]; word != 0; word &= word - 1)
+          all.push_back({p, static_cast<native::DocId>(w * 64 + __builtin_ctzll(word)), 0});
+      }
+      matched.push_back(std::move(bits));
+    }
+    page = page_of(all, order, first, size);
+  } else {
+    TextOptions options{
+        .prefixes = prefixes_for(query_by),
+        .heaviest = heaviest_prefixes(*r.collection, query_by),
+        .typos = r.typos,
+        .ranking = r.ranking.value_or(r.collection->ranking.value_or(schema::kDefaultRanking))};
+    options.keep_words = r.text.words.size();
+    native::NativeVocabulary vocabulary(s);
+    Xapian::Stem stem(language);
+    // Every match is needed to sort by keys or count facets; else the matcher keeps the page.
+    bool every = !keys.empty() || !r.facets.empty();
+    while (true) {
+      auto compiled = compile_text(r.text, vocabulary, stem, options);
+      q = std::move(compiled.query);
+      if (r.filter && std::all_of(filter.begin(), filter.end(), [](auto* f) { return !f; })) {
+        out.found = 0;  // nothing passes the filter
+      } else if (every) {
+        std::vector<native::Match> all;
+        native::for_each_match(
+            s, q,
+            [&](const native::Match& m) {
+              all.push_back(m);
+              return true;
+            },
+            filter);
+        out.found = all.size();
+        out.found_is_estimate = false;
+        if (!r.facets.empty()) {
+          matched.assign(s.parts.size(), {});
+          for (const auto& m : all)
+            set(matched[m.part], m.doc);
+        }
+        page = page_of(all, order, first, size);
+      } else {
+        auto got = native::match(s, q, first, size, kExactUpTo, filter);
+        out.found = got.found;
+        out.found_is_estimate = got.estimated;
+        page = std::move(got.matches);
+      }
+      if (out.found > 0) break;
+      // Nothing matched: retry with the spellings of more typos, then without the last word
+      // (never below one word).
+      if (compiled.more_typos && !options.more_typos) {
+        options.more_typos = true;
+        continue;
+      }
+      if (options.keep_words <= 1) break;
+      options.more_typos = false;
+      out.dropped_words.insert(out.dropped_words.begin(),
+                               r.text.words[options.keep_words - 1].text);
+      --options.keep_words;
+    }
+    if (out.found == 0) out.dropped_words.clear();
+  }
+  if (!r.facets.empty() && !column_facets(view->parts(), matched, r, out))
+    return fail(core::unavailable("facets: a field is not kept in the native index's columns"));
+  Marks marks;
+  if (!r.highlight.empty() && !q.empty()) marks = marks_of(to_xapian(q));
+  for (const auto& m : page) {
+    const native::Segment& seg = *s.parts[m.part].segment;
+    std::string body(seg.body(m.doc));
+    auto lit = highlights(body, marks, r);
+    out.hits.push_back(Hit{.id = std::string(seg.id(m.doc)),
+                           .score = m.weight,
+                           .document = std::move(body),
+                           .highlights = std::move(lit)});
+  }
+  return out;
+}
+
+NativeSearch::NativeSearch(NativeOptions options) : options_(std::move(options)) {}
+
+NativeSearch::~NativeSearch() = default;
+
+core::Result<std::unique_ptr<NativeSearch>> NativeSearch::open(NativeOptions options) {
+  try {
+    Xapian::Stem check(options.language);
+  } catch (const Xapian::Error&) {
+    return fail(
+        core::invalid_argument("search.language: unknown language '" + options.language + "'"));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return fail(core::unavailable("cannot create " + options.dir + ": " + ec.message()));
+  return std::unique_ptr<NativeSearch>(new NativeSearch(std::move(options)));
+}
+
+core::Result<std::shared_ptr<NativeSearch::Index>> NativeSearch::index_for(const std::string& name,
+                                                                           bool create) {
+  std::lock_guard lock(mutex_);
+  if (auto it = indexes_.find(name); it != indexes_.end()) return it->second;
+  std::string dir = options_.dir + "/" + name;
+  if (!create && !std::filesystem::exists(dir)) return std::shared_ptr<Index>();
+  auto opened = native::Index::open({.dir = dir, .sync = options_.sync});
+  if (!opened) {
+    return fail(core::unavailable("cannot open the search index of '" + name +
+                                  "': " + opened.error().message() +
+                                  " (stop the service and run `tandem reindex` to rebuild it)"));
+  }
+  auto index = std::make_shared<Index>();
+  index->index = std::move(*opened);
+  indexes_[name] = index;
+  return index;
+}
+
+core::Status NativeSearch::drop(const std::string& collection) {
+  std::shared_ptr<Index> index;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = indexes_.find(collection); it != indexes_.end()) {
+      index = it->second;
+      indexes_.erase(it);
+    }
+  }
+  // Nothing writes to the directory once it is gone (searches under way keep their snapshots'
+  // files mapped).
+  if (index) index->index->stop_merging();
+  std::error_code ec;
+  std::filesystem::remove_all(options_.dir + "/" + collection, ec);
+  generations_.bump(collection);
+  if (ec)
+    return core::unavailable("cannot remove the index of " + collection + ": " + ec.message());
+  return {};
+}
+
+core::Result<std::vector<changes::Rejection>> NativeSearch::apply(
+    std::span<const changes::Change> changes) {
+  std::vector<changes::Rejection> rejected;
+  std::map<std::string, std::vector<const changes::Change*>> pending;
+  auto flush = [&]() -> core::Status {
+    for (auto& [name, list] : pending) {
+      auto schema = options_.collection(name);
+      if (!schema) continue;  // the collection was deleted meanwhile; a kDrop follows
+      auto index = index_for(name, true);
+      if (!index) return index.error();
+      auto fill = [&](native::SegmentWriter& w, const changes::Change& ch) {
+        return index_fields(w, *schema, ch.body);
+      };
+      auto r = (*index)->index->apply(list, fill);
+      if (!r) return r.error();
+      rejected.insert(rejected.end(), r->begin(), r->end());
+      generations_.bump(name);
+      (*index)->warm(*schema);
+    }
+    pending.clear();
+    return {};
+  };
+  try {
+    for (const auto& ch : changes) {
+      if (ch.op != changes::ChangeOp::kDrop) {
+        pending[ch.collection].push_back(&ch);
+        continue;
+      }
+      if (auto st = flush(); !st.is_ok()) return fail(st);
+      if (auto st = drop(ch.collection); !st.is_ok()) return fail(st);
+    }
+    if (auto st = flush(); !st.is_ok()) return fail(st);
+  } catch (const Xapian::Error& e) {  // the layout's tokenizer
+    return fail(
+        core::unavailable(std::string("indexing failed: ") + e.get_type() + ": " + e.get_msg()));
+  } catch (const std::exception& e) {  // bad_alloc
+    return fail(core::unavailable(std::string("indexing failed: ") + e.what()));
+  }
+  return rejected;
+}
+
+std::uint64_t NativeSearch::generation(std::string_view collection) const {
+  return generations_.of(collection);
+}
+
+namespace {
+
+// Applies to the live index: every batch is written, so finish() has nothing left to do.
+class InPlaceRebuild final : public Rebuild {
+ public:
+  explicit InPlaceRebuild(NativeSearch& backend) : backend_(backend) {}
+  core::Result<std::vector<changes::Rejection>> apply(
+      std::span<const changes::Change> changes) override {
+    return backend_.apply(changes);
+  }
+  core::Status finish() override { return {}; }
+
+ private:
+  NativeSearch& backend_;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<Rebuild>> NativeSearch::rebuild(std::string_view collection) {
+  if (auto st = drop(std::string(collection)); !st.is_ok()) return fail(st);
+  return std::unique_ptr<Rebuild>(std::make_unique<InPlaceRebuild>(*this));
+}
+
+core::Result<std::uint64_t> NativeSearch::count(std::string_view collection) {
+  auto index = index_for(std::string(collection), false);
+  if (!index) return fail(index.error());
+  if (!*index) return std::uint64_t{0};
+  return (*index)->index->snapshot()->live;
+}
+
+core::Status NativeSearch::check() {
+  if (::access(options_.dir.c_str(), W_OK | X_OK) != 0) {
+    return core::unavailable("native: cannot write " + options_.dir + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+core::Result<SearchResult> NativeSearch::search(const SearchRequest& r) {
+  if (auto st = check_request(r); !st.is_ok()) return fail(st);
+  auto query_by = *query_by_fields(r);
+  try {
+    if (r.filter) {  // the same checks and messages as the Xapian backend's
+      auto compiled = compile_filter(*r.filter, *r.collection);
+      if (!compiled) return fail(compiled.error());
+    }
+    auto index = index_for(r.collection->name, false);
+    if (!index) return fail(index.error());
+    if (!*index) return SearchResult{};
+    return (*index)->search(r, query_by, options_.language);
+  } catch (const Xapian::Error& e) {
+    return fail(
+        core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));
+  } catch (const std::exception& e) {
+    return fail(core::unavailable(std::string("search failed: ") + e.what()));
+  }
+}
+
+}  // namespace tandem::search
