@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Search benchmark: tandem (Xapian) against SQLite FTS5 and PostgreSQL full-text search (GIN),
+"""Search benchmark: tandem (its native index, or Xapian with SEARCH_BACKEND=xapian) against SQLite FTS5 and PostgreSQL full-text search (GIN),
 in the same run on the same machine, over the same generated products and the same queries.
 
     bench/search_bench.py [path/to/tandem] [records]      (default 100000; the full run is 1000000)
@@ -69,8 +69,11 @@ def generate():
     return path
 
 
+# The engine measured (search.backend): SEARCH_BACKEND=xapian|native, default native.
+BACKEND = os.environ.get("SEARCH_BACKEND", "native")
+INDEX_DIR = {"xapian": "index", "native": "native"}[BACKEND]
 TANDEM_ENV = dict(os.environ, TANDEM_JOBS_GENERATE_ENABLED="false", TANDEM_LOG_ACCESS="false",
-                  TANDEM_AUTH_ADMIN_KEY=BENCH_KEY)
+                  TANDEM_AUTH_ADMIN_KEY=BENCH_KEY, TANDEM_SEARCH_BACKEND=BACKEND)
 
 
 def serve(data, slowed=False):
@@ -106,7 +109,7 @@ def wait_until(port, done):
 
 def caught_up(conn):
     conn.request("GET", "/health"); health = json.loads(conn.getresponse().read())
-    sink = next(s for s in health["components"]["sinks"] if s["name"] == "xapian")
+    sink = next(s for s in health["components"]["sinks"] if s["name"] == BACKEND)
     return sink["applied_seq"] >= health["components"]["store"]["head_seq"] > 0
 
 
@@ -154,7 +157,7 @@ def bench_tandem(path):
     index_rate = N / (time.time() - start)
     lat = run_mix(conn, RUNS, tandem_times)
     extra["tandem"] = {"rss_bytes": rss(proc), "disk_bytes": du(data),
-                       "store_bytes": du(os.path.join(data, "tandem.db")), "index_bytes": du(os.path.join(data, "index"))}
+                       "store_bytes": du(os.path.join(data, "tandem.db")), "index_bytes": du(os.path.join(data, INDEX_DIR))}
     conn.close(); stop(proc)
     start = time.time()
     proc, port = serve(data)
@@ -291,7 +294,7 @@ def bench_postgres(path):
 
 try:
     path = generate()
-    print(f"{N} records; {RUNS} runs per query ({PEER_RUNS} for the peers)")
+    print(f"{N} records; {RUNS} runs per query ({PEER_RUNS} for the peers); tandem's engine: {BACKEND}")
     results = {"tandem": bench_tandem(path)}
     for p in procs: p.terminate(); p.wait()
     results["sqlite-fts5"] = bench_fts5(path)
@@ -319,7 +322,7 @@ try:
     out = os.environ.get("RESULTS_JSON") or (os.environ.get("BENCH_RESULTS") and os.path.join(os.environ["BENCH_RESULTS"], f"search-{N}.json"))
     if out:  # for bench/chart.py and bench/report.py
         with open(out, "w") as f:
-            json.dump({"records": N, "runs": RUNS, "pooled_p99_ms": pooled, "slowest_p99_ms": slowest, "extra": extra,
+            json.dump({"records": N, "runs": RUNS, "search_backend": BACKEND, "pooled_p99_ms": pooled, "slowest_p99_ms": slowest, "extra": extra,
                        "engines": {k: {"index_rate": v[0], "queries": v[1]} for k, v in results.items()}}, f, indent=1)
 finally:
     for p in procs:

@@ -462,6 +462,7 @@ core::Result<std::size_t> Index::merge_pending() {
     if (!merged) return core::fail(merged.error());
     if (!*merged) return merges;
     ++merges;
+    if (options_.merged) options_.merged(*snapshot());
   }
 }
 

@@ -31,6 +31,8 @@
 
 namespace tandem::search::native {
 
+struct Snapshot;
+
 struct IndexOptions {
   std::string dir;                // the index's directory, created when missing
   bool sync = false;              // flush segments and manifests to the disk (fsync)
@@ -38,6 +40,9 @@ struct IndexOptions {
   bool background_merges = true;  // false: only merge_pending() merges (tests)
   // Tests: called when a merge has written its segment, before it takes the writer's place.
   std::function<void()> merge_written;
+  // Called after each merge with the snapshot it made, on the thread that merged, holding no
+  // lock: to prepare what searches of the new part need before they ask.
+  std::function<void(const Snapshot&)> merged;
 };
 
 // One part of an index: a segment, and which of its documents are deleted.

@@ -83,44 +83,54 @@ std::vector<native::Match> page_of(std::vector<native::Match>& all, const Order&
 
 // One collection's index, and the columns of its parts, made on first use.
 struct NativeSearch::Index {
+  ~Index() {
+    if (index) index->stop_merging();  // a merge's callback uses the members below
+  }
   std::unique_ptr<native::Index> index;
   std::mutex columns_mutex;                                         // guards the members below
   std::map<std::uint64_t, std::shared_ptr<const Columns>> columns;  // by part number
   bool columns_used = false;  // a search has needed them: apply() makes those of new parts
 
-  // Each part's columns in `s`, made for those without.
+  // Each part's columns in `s`, made for those without (outside the lock: a merge's thread makes
+  // them at a low priority, and a search never waits for it); those of parts `newest` no longer
+  // has are forgotten (searches still using them hold their own).
   std::vector<std::shared_ptr<const Columns>> columns_of(const native::Snapshot& s,
+                                                         const native::Snapshot& newest,
                                                          const schema::Collection& c) {
-    std::lock_guard lock(columns_mutex);
-    columns_used = true;
-    std::vector<std::shared_ptr<const Columns>> out;
-    for (const auto& part : s.parts) {
-      auto& held = columns[part.number];
-      if (!held) {
-        auto made = std::make_shared<Columns>(c);
-        made->load(*part.segment);
-        held = std::move(made);
+    std::vector<std::shared_ptr<const Columns>> out(s.parts.size());
+    {
+      std::lock_guard lock(columns_mutex);
+      columns_used = true;
+      for (std::size_t p = 0; p < s.parts.size(); ++p) {
+        if (auto it = columns.find(s.parts[p].number); it != columns.end()) out[p] = it->second;
       }
-      out.push_back(held);
     }
-    // Forget the columns of parts merged away (searches still using them hold their own).
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+      if (out[p]) continue;
+      auto made = std::make_shared<Columns>(c);
+      made->load(*s.parts[p].segment);
+      out[p] = std::move(made);
+    }
     std::unordered_set<std::uint64_t> present;
-    for (const auto& part : index->snapshot()->parts)
-      present.insert(part.number);
-    for (const auto& part : s.parts)
-      present.insert(part.number);
+    for (const auto* snap : {&s, &newest}) {
+      for (const auto& part : snap->parts)
+        present.insert(part.number);
+    }
+    std::lock_guard lock(columns_mutex);
+    for (std::size_t p = 0; p < s.parts.size(); ++p)
+      columns.try_emplace(s.parts[p].number, out[p]);
     std::erase_if(columns, [&](const auto& entry) { return !present.contains(entry.first); });
     return out;
   }
 
-  // After a batch: the columns of the parts it made, when searches use columns, so that the
-  // next search finds them made.
-  void warm(const schema::Collection& c) {
+  // After a batch or a merge: the columns of the parts it made, when searches use columns, so
+  // that the next search finds them made.
+  void warm(const native::Snapshot& newest, const schema::Collection& c) {
     {
       std::lock_guard lock(columns_mutex);
       if (!columns_used) return;
     }
-    columns_of(*index->snapshot(), c);
+    columns_of(newest, newest, c);
   }
 
   core::Result<SearchResult> search(const SearchRequest& r,
@@ -140,7 +150,8 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
     keys.push_back(
         {static_cast<std::size_t>(field_index(*r.collection, key->field)), key->descending});
   std::optional<ColumnsView> view;
-  if (r.filter || !r.facets.empty() || !keys.empty()) view.emplace(columns_of(s, *r.collection));
+  if (r.filter || !r.facets.empty() || !keys.empty())
+    view.emplace(columns_of(s, *index->snapshot(), *r.collection));
   // Each part's documents of the filter; null for a part with none.
   std::vector<Bits> filtered;
   std::vector<const Bits*> filter;
@@ -274,13 +285,18 @@ core::Result<std::shared_ptr<NativeSearch::Index>> NativeSearch::index_for(const
   if (auto it = indexes_.find(name); it != indexes_.end()) return it->second;
   std::string dir = options_.dir + "/" + name;
   if (!create && !std::filesystem::exists(dir)) return std::shared_ptr<Index>();
-  auto opened = native::Index::open({.dir = dir, .sync = options_.sync});
+  auto index = std::make_shared<Index>();
+  // After a merge, the new part's columns, when searches use them (on the merging thread).
+  auto merged = [raw = index.get(), lookup = options_.collection,
+                 name](const native::Snapshot& newest) {
+    if (auto schema = lookup(name)) raw->warm(newest, *schema);
+  };
+  auto opened = native::Index::open({.dir = dir, .sync = options_.sync, .merged = merged});
   if (!opened) {
     return fail(core::unavailable("cannot open the search index of '" + name +
                                   "': " + opened.error().message() +
                                   " (stop the service and run `tandem reindex` to rebuild it)"));
   }
-  auto index = std::make_shared<Index>();
   index->index = std::move(*opened);
   indexes_[name] = index;
   return index;
@@ -323,7 +339,7 @@ core::Result<std::vector<changes::Rejection>> NativeSearch::apply(
       if (!r) return r.error();
       rejected.insert(rejected.end(), r->begin(), r->end());
       generations_.bump(name);
-      (*index)->warm(*schema);
+      (*index)->warm(*(*index)->index->snapshot(), *schema);
     }
     pending.clear();
     return {};
