@@ -49,6 +49,7 @@ core::Result<std::unique_ptr<search::SearchBackend>> open_native(const config::C
   auto native = search::NativeSearch::open(search::NativeOptions{
       .dir = (std::filesystem::path(config.data.dir) / "native").string(),
       .language = config.search.language,
+      .threads = static_cast<std::size_t>(config.search.shards),
       .collection = [&catalog](std::string_view name) { return catalog.find(name); }});
   if (!native) return core::fail(native.error());
   return std::unique_ptr<search::SearchBackend>(std::move(*native));

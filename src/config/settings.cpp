@@ -155,7 +155,9 @@ const std::vector<Setting>& build_table() {
        .bind = +[](Config& c) -> std::string& { return c.search.backend; },
        .choices = {"xapian", "native", "opensearch"}},
       {.key = "search.shards",
-       .help = "Index shards per collection, each with its own writer; 0 means one per CPU core.",
+       .help = "Index shards per collection, each with its own writer (native: the runs of "
+               "documents a search of a large index is cut into, each on a thread); 0 means one "
+               "per CPU core.",
        .bind = +[](Config& c) -> std::int64_t& { return c.search.shards; },
        .min = 0,
        .max = 64},

@@ -27,6 +27,8 @@ class ForkJoin {
   // too. A busy pool thus never leaves a caller waiting idle, and many callers at once are fine.
   // The first exception a part throws is rethrown here, after every part has ended.
   void run(std::size_t n, const std::function<void(std::size_t)>& part);
+  // The pool's threads, the caller not counted.
+  std::size_t threads() const { return threads_.size(); }
 
  private:
   struct Job;

@@ -446,22 +446,66 @@ NodePtr part_root(const Snapshot& s, std::size_t p, const Query& q,
   return std::make_unique<AndNode>(std::move(both));
 }
 
-// fn(doc, node) for each live match of `root` in part `p`, in docid order, while it returns
-// true; false when it stopped.
+// fn(doc, node) for each live match of `root` in part `p` from `begin` to before `end`, in docid
+// order, while it returns true; false when it stopped.
 template <typename Fn>
-bool scan(const Part& part, Node* root, Fn&& fn) {
+bool scan(const Part& part, Node* root, Fn&& fn, DocId begin = 0, DocId end = kEnd) {
   if (root == nullptr) return true;
   const Bits& deleted = *part.deleted;
-  for (; !root->at_end(); root->next()) {
+  if (begin > 0) root->skip_to(begin);
+  for (; !root->at_end() && root->doc() < end; root->next()) {
     if (!test(deleted, root->doc()) && !fn(root->doc(), *root)) return false;
   }
   return true;
 }
 
+// A run of documents in index order: part `part`, docids begin .. end - 1.
+struct Range {
+  std::size_t part;
+  DocId begin, end;
+};
+
+// The snapshot's documents cut into `n` runs of about as many documents each, in index order
+// (each a list of ranges, as a run may span parts).
+std::vector<std::vector<Range>> cut(const Snapshot& s, std::size_t n) {
+  std::uint64_t all = 0;
+  for (const auto& part : s.parts)
+    all += part.segment->documents();
+  std::vector<std::vector<Range>> runs(n);
+  std::uint64_t at = 0;  // documents before the current part
+  for (std::size_t p = 0; p < s.parts.size(); ++p) {
+    DocId docs = s.parts[p].segment->documents();
+    for (std::size_t r = 0; r < n; ++r) {
+      std::uint64_t from = all * r / n, to = all * (r + 1) / n;  // run r's share of the order
+      std::uint64_t b = std::max(from, at), e = std::min(to, at + docs);
+      if (b < e) runs[r].push_back({p, static_cast<DocId>(b - at), static_cast<DocId>(e - at)});
+    }
+    at += docs;
+  }
+  return runs;
+}
+
+// How many runs a weighed match of `s` is cut into: one per thread of `pool` and the caller,
+// when the index has `cut_from` documents or more.
+std::size_t runs_for(const Snapshot& s, core::ForkJoin* pool, std::uint64_t cut_from) {
+  std::uint64_t all = 0;
+  for (const auto& part : s.parts)
+    all += part.segment->documents();
+  return pool != nullptr && all >= cut_from ? pool->threads() + 1 : 1;
+}
+
+// Runs run(i, ranges) for each of the runs, on the pool when there are several.
+void each_run(core::ForkJoin* pool, const std::vector<std::vector<Range>>& runs,
+              const std::function<void(std::size_t, const std::vector<Range>&)>& run) {
+  if (runs.size() == 1) return run(0, runs[0]);
+  pool->run(runs.size(), [&](std::size_t i) { run(i, runs[i]); });
+}
+
 }  // namespace
 
 Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t size,
-           std::uint64_t check, std::span<const Bits* const> filter) {
+           std::uint64_t check, std::span<const Bits* const> filter, core::ForkJoin* pool,
+           std::uint64_t cut_from) {
   std::vector<NodePtr> roots;
   bool weightless = true;
   for (std::size_t p = 0; p < s.parts.size(); ++p) {
@@ -494,31 +538,43 @@ Page match(const Snapshot& s, const Query& q, std::size_t first, std::size_t siz
       read += s.parts[p].segment->documents();
     }
   } else {
-    // The best `keep` so far, the worst on top: weight, then index order.
+    // Each run keeps its best `keep`, the worst on top (weight, then index order); the page is
+    // the best of them all.
     auto better = [](const Match& a, const Match& b) {
       if (a.weight != b.weight) return a.weight > b.weight;
       return a.part != b.part ? a.part < b.part : a.doc < b.doc;
     };
-    std::priority_queue<Match, std::vector<Match>, decltype(better)> best(better);
-    for (std::size_t p = 0; p < s.parts.size(); ++p) {
-      scan(s.parts[p], roots[p].get(), [&](DocId doc, Node& node) {
-        ++page.found;
-        if (keep == 0) return true;
-        Match m{p, doc, node.weight()};
-        if (best.size() < keep) {
-          best.push(m);
-        } else if (better(m, best.top())) {
-          best.pop();
-          best.push(m);
-        }
-        return true;
-      });
+    auto runs = cut(s, runs_for(s, pool, cut_from));
+    std::vector<std::vector<Match>> bests(runs.size());
+    std::vector<std::uint64_t> counts(runs.size(), 0);
+    each_run(pool, runs, [&](std::size_t i, const std::vector<Range>& ranges) {
+      std::priority_queue<Match, std::vector<Match>, decltype(better)> best(better);
+      for (const auto& range : ranges) {
+        auto root =
+            runs.size() == 1 ? std::move(roots[range.part]) : part_root(s, range.part, q, filter);
+        auto each = [&](DocId doc, Node& node) {
+          ++counts[i];
+          if (keep == 0) return true;
+          Match m{range.part, doc, node.weight()};
+          if (best.size() < keep) {
+            best.push(m);
+          } else if (better(m, best.top())) {
+            best.pop();
+            best.push(m);
+          }
+          return true;
+        };
+        scan(s.parts[range.part], root.get(), each, range.begin, range.end);
+      }
+      for (; !best.empty(); best.pop())
+        bests[i].push_back(best.top());
+    });
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      page.found += counts[i];
+      page.matches.insert(page.matches.end(), bests[i].begin(), bests[i].end());
     }
-    while (!best.empty()) {
-      page.matches.push_back(best.top());
-      best.pop();
-    }
-    std::reverse(page.matches.begin(), page.matches.end());
+    std::sort(page.matches.begin(), page.matches.end(), better);
+    if (page.matches.size() > keep) page.matches.resize(keep);
   }
   page.matches.erase(
       page.matches.begin(),
@@ -533,6 +589,27 @@ void for_each_match(const Snapshot& s, const Query& q, const std::function<bool(
     auto each = [&](DocId doc, Node& node) { return fn({p, doc, node.weight()}); };
     if (!scan(s.parts[p], root.get(), each)) return;
   }
+}
+
+std::vector<Match> every_match(const Snapshot& s, const Query& q,
+                               std::span<const Bits* const> filter, core::ForkJoin* pool,
+                               std::uint64_t cut_from) {
+  auto runs = cut(s, runs_for(s, pool, cut_from));
+  std::vector<std::vector<Match>> found(runs.size());
+  each_run(pool, runs, [&](std::size_t i, const std::vector<Range>& ranges) {
+    for (const auto& range : ranges) {
+      auto root = part_root(s, range.part, q, filter);
+      auto each = [&](DocId doc, Node& node) {
+        found[i].push_back({range.part, doc, node.weight()});
+        return true;
+      };
+      scan(s.parts[range.part], root.get(), each, range.begin, range.end);
+    }
+  });
+  std::vector<Match> out = std::move(found[0]);
+  for (std::size_t i = 1; i < found.size(); ++i)
+    out.insert(out.end(), found[i].begin(), found[i].end());
+  return out;
 }
 
 }  // namespace tandem::search::native

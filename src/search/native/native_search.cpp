@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <shared_mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "search/native/index.h"
@@ -29,8 +30,6 @@ using core::fail;
 namespace {
 
 constexpr std::uint64_t kExactUpTo = 10000;  // `found` is exact at least this far
-
-using Doc = std::pair<std::size_t, native::DocId>;  // (part, docid): index order
 
 // Each part's columns, as plain pointers, with their shared locks held while it lives. Columns
 // made from a segment never change, but their interface asks for the lock.
@@ -52,31 +51,52 @@ class ColumnsView {
   std::vector<const Columns*> parts_;
 };
 
-// The order of a search's matches: by its sort keys, relevance before or after them, then index
-// order.
-struct Order {
-  const std::vector<SortKey>& keys;
-  const ColumnsView* columns;  // null when there are no keys
-  bool relevance_first;
-  bool operator()(const native::Match& a, const native::Match& b) const {
-    if (relevance_first && a.weight != b.weight) return a.weight > b.weight;
-    if (!keys.empty()) {
-      int c = compare_keys(keys, (*columns)[a.part], a.doc, (*columns)[b.part], b.doc);
-      if (c != 0) return c < 0;
-    }
+// Matches first .. first + size - 1 of `all`, ordered by `keys` (each part's columns in `view`),
+// relevance before or after them, then index order. Each match's keys are read once, a run of
+// matches per thread of `pool`, in index order (a sort reading them at every comparison would
+// miss the cache each time).
+std::vector<native::Match> page_of(std::vector<native::Match>& all,
+                                   const std::vector<SortKey>& keys, const ColumnsView* view,
+                                   bool relevance_first, std::size_t first, std::size_t size,
+                                   core::ForkJoin& pool) {
+  std::size_t want = std::min(all.size(), first + size);
+  if (first >= want) return {};
+  auto by_weight = [](const native::Match& a, const native::Match& b) {
     if (a.weight != b.weight) return a.weight > b.weight;
     return a.part != b.part ? a.part < b.part : a.doc < b.doc;
+  };
+  auto cut = [&](std::size_t n) { return all.begin() + static_cast<std::ptrdiff_t>(n); };
+  if (keys.empty()) {
+    std::partial_sort(all.begin(), cut(want), all.end(), by_weight);
+    return {cut(first), cut(want)};
   }
-};
-
-// Matches first .. first + size - 1 of `all`, in `order`.
-std::vector<native::Match> page_of(std::vector<native::Match>& all, const Order& order,
-                                   std::size_t first, std::size_t size) {
-  std::size_t want = std::min(all.size(), first + size);
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(want), all.end(), order);
-  if (first >= want) return {};
-  return {all.begin() + static_cast<std::ptrdiff_t>(first),
-          all.begin() + static_cast<std::ptrdiff_t>(want)};
+  std::size_t k = keys.size();
+  std::vector<std::optional<Columns::Key>> values(all.size() * k);
+  std::size_t runs = pool.threads() + 1;
+  pool.run(runs, [&](std::size_t r) {
+    for (std::size_t i = all.size() * r / runs; i < all.size() * (r + 1) / runs; ++i) {
+      for (std::size_t j = 0; j < k; ++j)
+        values[i * k + j] = (*view)[all[i].part].key(keys[j].field, all[i].doc);
+    }
+  });
+  std::vector<std::uint32_t> order(all.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = static_cast<std::uint32_t>(i);
+  auto before = [&](std::uint32_t a, std::uint32_t b) {
+    const auto &x = all[a], &y = all[b];
+    if (relevance_first && x.weight != y.weight) return x.weight > y.weight;
+    for (std::size_t j = 0; j < k; ++j) {
+      int c = compare_key(values[a * k + j], values[b * k + j], keys[j].descending);
+      if (c != 0) return c < 0;
+    }
+    return by_weight(x, y);
+  };
+  auto end = order.begin() + static_cast<std::ptrdiff_t>(want);
+  std::partial_sort(order.begin(), end, order.end(), before);
+  std::vector<native::Match> out;
+  for (std::size_t i = first; i < want; ++i)
+    out.push_back(all[order[i]]);
+  return out;
 }
 
 }  // namespace
@@ -135,12 +155,13 @@ struct NativeSearch::Index {
 
   core::Result<SearchResult> search(const SearchRequest& r,
                                     const std::vector<std::size_t>& query_by,
-                                    const std::string& language);
+                                    const std::string& language, core::ForkJoin& pool);
 };
 
 core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
                                                        const std::vector<std::size_t>& query_by,
-                                                       const std::string& language) {
+                                                       const std::string& language,
+                                                       core::ForkJoin& pool) {
   auto snapshot = index->snapshot();
   const native::Snapshot& s = *snapshot;
   std::size_t first = (r.page - 1) * r.per_page, size = r.per_page;
@@ -156,12 +177,12 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
   std::vector<Bits> filtered;
   std::vector<const Bits*> filter;
   if (r.filter) {
-    for (std::size_t p = 0; p < s.parts.size(); ++p)
-      filtered.push_back((*view)[p].match(&*r.filter));
+    filtered.resize(s.parts.size());
+    pool.run(s.parts.size(), [&](std::size_t p) { filtered[p] = (*view)[p].match(&*r.filter); });
     for (const auto& bits : filtered)
       filter.push_back(native::count(bits) > 0 ? &bits : nullptr);
   }
-  Order order{keys, view ? &*view : nullptr, plan.relevance_first};
+  const ColumnsView* part_columns = view ? &*view : nullptr;
 
   SearchResult out;
   std::vector<native::Match> page;
@@ -170,9 +191,8 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
   if (r.text.match_all) {
     // Every live document of the filter: counted exactly from bits, ordered by the keys or in
     // index order.
-    std::vector<native::Match> all;
-    std::size_t want = first + size;
-    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+    matched.resize(s.parts.size());
+    pool.run(s.parts.size(), [&](std::size_t p) {
       const native::Part& part = s.parts[p];
       Bits bits;
       if (r.filter) {
@@ -184,14 +204,19 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
       }
       for (std::size_t w = 0; w < std::min(bits.size(), part.deleted->size()); ++w)
         bits[w] &= ~(*part.deleted)[w];
-      out.found += native::count(bits);
+      matched[p] = std::move(bits);
+    });
+    std::vector<native::Match> all;
+    std::size_t want = first + size;
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+      out.found += native::count(matched[p]);
+      const Bits& bits = matched[p];
       for (std::size_t w = 0; w < bits.size() && (!keys.empty() || all.size() < want); ++w) {
         for (std::uint64_t word = bits[w]; word != 0; word &= word - 1)
           all.push_back({p, static_cast<native::DocId>(w * 64 + __builtin_ctzll(word)), 0});
       }
-      matched.push_back(std::move(bits));
     }
-    page = page_of(all, order, first, size);
+    page = page_of(all, keys, part_columns, plan.relevance_first, first, size, pool);
   } else {
     TextOptions options{
         .prefixes = prefixes_for(query_by),
@@ -209,14 +234,7 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
       if (r.filter && std::all_of(filter.begin(), filter.end(), [](auto* f) { return !f; })) {
         out.found = 0;  // nothing passes the filter
       } else if (every) {
-        std::vector<native::Match> all;
-        native::for_each_match(
-            s, q,
-            [&](const native::Match& m) {
-              all.push_back(m);
-              return true;
-            },
-            filter);
+        auto all = native::every_match(s, q, filter, &pool);
         out.found = all.size();
         out.found_is_estimate = false;
         if (!r.facets.empty()) {
@@ -224,9 +242,9 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
           for (const auto& m : all)
             set(matched[m.part], m.doc);
         }
-        page = page_of(all, order, first, size);
+        page = page_of(all, keys, part_columns, plan.relevance_first, first, size, pool);
       } else {
-        auto got = native::match(s, q, first, size, kExactUpTo, filter);
+        auto got = native::match(s, q, first, size, kExactUpTo, filter, &pool);
         out.found = got.found;
         out.found_is_estimate = got.estimated;
         page = std::move(got.matches);
@@ -246,7 +264,7 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
     }
     if (out.found == 0) out.dropped_words.clear();
   }
-  if (!r.facets.empty() && !column_facets(view->parts(), matched, r, out))
+  if (!r.facets.empty() && !column_facets(view->parts(), matched, r, out, &pool))
     return fail(core::unavailable("facets: a field is not kept in the native index's columns"));
   Marks marks;
   if (!r.highlight.empty() && !q.empty()) marks = marks_of(to_xapian(q));
@@ -262,7 +280,10 @@ core::Result<SearchResult> NativeSearch::Index::search(const SearchRequest& r,
   return out;
 }
 
-NativeSearch::NativeSearch(NativeOptions options) : options_(std::move(options)) {}
+NativeSearch::NativeSearch(NativeOptions options)
+    : options_(std::move(options)),
+      pool_(options_.threads > 0 ? options_.threads - 1
+                                 : std::max(1u, std::thread::hardware_concurrency()) - 1) {}
 
 NativeSearch::~NativeSearch() = default;
 
@@ -415,7 +436,7 @@ core::Result<SearchResult> NativeSearch::search(const SearchRequest& r) {
     auto index = index_for(r.collection->name, false);
     if (!index) return fail(index.error());
     if (!*index) return SearchResult{};
-    return (*index)->search(r, query_by, options_.language);
+    return (*index)->search(r, query_by, options_.language, pool_);
   } catch (const Xapian::Error& e) {
     return fail(
         core::unavailable(std::string("search failed: ") + e.get_type() + ": " + e.get_msg()));

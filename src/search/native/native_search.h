@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/fork_join.h"
 #include "search/generations.h"
 #include "search/search_backend.h"
 
@@ -24,6 +25,7 @@ struct NativeOptions {
   std::string dir;                   // index root; one subdirectory per collection
   std::string language = "english";  // stemmer
   bool sync = false;                 // fsync segments and manifests (see native::IndexOptions)
+  std::size_t threads = 0;  // a weighed search of a large index runs on this many; 0: one per core
   // The schema of a collection by name, or null when it no longer exists.
   std::function<std::shared_ptr<const schema::Collection>(std::string_view)> collection;
 };
@@ -55,7 +57,8 @@ class NativeSearch final : public SearchBackend {
   core::Status drop(const std::string& collection);
 
   NativeOptions options_;
-  std::mutex mutex_;  // guards indexes_
+  core::ForkJoin pool_;  // the threads of one search beyond the caller's
+  std::mutex mutex_;     // guards indexes_
   std::map<std::string, std::shared_ptr<Index>, std::less<>> indexes_;
   Generations generations_;
 };

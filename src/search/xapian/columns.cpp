@@ -405,17 +405,19 @@ std::optional<Columns::Key> Columns::key(std::size_t field, Xapian::docid did) c
   return Key{.text = &c.dictionary[c.codes[did] - 1]};
 }
 
+int compare_key(const std::optional<Columns::Key>& x, const std::optional<Columns::Key>& y,
+                bool descending) {
+  if (!x || !y) return x ? -1 : (y ? 1 : 0);
+  int c = x->text != nullptr ? x->text->compare(*y->text)
+                             : (x->number > y->number) - (x->number < y->number);
+  if (c == 0) return 0;
+  return (c > 0) == descending ? -1 : 1;
+}
+
 int compare_keys(const std::vector<SortKey>& keys, const Columns& a, Xapian::docid da,
                  const Columns& b, Xapian::docid db) {
   for (const auto& [field, descending] : keys) {
-    auto x = a.key(field, da), y = b.key(field, db);
-    if (!x || !y) {
-      if (!x && !y) continue;
-      return x ? -1 : 1;
-    }
-    int c = x->text != nullptr ? x->text->compare(*y->text)
-                               : (x->number > y->number) - (x->number < y->number);
-    if (c != 0) return (c > 0) == descending ? -1 : 1;
+    if (int c = compare_key(a.key(field, da), b.key(field, db), descending); c != 0) return c;
   }
   return 0;
 }

@@ -115,6 +115,11 @@ struct SortKey {
   bool descending;
 };
 
+// How two values of one sort key compare: negative when the first comes first. Documents without
+// the value (nullopt) come after those with one, ascending or descending.
+int compare_key(const std::optional<Columns::Key>& x, const std::optional<Columns::Key>& y,
+                bool descending);
+
 // How document `da` of shard `a` and document `db` of shard `b` compare by `keys` (every field
 // sortable in both): negative when the first comes first, 0 when they tie on every key.
 // Documents without a key's value come after those with one, ascending or descending.

@@ -71,16 +71,35 @@ bool countable(const std::vector<const Columns*>& shards, const SearchRequest& r
 // False when a shard does not keep one of the fields (checked first by countable()). The
 // caller holds the columns' shared locks.
 bool column_facets(const std::vector<const Columns*>& shards, const std::vector<Bits>& matched,
-                   const SearchRequest& r, SearchResult& out) {
-  for (const auto& name : r.facets) {
-    std::unordered_map<std::string, std::uint64_t> counts;
-    auto field = static_cast<std::size_t>(field_index(*r.collection, name));
+                   const SearchRequest& r, SearchResult& out, core::ForkJoin* pool) {
+  using Counts = std::unordered_map<std::string, std::uint64_t>;
+  std::vector<std::size_t> fields;
+  for (const auto& name : r.facets)
+    fields.push_back(static_cast<std::size_t>(field_index(*r.collection, name)));
+  // counts[s][f]: shard s's counts of facet f.
+  std::vector<std::vector<Counts>> counts(shards.size(), std::vector<Counts>(fields.size()));
+  std::vector<char> kept(shards.size(), 1);
+  auto shard = [&](std::size_t s) {
+    for (std::size_t f = 0; f < fields.size(); ++f)
+      if (!shards[s]->count(fields[f], matched[s], counts[s][f])) kept[s] = 0;
+  };
+  if (pool != nullptr) {
+    pool->run(shards.size(), shard);
+  } else {
     for (std::size_t s = 0; s < shards.size(); ++s)
-      if (!shards[s]->count(field, matched[s], counts)) return false;
+      shard(s);
+  }
+  if (std::find(kept.begin(), kept.end(), 0) != kept.end()) return false;
+  for (std::size_t f = 0; f < fields.size(); ++f) {
+    Counts all;
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+      for (const auto& [value, n] : counts[s][f])
+        all[value] += n;
+    }
     std::vector<FacetValue> values;
-    for (auto& [value, count] : counts)
+    for (auto& [value, count] : all)
       values.push_back({value, count});
-    out.facets.emplace_back(name, most_frequent(std::move(values), r.max_facet_values));
+    out.facets.emplace_back(r.facets[f], most_frequent(std::move(values), r.max_facet_values));
   }
   return true;
 }

@@ -44,11 +44,11 @@ std::vector<std::unique_ptr<FacetSpy>> add_facets(Xapian::Enquire& enquire, cons
 // True when every shard's columns can count every facet of the request.
 bool countable(const std::vector<const Columns*>& shards, const SearchRequest& r);
 
-// Adds r.facets, counted in every shard's columns over its `matched` documents, to out.facets.
-// False when a shard does not keep one of the fields. The caller holds the columns' shared
-// locks.
+// Adds r.facets, counted in every shard's columns over its `matched` documents, to out.facets
+// (the shards at the same time on `pool`, when given). False when a shard does not keep one of
+// the fields. The caller holds the columns' shared locks.
 bool column_facets(const std::vector<const Columns*>& shards, const std::vector<Bits>& matched,
-                   const SearchRequest& r, SearchResult& out);
+                   const SearchRequest& r, SearchResult& out, core::ForkJoin* pool = nullptr);
 
 // The facets of a text query from the columns (countable() must hold), counted over every
 // shard's matches (matched_bits(): Xapian's spies would read each match's values from the index,

@@ -240,6 +240,49 @@ TEST_F(NativeMatch, DeletedDocumentsNeverMatch) {
 
 // A query that weighs nothing: its page in index order (Xapian's docid order), the count exact up
 // to `check` and estimated beyond, with the matching stopped early.
+// Matched in runs on two threads, the same matches, weights, page and count as on one, with a
+// filter too.
+TEST_F(NativeMatch, RunsOnThreadsMatchAsOneThread) {
+  core::ForkJoin pool(1);
+  generator::Rng rng(11);
+  std::vector<Bits> halves;  // every other document of each part
+  for (const auto& part : snapshot_->parts) {
+    Bits b;
+    for (DocId d = 0; d < part.segment->documents(); d += 2)
+      set(b, d);
+    halves.push_back(std::move(b));
+  }
+  std::vector<const Bits*> filter;
+  for (const auto& b : halves)
+    filter.push_back(&b);
+  auto same = [](const Match& a, const Match& b) {
+    return a.part == b.part && a.doc == b.doc && a.weight == b.weight;
+  };
+  for (int i = 0; i < 200; ++i) {
+    Query q = random_query(rng, 3);
+    std::span<const Bits* const> f;
+    if (i % 2 == 1) f = filter;
+    auto one = match(*snapshot_, q, 3, 20, UINT64_MAX, f);
+    auto two = match(*snapshot_, q, 3, 20, UINT64_MAX, f, &pool, 0);
+    EXPECT_EQ(two.found, one.found) << i;
+    ASSERT_EQ(two.matches.size(), one.matches.size()) << i;
+    for (std::size_t m = 0; m < one.matches.size(); ++m)
+      EXPECT_TRUE(same(two.matches[m], one.matches[m])) << i << " #" << m;
+    std::vector<Match> each;
+    for_each_match(
+        *snapshot_, q,
+        [&](const Match& m) {
+          each.push_back(m);
+          return true;
+        },
+        f);
+    auto every = every_match(*snapshot_, q, f, &pool, 0);
+    ASSERT_EQ(every.size(), each.size()) << i;
+    for (std::size_t m = 0; m < each.size(); ++m)
+      EXPECT_TRUE(same(every[m], each[m])) << i << " #" << m;
+  }
+}
+
 TEST_F(NativeMatch, WeightlessQueriesStopOnceCountedEnough) {
   // A word in about half the first part's documents.
   const Segment& seg = *snapshot_->parts[0].segment;
