@@ -434,6 +434,15 @@ TEST_P(SearchContract, FacetsOfATextQueryCountEveryMatch) {
   ASSERT_TRUE(filtered);
   EXPECT_EQ(filtered->found, 1u);  // b1 (b3 has rust too, in its blurb, but is no ebook)
   EXPECT_EQ(filtered->facets[0].second, (std::vector<FacetValue>{{"programming", 1}}));
+  // A filter nothing passes: no hits, and each facet without values.
+  for (const auto* q : {"rust", "*"}) {
+    auto none = find(q, "year > 3000", "", [](SearchRequest& req) { req.facets = {"genre"}; });
+    ASSERT_TRUE(none) << q << ": " << none.error().message();
+    EXPECT_EQ(none->found, 0u) << q;
+    EXPECT_TRUE(none->hits.empty()) << q;
+    ASSERT_EQ(none->facets.size(), 1u) << q;
+    EXPECT_TRUE(none->facets[0].second.empty()) << q;
+  }
 }
 
 // Words with a filter on values: every match and only those, over pages, after deletes too.
