@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "search/batches.h"
 #include "search/native/index.h"
 #include "search/native/match.h"
 #include "search/native/vocabulary.h"
@@ -346,35 +347,25 @@ core::Status NativeSearch::drop(const std::string& collection) {
 core::Result<std::vector<changes::Rejection>> NativeSearch::apply(
     std::span<const changes::Change> changes) {
   std::vector<changes::Rejection> rejected;
-  std::map<std::string, std::vector<const changes::Change*>> pending;
-  auto flush = [&]() -> core::Status {
-    for (auto& [name, list] : pending) {
-      auto schema = options_.collection(name);
-      if (!schema) continue;  // the collection was deleted meanwhile; a kDrop follows
-      auto index = index_for(name, true);
-      if (!index) return index.error();
-      auto fill = [&](native::SegmentWriter& w, const changes::Change& ch) {
-        return index_fields(w, *schema, ch.body);
-      };
-      auto r = (*index)->index->apply(list, fill);
-      if (!r) return r.error();
-      rejected.insert(rejected.end(), r->begin(), r->end());
-      generations_.bump(name);
-      (*index)->warm(*(*index)->index->snapshot(), *schema);
-    }
-    pending.clear();
+  auto apply_one = [&](const std::string& name,
+                       const std::vector<const changes::Change*>& list) -> core::Status {
+    auto schema = options_.collection(name);
+    if (!schema) return {};  // the collection was deleted meanwhile; a kDrop follows
+    auto index = index_for(name, true);
+    if (!index) return index.error();
+    auto fill = [&](native::SegmentWriter& w, const changes::Change& ch) {
+      return index_fields(w, *schema, ch.body);
+    };
+    auto r = (*index)->index->apply(list, fill);
+    if (!r) return r.error();
+    rejected.insert(rejected.end(), r->begin(), r->end());
+    generations_.bump(name);
+    (*index)->warm(*(*index)->index->snapshot(), *schema);
     return {};
   };
+  auto drop_one = [&](const std::string& name) { return drop(name); };
   try {
-    for (const auto& ch : changes) {
-      if (ch.op != changes::ChangeOp::kDrop) {
-        pending[ch.collection].push_back(&ch);
-        continue;
-      }
-      if (auto st = flush(); !st.is_ok()) return fail(st);
-      if (auto st = drop(ch.collection); !st.is_ok()) return fail(st);
-    }
-    if (auto st = flush(); !st.is_ok()) return fail(st);
+    if (auto st = apply_by_collection(changes, apply_one, drop_one); !st.is_ok()) return fail(st);
   } catch (const Xapian::Error& e) {  // the layout's tokenizer
     return fail(
         core::unavailable(std::string("indexing failed: ") + e.get_type() + ": " + e.get_msg()));
@@ -387,24 +378,6 @@ core::Result<std::vector<changes::Rejection>> NativeSearch::apply(
 std::uint64_t NativeSearch::generation(std::string_view collection) const {
   return generations_.of(collection);
 }
-
-namespace {
-
-// Applies to the live index: every batch is written, so finish() has nothing left to do.
-class InPlaceRebuild final : public Rebuild {
- public:
-  explicit InPlaceRebuild(NativeSearch& backend) : backend_(backend) {}
-  core::Result<std::vector<changes::Rejection>> apply(
-      std::span<const changes::Change> changes) override {
-    return backend_.apply(changes);
-  }
-  core::Status finish() override { return {}; }
-
- private:
-  NativeSearch& backend_;
-};
-
-}  // namespace
 
 core::Result<std::unique_ptr<Rebuild>> NativeSearch::rebuild(std::string_view collection) {
   if (auto st = drop(std::string(collection)); !st.is_ok()) return fail(st);

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "core/hash.h"
+#include "search/batches.h"
 #include "search/xapian/compile.h"
 #include "search/xapian/index.h"
 #include "search/xapian/layout.h"
@@ -244,44 +245,34 @@ core::Status XapianSearch::drop(const std::string& collection) {
 core::Result<std::vector<changes::Rejection>> XapianSearch::apply(
     std::span<const changes::Change> changes) {
   std::vector<changes::Rejection> rejected;
-  std::map<std::string, std::vector<const changes::Change*>> pending;
-  auto flush = [&]() -> core::Status {
-    for (auto& [name, list] : pending) {
-      auto schema = options_.collection(name);
-      if (!schema) continue;  // the collection was deleted meanwhile; a kDrop follows
-      auto index = index_for(name, true);
-      if (!index) return index.error();
-      std::vector<std::vector<const changes::Change*>> by_shard((*index)->shards.size());
-      for (const auto* ch : list)
-        by_shard[shard_of(ch->id, by_shard.size())].push_back(ch);
-      std::vector<std::future<std::vector<changes::Rejection>>> work;
-      for (std::size_t s = 0; s < by_shard.size(); ++s) {
-        if (by_shard[s].empty()) continue;
-        work.push_back(std::async(std::launch::async, [&, s] {
-          return (*index)->apply_shard(*(*index)->shards[s], *schema, by_shard[s]);
-        }));
-      }
-      for (auto& w : work) {
-        auto r = w.get();  // rethrows Xapian errors from the shard
-        rejected.insert(rejected.end(), r.begin(), r.end());
-      }
-      (*index)->generation.fetch_add(1);
-      generations_.bump(name);
+  auto apply_one = [&](const std::string& name,
+                       const std::vector<const changes::Change*>& list) -> core::Status {
+    auto schema = options_.collection(name);
+    if (!schema) return {};  // the collection was deleted meanwhile; a kDrop follows
+    auto index = index_for(name, true);
+    if (!index) return index.error();
+    std::vector<std::vector<const changes::Change*>> by_shard((*index)->shards.size());
+    for (const auto* ch : list)
+      by_shard[shard_of(ch->id, by_shard.size())].push_back(ch);
+    std::vector<std::future<std::vector<changes::Rejection>>> work;
+    for (std::size_t s = 0; s < by_shard.size(); ++s) {
+      if (by_shard[s].empty()) continue;
+      work.push_back(std::async(std::launch::async, [&, s] {
+        return (*index)->apply_shard(*(*index)->shards[s], *schema, by_shard[s]);
+      }));
     }
-    pending.clear();
+    for (auto& w : work) {
+      auto r = w.get();  // rethrows Xapian errors from the shard
+      rejected.insert(rejected.end(), r.begin(), r.end());
+    }
+    (*index)->generation.fetch_add(1);
+    generations_.bump(name);
     return {};
   };
+  auto drop_one = [&](const std::string& name) { return clear(name); };
   try {
-    for (const auto& ch : changes) {
-      if (ch.op != changes::ChangeOp::kDrop) {
-        pending[ch.collection].push_back(&ch);
-        continue;
-      }
-      if (auto st = flush(); !st.is_ok()) return core::fail(st);
-      if (auto st = drop(ch.collection); !st.is_ok()) return core::fail(st);
-      generations_.bump(ch.collection);
-    }
-    if (auto st = flush(); !st.is_ok()) return core::fail(st);
+    if (auto st = apply_by_collection(changes, apply_one, drop_one); !st.is_ok())
+      return core::fail(st);
   } catch (const Xapian::Error& e) {
     return core::fail(xapian_error(e, "indexing failed"));
   } catch (const std::exception& e) {  // std::async cannot start a thread, bad_alloc
@@ -299,24 +290,6 @@ core::Status XapianSearch::clear(std::string_view collection) {
   generations_.bump(collection);
   return st;
 }
-
-namespace {
-
-// Applies to the live index: every batch is committed, so finish() has nothing left to do.
-class InPlaceRebuild final : public Rebuild {
- public:
-  explicit InPlaceRebuild(XapianSearch& backend) : backend_(backend) {}
-  core::Result<std::vector<changes::Rejection>> apply(
-      std::span<const changes::Change> changes) override {
-    return backend_.apply(changes);
-  }
-  core::Status finish() override { return {}; }
-
- private:
-  XapianSearch& backend_;
-};
-
-}  // namespace
 
 core::Result<std::unique_ptr<Rebuild>> XapianSearch::rebuild(std::string_view collection) {
   if (auto st = clear(collection); !st.is_ok()) return core::fail(st);
