@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <shared_mutex>
 #include <thread>
 #include <unordered_set>
 
@@ -32,23 +31,21 @@ namespace {
 
 constexpr std::uint64_t kExactUpTo = 10000;  // `found` is exact at least this far
 
-// Each part's columns, as plain pointers, with their shared locks held while it lives. Columns
-// made from a segment never change, but their interface asks for the lock.
+// Each part's columns, as plain pointers. Columns made from a segment never change once made
+// (before they are shared), so they are read without their lock: a search of many parts would
+// otherwise hold one lock for each.
 class ColumnsView {
  public:
   explicit ColumnsView(std::vector<std::shared_ptr<const Columns>> owned)
       : owned_(std::move(owned)) {
-    for (const auto& c : owned_) {
-      locks_.emplace_back(c->mutex);
+    for (const auto& c : owned_)
       parts_.push_back(c.get());
-    }
   }
   const std::vector<const Columns*>& parts() const { return parts_; }
   const Columns& operator[](std::size_t p) const { return *parts_[p]; }
 
  private:
   std::vector<std::shared_ptr<const Columns>> owned_;
-  std::vector<std::shared_lock<std::shared_mutex>> locks_;
   std::vector<const Columns*> parts_;
 };
 

@@ -48,6 +48,7 @@ class Columns {
               const std::vector<Xapian::docid>& deleted);
 
   // Readers hold `mutex` shared for the calls below; load and update take it exclusively.
+  // (Columns loaded once from a segment and only read after that need no lock.)
   mutable std::shared_mutex mutex;
 
   Xapian::docid end() const { return static_cast<Xapian::docid>(end_); }  // docids are below
