@@ -295,10 +295,19 @@ def bench_postgres(path):
 try:
     path = generate()
     print(f"{N} records; {RUNS} runs per query ({PEER_RUNS} for the peers); tandem's engine: {BACKEND}")
-    results = {"tandem": bench_tandem(path)}
+    results = {}
+
+    def measured(engine, result):
+        """Keeps an engine's figures and prints them at once: the whole run at 10M takes hours."""
+        results[engine] = result
+        print(f"{engine}: indexing {result[0]:,.0f} records/s; p50/p99 ms " +
+              ", ".join(f"{q} {v[0]:.2f}/{v[1]:.2f}" for q, v in result[1].items() if v), flush=True)
+
+    measured("tandem", bench_tandem(path))
+    print(f"tandem: {json.dumps(extra['tandem'])}", flush=True)
     for p in procs: p.terminate(); p.wait()
-    results["sqlite-fts5"] = bench_fts5(path)
-    results["postgresql"] = bench_postgres(path)
+    measured("sqlite-fts5", bench_fts5(path))
+    measured("postgresql", bench_postgres(path))
     print("\nindexing records/s: " + ", ".join(f"{k} {v[0]:,.0f}" for k, v in results.items()))
     print(f"\n{'query':<20}" + "".join(f"{k + ' p50/p99 ms (found)':>38}" for k in results))
     for name, *_ in MIX:
